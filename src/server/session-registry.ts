@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
+
+/** Where a session's server notifications go while a connection is attached. */
+export type NotificationSink = (method: string, params: unknown) => void;
+
+/** What a session owns and must release: its process table (and anything else per session). */
+export interface SessionResources {
+  /** Routes notifications to the attached connection, or retains them only (null) while detached. */
+  setSink(sink: NotificationSink | null): void;
+  /** Terminates everything the session owns; resolves when it is gone. */
+  dispose(): Promise<void>;
+}
+
+/** A JSON-RPC session: survives its connection for the detach TTL so a client can resume it. */
+export interface Session<R extends SessionResources = SessionResources> {
+  readonly id: string;
+  readonly resources: R;
+  /** Opaque token of the attached connection, or null while detached. */
+  attachedTo: object | null;
+  detachTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Options of {@link SessionRegistry}. */
+export interface SessionRegistryOptions<R extends SessionResources> {
+  /** Creates the resources (process table, ...) of a new session. */
+  createResources(sessionId: string): R;
+  /** How long a detached session waits for `resumeSessionId` before its processes are killed, in ms. Default 10 000 (upstream). */
+  detachTtlMs?: number;
+  /** Maximum live sessions (attached or detached); further `initialize` calls fail with -32600. Default 1 024. */
+  maxSessions?: number;
+}
+
+/** Default for {@link SessionRegistryOptions.detachTtlMs}: 10 s, as upstream. */
+export const DEFAULT_DETACH_TTL_MS = 10_000;
+/** Default for {@link SessionRegistryOptions.maxSessions}. */
+export const DEFAULT_MAX_SESSIONS = 1024;
+
+/**
+ * Sessions by id (CONTRACT §2): created by `initialize`, detached when their connection ends,
+ * re-attached by `initialize {resumeSessionId}` within the TTL, disposed after it.
+ */
+export class SessionRegistry<R extends SessionResources = SessionResources> {
+  readonly #sessions = new Map<string, Session<R>>();
+  readonly #options: SessionRegistryOptions<R>;
+  readonly #detachTtlMs: number;
+  readonly #maxSessions: number;
+  #closed = false;
+
+  constructor(options: SessionRegistryOptions<R>) {
+    this.#options = options;
+    this.#detachTtlMs = options.detachTtlMs ?? DEFAULT_DETACH_TTL_MS;
+    this.#maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    if (!(this.#detachTtlMs >= 0)) throw new RangeError(`detachTtlMs must be >= 0, got ${this.#detachTtlMs}`);
+    if (!(this.#maxSessions >= 1)) throw new RangeError(`maxSessions must be >= 1, got ${this.#maxSessions}`);
+  }
+
+  /** Number of live sessions (attached or detached). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Creates a session attached to `owner` and routes its notifications to `sink`. */
+  create(owner: object, sink: NotificationSink): Session<R> {
+    if (this.#closed) throw new RpcError(ErrorCode.InvalidRequest, "server is shutting down");
+    if (this.#sessions.size >= this.#maxSessions) {
+      throw new RpcError(ErrorCode.InvalidRequest, `too many sessions (limit ${this.#maxSessions})`);
+    }
+    const id = randomUUID();
+    const session: Session<R> = { id, resources: this.#options.createResources(id), attachedTo: owner, detachTimer: undefined };
+    this.#sessions.set(id, session);
+    session.resources.setSink(sink);
+    return session;
+  }
+
+  /** Re-attaches a detached session to `owner`; throws the contract's errors for unknown or attached ids. */
+  resume(sessionId: string, owner: object, sink: NotificationSink): Session<R> {
+    const session = this.#sessions.get(sessionId);
+    if (!session) throw new RpcError(ErrorCode.InvalidRequest, `unknown session id ${sessionId}`);
+    if (session.attachedTo !== null) {
+      throw new RpcError(ErrorCode.InvalidRequest, `session ${sessionId} is already attached to another connection`);
+    }
+    clearTimeout(session.detachTimer);
+    session.detachTimer = undefined;
+    session.attachedTo = owner;
+    session.resources.setSink(sink);
+    return session;
+  }
+
+  /** Detaches `session` from `owner` (if still attached to it) and starts the detach TTL. */
+  detach(session: Session<R>, owner: object): void {
+    if (session.attachedTo !== owner || !this.#sessions.has(session.id)) return;
+    session.attachedTo = null;
+    session.resources.setSink(null);
+    session.detachTimer = setTimeout(() => {
+      void this.#expire(session);
+    }, this.#detachTtlMs);
+    session.detachTimer.unref?.();
+  }
+
+  async #expire(session: Session<R>): Promise<void> {
+    if (session.attachedTo !== null || this.#sessions.get(session.id) !== session) return;
+    this.#sessions.delete(session.id);
+    await session.resources.dispose();
+  }
+
+  /** Disposes every session (graceful shutdown); resolves when all their processes are gone. */
+  async closeAll(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#sessions.values()];
+    this.#sessions.clear();
+    for (const session of all) clearTimeout(session.detachTimer);
+    await Promise.all(all.map((session) => session.resources.dispose()));
+  }
+}

@@ -1,0 +1,53 @@
+import type { WebSocket } from "ws";
+import type { MessageTransport } from "../rpc/message-transport.js";
+
+/**
+ * Adapts one `ws` socket to a {@link MessageTransport}: each websocket message is one JSON text.
+ * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames.
+ */
+export function websocketTransport(socket: WebSocket): MessageTransport {
+  const closeListeners = new Set<(reason: string) => void>();
+  let closed = false;
+  const finish = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    for (const listener of [...closeListeners]) listener(reason);
+    closeListeners.clear();
+  };
+  socket.on("close", (code, reason) => finish(reason.toString() || `websocket closed (${code})`));
+  socket.on("error", (error) => finish(`websocket error: ${error.message}`));
+  return {
+    send(message) {
+      if (closed || socket.readyState !== socket.OPEN) return;
+      socket.send(message);
+    },
+    onMessage(listener) {
+      const handler = (data: Buffer | ArrayBuffer | Buffer[], _isBinary: boolean) => {
+        listener(rawDataToString(data));
+      };
+      socket.on("message", handler);
+      return () => socket.off("message", handler);
+    },
+    onClose(listener) {
+      if (closed) {
+        queueMicrotask(() => listener("already closed"));
+        return () => {};
+      }
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
+    close(reason) {
+      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
+        socket.close(1000, reason?.slice(0, 120));
+      }
+      finish(reason ?? "closed locally");
+    },
+  };
+}
+
+/** Decodes any `ws` message payload shape to a string (binary frames carry UTF-8 JSON). */
+export function rawDataToString(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+  return data.toString("utf8");
+}

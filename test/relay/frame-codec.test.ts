@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { create } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import { RelayDataSchema, RelayMessageFrameSchema } from "../../generated/proto/codex/exec_server/relay/v1/relay_pb.js";
+import {
+  ackFrame,
+  dataFrame,
+  decodeFrame,
+  encodeFrame,
+  heartbeatFrame,
+  parseFrame,
+  type RelayMessageFrame,
+  resetFrame,
+  resumeFrame,
+  validateFrame,
+} from "../../src/relay/frame-codec.js";
+import { RelayFrameError } from "../../src/relay/frame-errors.js";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const vectorsPath = join(repoRoot, "..", "shared", "spec", "relay-vectors.json");
+
+interface VectorData {
+  seq?: number;
+  segmentIndex?: number;
+  segmentCount?: number;
+  payloadUtf8?: string;
+  payloadBase64?: string;
+}
+interface VectorFrame {
+  version?: number;
+  streamId?: string;
+  ack?: number;
+  ackBits?: number;
+  data?: VectorData;
+  ackFrame?: object;
+  resume?: { nextSeq?: number };
+  reset?: { reason?: string };
+  heartbeat?: object;
+}
+interface Vector {
+  name: string;
+  hex: string;
+  valid: boolean;
+  decodable?: boolean;
+  error?: string;
+  frame?: VectorFrame;
+}
+
+const vectors = (JSON.parse(readFileSync(vectorsPath, "utf8")) as { vectors: Vector[] }).vectors;
+
+/** Converts the vector's proto3-JSON-like form into a message (no `ack` presence unless given). */
+function frameFromVector(v: VectorFrame): RelayMessageFrame {
+  const body: RelayMessageFrame["body"] =
+    v.data !== undefined
+      ? {
+          case: "data",
+          value: create(RelayDataSchema, {
+            seq: v.data.seq ?? 0,
+            segmentIndex: v.data.segmentIndex ?? 0,
+            segmentCount: v.data.segmentCount ?? 0,
+            payload:
+              v.data.payloadUtf8 !== undefined
+                ? new TextEncoder().encode(v.data.payloadUtf8)
+                : Buffer.from(v.data.payloadBase64 ?? "", "base64"),
+          }),
+        }
+      : v.ackFrame !== undefined
+        ? { case: "ackFrame", value: { $typeName: "codex.exec_server.relay.v1.RelayAck" } }
+        : v.resume !== undefined
+          ? { case: "resume", value: { $typeName: "codex.exec_server.relay.v1.RelayResume", nextSeq: v.resume.nextSeq ?? 0 } }
+          : v.reset !== undefined
+            ? { case: "reset", value: { $typeName: "codex.exec_server.relay.v1.RelayReset", reason: v.reset.reason ?? "" } }
+            : v.heartbeat !== undefined
+              ? { case: "heartbeat", value: { $typeName: "codex.exec_server.relay.v1.RelayHeartbeat" } }
+              : { case: undefined };
+  return create(RelayMessageFrameSchema, {
+    version: v.version ?? 0,
+    streamId: v.streamId ?? "",
+    ...(v.ack !== undefined && v.ack !== 0 ? { ack: v.ack } : {}),
+    ackBits: v.ackBits ?? 0,
+    body,
+  });
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
+
+test("the vector file has valid, invalid and undecodable cases", () => {
+  assert.ok(vectors.filter((v) => v.valid).length >= 10);
+  assert.ok(vectors.some((v) => !v.valid && v.decodable !== false));
+  assert.ok(vectors.some((v) => v.decodable === false));
+});
+
+for (const v of vectors) {
+  if (v.valid) {
+    test(`vector ${v.name}: encodes byte-identically and decodes back`, () => {
+      const frame = frameFromVector(v.frame!);
+      assert.equal(hex(encodeFrame(frame)), v.hex);
+      const decoded = decodeFrame(unhex(v.hex));
+      assert.equal(validateFrame(decoded), null);
+      assert.equal(hex(encodeFrame(decoded)), v.hex);
+      assert.deepEqual(decoded, frame);
+      const parsed = parseFrame(unhex(v.hex));
+      assert.ok(parsed.ok);
+    });
+  } else if (v.decodable === false) {
+    test(`vector ${v.name}: is refused with a clear decode error`, () => {
+      assert.throws(
+        () => decodeFrame(unhex(v.hex)),
+        (e: unknown) => e instanceof RelayFrameError && e.code === "undecodable" && e.message.startsWith(`${v.error}: `) && e.message.length > v.error!.length + 2,
+      );
+      const parsed = parseFrame(unhex(v.hex));
+      assert.ok(!parsed.ok);
+      assert.ok(parsed.error.message.startsWith(v.error!));
+    });
+  } else {
+    test(`vector ${v.name}: is refused with "${v.error}"`, () => {
+      const frame = decodeFrame(unhex(v.hex));
+      assert.equal(validateFrame(frame), v.error);
+      const parsed = parseFrame(unhex(v.hex));
+      assert.ok(!parsed.ok);
+      assert.equal(parsed.error.code, "invalid");
+      assert.equal(parsed.error.message, v.error);
+    });
+  }
+}
+
+test("constructors without acks reproduce upstream's encodings", () => {
+  const payload = new TextEncoder().encode('{"id":1,"method":"test"}');
+  assert.equal(hex(encodeFrame(dataFrame("s", { seq: 7, payload }))), "08011201732a1e0807180122187b226964223a312c226d6574686f64223a2274657374227d");
+  assert.equal(hex(encodeFrame(resumeFrame("stream-1", 0))), "0801120873747265616d2d313a00");
+  assert.equal(hex(encodeFrame(resetFrame("stream-a", "test_reset"))), "0801120873747265616d2d61420c0a0a746573745f7265736574");
+  assert.equal(hex(encodeFrame(heartbeatFrame("stream-a"))), "0801120873747265616d2d614a00");
+  assert.equal(hex(encodeFrame(ackFrame("stream-a", { ack: 3, ackBits: 5 }))), "0801120873747265616d2d61180320053200");
+});
+
+test("an explicit ack of 0 is encoded (presence) and survives decoding", () => {
+  const frame = resumeFrame("stream-1", 0, { ack: 0, ackBits: 0 });
+  assert.equal(hex(encodeFrame(frame)), "0801120873747265616d2d3118003a00");
+  assert.equal(decodeFrame(encodeFrame(frame)).ack, 0);
+  assert.equal(decodeFrame(unhex("0801120873747265616d2d313a00")).ack, undefined);
+});
+
+const frameArb: fc.Arbitrary<RelayMessageFrame> = fc
+  .record({
+    version: fc.nat({ max: 0xffffffff }),
+    streamId: fc.string({ maxLength: 40 }),
+    ack: fc.option(fc.nat({ max: 0xffffffff }), { nil: undefined }),
+    ackBits: fc.nat({ max: 0xffffffff }),
+    body: fc.oneof(
+      fc.record({
+        case: fc.constant("data" as const),
+        value: fc.record({
+          seq: fc.nat({ max: 0xffffffff }),
+          segmentIndex: fc.nat({ max: 0xffffffff }),
+          segmentCount: fc.nat({ max: 0xffffffff }),
+          payload: fc.uint8Array({ maxLength: 200 }),
+        }),
+      }),
+      fc.record({ case: fc.constant("ackFrame" as const), value: fc.constant({}) }),
+      fc.record({ case: fc.constant("resume" as const), value: fc.record({ nextSeq: fc.nat({ max: 0xffffffff }) }) }),
+      fc.record({ case: fc.constant("reset" as const), value: fc.record({ reason: fc.string({ maxLength: 30 }) }) }),
+      fc.record({ case: fc.constant("heartbeat" as const), value: fc.constant({}) }),
+      fc.constant({ case: undefined }),
+    ),
+  })
+  .map(({ ack, ...rest }) => create(RelayMessageFrameSchema, { ...rest, ...(ack === undefined ? {} : { ack }) }));
+
+test("any frame survives an encode/decode round trip and validates the same", () => {
+  fc.assert(
+    fc.property(frameArb, (frame) => {
+      const bytes = encodeFrame(frame);
+      const back = decodeFrame(bytes);
+      assert.deepEqual(back, frame);
+      assert.deepEqual(encodeFrame(back), bytes);
+      assert.equal(validateFrame(back), validateFrame(frame));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("arbitrary bytes never throw out of parseFrame", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      const parsed = parseFrame(bytes);
+      if (!parsed.ok) assert.ok(parsed.error instanceof RelayFrameError);
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -1,0 +1,201 @@
+import { encodeFrame, parseFrame, resetFrame } from "../../relay/frame-codec.js";
+import { ChaosPath, mulberry32, type ChaosOptions, type ChaosStats } from "./frame-chaos.js";
+
+/** A physical websocket as the router sees it: binary frames out, close. */
+export interface RouterSocket {
+  send(bytes: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** Options of {@link RendezvousRouter}; every limit has a documented default. */
+export interface RendezvousRouterOptions {
+  /** How long harness sockets are kept after their executor's socket drops, in ms. Default 30 000. */
+  executorGraceMs?: number;
+  /** Harness sockets per executor. Default 256. */
+  maxHarnessSockets?: number;
+  /** Streams owned by one harness socket; frames opening more are answered with a reset. Default 128. */
+  maxStreamsPerHarness?: number;
+  /** Test-only fault injection on data, ack and heartbeat frames. Default off. */
+  chaos?: ChaosOptions | undefined;
+  /** Diagnostics sink (one line per event). Default: none. */
+  log?: (line: string) => void;
+}
+
+/** Reason sent to the executor for each stream of a harness socket that closed (upstream's text). */
+export const HARNESS_DISCONNECTED = "harness_disconnected";
+
+interface ExecutorRoute {
+  executor: RouterSocket | null;
+  harnesses: Map<RouterSocket, Set<string>>;
+  owners: Map<string, RouterSocket>;
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  toExecutor: ChaosPath | undefined;
+  toHarness: Map<RouterSocket, ChaosPath>;
+}
+
+/**
+ * Routes relay frames between one executor socket and many harness sockets by `stream_id` and
+ * nothing else (CONTRACT §6): it decodes only the envelope, never payloads, and never acks,
+ * retries, reorders or reassembles. A stream belongs to the harness socket that first used it;
+ * frames for it from any other harness socket are dropped.
+ */
+export class RendezvousRouter {
+  readonly #routes = new Map<string, ExecutorRoute>();
+  readonly #graceMs: number;
+  readonly #maxHarnessSockets: number;
+  readonly #maxStreams: number;
+  readonly #log: (line: string) => void;
+  readonly #chaos: ChaosOptions | undefined;
+  readonly #random: () => number;
+  /** What chaos did so far (all zero without chaos). */
+  readonly chaosStats: ChaosStats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
+  /** Frames dropped by routing rules (invalid, unowned, hijack attempts, no socket). */
+  droppedFrames = 0;
+
+  constructor(options: RendezvousRouterOptions = {}) {
+    this.#graceMs = options.executorGraceMs ?? 30_000;
+    this.#maxHarnessSockets = options.maxHarnessSockets ?? 256;
+    this.#maxStreams = options.maxStreamsPerHarness ?? 128;
+    this.#log = options.log ?? (() => {});
+    this.#chaos = options.chaos;
+    this.#random = mulberry32(options.chaos?.seed ?? 1);
+  }
+
+  #route(executorId: string): ExecutorRoute {
+    let route = this.#routes.get(executorId);
+    if (!route) {
+      route = { executor: null, harnesses: new Map(), owners: new Map(), graceTimer: undefined, toExecutor: undefined, toHarness: new Map() };
+      this.#routes.set(executorId, route);
+    }
+    return route;
+  }
+
+  /** True while an executor socket is attached for `executorId`. */
+  hasExecutor(executorId: string): boolean {
+    return this.#routes.get(executorId)?.executor != null;
+  }
+
+  /** Attaches the executor's socket, replacing (and closing) any previous one. */
+  attachExecutor(executorId: string, socket: RouterSocket): void {
+    const route = this.#route(executorId);
+    clearTimeout(route.graceTimer);
+    route.graceTimer = undefined;
+    const previous = route.executor;
+    route.executor = socket;
+    route.toExecutor = this.#chaosPath((bytes) => socket.send(bytes));
+    if (previous && previous !== socket) previous.close(4000, "replaced by a newer executor connection");
+    this.#log(`executor ${executorId} connected (${route.harnesses.size} harness sockets waiting)`);
+  }
+
+  /** The executor's socket closed: keep harness sockets for the grace period so streams can resume. */
+  detachExecutor(executorId: string, socket: RouterSocket): void {
+    const route = this.#routes.get(executorId);
+    if (!route || route.executor !== socket) return;
+    route.toExecutor?.flush();
+    route.executor = null;
+    route.toExecutor = undefined;
+    this.#log(`executor ${executorId} disconnected; keeping ${route.harnesses.size} harness sockets for ${this.#graceMs} ms`);
+    route.graceTimer = setTimeout(() => {
+      route.graceTimer = undefined;
+      if (route.executor) return;
+      for (const harness of [...route.harnesses.keys()]) harness.close(1011, "executor unavailable");
+      route.harnesses.clear();
+      route.owners.clear();
+      this.#routes.delete(executorId);
+    }, this.#graceMs);
+    route.graceTimer.unref?.();
+  }
+
+  /** Attaches a harness socket; false (and the caller refuses it) when the limit is reached. */
+  attachHarness(executorId: string, socket: RouterSocket): boolean {
+    const route = this.#route(executorId);
+    if (route.harnesses.size >= this.#maxHarnessSockets) return false;
+    route.harnesses.set(socket, new Set());
+    const path = this.#chaosPath((bytes) => socket.send(bytes));
+    if (path) route.toHarness.set(socket, path);
+    return true;
+  }
+
+  /** A harness socket closed: the executor gets `reset {harness_disconnected}` for each of its streams. */
+  detachHarness(executorId: string, socket: RouterSocket): void {
+    const route = this.#routes.get(executorId);
+    const streams = route?.harnesses.get(socket);
+    if (!route || !streams) return;
+    route.harnesses.delete(socket);
+    route.toHarness.get(socket)?.flush();
+    route.toHarness.delete(socket);
+    for (const streamId of streams) {
+      route.owners.delete(streamId);
+      route.executor?.send(encodeFrame(resetFrame(streamId, HARNESS_DISCONNECTED)));
+    }
+    if (!route.executor && route.harnesses.size === 0 && route.graceTimer === undefined) this.#routes.delete(executorId);
+  }
+
+  /** A binary message from a harness socket. */
+  fromHarness(executorId: string, socket: RouterSocket, bytes: Uint8Array): void {
+    const route = this.#routes.get(executorId);
+    const owned = route?.harnesses.get(socket);
+    const parsed = parseFrame(bytes);
+    if (!route || !owned || !parsed.ok) return this.#drop(parsed.ok ? "harness socket not attached" : parsed.error.message);
+    const { streamId, body } = parsed.frame;
+    const owner = route.owners.get(streamId);
+    if (owner === undefined) {
+      if (body.case === "reset") return this.#drop("reset for an unowned stream");
+      if (owned.size >= this.#maxStreams) {
+        socket.send(encodeFrame(resetFrame(streamId, `too many streams on this harness socket (limit ${this.#maxStreams})`)));
+        return this.#drop("stream limit");
+      }
+      route.owners.set(streamId, socket);
+      owned.add(streamId);
+    } else if (owner !== socket) {
+      return this.#drop(`stream ${streamId} belongs to another harness socket`);
+    }
+    if (body.case === "reset") {
+      route.owners.delete(streamId);
+      owned.delete(streamId);
+    }
+    if (!route.executor) return this.#drop("no executor socket");
+    this.#forward(route.toExecutor, route.executor, bytes, body.case);
+  }
+
+  /** A binary message from the executor socket. */
+  fromExecutor(executorId: string, socket: RouterSocket, bytes: Uint8Array): void {
+    const route = this.#routes.get(executorId);
+    if (!route || route.executor !== socket) return this.#drop("stale executor socket");
+    const parsed = parseFrame(bytes);
+    if (!parsed.ok) return this.#drop(parsed.error.message);
+    const { streamId, body } = parsed.frame;
+    const owner = route.owners.get(streamId);
+    if (!owner) return this.#drop(`no harness owns stream ${streamId}`);
+    if (body.case === "reset") {
+      route.owners.delete(streamId);
+      route.harnesses.get(owner)?.delete(streamId);
+    }
+    this.#forward(route.toHarness.get(owner), owner, bytes, body.case);
+  }
+
+  /** Closes every socket and timer (server shutdown). */
+  close(): void {
+    for (const route of this.#routes.values()) {
+      clearTimeout(route.graceTimer);
+      route.executor?.close(1001, "rendezvous shutting down");
+      for (const harness of route.harnesses.keys()) harness.close(1001, "rendezvous shutting down");
+    }
+    this.#routes.clear();
+  }
+
+  #forward(path: ChaosPath | undefined, socket: RouterSocket, bytes: Uint8Array, kind: string | undefined): void {
+    // Resets, resumes and frames on chaos-free routers pass straight through.
+    if (path && (kind === "data" || kind === "ackFrame" || kind === "heartbeat")) path.forward(bytes);
+    else socket.send(bytes);
+  }
+
+  #chaosPath(send: (bytes: Uint8Array) => void): ChaosPath | undefined {
+    return this.#chaos ? new ChaosPath(this.#chaos, this.#random, this.chaosStats, send) : undefined;
+  }
+
+  #drop(reason: string): void {
+    this.droppedFrames += 1;
+    this.#log(`dropped frame: ${reason}`);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Wire types of the filesystem methods (CONTRACT.md §4). Field names are exactly the contract's so
+ * these stay structurally identical to the generated OpenRPC types. Every params object may also
+ * carry `environmentId`, which the router strips before the filesystem layer sees it.
+ */
+
+/**
+ * A sandbox policy as it travels on the wire (codex's `SandboxPolicy` serialisation). Only `type`
+ * and the writable roots are interpreted; other members (`network_access`, ...) are ignored.
+ */
+export interface SandboxPolicyWire {
+  /** `danger-full-access`, `read-only` or `workspace-write`; anything else is refused (-32602). */
+  type: string;
+  /** Absolute directories writable under `workspace-write` (upstream's snake_case spelling). */
+  writable_roots?: string[];
+  /** Camel-case spelling of {@link SandboxPolicyWire.writable_roots}, also accepted. */
+  writableRoots?: string[];
+  [member: string]: unknown;
+}
+
+/** The optional `sandbox` param: `{sandboxPolicy: {...}}` or a bare `{type: ...}` policy. */
+export type FsSandbox = { sandboxPolicy: SandboxPolicyWire; [member: string]: unknown } | SandboxPolicyWire;
+
+/** Members every filesystem params object may carry. */
+export interface FsCommonParams {
+  /** Sandbox to enforce for this call; absent or null means unrestricted. */
+  sandbox?: FsSandbox | null;
+  /** Target environment; routed and stripped by the router, ignored here. */
+  environmentId?: string | null;
+}
+
+/** `fs/readFile` params. */
+export interface FsReadFileParams extends FsCommonParams {
+  /** Absolute path of the file to read. */
+  path: string;
+}
+/** `fs/readFile` result. */
+export interface FsReadFileResult {
+  /** File contents, standard base64 with padding. */
+  dataBase64: string;
+}
+
+/** `fs/writeFile` params. */
+export interface FsWriteFileParams extends FsCommonParams {
+  /** Absolute path of the file to create or truncate. */
+  path: string;
+  /** New contents, standard base64 with padding. */
+  dataBase64: string;
+}
+/** `fs/writeFile` result (empty). */
+export type FsWriteFileResult = Record<string, never>;
+
+/** `fs/createDirectory` params. */
+export interface FsCreateDirectoryParams extends FsCommonParams {
+  /** Absolute path of the directory to create. */
+  path: string;
+  /** Create missing parents and accept an existing directory; default true. */
+  recursive?: boolean | null;
+}
+/** `fs/createDirectory` result (empty). */
+export type FsCreateDirectoryResult = Record<string, never>;
+
+/** `fs/getMetadata` params. */
+export interface FsGetMetadataParams extends FsCommonParams {
+  /** Absolute path to describe. */
+  path: string;
+}
+/** `fs/getMetadata` result. */
+export interface FsGetMetadataResult {
+  /** True when the path (following symlinks) is a directory. */
+  isDirectory: boolean;
+  /** True when the path (following symlinks) is a regular file. */
+  isFile: boolean;
+  /** True when the path itself (lstat) is a symbolic link. */
+  isSymlink: boolean;
+  /** Creation (birth) time, epoch milliseconds; 0 when the filesystem does not record it. */
+  createdAtMs: number;
+  /** Last modification time, epoch milliseconds; 0 when unavailable. */
+  modifiedAtMs: number;
+  /** Size in bytes (following symlinks). */
+  size: number;
+}
+
+/** `fs/readDirectory` params. */
+export interface FsReadDirectoryParams extends FsCommonParams {
+  /** Absolute path of the directory to list. */
+  path: string;
+}
+/** One `fs/readDirectory` entry. */
+export interface FsDirectoryEntry {
+  /** The entry's name (not a path). */
+  fileName: string;
+  /** True when the entry (following symlinks) is a directory. */
+  isDirectory: boolean;
+  /** True when the entry (following symlinks) is a regular file. */
+  isFile: boolean;
+}
+/** `fs/readDirectory` result. */
+export interface FsReadDirectoryResult {
+  /** Entries sorted by `fileName` (UTF-16 code unit order); entries whose stat fails are skipped. */
+  entries: FsDirectoryEntry[];
+}
+
+/** `fs/remove` params. */
+export interface FsRemoveParams extends FsCommonParams {
+  /** Absolute path to remove (a symlink is removed, never its target). */
+  path: string;
+  /** Remove a directory with its contents; default true. */
+  recursive?: boolean | null;
+  /** Succeed when the path does not exist; default true. */
+  force?: boolean | null;
+}
+/** `fs/remove` result (empty). */
+export type FsRemoveResult = Record<string, never>;
+
+/** `fs/copy` params. */
+export interface FsCopyParams extends FsCommonParams {
+  /** Absolute path of the file, symlink or directory to copy. */
+  sourcePath: string;
+  /** Absolute path of the copy. */
+  destinationPath: string;
+  /** Must be true to copy a directory. */
+  recursive: boolean;
+}
+/** `fs/copy` result (empty). */
+export type FsCopyResult = Record<string, never>;

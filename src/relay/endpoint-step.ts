@@ -1,0 +1,370 @@
+/**
+ * The protocol logic of one stream endpoint as pure functions `(context, event) → (context,
+ * effects)`. The XState machine (`stream-endpoint-machine.ts`) calls these and turns the effects
+ * into its named actions and delayed events; nothing here performs I/O or reads a clock.
+ */
+import {
+  type AckFields,
+  ackFrame,
+  dataFrame,
+  heartbeatFrame,
+  type RelayMessageFrame,
+  resetFrame,
+  resumeFrame,
+} from "./frame-codec.js";
+import type { RelayEndpointOptions } from "./relay-options.js";
+import { retransmitTimeout } from "./rtt-estimator.js";
+import { ackBitsOf, INITIAL_RECEIVER, type ReceiverState, receiveSegment } from "./segment-receiver.js";
+import {
+  applyAck,
+  drainUntracked,
+  enqueueMessage,
+  initialSender,
+  type OutSegment,
+  pumpWindow,
+  retransmitAll,
+  type SenderState,
+} from "./segment-sender.js";
+
+/** Which side opened the stream: the harness sends `resume` first; the executor accepts. */
+export type EndpointRole = "harness" | "executor";
+
+/**
+ * What the peer is. `reliable`: sets `ack` presence on every frame (this project). `legacy`:
+ * upstream's shipped endpoint (no presence; never segments or retransmits; refuses
+ * `segment_count != 1`). `unknown`: nothing received yet; behave as if legacy but keep unacked
+ * segments in case the peer turns out reliable.
+ */
+export type PeerCapability = "unknown" | "reliable" | "legacy";
+
+export type TimerName = "retransmit" | "ack" | "heartbeat" | "peer";
+
+export interface EndpointFailure {
+  readonly reason: string;
+  /** True when the peer reset the stream, false when this endpoint did (locally or on a protocol failure). */
+  readonly byPeer: boolean;
+}
+
+export interface EndpointContext {
+  readonly streamId: string;
+  readonly role: EndpointRole;
+  readonly options: RelayEndpointOptions;
+  readonly peer: PeerCapability;
+  readonly attached: boolean;
+  readonly sender: SenderState;
+  readonly receiver: ReceiverState;
+  /** A standalone ack is due unless an outbound frame carries it first. */
+  readonly ackOwed: boolean;
+  /** We sent `resume` since we last received one; prevents resume ping-pong. */
+  readonly resumeSent: boolean;
+  /** Which delayed events are scheduled. */
+  readonly timers: Readonly<Record<TimerName, boolean>>;
+  /** Last time (ms) carried by an external event; timer events reuse it. */
+  readonly now: number;
+  readonly failure: EndpointFailure | undefined;
+}
+
+export interface EndpointInput {
+  readonly streamId: string;
+  readonly role: EndpointRole;
+  readonly options: RelayEndpointOptions;
+  /** Known capability (executor side: learned from the frame that created the stream). Default `unknown`. */
+  readonly peer?: PeerCapability;
+  readonly now?: number;
+}
+
+export type EndpointEvent =
+  | { readonly type: "SEND"; readonly payload: Uint8Array; readonly now: number }
+  | { readonly type: "FRAME"; readonly frame: RelayMessageFrame; readonly now: number }
+  | { readonly type: "ATTACH"; readonly now: number }
+  | { readonly type: "DETACH"; readonly now: number }
+  | { readonly type: "CLOSE"; readonly reason: string; readonly now: number }
+  | { readonly type: "RETRANSMIT_TIMEOUT" }
+  | { readonly type: "ACK_TIMEOUT" }
+  | { readonly type: "HEARTBEAT_TIMEOUT" }
+  | { readonly type: "PEER_TIMEOUT" };
+
+export type Effect =
+  | { readonly kind: "send"; readonly frame: RelayMessageFrame }
+  | { readonly kind: "ack"; readonly frame: RelayMessageFrame }
+  | { readonly kind: "deliver"; readonly payload: Uint8Array }
+  | { readonly kind: "log"; readonly message: string }
+  | { readonly kind: "startTimer"; readonly timer: TimerName }
+  | { readonly kind: "cancelTimer"; readonly timer: TimerName };
+
+export interface StepResult {
+  readonly context: EndpointContext;
+  readonly effects: readonly Effect[];
+}
+
+const NO_TIMERS: Record<TimerName, boolean> = { retransmit: false, ack: false, heartbeat: false, peer: false };
+
+export function initialContext(input: EndpointInput): EndpointContext {
+  const peer = input.peer ?? "unknown";
+  return {
+    streamId: input.streamId,
+    role: input.role,
+    options: input.options,
+    peer,
+    attached: false,
+    // Reliable streams number from 1 so `ack = 0` means "nothing received"; towards a known legacy
+    // peer we number from 0 exactly like upstream (it ignores seq anyway).
+    sender: initialSender(peer === "legacy" ? 0 : 1),
+    receiver: INITIAL_RECEIVER,
+    ackOwed: false,
+    resumeSent: false,
+    timers: NO_TIMERS,
+    now: input.now ?? 0,
+    failure: undefined,
+  };
+}
+
+/** Current retransmission timeout (ms) including backoff. */
+export function currentRto(context: EndpointContext): number {
+  return retransmitTimeout(context.sender.rtt, context.options, context.sender.backoff);
+}
+
+/** Mutable scratch state for one step; the result is a fresh immutable context. */
+class Step {
+  ctx: { -readonly [K in keyof EndpointContext]: EndpointContext[K] };
+  readonly effects: Effect[] = [];
+  sentFrame = false;
+  receivedFrame = false;
+  restartRetransmit = false;
+
+  constructor(context: EndpointContext) {
+    this.ctx = { ...context };
+  }
+
+  acks(): AckFields | undefined {
+    return this.ctx.peer === "legacy" ? undefined : { ack: this.ctx.receiver.ack, ackBits: ackBitsOf(this.ctx.receiver) };
+  }
+
+  send(frame: RelayMessageFrame, kind: "send" | "ack" = "send"): void {
+    if (!this.ctx.attached) return;
+    this.effects.push({ kind, frame });
+    this.sentFrame = true;
+    if (frame.ack !== undefined) this.ctx.ackOwed = false;
+  }
+
+  sendSegments(segments: readonly OutSegment[]): void {
+    for (const s of segments) {
+      this.send(dataFrame(this.ctx.streamId, { seq: s.seq, segmentIndex: s.index, segmentCount: s.count, payload: s.payload }, this.acks()));
+    }
+  }
+
+  /** Puts queued segments on the wire as far as the window (or, for a legacy peer, nothing) allows. */
+  flush(): void {
+    if (!this.ctx.attached || this.ctx.failure !== undefined) return;
+    if (this.ctx.peer === "legacy") {
+      const r = drainUntracked(this.ctx.sender);
+      this.ctx.sender = r.state;
+      this.sendSegments(r.toSend);
+      return;
+    }
+    const r = pumpWindow(this.ctx.sender, this.ctx.options, this.ctx.now);
+    this.ctx.sender = r.state;
+    this.sendSegments(r.toSend);
+  }
+
+  fail(reason: string, byPeer: boolean): void {
+    if (this.ctx.failure !== undefined) return;
+    if (!byPeer) this.send(resetFrame(this.ctx.streamId, reason, this.acks()));
+    this.ctx.failure = { reason, byPeer };
+  }
+
+  log(message: string): void {
+    this.effects.push({ kind: "log", message });
+  }
+
+  private setTimer(timer: TimerName, run: boolean, restart: boolean): void {
+    const armed = this.ctx.timers[timer];
+    if (armed && (!run || restart)) this.effects.push({ kind: "cancelTimer", timer });
+    if (run && (!armed || restart)) this.effects.push({ kind: "startTimer", timer });
+    if (armed !== run || restart) this.ctx.timers = { ...this.ctx.timers, [timer]: run };
+  }
+
+  finish(): StepResult {
+    const c = this.ctx;
+    const live = c.failure === undefined && c.attached;
+    const reliable = c.peer === "reliable";
+    if (live && c.ackOwed && c.peer !== "legacy" && c.options.ackDelayMs === 0) this.send(ackFrame(c.streamId, this.acks()!), "ack");
+    this.setTimer("retransmit", live && reliable && c.sender.inFlight.length > 0, this.restartRetransmit);
+    this.setTimer("ack", live && c.ackOwed && c.peer !== "legacy", false);
+    this.setTimer("heartbeat", live && reliable && c.options.heartbeatIntervalMs > 0, this.sentFrame);
+    this.setTimer("peer", live && reliable && c.options.deadPeerTimeoutMs > 0, this.receivedFrame);
+    return { context: { ...c }, effects: this.effects };
+  }
+}
+
+const utf8 = new TextEncoder();
+/** Convenience for tests and adapters: the payload of a JSON text. */
+export function encodeMessage(message: string): Uint8Array {
+  return utf8.encode(message);
+}
+
+/** Applies one event. Events after a failure are ignored (the machine is in its final state). */
+export function step(context: EndpointContext, event: EndpointEvent): StepResult {
+  const s = new Step(context);
+  if (context.failure !== undefined) return { context, effects: [] };
+  switch (event.type) {
+    case "SEND":
+      s.ctx.now = event.now;
+      onSend(s, event.payload);
+      break;
+    case "FRAME":
+      s.ctx.now = event.now;
+      onFrame(s, event.frame);
+      break;
+    case "ATTACH":
+      s.ctx.now = event.now;
+      onAttach(s);
+      break;
+    case "DETACH":
+      s.ctx.now = event.now;
+      s.ctx.attached = false;
+      break;
+    case "CLOSE":
+      s.ctx.now = event.now;
+      s.fail(event.reason, false);
+      break;
+    case "RETRANSMIT_TIMEOUT":
+      s.ctx.timers = { ...s.ctx.timers, retransmit: false };
+      onRetransmitTimeout(s);
+      break;
+    case "ACK_TIMEOUT":
+      s.ctx.timers = { ...s.ctx.timers, ack: false };
+      if (s.ctx.ackOwed && s.ctx.peer !== "legacy") s.send(ackFrame(s.ctx.streamId, s.acks()!), "ack");
+      break;
+    case "HEARTBEAT_TIMEOUT":
+      s.ctx.timers = { ...s.ctx.timers, heartbeat: false };
+      if (s.ctx.peer === "reliable") s.send(heartbeatFrame(s.ctx.streamId, s.acks()));
+      break;
+    case "PEER_TIMEOUT":
+      s.ctx.timers = { ...s.ctx.timers, peer: false };
+      s.fail(`relay_peer_timeout: no frame from the peer for ${s.ctx.options.deadPeerTimeoutMs} ms`, false);
+      break;
+  }
+  return s.finish();
+}
+
+function onSend(s: Step, payload: Uint8Array): void {
+  const { options } = s.ctx;
+  if (payload.length === 0) {
+    s.log("relay: refusing to send an empty message");
+    return;
+  }
+  if (payload.length > options.maxMessageBytes) {
+    s.fail(`relay_message_too_large: outbound message of ${payload.length} bytes exceeds ${options.maxMessageBytes}`, false);
+    return;
+  }
+  if (s.ctx.sender.queuedBytes + payload.length > options.maxQueuedBytes) {
+    s.fail(`relay_send_queue_full: more than ${options.maxQueuedBytes} bytes waiting to be sent`, false);
+    return;
+  }
+  // Segment only towards a peer known to reassemble; upstream's endpoints refuse segment_count != 1.
+  s.ctx.sender = enqueueMessage(s.ctx.sender, payload, s.ctx.peer === "reliable" ? options.maxSegmentBytes : undefined);
+  s.flush();
+}
+
+function onAttach(s: Step): void {
+  s.ctx.attached = true;
+  // The harness always opens/resumes (upstream's first frame is `resume {next_seq: 0}`); the executor
+  // only resumes towards a peer that understands it.
+  if (s.ctx.role === "harness" || s.ctx.peer === "reliable") {
+    s.send(resumeFrame(s.ctx.streamId, s.ctx.receiver.ack, s.acks()));
+    s.ctx.resumeSent = true;
+  }
+  s.restartRetransmit = true;
+  s.flush();
+}
+
+function learnPeer(s: Step, frame: RelayMessageFrame): void {
+  if (s.ctx.peer !== "unknown") return;
+  if (frame.ack !== undefined) {
+    s.ctx.peer = "reliable";
+    return;
+  }
+  s.ctx.peer = "legacy";
+  // A legacy peer never acks: stop tracking what was sent; everything queued goes out untracked.
+  s.ctx.sender = { ...s.ctx.sender, inFlight: [] };
+  s.ctx.ackOwed = false;
+}
+
+function onFrame(s: Step, frame: RelayMessageFrame): void {
+  s.receivedFrame = true;
+  learnPeer(s, frame);
+  const reliable = s.ctx.peer === "reliable";
+  let retransmit: OutSegment[] = [];
+  if (reliable && frame.ack !== undefined) {
+    const outcome = applyAck(s.ctx.sender, frame.ack, frame.ackBits >>> 0, s.ctx.now);
+    if (outcome.kind === "invalid") {
+      s.fail(outcome.reason, false);
+      return;
+    }
+    s.ctx.sender = outcome.state;
+    if (outcome.progressed) s.restartRetransmit = true;
+    retransmit = outcome.fastRetransmit;
+  }
+  const body = frame.body;
+  switch (body.case) {
+    case "data":
+      if (reliable) {
+        const outcome = receiveSegment(s.ctx.receiver, body.value, s.ctx.options);
+        if (outcome.kind === "failed") {
+          s.fail(outcome.reason, false);
+          return;
+        }
+        s.ctx.receiver = outcome.state;
+        for (const payload of outcome.messages) s.effects.push({ kind: "deliver", payload });
+        if (outcome.disposition === "beyond-window" || outcome.disposition === "over-reorder-cap") {
+          s.log(`relay: dropped seq ${body.value.seq} on ${s.ctx.streamId} (${outcome.disposition})`);
+        }
+        // Every data frame is acknowledged, duplicates included: re-advertising stops the sender.
+        s.ctx.ackOwed = true;
+      } else if (body.value.segmentCount !== 1) {
+        s.log(`relay: dropped segmented data from a legacy peer on ${s.ctx.streamId}`);
+      } else if (body.value.payload.length > s.ctx.options.maxMessageBytes) {
+        s.fail(`relay_message_too_large: message of ${body.value.payload.length} bytes exceeds ${s.ctx.options.maxMessageBytes}`, false);
+        return;
+      } else {
+        // Legacy peers never retransmit, so arrival order is delivery order and seq is ignored (as upstream does).
+        s.effects.push({ kind: "deliver", payload: body.value.payload });
+      }
+      break;
+    case "reset":
+      s.fail(body.value.reason, true);
+      return;
+    case "resume":
+      if (reliable) {
+        // The peer has a (new) path to us: everything unacked may have died with an old socket.
+        const r = retransmitAll(s.ctx.sender, s.ctx.now);
+        s.ctx.sender = r.state;
+        retransmit = [...r.toSend];
+        s.restartRetransmit = true;
+        if (!s.ctx.resumeSent) s.send(resumeFrame(s.ctx.streamId, s.ctx.receiver.ack, s.acks()));
+        s.ctx.resumeSent = false;
+      }
+      break;
+    case "ackFrame":
+    case "heartbeat":
+    case undefined:
+      // Ack-only frames are never acknowledged (or two idle endpoints would ack each other forever).
+      break;
+  }
+  s.sendSegments(retransmit);
+  s.flush();
+}
+
+function onRetransmitTimeout(s: Step): void {
+  if (!s.ctx.attached || s.ctx.peer !== "reliable" || s.ctx.sender.inFlight.length === 0) return;
+  const backoff = s.ctx.sender.backoff + 1;
+  if (backoff > s.ctx.options.maxRetransmits) {
+    s.fail(`relay_retransmit_limit: no acknowledgement after ${s.ctx.options.maxRetransmits} retransmissions`, false);
+    return;
+  }
+  const r = retransmitAll({ ...s.ctx.sender, backoff }, s.ctx.now);
+  s.ctx.sender = r.state;
+  s.sendSegments(r.toSend);
+  s.restartRetransmit = true;
+}

@@ -1,0 +1,156 @@
+/**
+ * Adapter that runs one {@link streamEndpointMachine} as an actor and exposes it as a
+ * {@link MessageTransport} (whole JSON texts in and out). The machine's named actions are bound
+ * here with `.provide()`; timers run on the injected {@link Clock}. The multiplexer owns the socket
+ * and calls {@link RelayStream.attach}/{@link RelayStream.detach}/{@link RelayStream.receiveFrame}.
+ */
+import { type Actor, createActor } from "xstate";
+import type { MessageTransport } from "../rpc/message-transport.js";
+import type { Clock } from "../util/clock.js";
+import type { EndpointContext, EndpointRole, PeerCapability } from "./endpoint-step.js";
+import type { RelayMessageFrame } from "./frame-codec.js";
+import type { RelayEndpointOptions } from "./relay-options.js";
+import { streamEndpointMachine } from "./stream-endpoint-machine.js";
+
+export interface RelayStreamInit {
+  readonly streamId: string;
+  readonly role: EndpointRole;
+  readonly options: RelayEndpointOptions;
+  readonly clock: Clock;
+  /** Puts a frame on the current physical socket (dropped when there is none). */
+  readonly sendFrame: (frame: RelayMessageFrame) => void;
+  /** Known peer capability (executor side: from the frame that created the stream). */
+  readonly peer?: PeerCapability;
+  /** Receives drop/refusal notes; default: none. */
+  readonly log?: (message: string) => void;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** One virtual stream: a `MessageTransport` backed by a reliable endpoint machine. */
+export class RelayStream implements MessageTransport {
+  readonly streamId: string;
+  readonly #actor: Actor<typeof streamEndpointMachine>;
+  readonly #clock: Clock;
+  readonly #log: (message: string) => void;
+  readonly #messageListeners = new Set<(message: string) => void>();
+  readonly #closeListeners = new Set<(reason: string) => void>();
+  /** Messages that arrived before anyone listened (the accept callback subscribes right away). */
+  #early: string[] | undefined = [];
+  #closedReason: string | undefined;
+  #closedByPeer = false;
+
+  constructor(init: RelayStreamInit) {
+    this.streamId = init.streamId;
+    this.#clock = init.clock;
+    this.#log = init.log ?? (() => {});
+    const machine = streamEndpointMachine.provide({
+      actions: {
+        sendFrame: (_, { frame }) => init.sendFrame(frame),
+        emitAck: (_, { frame }) => init.sendFrame(frame),
+        deliverMessage: (_, { payload }) => this.#deliver(decoder.decode(payload)),
+        logDrop: (_, { message }) => this.#log(message),
+        failStream: (_, { reason, byPeer }) => this.#finish(reason, byPeer),
+      },
+    });
+    this.#actor = createActor(machine, {
+      input: { streamId: init.streamId, role: init.role, options: init.options, now: init.clock.now(), ...(init.peer === undefined ? {} : { peer: init.peer }) },
+      clock: { setTimeout: (fn, ms) => init.clock.setTimeout(fn, ms), clearTimeout: (id) => init.clock.clearTimeout(id) },
+    });
+    this.#actor.start();
+  }
+
+  /** Protocol state, for diagnostics and tests. */
+  get state(): EndpointContext {
+    return this.#actor.getSnapshot().context;
+  }
+
+  get peer(): PeerCapability {
+    return this.state.peer;
+  }
+
+  /** Why the stream ended, or undefined while open. */
+  get closedReason(): string | undefined {
+    return this.#closedReason;
+  }
+
+  get closedByPeer(): boolean {
+    return this.#closedByPeer;
+  }
+
+  send(message: string): void {
+    if (this.#closedReason !== undefined) return;
+    this.#actor.send({ type: "SEND", payload: encoder.encode(message), now: this.#clock.now() });
+  }
+
+  onMessage(listener: (message: string) => void): () => void {
+    this.#messageListeners.add(listener);
+    const early = this.#early;
+    this.#early = undefined;
+    if (early !== undefined) for (const m of early) this.#deliver(m);
+    return () => this.#messageListeners.delete(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    if (this.#closedReason !== undefined) {
+      const reason = this.#closedReason;
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Resets the stream: sends `reset {reason}` (default `stream_closed`) and ends it locally. */
+  close(reason = "stream_closed"): void {
+    if (this.#closedReason !== undefined) return;
+    this.#actor.send({ type: "CLOSE", reason: reason === "" ? "stream_closed" : reason, now: this.#clock.now() });
+  }
+
+  /** A physical socket is (again) available: sends `resume` and flushes. Called by the multiplexer. */
+  attach(): void {
+    this.#actor.send({ type: "ATTACH", now: this.#clock.now() });
+  }
+
+  /** The physical socket is gone; state is kept for the next {@link attach}. */
+  detach(): void {
+    this.#actor.send({ type: "DETACH", now: this.#clock.now() });
+  }
+
+  /** Hands a validated inbound frame of this stream to the endpoint. */
+  receiveFrame(frame: RelayMessageFrame): void {
+    this.#actor.send({ type: "FRAME", frame, now: this.#clock.now() });
+  }
+
+  #deliver(message: string): void {
+    if (this.#early !== undefined) {
+      this.#early.push(message);
+      return;
+    }
+    for (const listener of [...this.#messageListeners]) {
+      try {
+        listener(message);
+      } catch (error) {
+        // A failing consumer must not corrupt the protocol state of the stream; report and go on.
+        this.#log(`relay: message listener on ${this.streamId} threw: ${String(error)}`);
+      }
+    }
+  }
+
+  #finish(reason: string, byPeer: boolean): void {
+    if (this.#closedReason !== undefined) return;
+    this.#closedReason = reason;
+    this.#closedByPeer = byPeer;
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    for (const listener of listeners) {
+      try {
+        listener(reason);
+      } catch (error) {
+        this.#log(`relay: close listener on ${this.streamId} threw: ${String(error)}`);
+      }
+    }
+    // No stop needed: the machine is in its final state and cancelled every timer on entry.
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Pure sender half of a reliable stream endpoint: segmentation into contiguous seq ranges, the
+ * in-flight window (segments and bytes), acknowledgement processing (cumulative + `ack_bits`,
+ * irrevocable) and the choice of what to retransmit. No I/O, no clock: callers pass `now`.
+ */
+import { INITIAL_RTT, type RttEstimate, sampleRtt } from "./rtt-estimator.js";
+
+/** One outbound segment. `sentAt` is undefined until first transmitted. */
+export interface OutSegment {
+  readonly seq: number;
+  readonly index: number;
+  readonly count: number;
+  readonly payload: Uint8Array;
+  readonly sentAt: number | undefined;
+  /** Transmitted more than once: its ack gives no RTT sample (Karn). */
+  readonly retransmitted: boolean;
+  /** Already fast-retransmitted once for the current gap. */
+  readonly fastRetransmitted: boolean;
+}
+
+export interface SenderState {
+  /** Seq the next segment gets. */
+  readonly nextSeq: number;
+  /** Transmitted, not yet acknowledged, ascending seq. */
+  readonly inFlight: readonly OutSegment[];
+  /** Accepted, seq assigned, not yet transmitted (window full), ascending seq. */
+  readonly queue: readonly OutSegment[];
+  readonly queuedBytes: number;
+  /** Consecutive retransmission timeouts without progress. */
+  readonly backoff: number;
+  readonly rtt: RttEstimate;
+}
+
+export function initialSender(firstSeq: number): SenderState {
+  return { nextSeq: firstSeq, inFlight: [], queue: [], queuedBytes: 0, backoff: 0, rtt: INITIAL_RTT };
+}
+
+/**
+ * Assigns seqs to one message. With `maxSegmentBytes` undefined the message stays one segment
+ * (peer capability unknown or legacy: such peers refuse `segment_count != 1`).
+ * Seqs stay below 2^32 only for 4 billion segments per stream; a stream is expected to end long before.
+ */
+export function enqueueMessage(state: SenderState, payload: Uint8Array, maxSegmentBytes: number | undefined): SenderState {
+  const size = maxSegmentBytes ?? Math.max(1, payload.length);
+  const count = Math.max(1, Math.ceil(payload.length / size));
+  const segments: OutSegment[] = [];
+  for (let index = 0; index < count; index++) {
+    segments.push({
+      seq: state.nextSeq + index,
+      index,
+      count,
+      payload: count === 1 ? payload : payload.subarray(index * size, Math.min(payload.length, (index + 1) * size)),
+      sentAt: undefined,
+      retransmitted: false,
+      fastRetransmitted: false,
+    });
+  }
+  return { ...state, nextSeq: state.nextSeq + count, queue: [...state.queue, ...segments], queuedBytes: state.queuedBytes + payload.length };
+}
+
+export interface WindowLimits {
+  readonly maxInFlightSegments: number;
+  readonly maxInFlightBytes: number;
+}
+
+/**
+ * Moves queued segments into flight while the window allows: seq within `maxInFlightSegments` of
+ * the lowest unacked seq (so the receiver's 32-bit window covers it) and bytes under the cap (one
+ * segment is always allowed so an oversized unsplit message still moves). Returns the segments to transmit.
+ */
+export function pumpWindow(state: SenderState, limits: WindowLimits, now: number): { state: SenderState; toSend: OutSegment[] } {
+  if (state.queue.length === 0) return { state, toSend: [] };
+  const inFlight = [...state.inFlight];
+  let bytes = inFlight.reduce((n, s) => n + s.payload.length, 0);
+  const toSend: OutSegment[] = [];
+  let taken = 0;
+  let queuedBytes = state.queuedBytes;
+  for (const segment of state.queue) {
+    const lowest = inFlight[0]?.seq ?? segment.seq;
+    if (segment.seq - lowest >= limits.maxInFlightSegments) break;
+    if (inFlight.length > 0 && bytes + segment.payload.length > limits.maxInFlightBytes) break;
+    const sent = { ...segment, sentAt: now };
+    inFlight.push(sent);
+    toSend.push(sent);
+    bytes += segment.payload.length;
+    queuedBytes -= segment.payload.length;
+    taken++;
+  }
+  if (taken === 0) return { state, toSend };
+  return { state: { ...state, inFlight, queue: state.queue.slice(taken), queuedBytes }, toSend };
+}
+
+/** Sends everything queued without tracking it (legacy peer: it never acks, we never retransmit). */
+export function drainUntracked(state: SenderState): { state: SenderState; toSend: OutSegment[] } {
+  return { state: { ...state, inFlight: [], queue: [], queuedBytes: 0 }, toSend: [...state.queue] };
+}
+
+/** True when `seq` is covered by a cumulative `ack` and its bitmap. */
+export function isAcked(seq: number, ack: number, ackBits: number): boolean {
+  if (seq <= ack) return true;
+  const offset = seq - ack - 1;
+  return offset < 32 && ((ackBits >>> offset) & 1) === 1;
+}
+
+export type AckOutcome =
+  | { readonly kind: "ok"; readonly state: SenderState; readonly progressed: boolean; readonly fastRetransmit: OutSegment[] }
+  | { readonly kind: "invalid"; readonly reason: string };
+
+/** Packet threshold for declaring a gap lost (RFC 9002 kPacketThreshold). */
+export const FAST_RETRANSMIT_THRESHOLD = 3;
+
+/**
+ * Applies a peer acknowledgement: frees every covered in-flight segment at once (acks are
+ * irrevocable), samples the RTT from the newest newly-acked never-retransmitted segment, resets the
+ * backoff on progress and picks segments for fast retransmit (unacked while a segment at least
+ * {@link FAST_RETRANSMIT_THRESHOLD} seqs later is acked). An ack of a seq never sent is a protocol
+ * violation (typically a peer that kept state we lost).
+ */
+export function applyAck(state: SenderState, ack: number, ackBits: number, now: number): AckOutcome {
+  if (ack >= state.nextSeq) return { kind: "invalid", reason: `relay_invalid_ack: peer acknowledged seq ${ack} but next seq is ${state.nextSeq}` };
+  let newestSample: number | undefined;
+  let highestAcked = ack;
+  const remaining: OutSegment[] = [];
+  for (const segment of state.inFlight) {
+    if (isAcked(segment.seq, ack, ackBits)) {
+      highestAcked = Math.max(highestAcked, segment.seq);
+      if (!segment.retransmitted && segment.sentAt !== undefined) newestSample = now - segment.sentAt;
+    } else {
+      remaining.push(segment);
+    }
+  }
+  for (let i = 0; i < 32; i++) if ((ackBits >>> i) & 1) highestAcked = Math.max(highestAcked, Math.min(ack + 1 + i, state.nextSeq - 1));
+  const progressed = remaining.length !== state.inFlight.length;
+  const fastRetransmit: OutSegment[] = [];
+  const inFlight = remaining.map((segment) => {
+    if (!segment.fastRetransmitted && highestAcked >= segment.seq + FAST_RETRANSMIT_THRESHOLD) {
+      const again = { ...segment, retransmitted: true, fastRetransmitted: true };
+      fastRetransmit.push(again);
+      return again;
+    }
+    return segment;
+  });
+  return {
+    kind: "ok",
+    progressed,
+    fastRetransmit,
+    state: {
+      ...state,
+      inFlight,
+      backoff: progressed ? 0 : state.backoff,
+      rtt: newestSample === undefined ? state.rtt : sampleRtt(state.rtt, newestSample),
+    },
+  };
+}
+
+/** Marks every in-flight segment retransmitted and returns them for transmission (resume / timeout). */
+export function retransmitAll(state: SenderState, now: number): { state: SenderState; toSend: OutSegment[] } {
+  const inFlight = state.inFlight.map((s) => ({ ...s, retransmitted: true, fastRetransmitted: false, sentAt: s.sentAt ?? now }));
+  return { state: { ...state, inFlight }, toSend: inFlight };
+}

@@ -1,0 +1,130 @@
+/**
+ * One reliable relay stream endpoint as a pure XState v5 machine.
+ *
+ * States: `open` (socket `attached` / `detached`) → `closed` (final; reset sent or received).
+ * Context is protocol state only (see `EndpointContext`). All effects are named actions that the
+ * adapter binds with `.provide()`:
+ * - `sendFrame({frame})`: put a frame on the current socket (data, resume, reset, heartbeat);
+ * - `emitAck({frame})`: a standalone `ack_frame` (separate so tests can see when one is emitted);
+ * - `deliverMessage({payload})`: one whole reassembled message, in order, exactly once;
+ * - `logDrop({message})`: a dropped or refused frame (never thrown);
+ * - `failStream({reason, byPeer})`: the stream ended (runs once on entering `closed`).
+ * Timers are delayed `raise`s with named delays (`retransmitTimeout`, `ackDelay`,
+ * `heartbeatInterval`, `deadPeerTimeout`) scheduled on the actor's injected clock.
+ */
+import { assign, enqueueActions, not, setup } from "xstate";
+import type { RelayMessageFrame } from "./frame-codec.js";
+import {
+  currentRto,
+  type EndpointContext,
+  type EndpointEvent,
+  type EndpointInput,
+  initialContext,
+  step,
+  type TimerName,
+} from "./endpoint-step.js";
+
+const TIMER_EVENTS = {
+  retransmit: "RETRANSMIT_TIMEOUT",
+  ack: "ACK_TIMEOUT",
+  heartbeat: "HEARTBEAT_TIMEOUT",
+  peer: "PEER_TIMEOUT",
+} as const satisfies Record<TimerName, EndpointEvent["type"]>;
+
+const TIMER_DELAYS = {
+  retransmit: "retransmitTimeout",
+  ack: "ackDelay",
+  heartbeat: "heartbeatInterval",
+  peer: "deadPeerTimeout",
+} as const satisfies Record<TimerName, string>;
+
+/** Id of the delayed event for a timer (for `cancel`). */
+export const timerId = (timer: TimerName): string => `relay.${timer}`;
+
+export const streamEndpointMachine = setup({
+  types: {
+    context: {} as EndpointContext,
+    events: {} as EndpointEvent,
+    input: {} as EndpointInput,
+  },
+  actions: {
+    sendFrame: (_, _params: { frame: RelayMessageFrame }) => {},
+    emitAck: (_, _params: { frame: RelayMessageFrame }) => {},
+    deliverMessage: (_, _params: { payload: Uint8Array }) => {},
+    logDrop: (_, _params: { message: string }) => {},
+    failStream: (_, _params: { reason: string; byPeer: boolean }) => {},
+    cancelAllTimers: enqueueActions(({ enqueue }) => {
+      for (const timer of Object.keys(TIMER_EVENTS) as TimerName[]) enqueue.cancel(timerId(timer));
+    }),
+    clearTimerFlags: assign({ timers: { retransmit: false, ack: false, heartbeat: false, peer: false } }),
+  },
+  guards: {
+    failed: ({ context }) => context.failure !== undefined,
+    attached: ({ context }) => context.attached,
+  },
+  delays: {
+    retransmitTimeout: ({ context }) => currentRto(context),
+    ackDelay: ({ context }) => context.options.ackDelayMs,
+    heartbeatInterval: ({ context }) => context.options.heartbeatIntervalMs,
+    deadPeerTimeout: ({ context }) => context.options.deadPeerTimeoutMs,
+  },
+}).createMachine({
+  id: "relayStreamEndpoint",
+  context: ({ input }) => initialContext(input),
+  initial: "open",
+  states: {
+    open: {
+      initial: "detached",
+      always: { guard: "failed", target: "closed" },
+      on: {
+        // Every event runs the pure protocol step; it enqueues the step's effects as named actions,
+        // in order. The attached/detached substates follow `context.attached`.
+        "*": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const { context: next, effects } = step(context, event);
+            enqueue.assign(() => next);
+            for (const effect of effects) {
+              switch (effect.kind) {
+                case "send":
+                  enqueue({ type: "sendFrame", params: { frame: effect.frame } });
+                  break;
+                case "ack":
+                  enqueue({ type: "emitAck", params: { frame: effect.frame } });
+                  break;
+                case "deliver":
+                  enqueue({ type: "deliverMessage", params: { payload: effect.payload } });
+                  break;
+                case "log":
+                  enqueue({ type: "logDrop", params: { message: effect.message } });
+                  break;
+                case "cancelTimer":
+                  enqueue.cancel(timerId(effect.timer));
+                  break;
+                case "startTimer":
+                  enqueue.raise({ type: TIMER_EVENTS[effect.timer] }, { id: timerId(effect.timer), delay: TIMER_DELAYS[effect.timer] });
+                  break;
+              }
+            }
+          }),
+        },
+      },
+      states: {
+        detached: { always: { guard: "attached", target: "attached" } },
+        attached: { always: { guard: not("attached"), target: "detached" } },
+      },
+    },
+    closed: {
+      type: "final",
+      entry: [
+        "cancelAllTimers",
+        "clearTimerFlags",
+        {
+          type: "failStream",
+          params: ({ context }) => ({ reason: context.failure?.reason ?? "closed", byPeer: context.failure?.byPeer ?? false }),
+        },
+      ],
+    },
+  },
+});
+
+export type StreamEndpointMachine = typeof streamEndpointMachine;

@@ -1,0 +1,124 @@
+/**
+ * Generic request/notification dispatch behind the generated `createDispatcher`
+ * (`generated/openrpc/dispatch.ts`). Rules (vscode-jsonrpc style):
+ * - unknown method → -32601 `method not found: <name>`;
+ * - params are validated first → -32602 naming the failing field;
+ * - a thrown {@link RpcError} passes through with its code, message and data;
+ * - anything else thrown → -32603 with the error's message.
+ * Omitted params are `null`; methods without declared params get `{}`.
+ */
+import { errorResponse, successResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcResponse } from "./json-rpc.js";
+import type { MethodDescriptor } from "./method-descriptor.js";
+import { ErrorCode, RpcError } from "./rpc-error.js";
+import type { ValidationResult } from "./validation.js";
+
+/** A request handler as the core sees it (the generated `Handlers<Ctx>` is the typed view). */
+export type AnyRequestHandler<Ctx> = (params: never, ctx: Ctx) => unknown;
+
+/** The request/notification dispatcher. */
+export interface Dispatcher<Ctx> {
+  /** Answers one request. Never throws; the response always carries `"jsonrpc":"2.0"`. */
+  handleRequest(id: JsonRpcId, method: string, params: unknown, ctx: Ctx): Promise<JsonRpcResponse>;
+  /**
+   * Handles one client notification. Resolves `undefined` when handled (or when no handler is
+   * registered), else the error to report (the connection sends it with id -1, CONTRACT.md §2):
+   * -32600 for anything that is not a client notification, -32602 for invalid params, -32603 when
+   * the handler throws. Never throws.
+   */
+  handleNotification(method: string, params: unknown, ctx: Ctx): Promise<JsonRpcErrorObject | undefined>;
+  /** The descriptor of any method of the document (requests and notifications), or undefined. */
+  describe(method: string): MethodDescriptor | undefined;
+}
+
+/** Behaviour switches for a dispatcher. */
+export interface DispatcherOptions {
+  /**
+   * Validate handler results against the document; an invalid result becomes -32603
+   * `invalid result for <method>: ...`. Default false (tests and development turn it on).
+   */
+  validateResults?: boolean;
+}
+
+/** Everything the core needs; the generated code supplies the tables. */
+export interface DispatcherCoreInput<Ctx> {
+  descriptors: readonly MethodDescriptor[];
+  validateParams(method: string, value: unknown): ValidationResult;
+  validateResult(method: string, value: unknown): ValidationResult;
+  /** Request handlers keyed by method name; only own properties are consulted. */
+  handlers: object;
+  /** Handlers answered by the dispatcher itself (`rpc.discover`); they take precedence. */
+  builtins?: Readonly<Record<string, AnyRequestHandler<Ctx>>>;
+  /** Client-notification handlers keyed by method name; missing ones mean "ignore". */
+  notificationHandlers?: object;
+  options?: DispatcherOptions;
+}
+
+function ownFunction(table: object | undefined, name: string): ((params: unknown, ctx: unknown) => unknown) | undefined {
+  if (table === undefined || !Object.hasOwn(table, name)) return undefined;
+  const value: unknown = (table as Record<string, unknown>)[name];
+  return typeof value === "function" ? (value.bind(table) as (params: unknown, ctx: unknown) => unknown) : undefined;
+}
+
+/** Maps a thrown value to a JSON-RPC error object. */
+export function toErrorObject(error: unknown): JsonRpcErrorObject {
+  if (error instanceof RpcError) return error.toJSON();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: ErrorCode.Internal, message: message === "" ? "internal error" : message };
+}
+
+/** Builds a {@link Dispatcher} from descriptor tables, validators and handlers. */
+export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Dispatcher<Ctx> {
+  const byName = new Map(input.descriptors.map((d) => [d.name, d] as const));
+  const validateResults = input.options?.validateResults ?? false;
+
+  const prepare = (descriptor: MethodDescriptor, params: unknown): { ok: true; params: unknown } | { ok: false; message: string } => {
+    // A method without declared params ignores them (`initialized`, `rpc.discover`) unless closed.
+    if (descriptor.params.length === 0 && !descriptor.paramsClosed) return { ok: true, params: {} };
+    const value = params === null || params === undefined ? {} : params;
+    const verdict = input.validateParams(descriptor.name, value);
+    return verdict.ok ? { ok: true, params: value } : verdict;
+  };
+
+  return {
+    describe: (method) => byName.get(method),
+
+    async handleRequest(id, method, params, ctx) {
+      try {
+        const descriptor = byName.get(method);
+        const handler =
+          descriptor?.direction === "request"
+            ? (ownFunction(input.builtins, method) ?? ownFunction(input.handlers, method))
+            : undefined;
+        if (descriptor === undefined || handler === undefined) {
+          return errorResponse(id, { code: ErrorCode.MethodNotFound, message: `method not found: ${method}` });
+        }
+        const prepared = prepare(descriptor, params);
+        if (!prepared.ok) return errorResponse(id, { code: ErrorCode.InvalidParams, message: prepared.message });
+        const result = await handler(prepared.params, ctx);
+        if (validateResults) {
+          const verdict = input.validateResult(method, result);
+          if (!verdict.ok) return errorResponse(id, { code: ErrorCode.Internal, message: verdict.message });
+        }
+        return successResponse(id, result);
+      } catch (error) {
+        return errorResponse(id, toErrorObject(error));
+      }
+    },
+
+    async handleNotification(method, params, ctx) {
+      try {
+        const descriptor = byName.get(method);
+        if (descriptor?.direction !== "client-notification") {
+          return { code: ErrorCode.InvalidRequest, message: `unexpected notification ${method}` };
+        }
+        const prepared = prepare(descriptor, params);
+        if (!prepared.ok) return { code: ErrorCode.InvalidParams, message: prepared.message };
+        const handler = ownFunction(input.notificationHandlers, method);
+        if (handler !== undefined) await handler(prepared.params, ctx);
+        return undefined;
+      } catch (error) {
+        return toErrorObject(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Turns the errors of an ajv standalone validator into one human-readable message naming the field.
+ * Used by the generated `validators.ts`; kept here so the formatting is hand-written and testable.
+ */
+
+/** Outcome of validating a value against a method's schema. */
+export type ValidationResult = { ok: true } | { ok: false; message: string };
+
+/** The subset of an ajv `ErrorObject` the formatter reads. */
+export interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+  /** Present when the validator was compiled with `verbose: true`. */
+  data?: unknown;
+}
+
+/** A compiled (standalone) ajv validator. */
+export type CompiledValidator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
+
+/** Longest JSON preview of an offending value in a message, in characters. */
+const MAX_VALUE_PREVIEW = 60;
+
+/** `/envPolicy/exclude/0` → `envPolicy.exclude[0]`; the root is called `root` (`params`, `result`). */
+export function formatInstancePath(instancePath: string, root: string): string {
+  if (instancePath === "") return root;
+  let out = "";
+  for (const raw of instancePath.slice(1).split("/")) {
+    const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out.startsWith("[") ? `${root}${out}` : out;
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_VALUE_PREVIEW ? `${text.slice(0, MAX_VALUE_PREVIEW - 1)}…` : text;
+}
+
+function child(path: string, root: string, name: string): string {
+  return path === root ? name : `${path}.${name}`;
+}
+
+/** One sentence for one schema error, naming the field (`argv must not be empty`). */
+export function describeSchemaError(error: SchemaError, root: string): string {
+  const path = formatInstancePath(error.instancePath, root);
+  const got = Object.hasOwn(error, "data") ? ` (got ${preview(error.data)})` : "";
+  const p = error.params;
+  switch (error.keyword) {
+    case "required":
+      return `${child(path, root, String(p["missingProperty"]))} is required`;
+    case "additionalProperties":
+      return `${child(path, root, String(p["additionalProperty"]))} is not an allowed member${path === root ? "" : ` of ${path}`}`;
+    case "minItems":
+      return p["limit"] === 1 ? `${path} must not be empty` : `${path} must have at least ${String(p["limit"])} items`;
+    case "minLength":
+      return p["limit"] === 1 ? `${path} must not be empty` : `${path} must be at least ${String(p["limit"])} characters`;
+    case "pattern":
+      return p["pattern"] === "^/" ? `${path} must be an absolute path${got}` : `${path} must match pattern ${JSON.stringify(p["pattern"])}${got}`;
+    case "enum":
+      return `${path} must be one of ${(p["allowedValues"] as unknown[] | undefined)?.map((v) => JSON.stringify(v)).join(", ") ?? "the allowed values"}${got}`;
+    case "type":
+      return `${path} must be ${String(p["type"]).split(",").join(" or ")}${got}`;
+    default:
+      return `${path} ${error.message ?? `fails ${error.keyword}`}${got}`;
+  }
+}
+
+/**
+ * Picks the error worth reporting. Validators are compiled without `allErrors`, so there is one
+ * error unless an `anyOf` failed: then the branch that got deepest into the value explains best
+ * (`sandbox.type must be one of ...` rather than `sandbox.sandboxPolicy is required`).
+ */
+export function pickSchemaError(errors: readonly SchemaError[]): SchemaError | undefined {
+  const branches = errors.filter((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf");
+  if (branches.length === errors.length) return errors[0];
+  let best: SchemaError | undefined;
+  for (const e of branches) {
+    if (best === undefined || e.instancePath.length > best.instancePath.length || (e.instancePath.length === best.instancePath.length && best.keyword === "type" && e.keyword !== "type")) {
+      best = e;
+    }
+  }
+  return best ?? errors[0];
+}
+
+/**
+ * Runs `validator` on `value`; on failure the message is `<prefix>: <field sentence>`.
+ */
+export function runValidator(validator: CompiledValidator, value: unknown, prefix: string, root: string): ValidationResult {
+  if (validator(value)) return { ok: true };
+  const first = pickSchemaError(validator.errors ?? []);
+  const detail = first === undefined ? `${root} is invalid` : describeSchemaError(first, root);
+  return { ok: false, message: `${prefix}: ${detail}` };
+}

@@ -55,8 +55,12 @@ export interface EndpointContext {
   readonly receiver: ReceiverState;
   /** A standalone ack is due unless an outbound frame carries it first. */
   readonly ackOwed: boolean;
-  /** We sent `resume` since we last received one; prevents resume ping-pong. */
-  readonly resumeSent: boolean;
+  /**
+   * We sent `resume` and have heard nothing since: the first frame from the peer proves the new
+   * path works, so everything still unacked is replayed then. (A resume is answered with an ack,
+   * never with another resume, so duplicated or stale resumes cannot ping-pong.)
+   */
+  readonly resumePending: boolean;
   /** Which delayed events are scheduled. */
   readonly timers: Readonly<Record<TimerName, boolean>>;
   /** Last time (ms) carried by an external event; timer events reuse it. */
@@ -76,7 +80,12 @@ export interface EndpointInput {
 export type EndpointEvent =
   | { readonly type: "SEND"; readonly payload: Uint8Array; readonly now: number }
   | { readonly type: "FRAME"; readonly frame: RelayMessageFrame; readonly now: number }
-  | { readonly type: "ATTACH"; readonly now: number }
+  | {
+      readonly type: "ATTACH";
+      readonly now: number;
+      /** Send `resume` (default true). False for a stream the executor just accepted from a frame: the peer has nothing to replay yet. */
+      readonly resume?: boolean;
+    }
   | { readonly type: "DETACH"; readonly now: number }
   | { readonly type: "CLOSE"; readonly reason: string; readonly now: number }
   | { readonly type: "RETRANSMIT_TIMEOUT" }
@@ -112,7 +121,7 @@ export function initialContext(input: EndpointInput): EndpointContext {
     sender: initialSender(peer === "legacy" ? 0 : 1),
     receiver: INITIAL_RECEIVER,
     ackOwed: false,
-    resumeSent: false,
+    resumePending: false,
     timers: NO_TIMERS,
     now: input.now ?? 0,
     failure: undefined,
@@ -129,6 +138,10 @@ class Step {
   ctx: { -readonly [K in keyof EndpointContext]: EndpointContext[K] };
   readonly effects: Effect[] = [];
   sentFrame = false;
+  /** Whether a frame carrying our acks went out in this step. */
+  sentAcks = false;
+  /** Answer with an ack now unless another frame carries it (reply to `resume`). */
+  ackNow = false;
   receivedFrame = false;
   restartRetransmit = false;
 
@@ -144,7 +157,10 @@ class Step {
     if (!this.ctx.attached) return;
     this.effects.push({ kind, frame });
     this.sentFrame = true;
-    if (frame.ack !== undefined) this.ctx.ackOwed = false;
+    if (frame.ack !== undefined) {
+      this.ctx.ackOwed = false;
+      this.sentAcks = true;
+    }
   }
 
   sendSegments(segments: readonly OutSegment[]): void {
@@ -188,8 +204,11 @@ class Step {
     const c = this.ctx;
     const live = c.failure === undefined && c.attached;
     const reliable = c.peer === "reliable";
-    if (live && c.ackOwed && c.peer !== "legacy" && c.options.ackDelayMs === 0) this.send(ackFrame(c.streamId, this.acks()!), "ack");
-    this.setTimer("retransmit", live && reliable && c.sender.inFlight.length > 0, this.restartRetransmit);
+    if (live && c.peer !== "legacy" && ((c.ackOwed && c.options.ackDelayMs === 0) || (this.ackNow && !this.sentAcks))) {
+      this.send(ackFrame(c.streamId, this.acks()!), "ack");
+    }
+    // Towards an `unknown` peer the timer only probes with `resume` (see onRetransmitTimeout).
+    this.setTimer("retransmit", live && c.peer !== "legacy" && c.sender.inFlight.length > 0, this.restartRetransmit);
     this.setTimer("ack", live && c.ackOwed && c.peer !== "legacy", false);
     this.setTimer("heartbeat", live && reliable && c.options.heartbeatIntervalMs > 0, this.sentFrame);
     this.setTimer("peer", live && reliable && c.options.deadPeerTimeoutMs > 0, this.receivedFrame);
@@ -218,7 +237,7 @@ export function step(context: EndpointContext, event: EndpointEvent): StepResult
       break;
     case "ATTACH":
       s.ctx.now = event.now;
-      onAttach(s);
+      onAttach(s, event.resume ?? true);
       break;
     case "DETACH":
       s.ctx.now = event.now;
@@ -267,14 +286,16 @@ function onSend(s: Step, payload: Uint8Array): void {
   s.flush();
 }
 
-function onAttach(s: Step): void {
+function sendResume(s: Step): void {
+  s.send(resumeFrame(s.ctx.streamId, s.ctx.receiver.ack, s.acks()));
+  s.ctx.resumePending = true;
+}
+
+function onAttach(s: Step, resume: boolean): void {
   s.ctx.attached = true;
   // The harness always opens/resumes (upstream's first frame is `resume {next_seq: 0}`); the executor
   // only resumes towards a peer that understands it.
-  if (s.ctx.role === "harness" || s.ctx.peer === "reliable") {
-    s.send(resumeFrame(s.ctx.streamId, s.ctx.receiver.ack, s.acks()));
-    s.ctx.resumeSent = true;
-  }
+  if (resume && (s.ctx.role === "harness" || s.ctx.peer === "reliable")) sendResume(s);
   s.restartRetransmit = true;
   s.flush();
 }
@@ -305,7 +326,15 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
     s.ctx.sender = outcome.state;
     if (outcome.progressed) s.restartRetransmit = true;
     retransmit = outcome.fastRetransmit;
+    if (s.ctx.resumePending) {
+      // First word from the peer since our resume: the new path works; replay what is still unacked.
+      const r = retransmitAll(s.ctx.sender, s.ctx.now);
+      s.ctx.sender = r.state;
+      retransmit = [...r.toSend];
+      s.restartRetransmit = true;
+    }
   }
+  if (reliable) s.ctx.resumePending = false;
   const body = frame.body;
   switch (body.case) {
     case "data":
@@ -342,8 +371,8 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
         s.ctx.sender = r.state;
         retransmit = [...r.toSend];
         s.restartRetransmit = true;
-        if (!s.ctx.resumeSent) s.send(resumeFrame(s.ctx.streamId, s.ctx.receiver.ack, s.acks()));
-        s.ctx.resumeSent = false;
+        // Answer so the peer learns the path (and our capability) even when we have nothing to replay.
+        s.ackNow = true;
       }
       break;
     case "ackFrame":
@@ -357,10 +386,19 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
 }
 
 function onRetransmitTimeout(s: Step): void {
-  if (!s.ctx.attached || s.ctx.peer !== "reliable" || s.ctx.sender.inFlight.length === 0) return;
+  if (!s.ctx.attached || s.ctx.peer === "legacy" || s.ctx.sender.inFlight.length === 0) return;
   const backoff = s.ctx.sender.backoff + 1;
   if (backoff > s.ctx.options.maxRetransmits) {
     s.fail(`relay_retransmit_limit: no acknowledgement after ${s.ctx.options.maxRetransmits} retransmissions`, false);
+    return;
+  }
+  if (s.ctx.peer === "unknown") {
+    // Data may not be repeated to a peer that might be legacy (it would deliver it twice). Probe
+    // with `resume` instead, which upstream harnesses send anyway: a reliable peer answers with its
+    // own resume, which reveals its capability and triggers the replay.
+    s.ctx.sender = { ...s.ctx.sender, backoff };
+    sendResume(s);
+    s.restartRetransmit = true;
     return;
   }
   const r = retransmitAll({ ...s.ctx.sender, backoff }, s.ctx.now);

@@ -191,7 +191,7 @@ export class RelayMux {
     }
     const stream = this.#create(frame.streamId, hasAckPresence(frame) ? "reliable" : "legacy");
     for (const listener of [...this.#streamListeners]) listener(stream);
-    stream.attach();
+    stream.attach({ resume: false });
     stream.receiveFrame(frame);
   }
 }

@@ -108,9 +108,12 @@ export class RelayStream implements MessageTransport {
     this.#actor.send({ type: "CLOSE", reason: reason === "" ? "stream_closed" : reason, now: this.#clock.now() });
   }
 
-  /** A physical socket is (again) available: sends `resume` and flushes. Called by the multiplexer. */
-  attach(): void {
-    this.#actor.send({ type: "ATTACH", now: this.#clock.now() });
+  /**
+   * A physical socket is (again) available: sends `resume` (unless `resume: false`, used for a stream
+   * just accepted from a frame) and flushes. Called by the multiplexer.
+   */
+  attach(options: { resume?: boolean } = {}): void {
+    this.#actor.send({ type: "ATTACH", now: this.#clock.now(), resume: options.resume ?? true });
   }
 
   /** The physical socket is gone; state is kept for the next {@link attach}. */

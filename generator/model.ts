@@ -93,15 +93,22 @@ function clientPathOf(name: string): string[] {
   return match === null ? [camelCase(name)] : [camelCase(match[1]!), camelCase(match[2]!)];
 }
 
-/** Summarises schema-utils' validation error (a JSON dump of ajv errors) into short lines. */
+/**
+ * Summarises schema-utils' validation error (a JSON dump of ajv 6 errors) as the deepest error, which
+ * names the offending node (`methods[0].params should be array`); the others are mostly `oneOf`
+ * noise from the `$ref` alternative.
+ */
 function describeMetaSchemaErrors(message: string): string {
-  const start = message.indexOf("[");
   try {
-    const errors = JSON.parse(message.slice(start)) as Array<{ instancePath?: string; message?: string; params?: unknown }>;
-    const lines = errors.slice(0, 5).map((e) => `${e.instancePath === "" || e.instancePath === undefined ? "/" : e.instancePath} ${e.message ?? "is invalid"}${e.params === undefined ? "" : ` ${JSON.stringify(e.params)}`}`);
-    return lines.join("; ") + (errors.length > 5 ? `; (+${errors.length - 5} more)` : "");
+    const errors = JSON.parse(message.slice(message.indexOf("["))) as Array<{ dataPath?: string; instancePath?: string; message?: string; params?: unknown }>;
+    const path = (e: (typeof errors)[number]): string => (e.dataPath ?? e.instancePath ?? "").replace(/^\./, "");
+    const deepest = [...errors].sort((a, b) => path(b).length - path(a).length)[0];
+    if (deepest === undefined) return message;
+    const where = path(deepest) === "" ? "the document" : path(deepest);
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} related error(s))` : "";
+    return `${where} ${deepest.message ?? "is invalid"} ${JSON.stringify(deepest.params ?? {})}${more}`;
   } catch {
-    // Not the JSON dump we expect from this schema-utils version: show the raw text rather than lose it.
+    // Not the JSON dump this schema-utils version produces: show the raw text rather than lose it.
     return message;
   }
 }
@@ -169,11 +176,23 @@ export async function buildModel(input: unknown): Promise<SpecModel> {
   const known = new Set(schemas.map((s) => s.name));
   for (const { name, schema } of schemas) checkSchemaRefs(schema, known, `components.schemas.${name}`);
 
+  // Check every method's references before dereferencing, so a dangling $ref is reported by name.
+  for (const raw of document["methods"] as unknown[]) {
+    if (!isObject(raw)) continue;
+    const where = `method ${String(raw["name"])}`;
+    for (const [i, p] of (Array.isArray(raw["params"]) ? raw["params"] : []).entries()) {
+      const cd = resolveDescriptor(document, p, `${where} params[${i}]`);
+      checkSchemaRefs(cd["schema"], known, `${where} param ${String(cd["name"])}`);
+    }
+    if (isObject(raw["result"])) checkSchemaRefs(resolveDescriptor(document, raw["result"], `${where} result`)["schema"], known, `${where} result`);
+  }
+
   let dereferenced: Record<string, unknown>;
   try {
     dereferenced = (await dereferenceDocument(structuredClone(document) as never)) as unknown as Record<string, unknown>;
   } catch (error) {
-    throw new SpecError(`cannot dereference OpenRPC document: ${error instanceof Error ? error.message : String(error)}`);
+    const text = isObject(error) && typeof error["message"] === "string" ? error["message"] : String(error);
+    throw new SpecError(`cannot dereference OpenRPC document: ${text}`);
   }
 
   const rawMethods = document["methods"] as unknown[];

@@ -23,8 +23,11 @@ export type FsSandbox = { sandboxPolicy: SandboxPolicyWire; [member: string]: un
 
 /** Members every filesystem params object may carry. */
 export interface FsCommonParams {
-  /** Sandbox to enforce for this call; absent or null means unrestricted. */
-  sandbox?: FsSandbox | null;
+  /**
+   * Sandbox to enforce for this call ({@link FsSandbox}); absent or null means unrestricted. Typed
+   * `unknown` because the service parses it at run time (parseSandbox) whatever the caller's type.
+   */
+  sandbox?: unknown;
   /** Target environment; routed and stripped by the router, ignored here. */
   environmentId?: string | null;
 }

@@ -1,0 +1,31 @@
+import { InvalidArgumentError } from "commander";
+
+/** Commander parser for a non-negative integer option (sizes in bytes, durations in ms). */
+export function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) {
+    throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+/** Commander parser for a positive integer option. */
+export function positiveInteger(value: string): number {
+  const parsed = nonNegativeInteger(value);
+  if (parsed === 0) throw new InvalidArgumentError("expected a positive integer, got 0");
+  return parsed;
+}
+
+/** Commander parser for a probability in [0, 1]. */
+export function probability(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+    throw new InvalidArgumentError(`expected a probability between 0 and 1, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+/** Commander collector for repeatable options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

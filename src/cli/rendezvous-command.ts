@@ -1,0 +1,82 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { startRendezvous } from "../remote/rendezvous/rendezvous-server.js";
+import { collect, nonNegativeInteger, positiveInteger, probability } from "./parse-options.js";
+import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
+
+/** Environment variable with the rendezvous registry token(s), comma-separated. */
+export const RENDEZVOUS_TOKEN_ENV = "EXEC_SERVER_RENDEZVOUS_TOKEN";
+
+interface RendezvousCliOptions {
+  listen: string;
+  tokenFile: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  publicUrl?: string;
+  urlTtlMs: number;
+  executorGraceMs: number;
+  maxHarnessSockets: number;
+  maxStreamsPerHarness: number;
+  maxMessageBytes: number;
+  chaosDrop: number;
+  chaosDuplicate: number;
+  chaosReorder: number;
+  chaosSeed: number;
+  quiet: boolean;
+}
+
+/** `exec-server rendezvous`: the reference rendezvous + executor registry. */
+export function configureRendezvous(program: Command): void {
+  program
+    .command("rendezvous")
+    .description(
+      "Run the reference rendezvous + executor registry (prints its base URL on stdout).\n" +
+        "POST /cloud/executor/{id}/register and POST /cloud/executor/{id}/harness (bearer token) issue signed websocket URLs.",
+    )
+    .option("--listen <url>", "http://IP:PORT (port 0 = any free port)", "http://127.0.0.1:0")
+    .option("--token-file <file>", `file with an accepted bearer token (repeatable; else ${RENDEZVOUS_TOKEN_ENV}, comma-separated)`, collect, [])
+    .option("--tls-cert <file>", "PEM certificate: serve https and issue wss:// URLs (needs --tls-key)")
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--public-url <url>", "base URL to put in issued URLs (behind a proxy); default: the bound address")
+    .option("--url-ttl-ms <n>", "lifetime of an issued websocket URL, ms", positiveInteger, 600_000)
+    .option("--executor-grace-ms <n>", "keep harness sockets this long after their executor disconnects, ms", nonNegativeInteger, 30_000)
+    .option("--max-harness-sockets <n>", "harness sockets per executor", positiveInteger, 256)
+    .option("--max-streams-per-harness <n>", "streams one harness socket may own", positiveInteger, 128)
+    .option("--max-message-bytes <n>", "largest websocket message, bytes", positiveInteger, 80 * 1024 * 1024)
+    .option("--chaos-drop <p>", "TEST ONLY: drop this fraction of data/ack frames", probability, 0)
+    .option("--chaos-duplicate <p>", "TEST ONLY: duplicate this fraction of data/ack frames", probability, 0)
+    .option("--chaos-reorder <p>", "TEST ONLY: reorder this fraction of data/ack frames", probability, 0)
+    .option("--chaos-seed <n>", "TEST ONLY: PRNG seed for chaos", nonNegativeInteger, 1)
+    .option("--quiet", "do not log connections on stderr", false)
+    .action(async (opts: RendezvousCliOptions) => {
+      const match = /^http:\/\/(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$/.exec(opts.listen);
+      if (!match) exitWith(2, `invalid rendezvous --listen URL \`${opts.listen}\`; expected \`http://IP:PORT\``);
+      const tokens = opts.tokenFile.length > 0
+        ? opts.tokenFile.map((file) => readFileSync(file, "utf8").trim())
+        : (process.env[RENDEZVOUS_TOKEN_ENV] ?? "").split(",").map((token) => token.trim()).filter(Boolean);
+      if (tokens.length === 0 || tokens.some((token) => token === "")) {
+        exitWith(2, `the rendezvous needs a registry token: --token-file FILE or ${RENDEZVOUS_TOKEN_ENV}`);
+      }
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) exitWith(2, "--tls-cert and --tls-key go together");
+      const chaos = opts.chaosDrop + opts.chaosDuplicate + opts.chaosReorder > 0
+        ? { drop: opts.chaosDrop, duplicate: opts.chaosDuplicate, reorder: opts.chaosReorder, seed: opts.chaosSeed }
+        : undefined;
+      const host = (match[1] as string).replace(/^\[|\]$/g, "");
+      const rendezvous = await startRendezvous({
+        host,
+        port: Number(match[2]),
+        registryTokens: tokens,
+        urlTtlMs: opts.urlTtlMs,
+        executorGraceMs: opts.executorGraceMs,
+        maxHarnessSockets: opts.maxHarnessSockets,
+        maxStreamsPerHarness: opts.maxStreamsPerHarness,
+        maxMessageBytes: opts.maxMessageBytes,
+        chaos,
+        ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
+        ...(opts.publicUrl ? { publicBaseUrl: opts.publicUrl } : {}),
+        ...(opts.quiet ? {} : { log: (line: string) => stderrLog(`rendezvous: ${line}`) }),
+      }).catch((error: unknown) => exitWith(1, error instanceof Error ? error.message : String(error)));
+      process.stdout.write(`${rendezvous.baseUrl}\n`);
+      installShutdown(() => rendezvous.close());
+    });
+}

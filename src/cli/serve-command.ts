@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { ListenUrlError } from "../server/listen-url.js";
+import { ExecServer, type ExecServerOptions } from "../server/exec-server.js";
+import { startExecServer } from "../server/start-exec-server.js";
+import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV } from "../remote/bearer-token-source.js";
+import { RemoteExecutor, RemoteExecutorConfig } from "../remote/remote-executor.js";
+import { collect, nonNegativeInteger, positiveInteger } from "./parse-options.js";
+import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
+
+/** Environment variable holding the local listener's connection token (alternative to --connection-token-file). */
+export const CONNECTION_TOKEN_ENV = "EXEC_SERVER_CONNECTION_TOKEN";
+
+interface ServeOptions {
+  listen: string;
+  allowOrigin: string[];
+  connectionTokenFile?: string;
+  allowUnauthenticatedRemote: boolean;
+  maxMessageBytes: number;
+  sessionTtlMs: number;
+  maxSessions: number;
+  maxProcesses: number;
+  maxRetainedBytes: number;
+  retentionMs: number;
+  terminateGraceMs: number;
+  maxReadFileBytes: number;
+  maxWriteFileBytes: number;
+  remote?: string;
+  executorId?: string;
+  name?: string;
+  bearerTokenFile?: string;
+  maxStreams: number;
+  verbose: boolean;
+}
+
+/** Adds the serve options and action (the default command) to `program`. */
+export function configureServe(program: Command): Command {
+  return program
+    .addOption(new Option("--listen <url>", "ws://IP:PORT (port 0 = any free port) or stdio").default("ws://127.0.0.1:0"))
+    .option("--allow-origin <origin>", "allow websocket requests carrying this Origin header (repeatable); others get 403", collect, [])
+    .option("--connection-token-file <file>", `bearer token clients must send on the upgrade (or set ${CONNECTION_TOKEN_ENV}); required off loopback`)
+    .option("--allow-unauthenticated-remote", "allow listening on a non-loopback address without a connection token", false)
+    .option("--max-message-bytes <n>", "largest inbound websocket message, bytes", positiveInteger, 128 * 1024 * 1024)
+    .option("--session-ttl-ms <n>", "how long a detached session waits for resume before its processes are killed, ms", nonNegativeInteger, 10_000)
+    .option("--max-sessions <n>", "live sessions (attached or detached)", positiveInteger, 1024)
+    .option("--max-processes <n>", "running processes per session", positiveInteger, 256)
+    .option("--max-retained-bytes <n>", "retained output per process, bytes (oldest evicted, reported as truncated)", positiveInteger, 1024 * 1024)
+    .option("--retention-ms <n>", "how long a closed process stays readable before its id is reusable, ms", nonNegativeInteger, 30_000)
+    .option("--terminate-grace-ms <n>", "delay between SIGTERM and SIGKILL on process/terminate, ms", nonNegativeInteger, 2_000)
+    .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
+    .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
+    .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening)")
+    .option("--executor-id <id>", "remote mode: executor id to register as")
+    .option("--name <name>", "remote mode: display name for logs")
+    .option(
+      "--bearer-token-file <file>",
+      `remote mode: registry bearer token file, re-read after a 401/403 (else ${UPSTREAM_TOKEN_ENV} or ${PROJECT_TOKEN_ENV})`,
+    )
+    .option("--max-streams <n>", "remote mode: concurrent relay streams on the executor socket", positiveInteger, 128)
+    .option("--verbose", "log connections and protocol errors on stderr", false)
+    .action(async (opts: ServeOptions) => {
+      if (opts.remote !== undefined) await serveRemote(opts);
+      else await serveLocal(opts);
+    });
+}
+
+function serverOptions(opts: ServeOptions): ExecServerOptions {
+  return {
+    sessions: { detachTtlMs: opts.sessionTtlMs, maxSessions: opts.maxSessions },
+    processes: {
+      maxProcesses: opts.maxProcesses,
+      maxRetainedBytes: opts.maxRetainedBytes,
+      retentionAfterCloseMs: opts.retentionMs,
+      terminateGraceMs: opts.terminateGraceMs,
+    },
+    fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes },
+    ...(opts.verbose ? { log: stderrLog } : {}),
+  };
+}
+
+async function serveLocal(opts: ServeOptions): Promise<void> {
+  const token = opts.connectionTokenFile
+    ? readFileSync(opts.connectionTokenFile, "utf8").trim()
+    : process.env[CONNECTION_TOKEN_ENV]?.trim() || undefined;
+  let running;
+  try {
+    running = await startExecServer({
+      ...serverOptions(opts),
+      listen: opts.listen,
+      allowedOrigins: opts.allowOrigin,
+      connectionToken: token,
+      allowUnauthenticatedRemote: opts.allowUnauthenticatedRemote,
+      maxMessageBytes: opts.maxMessageBytes,
+    });
+  } catch (error) {
+    if (error instanceof ListenUrlError) exitWith(2, error.message);
+    exitWith(1, error instanceof Error ? error.message : String(error));
+  }
+  if (running.url !== "stdio") process.stdout.write(`${running.url}\n`);
+  installShutdown(() => running.close());
+  await running.done;
+  process.exit(0);
+}
+
+async function serveRemote(opts: ServeOptions): Promise<void> {
+  if (!opts.executorId) exitWith(2, "--remote needs --executor-id ID");
+  const token = opts.bearerTokenFile ? fileToken(opts.bearerTokenFile) : environmentToken();
+  if (!token) exitWith(2, `--remote needs a registry token: --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
+  const server = new ExecServer(serverOptions(opts));
+  const executor = new RemoteExecutor({
+    config: new RemoteExecutorConfig(opts.remote as string, opts.executorId, token, opts.name),
+    server,
+    relay: { maxStreams: opts.maxStreams },
+    log: stderrLog,
+  });
+  installShutdown(async () => {
+    executor.stop();
+    await server.shutdown();
+  });
+  try {
+    await executor.run();
+  } catch (error) {
+    await server.shutdown();
+    exitWith(1, error instanceof Error ? error.message : String(error));
+  }
+  await server.shutdown();
+  process.exit(0);
+}

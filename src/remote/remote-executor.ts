@@ -1,0 +1,179 @@
+import { RelayMux, type RelayMuxOptions } from "../relay/relay-mux.js";
+import type { ExecServer } from "../server/exec-server.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import { staticToken, type BearerTokenSource } from "./bearer-token-source.js";
+import { registerExecutor, RegistryError, type ExecutorRegistration } from "./registry-client.js";
+import { dialFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
+
+/** Where and as whom the executor registers (CONTRACT §6). */
+export class RemoteExecutorConfig {
+  constructor(
+    /** Registry base URL (`--remote`). */
+    readonly baseUrl: string,
+    /** Executor id (`--executor-id`). */
+    readonly executorId: string,
+    /** Bearer token source; re-read once after a 401/403. */
+    readonly token: BearerTokenSource,
+    /** Display name for logs (`--name`); not sent, since the contract's registration has no body. */
+    readonly name?: string,
+  ) {
+    if (baseUrl.trim() === "") throw new Error("remote executor needs a registry base URL");
+    if (executorId.trim() === "") throw new Error("remote executor needs an executor id");
+  }
+
+  /** Programmatic constructor with a fixed token (upstream's `RemoteExecutorConfig::with_bearer_token`). */
+  static withBearerToken(baseUrl: string, executorId: string, token: string): RemoteExecutorConfig {
+    return new RemoteExecutorConfig(baseUrl, executorId, staticToken(token));
+  }
+}
+
+/** Options of {@link RemoteExecutor}. */
+export interface RemoteExecutorOptions {
+  config: RemoteExecutorConfig;
+  /** The exec-server each relay stream is served by (one session per stream). */
+  server: ExecServer;
+  /** Reconnect backoff: 1 s doubling to 30 s with 20 % jitter by default. */
+  backoff?: BackoffOptions;
+  /** Relay multiplexer options (max streams 128, endpoint timers); role is always executor. */
+  relay?: Omit<RelayMuxOptions, "role">;
+  /** Websocket dial options (extra CA for wss, timeouts). */
+  dial?: DialOptions;
+  /** Progress lines for a person (registered, connected, reconnecting in N s). Default none. */
+  log?: (line: string) => void;
+}
+
+/** Observable state, for tests and status output. */
+export type RemoteExecutorState = "registering" | "connecting" | "connected" | "backing-off" | "stopped" | "failed";
+
+/**
+ * The remote executor loop: register → connect the signed websocket → serve the multiplexed relay
+ * until the socket ends → back off → register again. Relay streams (and their sessions) outlive a
+ * socket, so a reconnect resumes them. Authentication that still fails after one credential refresh
+ * is fatal: {@link RemoteExecutor.run} rejects with the registry's message.
+ */
+export class RemoteExecutor {
+  readonly mux: RelayMux;
+  readonly #options: RemoteExecutorOptions;
+  readonly #backoff: Backoff;
+  readonly #log: (line: string) => void;
+  readonly #stateListeners = new Set<(state: RemoteExecutorState) => void>();
+  #state: RemoteExecutorState = "registering";
+  #stopped = false;
+  #closeSocket: (() => void) | undefined;
+  #wake: (() => void) | undefined;
+  /** Successful websocket connections so far. */
+  connections = 0;
+
+  constructor(options: RemoteExecutorOptions) {
+    this.#options = options;
+    this.#backoff = new Backoff(options.backoff);
+    this.#log = options.log ?? (() => {});
+    this.mux = new RelayMux({ ...options.relay, role: "executor" });
+    this.mux.onStream((stream) => {
+      this.#log(`stream ${stream.streamId} opened (${this.mux.streamCount} open)`);
+      stream.onClose((reason) => this.#log(`stream ${stream.streamId} closed: ${reason} (${this.mux.streamCount} open)`));
+      options.server.serve(stream);
+    });
+  }
+
+  get state(): RemoteExecutorState {
+    return this.#state;
+  }
+
+  /** Calls `listener` on every state change; returns an unsubscribe function. */
+  onState(listener: (state: RemoteExecutorState) => void): () => void {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
+  }
+
+  /** Drops the current websocket (tests use it to simulate a network failure); the loop reconnects. */
+  dropConnection(): void {
+    this.#closeSocket?.();
+  }
+
+  /** Runs until {@link RemoteExecutor.stop}; rejects on fatal authentication failure. */
+  async run(): Promise<void> {
+    const { config } = this.#options;
+    while (!this.#stopped) {
+      this.#setState("registering");
+      let registration: ExecutorRegistration;
+      try {
+        registration = await this.#register();
+      } catch (error) {
+        if (error instanceof RegistryError && error.kind === "auth") {
+          this.#setState("failed");
+          throw error;
+        }
+        await this.#pause(`registration failed: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      this.#log(`registered executor ${config.executorId}${config.name ? ` (${config.name})` : ""}`);
+      this.#setState("connecting");
+      let socket;
+      try {
+        socket = await dialFrameSocket(registration.url, this.#options.dial);
+      } catch (error) {
+        await this.#pause(`connecting to the rendezvous failed: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      if (this.#stopped) {
+        socket.close("executor stopping");
+        break;
+      }
+      this.connections += 1;
+      this.#backoff.reset();
+      this.#closeSocket = () => socket.close("dropped by executor");
+      this.mux.attachSocket(socket);
+      this.#setState("connected");
+      this.#log(`connected to rendezvous (${this.mux.streamCount} streams resumed)`);
+      const reason = await socket.closed;
+      this.#closeSocket = undefined;
+      this.mux.detachSocket();
+      if (this.#stopped) break;
+      await this.#pause(`rendezvous connection lost (${reason})`);
+    }
+    this.#setState("stopped");
+  }
+
+  /** Stops the loop, resets every stream and closes the socket. */
+  stop(): void {
+    this.#stopped = true;
+    this.mux.close("executor_shutdown");
+    this.#closeSocket?.();
+    this.#wake?.();
+  }
+
+  /** Registers, refreshing the credential once after a 401/403 (the bounded auth retry). */
+  async #register(): Promise<ExecutorRegistration> {
+    const { config } = this.#options;
+    const attempt = async (token: string) => registerExecutor({ baseUrl: config.baseUrl, executorId: config.executorId, token });
+    try {
+      return await attempt(await config.token.current());
+    } catch (error) {
+      if (!(error instanceof RegistryError) || error.kind !== "auth") throw error;
+      this.#log(`${error.message}; refreshing the credential and retrying once`);
+      return attempt(await config.token.refresh());
+    }
+  }
+
+  async #pause(why: string): Promise<void> {
+    if (this.#stopped) return;
+    const delay = this.#backoff.next();
+    this.#setState("backing-off");
+    this.#log(`${why}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+  }
+
+  #setState(state: RemoteExecutorState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    for (const listener of [...this.#stateListeners]) listener(state);
+  }
+}

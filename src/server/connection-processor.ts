@@ -1,0 +1,145 @@
+import { ErrorCode } from "../rpc/rpc-error.js";
+import { parseMessage } from "../rpc/json-rpc.js";
+import type { MessageTransport } from "../rpc/message-transport.js";
+
+/** JSON-RPC id as received (integer or string); `-1` answers malformed input. */
+export type RequestId = number | string;
+
+/** The part of the generated dispatcher the connection processor uses. */
+export interface RequestDispatcher<Ctx> {
+  /** Validates params, runs the handler and resolves to the response object; never rejects. */
+  handleRequest(id: RequestId, method: string, params: unknown, ctx: Ctx): Promise<unknown>;
+  /** The method's descriptor, or undefined for an unknown method. */
+  describe(method: string): { readonly direction: string } | undefined;
+}
+
+/** Per-connection lifecycle state (CONTRACT §2). */
+export type LifecycleState = "awaiting-initialize" | "initializing" | "awaiting-initialized" | "ready" | "closed";
+
+/** Hooks a server gives each connection. */
+export interface ConnectionHooks<Ctx> {
+  dispatcher: RequestDispatcher<Ctx>;
+  /** Builds the handler context of this connection (it may hold the session once initialized). */
+  createContext(connection: ConnectionProcessor<Ctx>): Ctx;
+  /** Called once when the transport closes (detach the session here). */
+  onClosed(ctx: Ctx): void;
+  /** Diagnostics sink. Default none. */
+  log?: (line: string) => void;
+}
+
+/** Methods answered in any lifecycle state. */
+const ALWAYS_ALLOWED = new Set(["rpc.discover"]);
+
+/**
+ * Runs the JSON-RPC lifecycle of one connection over any {@link MessageTransport}: `initialize` once,
+ * then `initialized`, then everything else, concurrently. Malformed input, responses and unexpected
+ * notifications are answered with id -1 and the connection stays open.
+ */
+export class ConnectionProcessor<Ctx> {
+  #state: LifecycleState = "awaiting-initialize";
+  readonly ctx: Ctx;
+  readonly #transport: MessageTransport;
+  readonly #hooks: ConnectionHooks<Ctx>;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(transport: MessageTransport, hooks: ConnectionHooks<Ctx>) {
+    this.#transport = transport;
+    this.#hooks = hooks;
+    this.ctx = hooks.createContext(this);
+    transport.onMessage((text) => this.#receive(text));
+    transport.onClose(() => {
+      if (this.#state === "closed") return;
+      this.#state = "closed";
+      hooks.onClosed(this.ctx);
+    });
+  }
+
+  /** Current lifecycle state. */
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  /** Sends a server notification (no-op once closed). */
+  notify(method: string, params: unknown): void {
+    if (this.#state === "closed") return;
+    this.#transport.send(JSON.stringify({ jsonrpc: "2.0", method, params }));
+  }
+
+  /** Closes the underlying transport. */
+  close(reason?: string): void {
+    this.#transport.close(reason);
+  }
+
+  /** Resolves when every request received so far has been answered. */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #receive(text: string): void {
+    const message = parseMessage(text);
+    switch (message.kind) {
+      case "malformed":
+        return this.#sendError(-1, ErrorCode.InvalidRequest, `invalid JSON-RPC message: ${message.reason}`);
+      case "response":
+      case "error":
+        return this.#sendError(-1, ErrorCode.InvalidRequest, "unexpected response from client: this server sends no requests");
+      case "notification":
+        if (message.method === "initialized") {
+          if (this.#state === "awaiting-initialized") this.#state = "ready";
+          else if (this.#state !== "ready") {
+            this.#sendError(-1, ErrorCode.InvalidRequest, "initialized notification received before initialize completed");
+          }
+          return;
+        }
+        return this.#sendError(-1, ErrorCode.InvalidRequest, `unexpected notification ${message.method}: only initialized may be sent`);
+      case "request":
+        return this.#request(message.id, message.method, message.params);
+    }
+  }
+
+  #request(id: RequestId, method: string, params: unknown): void {
+    const descriptor = this.#hooks.dispatcher.describe(method);
+    if (descriptor !== undefined && descriptor.direction !== "request") {
+      return this.#sendError(id, ErrorCode.InvalidRequest, `${method} is a notification, not a request`);
+    }
+    if (descriptor !== undefined && !ALWAYS_ALLOWED.has(method)) {
+      const refusal = this.#orderingError(method);
+      if (refusal) return this.#sendError(id, ErrorCode.InvalidRequest, refusal);
+    }
+    const isInitialize = method === "initialize";
+    if (isInitialize) this.#state = "initializing";
+    const work = this.#hooks.dispatcher
+      .handleRequest(id, method, params, this.ctx)
+      .then((response) => {
+        if (isInitialize && this.#state === "initializing") {
+          const failed = typeof response === "object" && response !== null && "error" in response;
+          this.#state = failed ? "awaiting-initialize" : "awaiting-initialized";
+        }
+        if (this.#state !== "closed") this.#transport.send(JSON.stringify(response));
+      })
+      .catch((error: unknown) => {
+        // handleRequest never rejects by contract; if it does, answer rather than leave the caller hanging.
+        this.#sendError(id, ErrorCode.Internal, error instanceof Error ? error.message : String(error));
+      })
+      .finally(() => this.#inFlight.delete(work));
+    this.#inFlight.add(work);
+  }
+
+  #orderingError(method: string): string | undefined {
+    const family = method.includes("/") ? method.slice(0, method.indexOf("/")) : method;
+    if (method === "initialize") {
+      return this.#state === "awaiting-initialize" ? undefined : "initialize may only be sent once per connection";
+    }
+    if (this.#state === "awaiting-initialize" || this.#state === "initializing") {
+      return `client must call initialize before using ${family} methods`;
+    }
+    if (this.#state === "awaiting-initialized") return `client must send initialized before using ${family} methods`;
+    return undefined;
+  }
+
+  #sendError(id: RequestId, code: number, message: string): void {
+    this.#hooks.log?.(`error answered to ${JSON.stringify(id)}: ${message}`);
+    if (this.#state === "closed") return;
+    this.#transport.send(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } }));
+  }
+}

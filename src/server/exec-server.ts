@@ -1,0 +1,66 @@
+import type { MessageTransport } from "../rpc/message-transport.js";
+import { ConnectionProcessor } from "./connection-processor.js";
+import { SessionRegistry, type SessionRegistryOptions } from "./session-registry.js";
+import { SessionState } from "./session-state.js";
+import type { ServerContext } from "./server-context.js";
+import { createServerHandlers } from "./server-handlers.js";
+import { createDispatcher } from "../../generated/openrpc/dispatch.js";
+import { FileSystemService, type FileSystemServiceOptions } from "./fs/index.js";
+import type { ProcessTableOptions } from "./process/process-table-options.js";
+
+/** Options of {@link ExecServer}; every limit has a documented default in the component it configures. */
+export interface ExecServerOptions {
+  /** Session lifetime limits (detach TTL 10 s, 1 024 sessions). */
+  sessions?: Omit<SessionRegistryOptions<SessionState>, "createResources">;
+  /** Per-session process limits (1 MiB retained output, 30 s retention, 2 s terminate grace, 256 processes). */
+  processes?: ProcessTableOptions;
+  /** Filesystem limits (256 MiB read and write). */
+  fs?: FileSystemServiceOptions;
+  /** Diagnostics sink, one line per event. Default none. */
+  log?: (line: string) => void;
+}
+
+/**
+ * The transport-independent exec-server: sessions, processes and filesystem methods behind the
+ * generated dispatcher. Each call to {@link ExecServer.serve} runs one JSON-RPC connection.
+ */
+export class ExecServer {
+  readonly sessions: SessionRegistry<SessionState>;
+  readonly #connections = new Set<ConnectionProcessor<ServerContext>>();
+  readonly #dispatcher;
+  readonly #log: (line: string) => void;
+
+  constructor(options: ExecServerOptions = {}) {
+    const processOptions = options.processes ?? {};
+    this.sessions = new SessionRegistry({ ...options.sessions, createResources: () => new SessionState(processOptions) });
+    this.#log = options.log ?? (() => {});
+    const fs = new FileSystemService(options.fs);
+    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }));
+  }
+
+  /** Number of open connections. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Serves one JSON-RPC connection over `transport` until it closes. */
+  serve(transport: MessageTransport): ConnectionProcessor<ServerContext> {
+    const connection: ConnectionProcessor<ServerContext> = new ConnectionProcessor<ServerContext>(transport, {
+      dispatcher: this.#dispatcher,
+      createContext: (processor) => ({ connection: processor, session: undefined, experimentalApi: false }),
+      onClosed: (ctx) => {
+        this.#connections.delete(connection);
+        if (ctx.session) this.sessions.detach(ctx.session, ctx);
+      },
+      log: this.#log,
+    });
+    this.#connections.add(connection);
+    return connection;
+  }
+
+  /** Graceful shutdown: closes every connection and kills every session's processes. */
+  async shutdown(): Promise<void> {
+    for (const connection of [...this.#connections]) connection.close("server shutting down");
+    await this.sessions.closeAll();
+  }
+}

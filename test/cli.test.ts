@@ -1,0 +1,122 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { JsonWsClient } from "./helpers/json-ws-client.js";
+
+const CLI = join(import.meta.dirname, "..", "dist", "src", "cli.js");
+const built = existsSync(CLI);
+const skip = built ? false : "dist/src/cli.js is missing: run `npm run build` (npm test does)";
+
+function run(args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+}
+
+function firstLine(child: ChildProcessWithoutNullStreams): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => resolve(line));
+    child.once("exit", (code) => reject(new Error(`exited ${code} before printing`)));
+  });
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stderr: string }> {
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
+}
+
+test("prints the bound ws://IP:PORT as its first stdout line", { skip }, async () => {
+  const child = run(["--listen", "ws://127.0.0.1:0"]);
+  try {
+    const line = await firstLine(child);
+    assert.match(line, /^ws:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${line.replace("ws:", "http:")}/readyz`);
+    assert.equal(response.status, 200);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+test("exits 2 with the contract's message for a bad listen URL", { skip }, async () => {
+  const result = await exitOf(run(["--listen", "ws://localhost:1"]));
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /invalid websocket --listen URL `ws:\/\/localhost:1`; expected `ws:\/\/IP:PORT`/);
+});
+
+test("prints usage with --help", { skip }, async () => {
+  const child = run(["--help"]);
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  const result = await exitOf(child);
+  assert.equal(result.code, 0);
+  for (const option of ["--listen", "--allow-origin", "--connection-token-file", "--session-ttl-ms", "--max-retained-bytes"]) {
+    assert.ok(stdout.includes(option), `--help mentions ${option}`);
+  }
+});
+
+test("speaks newline-delimited JSON in stdio mode", { skip }, async () => {
+  const child = run(["--listen", "stdio"]);
+  try {
+    const lines = createInterface({ input: child.stdout });
+    const replies: string[] = [];
+    lines.on("line", (line) => replies.push(line));
+    child.stdin.write(`${JSON.stringify({ id: 1, method: "initialize", params: { clientName: "stdio" } })}\n`);
+    child.stdin.write("garbage\n");
+    await waitUntil(() => replies.length >= 2, 5000);
+    const init = JSON.parse(replies[0] as string) as { id: number; result: { sessionId: string } };
+    assert.equal(init.id, 1);
+    assert.equal(typeof init.result.sessionId, "string");
+    assert.equal((JSON.parse(replies[1] as string) as { id: number }).id, -1);
+    child.stdin.end();
+    const result = await exitOf(child);
+    assert.equal(result.code, 0, "stdin EOF shuts the server down cleanly");
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+test("SIGTERM shuts down gracefully and leaves no child process behind", { skip }, async () => {
+  const scratch = await mkdtemp(join(tmpdir(), "exec-server-cli-"));
+  const child = run([]);
+  try {
+    const url = await firstLine(child);
+    const client = await JsonWsClient.connect(url);
+    await client.handshake();
+    const pidFile = join(scratch, "pid");
+    await client.call("process/start", { processId: "p", argv: ["sh", "-c", `echo $$ > ${pidFile}; exec sleep 300`], cwd: scratch, env: {}, tty: false });
+    await client.call("process/start", { processId: "shell", argv: ["bash", "--norc", "-i"], cwd: scratch, env: { PATH: process.env["PATH"] ?? "" }, tty: true });
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 5000);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    const exit = exitOf(child);
+    child.kill("SIGTERM");
+    const result = await exit;
+    assert.equal(result.code, 0);
+    assert.equal(alive(pid), false, "the child was killed");
+    await client.close();
+  } finally {
+    child.kill("SIGKILL");
+    await rm(scratch, { recursive: true, force: true });
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

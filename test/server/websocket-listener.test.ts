@@ -1,0 +1,52 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startExecServer, type RunningExecServer } from "../../src/server/start-exec-server.js";
+import { JsonWsClient } from "../helpers/json-ws-client.js";
+
+let open: RunningExecServer;
+let guarded: RunningExecServer;
+
+before(async () => {
+  open = await startExecServer({ allowedOrigins: ["https://allowed.example"] });
+  guarded = await startExecServer({ connectionToken: "s3cret-token" });
+});
+after(async () => {
+  await open.close();
+  await guarded.close();
+});
+
+const httpOf = (url: string) => url.replace(/^ws:/, "http:");
+
+test("answers GET /readyz with 200 and an empty body", async () => {
+  const response = await fetch(`${httpOf(open.url)}/readyz`);
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), "");
+});
+
+test("refuses an upgrade carrying a disallowed Origin with 403 and accepts an allowed one", async () => {
+  await assert.rejects(JsonWsClient.connect(open.url, { origin: "https://evil.example" }), /403/);
+  const allowed = await JsonWsClient.connect(open.url, { origin: "https://allowed.example" });
+  await allowed.close();
+});
+
+test("requires the bearer connection token when one is configured", async () => {
+  await assert.rejects(JsonWsClient.connect(guarded.url), /401/);
+  await assert.rejects(JsonWsClient.connect(guarded.url, { authorization: "Bearer wrong" }), /401/);
+  const client = await JsonWsClient.connect(guarded.url, { authorization: "Bearer s3cret-token" });
+  await client.close();
+});
+
+test("refuses to listen off loopback without a token unless explicitly allowed", async () => {
+  await assert.rejects(startExecServer({ listen: "ws://0.0.0.0:0" }), /non-loopback address 0\.0\.0\.0 without a connection token/);
+});
+
+test("answers /readyz with 503 once shutting down", async () => {
+  const server = await startExecServer();
+  const client = await JsonWsClient.connect(server.url);
+  const closing = server.close();
+  const response = await fetch(`${httpOf(server.url)}/readyz`).catch(() => undefined);
+  // Either the listener already answered 503 or it already stopped listening: never 200.
+  assert.notEqual(response?.status, 200);
+  await closing;
+  await client.close();
+});

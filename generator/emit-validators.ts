@@ -5,7 +5,7 @@
 import { Ajv } from "ajv";
 import standaloneModule from "ajv/dist/standalone/index.js";
 import type { MethodModel, Schema, SpecModel } from "./model.js";
-import { SpecError } from "./model.js";
+import { SpecError, paramsObjectSchema } from "./model.js";
 import { outPath, runtimeModule } from "./paths.js";
 import { Printer, type OutputFile } from "./printer.js";
 
@@ -16,7 +16,24 @@ export const AJV_OPTIONS = {
   allowUnionTypes: true,
   allErrors: false,
   verbose: true,
+  // Component schemas become shared functions instead of being inlined into every method.
+  inlineRefs: false,
 } as const;
+
+/** Id under which `components.schemas` are registered with ajv (as `definitions`). */
+const COMPONENTS_ID = "components";
+
+/** Rewrites `#/components/schemas/X` references to `<prefix>#/definitions/X` (a deep copy). */
+function rewriteRefs(schema: unknown, prefix: string): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => rewriteRefs(item, prefix));
+  if (typeof schema !== "object" || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === "$ref" && typeof value === "string" ? value.replace(/^#\/components\/schemas\//, `${prefix}#/definitions/`) : rewriteRefs(value, prefix),
+    ]),
+  );
+}
 
 type StandaloneCode = (ajv: Ajv, refsOrFunc?: Record<string, string>) => string;
 // ajv's standalone module is CommonJS with `exports.default`; under ESM the default import is the
@@ -29,12 +46,21 @@ function validatorName(typeName: string): string {
 }
 
 /** Standalone validator code for `schemas` (export name → schema), with `require`s turned into imports. */
-export function compileStandalone(schemas: ReadonlyArray<{ exportName: string; schema: Schema; where: string }>, specPath: string): OutputFile {
+export function compileStandalone(
+  components: ReadonlyArray<{ name: string; schema: Schema }>,
+  schemas: ReadonlyArray<{ exportName: string; schema: Schema; where: string }>,
+  specPath: string,
+): OutputFile {
   const ajv = new Ajv(AJV_OPTIONS);
+  try {
+    ajv.addSchema({ $id: COMPONENTS_ID, definitions: Object.fromEntries(components.map((c) => [c.name, rewriteRefs(c.schema, "")])) });
+  } catch (error) {
+    throw new SpecError(`components.schemas: schemas do not compile: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const mapping: Record<string, string> = {};
   for (const { exportName, schema, where } of schemas) {
     try {
-      ajv.addSchema(schema as object, exportName);
+      ajv.addSchema(rewriteRefs(schema, COMPONENTS_ID) as object, exportName);
       ajv.getSchema(exportName);
     } catch (error) {
       throw new SpecError(`${where}: schema does not compile: ${error instanceof Error ? error.message : String(error)}`);
@@ -62,20 +88,20 @@ export function compileStandalone(schemas: ReadonlyArray<{ exportName: string; s
 }
 
 function paramsEntries(methods: readonly MethodModel[]): Array<{ exportName: string; schema: Schema; where: string }> {
-  return methods.map((m) => ({ exportName: validatorName(m.paramsTypeName), schema: m.paramsSchema, where: `method ${m.name} params` }));
+  return methods.map((m) => ({ exportName: validatorName(m.paramsTypeName), schema: paramsObjectSchema(m.params, m.paramsClosed), where: `method ${m.name} params` }));
 }
 
 function resultEntries(methods: readonly MethodModel[]): Array<{ exportName: string; schema: Schema; where: string }> {
   return methods.flatMap((m) =>
-    m.resultSchema === undefined || m.resultTypeName === undefined
+    m.result === undefined || m.resultTypeName === undefined
       ? []
-      : [{ exportName: validatorName(m.resultTypeName), schema: m.resultSchema, where: `method ${m.name} result` }],
+      : [{ exportName: validatorName(m.resultTypeName), schema: m.result, where: `method ${m.name} result` }],
   );
 }
 
 /** Emits both validator files. */
 export function emitValidators(model: SpecModel, specPath: string): OutputFile[] {
-  const compiled = compileStandalone([...paramsEntries(model.methods), ...resultEntries(model.methods)], specPath);
+  const compiled = compileStandalone(model.schemas, [...paramsEntries(model.methods), ...resultEntries(model.methods)], specPath);
   const p = new Printer(outPath("validators.ts"), specPath);
   const runValidator = p.importValue(runtimeModule("validation"), "runValidator");
   const CompiledValidator = p.importType(runtimeModule("validation"), "CompiledValidator");

@@ -139,7 +139,8 @@ function checkSchemaRefs(schema: unknown, known: ReadonlySet<string>, where: str
   for (const value of Object.values(schema)) checkSchemaRefs(value, known, where);
 }
 
-function paramsObjectSchema(params: ReadonlyArray<{ name: string; required: boolean; schema: Schema }>, closed: boolean): Schema {
+/** The JSON Schema of a whole by-name params object. */
+export function paramsObjectSchema(params: ReadonlyArray<{ name: string; required: boolean; schema: Schema }>, closed: boolean): Schema {
   if (params.length === 0 && !closed) return {};
   const schema: Record<string, unknown> = {
     type: "object",

@@ -2,17 +2,41 @@
 // @ts-nocheck -- ajv standalone output (JavaScript); typed by validators.ts
 /* eslint-disable */
 
-export const validateInitializeParams = validate10;
-const schema11 = {"type":"object","properties":{"clientName":{"type":"string"},"resumeSessionId":{"type":["string","null"],"default":null},"capabilities":{"anyOf":[{"type":"object","description":"Client capabilities; unknown members are ignored.","properties":{"experimentalApi":{"type":"boolean","default":false,"description":"Enables experimental methods such as `environment/add`."}}},{"type":"null"}]}},"required":["clientName"]};
+export const validateInitializeParams = validate21;
+const schema6 = {"type":"object","properties":{"clientName":{"type":"string"},"resumeSessionId":{"type":["string","null"],"default":null},"capabilities":{"anyOf":[{"$ref":"components#/definitions/InitializeCapabilities"},{"type":"null"}]}},"required":["clientName"]};
+const schema8 = {"type":"object","description":"Client capabilities; unknown members are ignored.","properties":{"experimentalApi":{"type":"boolean","default":false,"description":"Enables experimental methods such as `environment/add`."}}};
 
-function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.experimentalApi !== undefined){
+let data0 = data.experimentalApi;
+if(typeof data0 !== "boolean"){
+validate23.errors = [{instancePath:instancePath+"/experimentalApi",schemaPath:"#/properties/experimentalApi/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema8.properties.experimentalApi.type,parentSchema:schema8.properties.experimentalApi,data:data0}];
+return false;
+}
+}
+}
+else {
+validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema8.type,parentSchema:schema8,data}];
+return false;
+}
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.clientName === undefined) && (missing0 = "clientName")){
-validate10.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema11.required,parentSchema:schema11,data}];
+validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema6.required,parentSchema:schema6,data}];
 return false;
 }
 else {
@@ -20,7 +44,7 @@ if(data.clientName !== undefined){
 let data0 = data.clientName;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate10.errors = [{instancePath:instancePath+"/clientName",schemaPath:"#/properties/clientName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.clientName.type,parentSchema:schema11.properties.clientName,data:data0}];
+validate21.errors = [{instancePath:instancePath+"/clientName",schemaPath:"#/properties/clientName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema6.properties.clientName.type,parentSchema:schema6.properties.clientName,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -33,7 +57,7 @@ if(data.resumeSessionId !== undefined){
 let data1 = data.resumeSessionId;
 const _errs3 = errors;
 if((typeof data1 !== "string") && (data1 !== null)){
-validate10.errors = [{instancePath:instancePath+"/resumeSessionId",schemaPath:"#/properties/resumeSessionId/type",keyword:"type",params:{type: schema11.properties.resumeSessionId.type},message:"must be string,null",schema:schema11.properties.resumeSessionId.type,parentSchema:schema11.properties.resumeSessionId,data:data1}];
+validate21.errors = [{instancePath:instancePath+"/resumeSessionId",schemaPath:"#/properties/resumeSessionId/type",keyword:"type",params:{type: schema6.properties.resumeSessionId.type},message:"must be string,null",schema:schema6.properties.resumeSessionId.type,parentSchema:schema6.properties.resumeSessionId,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -48,12 +72,16 @@ const _errs5 = errors;
 const _errs6 = errors;
 let valid1 = false;
 const _errs7 = errors;
-if(errors === _errs7){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.experimentalApi !== undefined){
-let data3 = data2.experimentalApi;
-if(typeof data3 !== "boolean"){
-const err0 = {instancePath:instancePath+"/capabilities/experimentalApi",schemaPath:"#/properties/capabilities/anyOf/0/properties/experimentalApi/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.capabilities.anyOf[0].properties.experimentalApi.type,parentSchema:schema11.properties.capabilities.anyOf[0].properties.experimentalApi,data:data3};
+if(!(validate23(data2, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs8 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema6.properties.capabilities.anyOf[1].type,parentSchema:schema6.properties.capabilities.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -62,10 +90,11 @@ vErrors.push(err0);
 }
 errors++;
 }
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
 }
-}
-else {
-const err1 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.capabilities.anyOf[0].type,parentSchema:schema11.properties.capabilities.anyOf[0],data:data2};
+if(!valid1){
+const err1 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema6.properties.capabilities.anyOf,parentSchema:schema6.properties.capabilities,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -73,35 +102,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-}
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs11 = errors;
-if(data2 !== null){
-const err2 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema11.properties.capabilities.anyOf[1].type,parentSchema:schema11.properties.capabilities.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid0 = _errs11 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err3 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.capabilities.anyOf,parentSchema:schema11.properties.capabilities,data:data2};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate10.errors = vErrors;
+validate21.errors = vErrors;
 return false;
 }
 else {
@@ -125,52 +126,85 @@ var valid0 = true;
 }
 }
 else {
-validate10.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data}];
+validate21.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.type,parentSchema:schema6,data}];
 return false;
 }
 }
-validate10.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
-export const validateInitializedNotification = validate11;
-const schema12 = {};
+export const validateInitializedNotification = validate25;
+const schema9 = {};
 
-function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-validate11.errors = null;
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+validate25.errors = null;
 return true;
 }
 
-export const validateProcessStartParams = validate12;
-const schema13 = {"type":"object","properties":{"processId":{"type":"string","description":"Caller-chosen process handle."},"argv":{"type":"array","minItems":1,"items":{"type":"string"}},"cwd":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"env":{"type":"object","additionalProperties":{"type":"string"}},"envPolicy":{"anyOf":[{"type":"object","additionalProperties":false,"description":"Derives the child environment from the server's; `env` is overlaid on the result.","properties":{"inherit":{"type":"string","enum":["all","core","none"],"default":"all","description":"Start from all server variables, a core set (PATH, HOME, …), or none."},"ignoreDefaultExcludes":{"type":"boolean","default":false,"description":"Keep variables the default exclude list would drop (names containing KEY, SECRET, TOKEN)."},"exclude":{"type":"array","items":{"type":"string"},"default":[],"description":"Glob patterns of variable names to drop."},"set":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"Variables to set after filtering."},"includeOnly":{"type":"array","items":{"type":"string"},"default":[],"description":"When non-empty, keep only names matching these globs."}}},{"type":"null"}]},"tty":{"type":"boolean"},"pipeStdin":{"type":"boolean","default":false},"arg0":{"type":["string","null"],"default":null},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["processId","argv","cwd","env","tty"],"additionalProperties":false};
+export const validateProcessStartParams = validate26;
+const schema10 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"argv":{"type":"array","minItems":1,"items":{"type":"string"}},"cwd":{"$ref":"components#/definitions/AbsolutePath"},"env":{"type":"object","additionalProperties":{"type":"string"}},"envPolicy":{"anyOf":[{"$ref":"components#/definitions/EnvPolicy"},{"type":"null"}]},"tty":{"type":"boolean"},"pipeStdin":{"type":"boolean","default":false},"arg0":{"type":["string","null"],"default":null},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","argv","cwd","env","tty"],"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
+const schema11 = {"type":"string","description":"Caller-chosen process handle."};
+
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate27.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+
+const schema12 = {"type":"string","pattern":"^/","description":"An absolute POSIX path."};
 const pattern0 = new RegExp("^/", "u");
 
-function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate29.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate29.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate29.errors = vErrors;
+return errors === 0;
+}
+
+const schema13 = {"type":"object","additionalProperties":false,"description":"Derives the child environment from the server's; `env` is overlaid on the result.","properties":{"inherit":{"type":"string","enum":["all","core","none"],"default":"all","description":"Start from all server variables, a core set (PATH, HOME, …), or none."},"ignoreDefaultExcludes":{"type":"boolean","default":false,"description":"Keep variables the default exclude list would drop (names containing KEY, SECRET, TOKEN)."},"exclude":{"type":"array","items":{"type":"string"},"default":[],"description":"Glob patterns of variable names to drop."},"set":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"Variables to set after filtering."},"includeOnly":{"type":"array","items":{"type":"string"},"default":[],"description":"When non-empty, keep only names matching these globs."}}};
+
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((data.processId === undefined) && (missing0 = "processId")) || ((data.argv === undefined) && (missing0 = "argv"))) || ((data.cwd === undefined) && (missing0 = "cwd"))) || ((data.env === undefined) && (missing0 = "env"))) || ((data.tty === undefined) && (missing0 = "tty"))){
-validate12.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema13.required,parentSchema:schema13,data}];
-return false;
-}
-else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func2.call(schema13.properties, key0))){
-validate12.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data}];
+if(!(((((key0 === "inherit") || (key0 === "ignoreDefaultExcludes")) || (key0 === "exclude")) || (key0 === "set")) || (key0 === "includeOnly"))){
+validate31.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.processId !== undefined){
-let data0 = data.processId;
+if(data.inherit !== undefined){
+let data0 = data.inherit;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate12.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.processId.type,parentSchema:schema13.properties.processId,data:data0}];
+validate31.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.inherit.type,parentSchema:schema13.properties.inherit,data:data0}];
+return false;
+}
+if(!(((data0 === "all") || (data0 === "core")) || (data0 === "none"))){
+validate31.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/enum",keyword:"enum",params:{allowedValues: schema13.properties.inherit.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.inherit.enum,parentSchema:schema13.properties.inherit,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -179,36 +213,12 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.argv !== undefined){
-let data1 = data.argv;
+if(data.ignoreDefaultExcludes !== undefined){
+let data1 = data.ignoreDefaultExcludes;
 const _errs4 = errors;
-if(errors === _errs4){
-if(Array.isArray(data1)){
-if(data1.length < 1){
-validate12.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema13.properties.argv,data:data1}];
+if(typeof data1 !== "boolean"){
+validate31.errors = [{instancePath:instancePath+"/ignoreDefaultExcludes",schemaPath:"#/properties/ignoreDefaultExcludes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.ignoreDefaultExcludes.type,parentSchema:schema13.properties.ignoreDefaultExcludes,data:data1}];
 return false;
-}
-else {
-var valid1 = true;
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
-const _errs6 = errors;
-if(typeof data2 !== "string"){
-validate12.errors = [{instancePath:instancePath+"/argv/" + i0,schemaPath:"#/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.argv.items.type,parentSchema:schema13.properties.argv.items,data:data2}];
-return false;
-}
-var valid1 = _errs6 === errors;
-if(!valid1){
-break;
-}
-}
-}
-}
-else {
-validate12.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.argv.type,parentSchema:schema13.properties.argv,data:data1}];
-return false;
-}
 }
 var valid0 = _errs4 === errors;
 }
@@ -216,29 +226,39 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.cwd !== undefined){
-let data3 = data.cwd;
+if(data.exclude !== undefined){
+let data2 = data.exclude;
+const _errs6 = errors;
+if(errors === _errs6){
+if(Array.isArray(data2)){
+var valid1 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
 const _errs8 = errors;
-if(errors === _errs8){
-if(typeof data3 === "string"){
-if(!pattern0.test(data3)){
-validate12.errors = [{instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema13.properties.cwd,data:data3}];
+if(typeof data3 !== "string"){
+validate31.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.exclude.items.type,parentSchema:schema13.properties.exclude.items,data:data3}];
 return false;
+}
+var valid1 = _errs8 === errors;
+if(!valid1){
+break;
+}
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.cwd.type,parentSchema:schema13.properties.cwd,data:data3}];
+validate31.errors = [{instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.exclude.type,parentSchema:schema13.properties.exclude,data:data2}];
 return false;
 }
 }
-var valid0 = _errs8 === errors;
+var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
-if(data.env !== undefined){
-let data4 = data.env;
+if(data.set !== undefined){
+let data4 = data.set;
 const _errs10 = errors;
 if(errors === _errs10){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
@@ -246,7 +266,7 @@ for(const key1 in data4){
 let data5 = data4[key1];
 const _errs13 = errors;
 if(typeof data5 !== "string"){
-validate12.errors = [{instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.env.additionalProperties.type,parentSchema:schema13.properties.env.additionalProperties,data:data5}];
+validate31.errors = [{instancePath:instancePath+"/set/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/set/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.set.additionalProperties.type,parentSchema:schema13.properties.set.additionalProperties,data:data5}];
 return false;
 }
 var valid2 = _errs13 === errors;
@@ -256,7 +276,7 @@ break;
 }
 }
 else {
-validate12.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.env.type,parentSchema:schema13.properties.env,data:data4}];
+validate31.errors = [{instancePath:instancePath+"/set",schemaPath:"#/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.set.type,parentSchema:schema13.properties.set,data:data4}];
 return false;
 }
 }
@@ -266,258 +286,29 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.envPolicy !== undefined){
-let data6 = data.envPolicy;
+if(data.includeOnly !== undefined){
+let data6 = data.includeOnly;
 const _errs15 = errors;
-const _errs16 = errors;
-let valid3 = false;
-const _errs17 = errors;
-if(errors === _errs17){
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-const _errs19 = errors;
-for(const key2 in data6){
-if(!(((((key2 === "inherit") || (key2 === "ignoreDefaultExcludes")) || (key2 === "exclude")) || (key2 === "set")) || (key2 === "includeOnly"))){
-const err0 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema13.properties.envPolicy.anyOf[0],data:data6};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-break;
-}
-}
-if(_errs19 === errors){
-if(data6.inherit !== undefined){
-let data7 = data6.inherit;
-const _errs20 = errors;
-if(typeof data7 !== "string"){
-const err1 = {instancePath:instancePath+"/envPolicy/inherit",schemaPath:"#/properties/envPolicy/anyOf/0/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.envPolicy.anyOf[0].properties.inherit.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.inherit,data:data7};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(!(((data7 === "all") || (data7 === "core")) || (data7 === "none"))){
-const err2 = {instancePath:instancePath+"/envPolicy/inherit",schemaPath:"#/properties/envPolicy/anyOf/0/properties/inherit/enum",keyword:"enum",params:{allowedValues: schema13.properties.envPolicy.anyOf[0].properties.inherit.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.envPolicy.anyOf[0].properties.inherit.enum,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.inherit,data:data7};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var valid4 = _errs20 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data6.ignoreDefaultExcludes !== undefined){
-let data8 = data6.ignoreDefaultExcludes;
-const _errs22 = errors;
-if(typeof data8 !== "boolean"){
-const err3 = {instancePath:instancePath+"/envPolicy/ignoreDefaultExcludes",schemaPath:"#/properties/envPolicy/anyOf/0/properties/ignoreDefaultExcludes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.envPolicy.anyOf[0].properties.ignoreDefaultExcludes.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.ignoreDefaultExcludes,data:data8};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs22 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data6.exclude !== undefined){
-let data9 = data6.exclude;
-const _errs24 = errors;
-if(errors === _errs24){
-if(Array.isArray(data9)){
-var valid5 = true;
-const len1 = data9.length;
+if(errors === _errs15){
+if(Array.isArray(data6)){
+var valid3 = true;
+const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-const _errs26 = errors;
-if(typeof data10 !== "string"){
-const err4 = {instancePath:instancePath+"/envPolicy/exclude/" + i1,schemaPath:"#/properties/envPolicy/anyOf/0/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.envPolicy.anyOf[0].properties.exclude.items.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.exclude.items,data:data10};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-var valid5 = _errs26 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/envPolicy/exclude",schemaPath:"#/properties/envPolicy/anyOf/0/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.envPolicy.anyOf[0].properties.exclude.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.exclude,data:data9};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid4 = _errs24 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data6.set !== undefined){
-let data11 = data6.set;
-const _errs28 = errors;
-if(errors === _errs28){
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key3 in data11){
-let data12 = data11[key3];
-const _errs31 = errors;
-if(typeof data12 !== "string"){
-const err6 = {instancePath:instancePath+"/envPolicy/set/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/envPolicy/anyOf/0/properties/set/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.envPolicy.anyOf[0].properties.set.additionalProperties.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.set.additionalProperties,data:data12};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var valid6 = _errs31 === errors;
-if(!valid6){
-break;
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/envPolicy/set",schemaPath:"#/properties/envPolicy/anyOf/0/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.envPolicy.anyOf[0].properties.set.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.set,data:data11};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-var valid4 = _errs28 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data6.includeOnly !== undefined){
-let data13 = data6.includeOnly;
-const _errs33 = errors;
-if(errors === _errs33){
-if(Array.isArray(data13)){
-var valid7 = true;
-const len2 = data13.length;
-for(let i2=0; i2<len2; i2++){
-let data14 = data13[i2];
-const _errs35 = errors;
-if(typeof data14 !== "string"){
-const err8 = {instancePath:instancePath+"/envPolicy/includeOnly/" + i2,schemaPath:"#/properties/envPolicy/anyOf/0/properties/includeOnly/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.envPolicy.anyOf[0].properties.includeOnly.items.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.includeOnly.items,data:data14};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-var valid7 = _errs35 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/envPolicy/includeOnly",schemaPath:"#/properties/envPolicy/anyOf/0/properties/includeOnly/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.envPolicy.anyOf[0].properties.includeOnly.type,parentSchema:schema13.properties.envPolicy.anyOf[0].properties.includeOnly,data:data13};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var valid4 = _errs33 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.envPolicy.anyOf[0].type,parentSchema:schema13.properties.envPolicy.anyOf[0],data:data6};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-var _valid0 = _errs17 === errors;
-valid3 = valid3 || _valid0;
-if(!valid3){
-const _errs37 = errors;
-if(data6 !== null){
-const err11 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema13.properties.envPolicy.anyOf[1].type,parentSchema:schema13.properties.envPolicy.anyOf[1],data:data6};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var _valid0 = _errs37 === errors;
-valid3 = valid3 || _valid0;
-}
-if(!valid3){
-const err12 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema13.properties.envPolicy.anyOf,parentSchema:schema13.properties.envPolicy,data:data6};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-validate12.errors = vErrors;
+let data7 = data6[i1];
+const _errs17 = errors;
+if(typeof data7 !== "string"){
+validate31.errors = [{instancePath:instancePath+"/includeOnly/" + i1,schemaPath:"#/properties/includeOnly/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.includeOnly.items.type,parentSchema:schema13.properties.includeOnly.items,data:data7}];
 return false;
 }
-else {
-errors = _errs16;
-if(vErrors !== null){
-if(_errs16){
-vErrors.length = _errs16;
+var valid3 = _errs17 === errors;
+if(!valid3){
+break;
+}
+}
 }
 else {
-vErrors = null;
-}
+validate31.errors = [{instancePath:instancePath+"/includeOnly",schemaPath:"#/properties/includeOnly/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.includeOnly.type,parentSchema:schema13.properties.includeOnly,data:data6}];
+return false;
 }
 }
 var valid0 = _errs15 === errors;
@@ -525,63 +316,6 @@ var valid0 = _errs15 === errors;
 else {
 var valid0 = true;
 }
-if(valid0){
-if(data.tty !== undefined){
-let data15 = data.tty;
-const _errs39 = errors;
-if(typeof data15 !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.tty.type,parentSchema:schema13.properties.tty,data:data15}];
-return false;
-}
-var valid0 = _errs39 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.pipeStdin !== undefined){
-let data16 = data.pipeStdin;
-const _errs41 = errors;
-if(typeof data16 !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/pipeStdin",schemaPath:"#/properties/pipeStdin/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.pipeStdin.type,parentSchema:schema13.properties.pipeStdin,data:data16}];
-return false;
-}
-var valid0 = _errs41 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.arg0 !== undefined){
-let data17 = data.arg0;
-const _errs43 = errors;
-if((typeof data17 !== "string") && (data17 !== null)){
-validate12.errors = [{instancePath:instancePath+"/arg0",schemaPath:"#/properties/arg0/type",keyword:"type",params:{type: schema13.properties.arg0.type},message:"must be string,null",schema:schema13.properties.arg0.type,parentSchema:schema13.properties.arg0,data:data17}];
-return false;
-}
-var valid0 = _errs43 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data18 = data.environmentId;
-const _errs45 = errors;
-if(typeof data18 !== "string"){
-validate12.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.environmentId.type,parentSchema:schema13.properties.environmentId,data:data18}];
-return false;
-}
-var valid0 = _errs45 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
 }
 }
 }
@@ -589,43 +323,316 @@ var valid0 = true;
 }
 }
 else {
-validate12.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data}];
+validate31.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data}];
 return false;
 }
 }
-validate12.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessReadParams = validate13;
-const schema14 = {"type":"object","properties":{"processId":{"type":"string","description":"Caller-chosen process handle."},"afterSeq":{"type":["integer","null"],"minimum":0,"default":0},"maxBytes":{"type":["integer","null"],"minimum":1,"default":null},"waitMs":{"type":["integer","null"],"minimum":0,"default":0},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["processId"],"additionalProperties":false};
+const schema14 = {"type":"string","description":"Environment name; `local` is the server's own machine."};
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate33.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((data.processId === undefined) && (missing0 = "processId")){
-validate13.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema14.required,parentSchema:schema14,data}];
+if((((((data.processId === undefined) && (missing0 = "processId")) || ((data.argv === undefined) && (missing0 = "argv"))) || ((data.cwd === undefined) && (missing0 = "cwd"))) || ((data.env === undefined) && (missing0 = "env"))) || ((data.tty === undefined) && (missing0 = "tty"))){
+validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema10.required,parentSchema:schema10,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "processId") || (key0 === "afterSeq")) || (key0 === "maxBytes")) || (key0 === "waitMs")) || (key0 === "environmentId"))){
-validate13.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data}];
+if(!(func2.call(schema10.properties, key0))){
+validate26.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema10,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.processId !== undefined){
-let data0 = data.processId;
 const _errs2 = errors;
-if(typeof data0 !== "string"){
-validate13.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.processId.type,parentSchema:schema14.properties.processId,data:data0}];
+if(!(validate27(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.argv !== undefined){
+let data1 = data.argv;
+const _errs3 = errors;
+if(errors === _errs3){
+if(Array.isArray(data1)){
+if(data1.length < 1){
+validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema10.properties.argv,data:data1}];
 return false;
+}
+else {
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+const _errs5 = errors;
+if(typeof data2 !== "string"){
+validate26.errors = [{instancePath:instancePath+"/argv/" + i0,schemaPath:"#/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.argv.items.type,parentSchema:schema10.properties.argv.items,data:data2}];
+return false;
+}
+var valid1 = _errs5 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+else {
+validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema10.properties.argv.type,parentSchema:schema10.properties.argv,data:data1}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+const _errs7 = errors;
+if(!(validate29(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.env !== undefined){
+let data4 = data.env;
+const _errs8 = errors;
+if(errors === _errs8){
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+let data5 = data4[key1];
+const _errs11 = errors;
+if(typeof data5 !== "string"){
+validate26.errors = [{instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.env.additionalProperties.type,parentSchema:schema10.properties.env.additionalProperties,data:data5}];
+return false;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate26.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.properties.env.type,parentSchema:schema10.properties.env,data:data4}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.envPolicy !== undefined){
+let data6 = data.envPolicy;
+const _errs13 = errors;
+const _errs14 = errors;
+let valid3 = false;
+const _errs15 = errors;
+if(!(validate31(data6, {instancePath:instancePath+"/envPolicy",parentData:data,parentDataProperty:"envPolicy",rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs15 === errors;
+valid3 = valid3 || _valid0;
+if(!valid3){
+const _errs16 = errors;
+if(data6 !== null){
+const err0 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.envPolicy.anyOf[1].type,parentSchema:schema10.properties.envPolicy.anyOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs16 === errors;
+valid3 = valid3 || _valid0;
+}
+if(!valid3){
+const err1 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.envPolicy.anyOf,parentSchema:schema10.properties.envPolicy,data:data6};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate26.errors = vErrors;
+return false;
+}
+else {
+errors = _errs14;
+if(vErrors !== null){
+if(_errs14){
+vErrors.length = _errs14;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tty !== undefined){
+let data7 = data.tty;
+const _errs18 = errors;
+if(typeof data7 !== "boolean"){
+validate26.errors = [{instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema10.properties.tty.type,parentSchema:schema10.properties.tty,data:data7}];
+return false;
+}
+var valid0 = _errs18 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.pipeStdin !== undefined){
+let data8 = data.pipeStdin;
+const _errs20 = errors;
+if(typeof data8 !== "boolean"){
+validate26.errors = [{instancePath:instancePath+"/pipeStdin",schemaPath:"#/properties/pipeStdin/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema10.properties.pipeStdin.type,parentSchema:schema10.properties.pipeStdin,data:data8}];
+return false;
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.arg0 !== undefined){
+let data9 = data.arg0;
+const _errs22 = errors;
+if((typeof data9 !== "string") && (data9 !== null)){
+validate26.errors = [{instancePath:instancePath+"/arg0",schemaPath:"#/properties/arg0/type",keyword:"type",params:{type: schema10.properties.arg0.type},message:"must be string,null",schema:schema10.properties.arg0.type,parentSchema:schema10.properties.arg0,data:data9}];
+return false;
+}
+var valid0 = _errs22 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs24 = errors;
+if(!(validate33(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs24 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.type,parentSchema:schema10,data}];
+return false;
+}
+}
+validate26.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessReadParams = validate35;
+const schema15 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"afterSeq":{"type":["integer","null"],"minimum":0,"default":0},"maxBytes":{"type":["integer","null"],"minimum":1,"default":null},"waitMs":{"type":["integer","null"],"minimum":0,"default":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
+
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate38.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate38.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.processId === undefined) && (missing0 = "processId")){
+validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema15.required,parentSchema:schema15,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "processId") || (key0 === "afterSeq")) || (key0 === "maxBytes")) || (key0 === "waitMs")) || (key0 === "environmentId"))){
+validate35.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.processId !== undefined){
+const _errs2 = errors;
+if(!(validate36(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
 }
@@ -635,269 +642,15 @@ var valid0 = true;
 if(valid0){
 if(data.afterSeq !== undefined){
 let data1 = data.afterSeq;
-const _errs4 = errors;
-if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-validate13.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/type",keyword:"type",params:{type: schema14.properties.afterSeq.type},message:"must be integer,null",schema:schema14.properties.afterSeq.type,parentSchema:schema14.properties.afterSeq,data:data1}];
-return false;
-}
-if(errors === _errs4){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 0 || isNaN(data1)){
-validate13.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.afterSeq,data:data1}];
-return false;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.maxBytes !== undefined){
-let data2 = data.maxBytes;
-const _errs6 = errors;
-if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
-validate13.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/type",keyword:"type",params:{type: schema14.properties.maxBytes.type},message:"must be integer,null",schema:schema14.properties.maxBytes.type,parentSchema:schema14.properties.maxBytes,data:data2}];
-return false;
-}
-if(errors === _errs6){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 1 || isNaN(data2)){
-validate13.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.maxBytes,data:data2}];
-return false;
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.waitMs !== undefined){
-let data3 = data.waitMs;
-const _errs8 = errors;
-if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-validate13.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/type",keyword:"type",params:{type: schema14.properties.waitMs.type},message:"must be integer,null",schema:schema14.properties.waitMs.type,parentSchema:schema14.properties.waitMs,data:data3}];
-return false;
-}
-if(errors === _errs8){
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 < 0 || isNaN(data3)){
-validate13.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.waitMs,data:data3}];
-return false;
-}
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data4 = data.environmentId;
-const _errs10 = errors;
-if(typeof data4 !== "string"){
-validate13.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.environmentId.type,parentSchema:schema14.properties.environmentId,data:data4}];
-return false;
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate13.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-}
-validate13.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessWriteParams = validate14;
-const schema15 = {"type":"object","properties":{"processId":{"type":"string","description":"Caller-chosen process handle."},"chunk":{"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["processId","chunk"],"additionalProperties":false};
-
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.processId === undefined) && (missing0 = "processId")) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate14.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema15.required,parentSchema:schema15,data}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "processId") || (key0 === "chunk")) || (key0 === "environmentId"))){
-validate14.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.processId !== undefined){
-let data0 = data.processId;
-const _errs2 = errors;
-if(typeof data0 !== "string"){
-validate14.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.processId.type,parentSchema:schema15.properties.processId,data:data0}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.chunk !== undefined){
-let data1 = data.chunk;
-const _errs4 = errors;
-if(typeof data1 !== "string"){
-validate14.errors = [{instancePath:instancePath+"/chunk",schemaPath:"#/properties/chunk/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.chunk.type,parentSchema:schema15.properties.chunk,data:data1}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data2 = data.environmentId;
-const _errs6 = errors;
-if(typeof data2 !== "string"){
-validate14.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.environmentId.type,parentSchema:schema15.properties.environmentId,data:data2}];
-return false;
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate14.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data}];
-return false;
-}
-}
-validate14.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessTerminateParams = validate15;
-const schema16 = {"type":"object","properties":{"processId":{"type":"string","description":"Caller-chosen process handle."},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["processId"],"additionalProperties":false};
-
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.processId === undefined) && (missing0 = "processId")){
-validate15.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema16.required,parentSchema:schema16,data}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "processId") || (key0 === "environmentId"))){
-validate15.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.processId !== undefined){
-let data0 = data.processId;
-const _errs2 = errors;
-if(typeof data0 !== "string"){
-validate15.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.processId.type,parentSchema:schema16.properties.processId,data:data0}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data1 = data.environmentId;
-const _errs4 = errors;
-if(typeof data1 !== "string"){
-validate15.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.environmentId.type,parentSchema:schema16.properties.environmentId,data:data1}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate15.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data}];
-return false;
-}
-}
-validate15.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessOutputNotification = validate16;
-const schema17 = {"type":"object","properties":{"processId":{"type":"string","description":"Caller-chosen process handle."},"seq":{"type":"integer","minimum":1},"stream":{"type":"string","enum":["stdout","stderr","pty"],"description":"Output stream; PTY-backed processes report `pty`."},"chunk":{"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["processId","seq","stream","chunk"]};
-
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate16.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.processId !== undefined){
-let data0 = data.processId;
-const _errs1 = errors;
-if(typeof data0 !== "string"){
-validate16.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.processId.type,parentSchema:schema17.properties.processId,data:data0}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-let data1 = data.seq;
 const _errs3 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate16.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema17.properties.seq.type,parentSchema:schema17.properties.seq,data:data1}];
+if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
+validate35.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/type",keyword:"type",params:{type: schema15.properties.afterSeq.type},message:"must be integer,null",schema:schema15.properties.afterSeq.type,parentSchema:schema15.properties.afterSeq,data:data1}];
 return false;
 }
 if(errors === _errs3){
 if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 1 || isNaN(data1)){
-validate16.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema17.properties.seq,data:data1}];
+if(data1 < 0 || isNaN(data1)){
+validate35.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema15.properties.afterSeq,data:data1}];
 return false;
 }
 }
@@ -908,16 +661,20 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.stream !== undefined){
-let data2 = data.stream;
+if(data.maxBytes !== undefined){
+let data2 = data.maxBytes;
 const _errs5 = errors;
-if(typeof data2 !== "string"){
-validate16.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.stream.type,parentSchema:schema17.properties.stream,data:data2}];
+if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
+validate35.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/type",keyword:"type",params:{type: schema15.properties.maxBytes.type},message:"must be integer,null",schema:schema15.properties.maxBytes.type,parentSchema:schema15.properties.maxBytes,data:data2}];
 return false;
 }
-if(!(((data2 === "stdout") || (data2 === "stderr")) || (data2 === "pty"))){
-validate16.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema17.properties.stream.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.stream.enum,parentSchema:schema17.properties.stream,data:data2}];
+if(errors === _errs5){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 1 || isNaN(data2)){
+validate35.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema15.properties.maxBytes,data:data2}];
 return false;
+}
+}
 }
 var valid0 = _errs5 === errors;
 }
@@ -925,12 +682,20 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.chunk !== undefined){
-let data3 = data.chunk;
+if(data.waitMs !== undefined){
+let data3 = data.waitMs;
 const _errs7 = errors;
-if(typeof data3 !== "string"){
-validate16.errors = [{instancePath:instancePath+"/chunk",schemaPath:"#/properties/chunk/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.chunk.type,parentSchema:schema17.properties.chunk,data:data3}];
+if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
+validate35.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/type",keyword:"type",params:{type: schema15.properties.waitMs.type},message:"must be integer,null",schema:schema15.properties.waitMs.type,parentSchema:schema15.properties.waitMs,data:data3}];
 return false;
+}
+if(errors === _errs7){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 0 || isNaN(data3)){
+validate35.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema15.properties.waitMs,data:data3}];
+return false;
+}
+}
 }
 var valid0 = _errs7 === errors;
 }
@@ -939,11 +704,1110 @@ var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-let data4 = data.environmentId;
 const _errs9 = errors;
-if(typeof data4 !== "string"){
-validate16.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.environmentId.type,parentSchema:schema17.properties.environmentId,data:data4}];
+if(!(validate38(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data}];
 return false;
+}
+}
+validate35.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessWriteParams = validate40;
+const schema18 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","chunk"],"additionalProperties":false};
+
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate41.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate41.errors = vErrors;
+return errors === 0;
+}
+
+const schema20 = {"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."};
+
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+return false;
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.processId === undefined) && (missing0 = "processId")) || ((data.chunk === undefined) && (missing0 = "chunk"))){
+validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema18.required,parentSchema:schema18,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "processId") || (key0 === "chunk")) || (key0 === "environmentId"))){
+validate40.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.processId !== undefined){
+const _errs2 = errors;
+if(!(validate41(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.chunk !== undefined){
+const _errs3 = errors;
+if(!(validate43(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs4 = errors;
+if(!(validate45(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data}];
+return false;
+}
+}
+validate40.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessTerminateParams = validate47;
+const schema22 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate48.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate48.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate50.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate50.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.processId === undefined) && (missing0 = "processId")){
+validate47.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.required,parentSchema:schema22,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "processId") || (key0 === "environmentId"))){
+validate47.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.processId !== undefined){
+const _errs2 = errors;
+if(!(validate48(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs3 = errors;
+if(!(validate50(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate47.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
+return false;
+}
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessOutputNotification = validate52;
+const schema25 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"stream":{"$ref":"components#/definitions/OutputStream"},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","stream","chunk"]};
+
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate53.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate53.errors = vErrors;
+return errors === 0;
+}
+
+const schema27 = {"type":"string","enum":["stdout","stderr","pty"],"description":"Output stream; PTY-backed processes report `pty`."};
+
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data}];
+return false;
+}
+if(!(((data === "stdout") || (data === "stderr")) || (data === "pty"))){
+validate55.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data}];
+return false;
+}
+validate55.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+return false;
+}
+validate57.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate59.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
+validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema25.required,parentSchema:schema25,data}];
+return false;
+}
+else {
+if(data.processId !== undefined){
+const _errs1 = errors;
+if(!(validate53(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+let data1 = data.seq;
+const _errs2 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate52.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.seq.type,parentSchema:schema25.properties.seq,data:data1}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+validate52.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.seq,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.stream !== undefined){
+const _errs4 = errors;
+if(!(validate55(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.chunk !== undefined){
+const _errs5 = errors;
+if(!(validate57(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs6 = errors;
+if(!(validate59(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data}];
+return false;
+}
+}
+validate52.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessExitedNotification = validate61;
+const schema30 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"exitCode":{"type":"integer"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","exitCode"]};
+
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate62.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate62.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))){
+validate61.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema30.required,parentSchema:schema30,data}];
+return false;
+}
+else {
+if(data.processId !== undefined){
+const _errs1 = errors;
+if(!(validate62(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+let data1 = data.seq;
+const _errs2 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate61.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.seq.type,parentSchema:schema30.properties.seq,data:data1}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+validate61.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema30.properties.seq,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.exitCode !== undefined){
+let data2 = data.exitCode;
+const _errs4 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate61.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.exitCode.type,parentSchema:schema30.properties.exitCode,data:data2}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs6 = errors;
+if(!(validate64(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate61.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data}];
+return false;
+}
+}
+validate61.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessClosedNotification = validate66;
+const schema33 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq"]};
+
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate67.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate67.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate69.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate69.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))){
+validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema33.required,parentSchema:schema33,data}];
+return false;
+}
+else {
+if(data.processId !== undefined){
+const _errs1 = errors;
+if(!(validate67(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+let data1 = data.seq;
+const _errs2 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate66.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.seq.type,parentSchema:schema33.properties.seq,data:data1}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+validate66.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.seq,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs4 = errors;
+if(!(validate69(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data}];
+return false;
+}
+}
+validate66.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsReadFileParams = validate71;
+const schema36 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate72.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate72.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate72.errors = vErrors;
+return errors === 0;
+}
+
+const schema38 = {"anyOf":[{"$ref":"#/definitions/WrappedSandboxPolicy"},{"$ref":"#/definitions/SandboxPolicy"}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."};
+const schema39 = {"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"$ref":"#/definitions/SandboxPolicy"}}};
+const schema40 = {"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"$ref":"#/definitions/SandboxType"},"writable_roots":{"type":"array","items":{"$ref":"#/definitions/AbsolutePath"},"description":"Roots writable under `workspace-write`."}}};
+const schema41 = {"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."};
+
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate77.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data}];
+return false;
+}
+if(!(((data === "danger-full-access") || (data === "read-only")) || (data === "workspace-write"))){
+validate77.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema41.enum},message:"must be equal to one of the allowed values",schema:schema41.enum,parentSchema:schema41,data}];
+return false;
+}
+validate77.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate79.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate79.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate79.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.type === undefined) && (missing0 = "type")){
+validate76.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema40.required,parentSchema:schema40,data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+const _errs1 = errors;
+if(!(validate77(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.writable_roots !== undefined){
+let data1 = data.writable_roots;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data1)){
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs4 = errors;
+if(!(validate79(data1[i0], {instancePath:instancePath+"/writable_roots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate76.errors = [{instancePath:instancePath+"/writable_roots",schemaPath:"#/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.writable_roots.type,parentSchema:schema40.properties.writable_roots,data:data1}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate76.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data}];
+return false;
+}
+}
+validate76.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.sandboxPolicy === undefined) && (missing0 = "sandboxPolicy")){
+validate75.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema39.required,parentSchema:schema39,data}];
+return false;
+}
+else {
+if(data.sandboxPolicy !== undefined){
+if(!(validate76(data.sandboxPolicy, {instancePath:instancePath+"/sandboxPolicy",parentData:data,parentDataProperty:"sandboxPolicy",rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else {
+validate75.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data}];
+return false;
+}
+}
+validate75.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate74.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate74.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate85.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate85.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.path === undefined) && (missing0 = "path")){
+validate71.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema36.required,parentSchema:schema36,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate71.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate72(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data1 = data.sandbox;
+const _errs3 = errors;
+const _errs4 = errors;
+let valid1 = false;
+const _errs5 = errors;
+if(!(validate74(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs6 = errors;
+if(data1 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema36.properties.sandbox.anyOf[1].type,parentSchema:schema36.properties.sandbox.anyOf[1],data:data1};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema36.properties.sandbox.anyOf,parentSchema:schema36.properties.sandbox,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate71.errors = vErrors;
+return false;
+}
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs8 = errors;
+if(!(validate85(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate71.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data}];
+return false;
+}
+}
+validate71.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsWriteFileParams = validate87;
+const schema44 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"dataBase64":{"$ref":"components#/definitions/Base64"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","dataBase64"],"additionalProperties":false};
+
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate88.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate88.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate88.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate90.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+return false;
+}
+validate90.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate92.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate92.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate96.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate96.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.path === undefined) && (missing0 = "path")) || ((data.dataBase64 === undefined) && (missing0 = "dataBase64"))){
+validate87.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema44.required,parentSchema:schema44,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "path") || (key0 === "dataBase64")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate87.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate88(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.dataBase64 !== undefined){
+const _errs3 = errors;
+if(!(validate90(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data2 = data.sandbox;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate92(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema44.properties.sandbox.anyOf[1].type,parentSchema:schema44.properties.sandbox.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema44.properties.sandbox.anyOf,parentSchema:schema44.properties.sandbox,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate87.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs9 = errors;
+if(!(validate96(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
 }
@@ -957,232 +1821,60 @@ var valid0 = true;
 }
 }
 else {
-validate16.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate87.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data}];
 return false;
 }
 }
-validate16.errors = vErrors;
+validate87.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessExitedNotification = validate17;
-const schema18 = {"type":"object","properties":{"processId":{"type":"string","description":"Caller-chosen process handle."},"seq":{"type":"integer","minimum":1},"exitCode":{"type":"integer"},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["processId","seq","exitCode"]};
+export const validateFsCreateDirectoryParams = validate98;
+const schema49 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"recursive":{"type":["boolean","null"],"default":true},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))){
-validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema18.required,parentSchema:schema18,data}];
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate99.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
 return false;
-}
-else {
-if(data.processId !== undefined){
-let data0 = data.processId;
-const _errs1 = errors;
-if(typeof data0 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.processId.type,parentSchema:schema18.properties.processId,data:data0}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-let data1 = data.seq;
-const _errs3 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate17.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.properties.seq.type,parentSchema:schema18.properties.seq,data:data1}];
-return false;
-}
-if(errors === _errs3){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 1 || isNaN(data1)){
-validate17.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema18.properties.seq,data:data1}];
-return false;
-}
-}
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.exitCode !== undefined){
-let data2 = data.exitCode;
-const _errs5 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate17.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.properties.exitCode.type,parentSchema:schema18.properties.exitCode,data:data2}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data3 = data.environmentId;
-const _errs7 = errors;
-if(typeof data3 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.environmentId.type,parentSchema:schema18.properties.environmentId,data:data3}];
-return false;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
 }
 }
 else {
-validate17.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data}];
+validate99.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
 return false;
 }
 }
-validate17.errors = vErrors;
+validate99.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessClosedNotification = validate18;
-const schema19 = {"type":"object","properties":{"processId":{"type":"string","description":"Caller-chosen process handle."},"seq":{"type":"integer","minimum":1},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["processId","seq"]};
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate18.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema19.required,parentSchema:schema19,data}];
-return false;
-}
-else {
-if(data.processId !== undefined){
-let data0 = data.processId;
+const _errs0 = errors;
+let valid0 = false;
 const _errs1 = errors;
-if(typeof data0 !== "string"){
-validate18.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.processId.type,parentSchema:schema19.properties.processId,data:data0}];
-return false;
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
 }
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-let data1 = data.seq;
-const _errs3 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate18.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.seq.type,parentSchema:schema19.properties.seq,data:data1}];
-return false;
-}
-if(errors === _errs3){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 1 || isNaN(data1)){
-validate18.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.properties.seq,data:data1}];
-return false;
-}
-}
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data2 = data.environmentId;
-const _errs5 = errors;
-if(typeof data2 !== "string"){
-validate18.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.environmentId.type,parentSchema:schema19.properties.environmentId,data:data2}];
-return false;
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate18.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data}];
-return false;
-}
-}
-validate18.errors = vErrors;
-return errors === 0;
-}
-
-export const validateFsReadFileParams = validate19;
-const schema20 = {"type":"object","properties":{"path":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"sandbox":{"anyOf":[{"anyOf":[{"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}}},{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."},{"type":"null"}]},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["path"],"additionalProperties":false};
-
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.path === undefined) && (missing0 = "path")){
-validate19.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema20.required,parentSchema:schema20,data}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate19.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.path !== undefined){
-let data0 = data.path;
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
 const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-validate19.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema20.properties.path,data:data0}];
-return false;
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
 }
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
 }
-else {
-validate19.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.path.type,parentSchema:schema20.properties.path,data:data0}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandbox !== undefined){
-let data1 = data.sandbox;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-const _errs7 = errors;
-let valid2 = false;
-const _errs8 = errors;
-if(errors === _errs8){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing1;
-if((data1.sandboxPolicy === undefined) && (missing1 = "sandboxPolicy")){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].required,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0],data:data1};
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1190,812 +1882,62 @@ else {
 vErrors.push(err0);
 }
 errors++;
+validate101.errors = vErrors;
+return false;
 }
 else {
-if(data1.sandboxPolicy !== undefined){
-let data2 = data1.sandboxPolicy;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing2;
-if((data2.type === undefined) && (missing2 = "type")){
-const err1 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.required,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-else {
-if(data2.type !== undefined){
-let data3 = data2.type;
-const _errs12 = errors;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((data3 === "danger-full-access") || (data3 === "read-only")) || (data3 === "workspace-write"))){
-const err3 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/enum",keyword:"enum",params:{allowedValues: schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs12 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data2.writable_roots !== undefined){
-let data4 = data2.writable_roots;
-const _errs14 = errors;
-if(errors === _errs14){
-if(Array.isArray(data4)){
-var valid5 = true;
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data5 === "string"){
-if(!pattern0.test(data5)){
-const err4 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data5};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items.type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs16 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid4 = _errs14 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.sandbox.anyOf[0].anyOf[0].type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[0],data:data1};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid1 = _errs8 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs18 = errors;
-if(errors === _errs18){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing3;
-if((data1.type === undefined) && (missing3 = "type")){
-const err9 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema20.properties.sandbox.anyOf[0].anyOf[1].required,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-if(data1.type !== undefined){
-let data6 = data1.type;
-const _errs20 = errors;
-if(typeof data6 !== "string"){
-const err10 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.type.type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data6};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((data6 === "danger-full-access") || (data6 === "read-only")) || (data6 === "workspace-write"))){
-const err11 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema20.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data6};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs20 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data1.writable_roots !== undefined){
-let data7 = data1.writable_roots;
-const _errs22 = errors;
-if(errors === _errs22){
-if(Array.isArray(data7)){
-var valid7 = true;
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-let data8 = data7[i1];
-const _errs24 = errors;
-if(errors === _errs24){
-if(typeof data8 === "string"){
-if(!pattern0.test(data8)){
-const err12 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data8};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items.type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data8};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-var valid7 = _errs24 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sandbox/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots,data:data7};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid6 = _errs22 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.properties.sandbox.anyOf[0].anyOf[1].type,parentSchema:schema20.properties.sandbox.anyOf[0].anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-var _valid1 = _errs18 === errors;
-valid2 = valid2 || _valid1;
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema20.properties.sandbox.anyOf[0].anyOf,parentSchema:schema20.properties.sandbox.anyOf[0],data:data1};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-else {
-errors = _errs7;
+errors = _errs0;
 if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
+if(_errs0){
+vErrors.length = _errs0;
 }
 else {
 vErrors = null;
 }
 }
 }
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs26 = errors;
-if(data1 !== null){
-const err17 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema20.properties.sandbox.anyOf[1].type,parentSchema:schema20.properties.sandbox.anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs26 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err18 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema20.properties.sandbox.anyOf,parentSchema:schema20.properties.sandbox,data:data1};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate19.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data9 = data.environmentId;
-const _errs28 = errors;
-if(typeof data9 !== "string"){
-validate19.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.environmentId.type,parentSchema:schema20.properties.environmentId,data:data9}];
-return false;
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate19.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data}];
-return false;
-}
-}
-validate19.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteFileParams = validate20;
-const schema21 = {"type":"object","properties":{"path":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"dataBase64":{"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."},"sandbox":{"anyOf":[{"anyOf":[{"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}}},{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."},{"type":"null"}]},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["path","dataBase64"],"additionalProperties":false};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.path === undefined) && (missing0 = "path")) || ((data.dataBase64 === undefined) && (missing0 = "dataBase64"))){
-validate20.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema21.required,parentSchema:schema21,data}];
+if(typeof data !== "string"){
+validate105.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
 return false;
 }
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "path") || (key0 === "dataBase64")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate20.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.path !== undefined){
-let data0 = data.path;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-validate20.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema21.properties.path,data:data0}];
-return false;
-}
-}
-else {
-validate20.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.path.type,parentSchema:schema21.properties.path,data:data0}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.dataBase64 !== undefined){
-let data1 = data.dataBase64;
-const _errs4 = errors;
-if(typeof data1 !== "string"){
-validate20.errors = [{instancePath:instancePath+"/dataBase64",schemaPath:"#/properties/dataBase64/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.dataBase64.type,parentSchema:schema21.properties.dataBase64,data:data1}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandbox !== undefined){
-let data2 = data.sandbox;
-const _errs6 = errors;
-const _errs7 = errors;
-let valid1 = false;
-const _errs8 = errors;
-const _errs9 = errors;
-let valid2 = false;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing1;
-if((data2.sandboxPolicy === undefined) && (missing1 = "sandboxPolicy")){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].required,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-else {
-if(data2.sandboxPolicy !== undefined){
-let data3 = data2.sandboxPolicy;
-const _errs12 = errors;
-if(errors === _errs12){
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let missing2;
-if((data3.type === undefined) && (missing2 = "type")){
-const err1 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.required,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data3};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-else {
-if(data3.type !== undefined){
-let data4 = data3.type;
-const _errs14 = errors;
-if(typeof data4 !== "string"){
-const err2 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data4};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((data4 === "danger-full-access") || (data4 === "read-only")) || (data4 === "workspace-write"))){
-const err3 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/enum",keyword:"enum",params:{allowedValues: schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data4};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs14 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data3.writable_roots !== undefined){
-let data5 = data3.writable_roots;
-const _errs16 = errors;
-if(errors === _errs16){
-if(Array.isArray(data5)){
-var valid5 = true;
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-const _errs18 = errors;
-if(errors === _errs18){
-if(typeof data6 === "string"){
-if(!pattern0.test(data6)){
-const err4 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data6};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items.type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data6};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs18 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots,data:data5};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid4 = _errs16 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data3};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.sandbox.anyOf[0].anyOf[0].type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[0],data:data2};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid1 = _errs10 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs20 = errors;
-if(errors === _errs20){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing3;
-if((data2.type === undefined) && (missing3 = "type")){
-const err9 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema21.properties.sandbox.anyOf[0].anyOf[1].required,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-if(data2.type !== undefined){
-let data7 = data2.type;
-const _errs22 = errors;
-if(typeof data7 !== "string"){
-const err10 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.type.type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data7};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((data7 === "danger-full-access") || (data7 === "read-only")) || (data7 === "workspace-write"))){
-const err11 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema21.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data7};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs22 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data2.writable_roots !== undefined){
-let data8 = data2.writable_roots;
-const _errs24 = errors;
-if(errors === _errs24){
-if(Array.isArray(data8)){
-var valid7 = true;
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-let data9 = data8[i1];
-const _errs26 = errors;
-if(errors === _errs26){
-if(typeof data9 === "string"){
-if(!pattern0.test(data9)){
-const err12 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data9};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items.type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data9};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-var valid7 = _errs26 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sandbox/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots,data:data8};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid6 = _errs24 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.sandbox.anyOf[0].anyOf[1].type,parentSchema:schema21.properties.sandbox.anyOf[0].anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-var _valid1 = _errs20 === errors;
-valid2 = valid2 || _valid1;
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema21.properties.sandbox.anyOf[0].anyOf,parentSchema:schema21.properties.sandbox.anyOf[0],data:data2};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-else {
-errors = _errs9;
-if(vErrors !== null){
-if(_errs9){
-vErrors.length = _errs9;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid0 = _errs8 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs28 = errors;
-if(data2 !== null){
-const err17 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema21.properties.sandbox.anyOf[1].type,parentSchema:schema21.properties.sandbox.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs28 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err18 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema21.properties.sandbox.anyOf,parentSchema:schema21.properties.sandbox,data:data2};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate20.errors = vErrors;
-return false;
-}
-else {
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-let data10 = data.environmentId;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-validate20.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.environmentId.type,parentSchema:schema21.properties.environmentId,data:data10}];
-return false;
-}
-var valid0 = _errs30 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data}];
-return false;
-}
-}
-validate20.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCreateDirectoryParams = validate21;
-const schema22 = {"type":"object","properties":{"path":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"recursive":{"type":["boolean","null"],"default":true},"sandbox":{"anyOf":[{"anyOf":[{"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}}},{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."},{"type":"null"}]},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["path"],"additionalProperties":false};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.required,parentSchema:schema22,data}];
+validate98.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema49.required,parentSchema:schema49,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "path") || (key0 === "recursive")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate21.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data}];
+validate98.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.path !== undefined){
-let data0 = data.path;
 const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-validate21.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema22.properties.path,data:data0}];
-return false;
-}
-}
-else {
-validate21.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.path.type,parentSchema:schema22.properties.path,data:data0}];
-return false;
-}
+if(!(validate99(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
 }
@@ -2005,12 +1947,12 @@ var valid0 = true;
 if(valid0){
 if(data.recursive !== undefined){
 let data1 = data.recursive;
-const _errs4 = errors;
+const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate21.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema22.properties.recursive.type},message:"must be boolean,null",schema:schema22.properties.recursive.type,parentSchema:schema22.properties.recursive,data:data1}];
+validate98.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema49.properties.recursive.type},message:"must be boolean,null",schema:schema49.properties.recursive.type,parentSchema:schema49.properties.recursive,data:data1}];
 return false;
 }
-var valid0 = _errs4 === errors;
+var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
@@ -2018,18 +1960,20 @@ var valid0 = true;
 if(valid0){
 if(data.sandbox !== undefined){
 let data2 = data.sandbox;
+const _errs5 = errors;
 const _errs6 = errors;
-const _errs7 = errors;
 let valid1 = false;
+const _errs7 = errors;
+if(!(validate101(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
 const _errs8 = errors;
-const _errs9 = errors;
-let valid2 = false;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing1;
-if((data2.sandboxPolicy === undefined) && (missing1 = "sandboxPolicy")){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].required,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0],data:data2};
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema49.properties.sandbox.anyOf[1].type,parentSchema:schema49.properties.sandbox.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2037,333 +1981,46 @@ else {
 vErrors.push(err0);
 }
 errors++;
-}
-else {
-if(data2.sandboxPolicy !== undefined){
-let data3 = data2.sandboxPolicy;
-const _errs12 = errors;
-if(errors === _errs12){
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let missing2;
-if((data3.type === undefined) && (missing2 = "type")){
-const err1 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.required,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data3};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-else {
-if(data3.type !== undefined){
-let data4 = data3.type;
-const _errs14 = errors;
-if(typeof data4 !== "string"){
-const err2 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data4};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((data4 === "danger-full-access") || (data4 === "read-only")) || (data4 === "workspace-write"))){
-const err3 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/enum",keyword:"enum",params:{allowedValues: schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data4};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs14 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data3.writable_roots !== undefined){
-let data5 = data3.writable_roots;
-const _errs16 = errors;
-if(errors === _errs16){
-if(Array.isArray(data5)){
-var valid5 = true;
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-const _errs18 = errors;
-if(errors === _errs18){
-if(typeof data6 === "string"){
-if(!pattern0.test(data6)){
-const err4 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data6};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items.type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data6};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs18 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots,data:data5};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid4 = _errs16 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data3};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.sandbox.anyOf[0].anyOf[0].type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[0],data:data2};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid1 = _errs10 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs20 = errors;
-if(errors === _errs20){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing3;
-if((data2.type === undefined) && (missing3 = "type")){
-const err9 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema22.properties.sandbox.anyOf[0].anyOf[1].required,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-if(data2.type !== undefined){
-let data7 = data2.type;
-const _errs22 = errors;
-if(typeof data7 !== "string"){
-const err10 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.type.type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data7};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((data7 === "danger-full-access") || (data7 === "read-only")) || (data7 === "workspace-write"))){
-const err11 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema22.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data7};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs22 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data2.writable_roots !== undefined){
-let data8 = data2.writable_roots;
-const _errs24 = errors;
-if(errors === _errs24){
-if(Array.isArray(data8)){
-var valid7 = true;
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-let data9 = data8[i1];
-const _errs26 = errors;
-if(errors === _errs26){
-if(typeof data9 === "string"){
-if(!pattern0.test(data9)){
-const err12 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data9};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items.type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data9};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-var valid7 = _errs26 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sandbox/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots,data:data8};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid6 = _errs24 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.sandbox.anyOf[0].anyOf[1].type,parentSchema:schema22.properties.sandbox.anyOf[0].anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-var _valid1 = _errs20 === errors;
-valid2 = valid2 || _valid1;
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema22.properties.sandbox.anyOf[0].anyOf,parentSchema:schema22.properties.sandbox.anyOf[0],data:data2};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-else {
-errors = _errs9;
-if(vErrors !== null){
-if(_errs9){
-vErrors.length = _errs9;
-}
-else {
-vErrors = null;
-}
-}
 }
 var _valid0 = _errs8 === errors;
 valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs28 = errors;
-if(data2 !== null){
-const err17 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema22.properties.sandbox.anyOf[1].type,parentSchema:schema22.properties.sandbox.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs28 === errors;
-valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err18 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema22.properties.sandbox.anyOf,parentSchema:schema22.properties.sandbox,data:data2};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema49.properties.sandbox.anyOf,parentSchema:schema49.properties.sandbox,data:data2};
 if(vErrors === null){
-vErrors = [err18];
+vErrors = [err1];
 }
 else {
-vErrors.push(err18);
+vErrors.push(err1);
 }
 errors++;
-validate21.errors = vErrors;
+validate98.errors = vErrors;
 return false;
 }
 else {
-errors = _errs7;
+errors = _errs6;
 if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
+if(_errs6){
+vErrors.length = _errs6;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs6 === errors;
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-let data10 = data.environmentId;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-validate21.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.environmentId.type,parentSchema:schema22.properties.environmentId,data:data10}];
-return false;
+const _errs10 = errors;
+if(!(validate105(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+errors = vErrors.length;
 }
-var valid0 = _errs30 === errors;
+var valid0 = _errs10 === errors;
 }
 else {
 var valid0 = true;
@@ -2375,51 +2032,123 @@ var valid0 = true;
 }
 }
 else {
-validate21.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
+validate98.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data}];
 return false;
 }
 }
-validate21.errors = vErrors;
+validate98.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsGetMetadataParams = validate22;
-const schema23 = {"type":"object","properties":{"path":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"sandbox":{"anyOf":[{"anyOf":[{"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}}},{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."},{"type":"null"}]},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["path"],"additionalProperties":false};
+export const validateFsGetMetadataParams = validate107;
+const schema53 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate108.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate108.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate108.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate110.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate110.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate114.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate114.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema23.required,parentSchema:schema23,data}];
+validate107.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema53.required,parentSchema:schema53,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data}];
+validate107.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.path !== undefined){
-let data0 = data.path;
 const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-validate22.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema23.properties.path,data:data0}];
-return false;
-}
-}
-else {
-validate22.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.path.type,parentSchema:schema23.properties.path,data:data0}];
-return false;
-}
+if(!(validate108(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
 }
@@ -2429,18 +2158,20 @@ var valid0 = true;
 if(valid0){
 if(data.sandbox !== undefined){
 let data1 = data.sandbox;
+const _errs3 = errors;
 const _errs4 = errors;
-const _errs5 = errors;
 let valid1 = false;
+const _errs5 = errors;
+if(!(validate110(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
 const _errs6 = errors;
-const _errs7 = errors;
-let valid2 = false;
-const _errs8 = errors;
-if(errors === _errs8){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing1;
-if((data1.sandboxPolicy === undefined) && (missing1 = "sandboxPolicy")){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].required,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0],data:data1};
+if(data1 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema53.properties.sandbox.anyOf[1].type,parentSchema:schema53.properties.sandbox.anyOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2449,15 +2180,11 @@ vErrors.push(err0);
 }
 errors++;
 }
-else {
-if(data1.sandboxPolicy !== undefined){
-let data2 = data1.sandboxPolicy;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing2;
-if((data2.type === undefined) && (missing2 = "type")){
-const err1 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.required,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data2};
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema53.properties.sandbox.anyOf,parentSchema:schema53.properties.sandbox,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2465,316 +2192,33 @@ else {
 vErrors.push(err1);
 }
 errors++;
-}
-else {
-if(data2.type !== undefined){
-let data3 = data2.type;
-const _errs12 = errors;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((data3 === "danger-full-access") || (data3 === "read-only")) || (data3 === "workspace-write"))){
-const err3 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/enum",keyword:"enum",params:{allowedValues: schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs12 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data2.writable_roots !== undefined){
-let data4 = data2.writable_roots;
-const _errs14 = errors;
-if(errors === _errs14){
-if(Array.isArray(data4)){
-var valid5 = true;
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data5 === "string"){
-if(!pattern0.test(data5)){
-const err4 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data5};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items.type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs16 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid4 = _errs14 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.properties.sandbox.anyOf[0].anyOf[0].type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[0],data:data1};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid1 = _errs8 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs18 = errors;
-if(errors === _errs18){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing3;
-if((data1.type === undefined) && (missing3 = "type")){
-const err9 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema23.properties.sandbox.anyOf[0].anyOf[1].required,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-if(data1.type !== undefined){
-let data6 = data1.type;
-const _errs20 = errors;
-if(typeof data6 !== "string"){
-const err10 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.type.type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data6};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((data6 === "danger-full-access") || (data6 === "read-only")) || (data6 === "workspace-write"))){
-const err11 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema23.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data6};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs20 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data1.writable_roots !== undefined){
-let data7 = data1.writable_roots;
-const _errs22 = errors;
-if(errors === _errs22){
-if(Array.isArray(data7)){
-var valid7 = true;
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-let data8 = data7[i1];
-const _errs24 = errors;
-if(errors === _errs24){
-if(typeof data8 === "string"){
-if(!pattern0.test(data8)){
-const err12 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data8};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items.type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data8};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-var valid7 = _errs24 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sandbox/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots,data:data7};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid6 = _errs22 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.properties.sandbox.anyOf[0].anyOf[1].type,parentSchema:schema23.properties.sandbox.anyOf[0].anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-var _valid1 = _errs18 === errors;
-valid2 = valid2 || _valid1;
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema23.properties.sandbox.anyOf[0].anyOf,parentSchema:schema23.properties.sandbox.anyOf[0],data:data1};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-else {
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs26 = errors;
-if(data1 !== null){
-const err17 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema23.properties.sandbox.anyOf[1].type,parentSchema:schema23.properties.sandbox.anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs26 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err18 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema23.properties.sandbox.anyOf,parentSchema:schema23.properties.sandbox,data:data1};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate22.errors = vErrors;
+validate107.errors = vErrors;
 return false;
 }
 else {
-errors = _errs5;
+errors = _errs4;
 if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
+if(_errs4){
+vErrors.length = _errs4;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs4 === errors;
+var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-let data9 = data.environmentId;
-const _errs28 = errors;
-if(typeof data9 !== "string"){
-validate22.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.environmentId.type,parentSchema:schema23.properties.environmentId,data:data9}];
-return false;
+const _errs8 = errors;
+if(!(validate114(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+errors = vErrors.length;
 }
-var valid0 = _errs28 === errors;
+var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
@@ -2785,51 +2229,123 @@ var valid0 = true;
 }
 }
 else {
-validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data}];
+validate107.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data}];
 return false;
 }
 }
-validate22.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadDirectoryParams = validate23;
-const schema24 = {"type":"object","properties":{"path":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"sandbox":{"anyOf":[{"anyOf":[{"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}}},{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."},{"type":"null"}]},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["path"],"additionalProperties":false};
+export const validateFsReadDirectoryParams = validate116;
+const schema57 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate117.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate117.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate117.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate119.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate119.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate123.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate123.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema24.required,parentSchema:schema24,data}];
+validate116.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema57.required,parentSchema:schema57,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate23.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data}];
+validate116.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.path !== undefined){
-let data0 = data.path;
 const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-validate23.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema24.properties.path,data:data0}];
-return false;
-}
-}
-else {
-validate23.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.path.type,parentSchema:schema24.properties.path,data:data0}];
-return false;
-}
+if(!(validate117(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
 }
@@ -2839,18 +2355,20 @@ var valid0 = true;
 if(valid0){
 if(data.sandbox !== undefined){
 let data1 = data.sandbox;
+const _errs3 = errors;
 const _errs4 = errors;
-const _errs5 = errors;
 let valid1 = false;
+const _errs5 = errors;
+if(!(validate119(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
 const _errs6 = errors;
-const _errs7 = errors;
-let valid2 = false;
-const _errs8 = errors;
-if(errors === _errs8){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing1;
-if((data1.sandboxPolicy === undefined) && (missing1 = "sandboxPolicy")){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].required,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0],data:data1};
+if(data1 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema57.properties.sandbox.anyOf[1].type,parentSchema:schema57.properties.sandbox.anyOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2859,15 +2377,11 @@ vErrors.push(err0);
 }
 errors++;
 }
-else {
-if(data1.sandboxPolicy !== undefined){
-let data2 = data1.sandboxPolicy;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing2;
-if((data2.type === undefined) && (missing2 = "type")){
-const err1 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.required,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data2};
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.properties.sandbox.anyOf,parentSchema:schema57.properties.sandbox,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2875,316 +2389,33 @@ else {
 vErrors.push(err1);
 }
 errors++;
-}
-else {
-if(data2.type !== undefined){
-let data3 = data2.type;
-const _errs12 = errors;
-if(typeof data3 !== "string"){
-const err2 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data3};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((data3 === "danger-full-access") || (data3 === "read-only")) || (data3 === "workspace-write"))){
-const err3 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/enum",keyword:"enum",params:{allowedValues: schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs12 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data2.writable_roots !== undefined){
-let data4 = data2.writable_roots;
-const _errs14 = errors;
-if(errors === _errs14){
-if(Array.isArray(data4)){
-var valid5 = true;
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data5 === "string"){
-if(!pattern0.test(data5)){
-const err4 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data5};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items.type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data5};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs16 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid4 = _errs14 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.sandbox.anyOf[0].anyOf[0].type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[0],data:data1};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid1 = _errs8 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs18 = errors;
-if(errors === _errs18){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing3;
-if((data1.type === undefined) && (missing3 = "type")){
-const err9 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema24.properties.sandbox.anyOf[0].anyOf[1].required,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-if(data1.type !== undefined){
-let data6 = data1.type;
-const _errs20 = errors;
-if(typeof data6 !== "string"){
-const err10 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.type.type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data6};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((data6 === "danger-full-access") || (data6 === "read-only")) || (data6 === "workspace-write"))){
-const err11 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema24.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data6};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs20 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data1.writable_roots !== undefined){
-let data7 = data1.writable_roots;
-const _errs22 = errors;
-if(errors === _errs22){
-if(Array.isArray(data7)){
-var valid7 = true;
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-let data8 = data7[i1];
-const _errs24 = errors;
-if(errors === _errs24){
-if(typeof data8 === "string"){
-if(!pattern0.test(data8)){
-const err12 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data8};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items.type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data8};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-var valid7 = _errs24 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sandbox/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots,data:data7};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid6 = _errs22 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.sandbox.anyOf[0].anyOf[1].type,parentSchema:schema24.properties.sandbox.anyOf[0].anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-var _valid1 = _errs18 === errors;
-valid2 = valid2 || _valid1;
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema24.properties.sandbox.anyOf[0].anyOf,parentSchema:schema24.properties.sandbox.anyOf[0],data:data1};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-else {
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs26 = errors;
-if(data1 !== null){
-const err17 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema24.properties.sandbox.anyOf[1].type,parentSchema:schema24.properties.sandbox.anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs26 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err18 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema24.properties.sandbox.anyOf,parentSchema:schema24.properties.sandbox,data:data1};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate23.errors = vErrors;
+validate116.errors = vErrors;
 return false;
 }
 else {
-errors = _errs5;
+errors = _errs4;
 if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
+if(_errs4){
+vErrors.length = _errs4;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs4 === errors;
+var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-let data9 = data.environmentId;
-const _errs28 = errors;
-if(typeof data9 !== "string"){
-validate23.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.environmentId.type,parentSchema:schema24.properties.environmentId,data:data9}];
-return false;
+const _errs8 = errors;
+if(!(validate123(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
 }
-var valid0 = _errs28 === errors;
+var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
@@ -3195,51 +2426,123 @@ var valid0 = true;
 }
 }
 else {
-validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data}];
+validate116.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data}];
 return false;
 }
 }
-validate23.errors = vErrors;
+validate116.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsRemoveParams = validate24;
-const schema25 = {"type":"object","properties":{"path":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"sandbox":{"anyOf":[{"anyOf":[{"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}}},{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."},{"type":"null"}]},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["path"],"additionalProperties":false};
+export const validateFsRemoveParams = validate125;
+const schema61 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate126.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate126.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate126.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate128.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate128.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate132.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate132.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema25.required,parentSchema:schema25,data}];
+validate125.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema61.required,parentSchema:schema61,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "path") || (key0 === "recursive")) || (key0 === "force")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data}];
+validate125.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.path !== undefined){
-let data0 = data.path;
 const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-validate24.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema25.properties.path,data:data0}];
-return false;
-}
-}
-else {
-validate24.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.path.type,parentSchema:schema25.properties.path,data:data0}];
-return false;
-}
+if(!(validate126(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
 }
@@ -3249,12 +2552,12 @@ var valid0 = true;
 if(valid0){
 if(data.recursive !== undefined){
 let data1 = data.recursive;
-const _errs4 = errors;
+const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate24.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema25.properties.recursive.type},message:"must be boolean,null",schema:schema25.properties.recursive.type,parentSchema:schema25.properties.recursive,data:data1}];
+validate125.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema61.properties.recursive.type},message:"must be boolean,null",schema:schema61.properties.recursive.type,parentSchema:schema61.properties.recursive,data:data1}];
 return false;
 }
-var valid0 = _errs4 === errors;
+var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
@@ -3262,12 +2565,12 @@ var valid0 = true;
 if(valid0){
 if(data.force !== undefined){
 let data2 = data.force;
-const _errs6 = errors;
+const _errs5 = errors;
 if((typeof data2 !== "boolean") && (data2 !== null)){
-validate24.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: schema25.properties.force.type},message:"must be boolean,null",schema:schema25.properties.force.type,parentSchema:schema25.properties.force,data:data2}];
+validate125.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: schema61.properties.force.type},message:"must be boolean,null",schema:schema61.properties.force.type,parentSchema:schema61.properties.force,data:data2}];
 return false;
 }
-var valid0 = _errs6 === errors;
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -3275,18 +2578,20 @@ var valid0 = true;
 if(valid0){
 if(data.sandbox !== undefined){
 let data3 = data.sandbox;
+const _errs7 = errors;
 const _errs8 = errors;
-const _errs9 = errors;
 let valid1 = false;
+const _errs9 = errors;
+if(!(validate128(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
 const _errs10 = errors;
-const _errs11 = errors;
-let valid2 = false;
-const _errs12 = errors;
-if(errors === _errs12){
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let missing1;
-if((data3.sandboxPolicy === undefined) && (missing1 = "sandboxPolicy")){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].required,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0],data:data3};
+if(data3 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema61.properties.sandbox.anyOf[1].type,parentSchema:schema61.properties.sandbox.anyOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3295,15 +2600,11 @@ vErrors.push(err0);
 }
 errors++;
 }
-else {
-if(data3.sandboxPolicy !== undefined){
-let data4 = data3.sandboxPolicy;
-const _errs14 = errors;
-if(errors === _errs14){
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing2;
-if((data4.type === undefined) && (missing2 = "type")){
-const err1 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.required,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data4};
+var _valid0 = _errs10 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema61.properties.sandbox.anyOf,parentSchema:schema61.properties.sandbox,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3311,316 +2612,33 @@ else {
 vErrors.push(err1);
 }
 errors++;
-}
-else {
-if(data4.type !== undefined){
-let data5 = data4.type;
-const _errs16 = errors;
-if(typeof data5 !== "string"){
-const err2 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((data5 === "danger-full-access") || (data5 === "read-only")) || (data5 === "workspace-write"))){
-const err3 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/enum",keyword:"enum",params:{allowedValues: schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs16 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data4.writable_roots !== undefined){
-let data6 = data4.writable_roots;
-const _errs18 = errors;
-if(errors === _errs18){
-if(Array.isArray(data6)){
-var valid5 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-const _errs20 = errors;
-if(errors === _errs20){
-if(typeof data7 === "string"){
-if(!pattern0.test(data7)){
-const err4 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data7};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items.type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data7};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs20 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots,data:data6};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid4 = _errs18 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data4};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.sandbox.anyOf[0].anyOf[0].type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[0],data:data3};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid1 = _errs12 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs22 = errors;
-if(errors === _errs22){
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let missing3;
-if((data3.type === undefined) && (missing3 = "type")){
-const err9 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema25.properties.sandbox.anyOf[0].anyOf[1].required,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[1],data:data3};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-if(data3.type !== undefined){
-let data8 = data3.type;
-const _errs24 = errors;
-if(typeof data8 !== "string"){
-const err10 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.type.type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data8};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((data8 === "danger-full-access") || (data8 === "read-only")) || (data8 === "workspace-write"))){
-const err11 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema25.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data8};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs24 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data3.writable_roots !== undefined){
-let data9 = data3.writable_roots;
-const _errs26 = errors;
-if(errors === _errs26){
-if(Array.isArray(data9)){
-var valid7 = true;
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-const _errs28 = errors;
-if(errors === _errs28){
-if(typeof data10 === "string"){
-if(!pattern0.test(data10)){
-const err12 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data10};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items.type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data10};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-var valid7 = _errs28 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sandbox/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots,data:data9};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid6 = _errs26 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.sandbox.anyOf[0].anyOf[1].type,parentSchema:schema25.properties.sandbox.anyOf[0].anyOf[1],data:data3};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-var _valid1 = _errs22 === errors;
-valid2 = valid2 || _valid1;
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema25.properties.sandbox.anyOf[0].anyOf,parentSchema:schema25.properties.sandbox.anyOf[0],data:data3};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid0 = _errs10 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs30 = errors;
-if(data3 !== null){
-const err17 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema25.properties.sandbox.anyOf[1].type,parentSchema:schema25.properties.sandbox.anyOf[1],data:data3};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs30 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err18 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema25.properties.sandbox.anyOf,parentSchema:schema25.properties.sandbox,data:data3};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate24.errors = vErrors;
+validate125.errors = vErrors;
 return false;
 }
 else {
-errors = _errs9;
+errors = _errs8;
 if(vErrors !== null){
-if(_errs9){
-vErrors.length = _errs9;
+if(_errs8){
+vErrors.length = _errs8;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs8 === errors;
+var valid0 = _errs7 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-let data11 = data.environmentId;
-const _errs32 = errors;
-if(typeof data11 !== "string"){
-validate24.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.environmentId.type,parentSchema:schema25.properties.environmentId,data:data11}];
-return false;
+const _errs12 = errors;
+if(!(validate132(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
+errors = vErrors.length;
 }
-var valid0 = _errs32 === errors;
+var valid0 = _errs12 === errors;
 }
 else {
 var valid0 = true;
@@ -3633,51 +2651,123 @@ var valid0 = true;
 }
 }
 else {
-validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data}];
+validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data}];
 return false;
 }
 }
-validate24.errors = vErrors;
+validate125.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCopyParams = validate25;
-const schema26 = {"type":"object","properties":{"sourcePath":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"destinationPath":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"anyOf":[{"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}}},{"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."},"writable_roots":{"type":"array","items":{"type":"string","pattern":"^/","description":"An absolute POSIX path."},"description":"Roots writable under `workspace-write`."}}}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."},{"type":"null"}]},"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
+export const validateFsCopyParams = validate134;
+const schema65 = {"type":"object","properties":{"sourcePath":{"$ref":"components#/definitions/AbsolutePath"},"destinationPath":{"$ref":"components#/definitions/AbsolutePath"},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate135.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+return false;
+}
+}
+else {
+validate135.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+return false;
+}
+}
+validate135.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate138.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate138.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate142.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate142.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.sourcePath === undefined) && (missing0 = "sourcePath")) || ((data.destinationPath === undefined) && (missing0 = "destinationPath"))) || ((data.recursive === undefined) && (missing0 = "recursive"))){
-validate25.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema26.required,parentSchema:schema26,data}];
+validate134.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema65.required,parentSchema:schema65,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "sourcePath") || (key0 === "destinationPath")) || (key0 === "recursive")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate25.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data}];
+validate134.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.sourcePath !== undefined){
-let data0 = data.sourcePath;
 const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(!pattern0.test(data0)){
-validate25.errors = [{instancePath:instancePath+"/sourcePath",schemaPath:"#/properties/sourcePath/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema26.properties.sourcePath,data:data0}];
-return false;
-}
-}
-else {
-validate25.errors = [{instancePath:instancePath+"/sourcePath",schemaPath:"#/properties/sourcePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.sourcePath.type,parentSchema:schema26.properties.sourcePath,data:data0}];
-return false;
-}
+if(!(validate135(data.sourcePath, {instancePath:instancePath+"/sourcePath",parentData:data,parentDataProperty:"sourcePath",rootData}))){
+vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
 }
@@ -3686,21 +2776,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.destinationPath !== undefined){
-let data1 = data.destinationPath;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(!pattern0.test(data1)){
-validate25.errors = [{instancePath:instancePath+"/destinationPath",schemaPath:"#/properties/destinationPath/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema26.properties.destinationPath,data:data1}];
-return false;
+const _errs3 = errors;
+if(!(validate135(data.destinationPath, {instancePath:instancePath+"/destinationPath",parentData:data,parentDataProperty:"destinationPath",rootData}))){
+vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+errors = vErrors.length;
 }
-}
-else {
-validate25.errors = [{instancePath:instancePath+"/destinationPath",schemaPath:"#/properties/destinationPath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.destinationPath.type,parentSchema:schema26.properties.destinationPath,data:data1}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
+var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
@@ -3708,12 +2789,12 @@ var valid0 = true;
 if(valid0){
 if(data.recursive !== undefined){
 let data2 = data.recursive;
-const _errs6 = errors;
+const _errs4 = errors;
 if(typeof data2 !== "boolean"){
-validate25.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema26.properties.recursive.type,parentSchema:schema26.properties.recursive,data:data2}];
+validate134.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema65.properties.recursive.type,parentSchema:schema65.properties.recursive,data:data2}];
 return false;
 }
-var valid0 = _errs6 === errors;
+var valid0 = _errs4 === errors;
 }
 else {
 var valid0 = true;
@@ -3721,18 +2802,20 @@ var valid0 = true;
 if(valid0){
 if(data.sandbox !== undefined){
 let data3 = data.sandbox;
-const _errs8 = errors;
-const _errs9 = errors;
+const _errs6 = errors;
+const _errs7 = errors;
 let valid1 = false;
-const _errs10 = errors;
-const _errs11 = errors;
-let valid2 = false;
-const _errs12 = errors;
-if(errors === _errs12){
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let missing1;
-if((data3.sandboxPolicy === undefined) && (missing1 = "sandboxPolicy")){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].required,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0],data:data3};
+const _errs8 = errors;
+if(!(validate138(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs9 = errors;
+if(data3 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema65.properties.sandbox.anyOf[1].type,parentSchema:schema65.properties.sandbox.anyOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3741,15 +2824,11 @@ vErrors.push(err0);
 }
 errors++;
 }
-else {
-if(data3.sandboxPolicy !== undefined){
-let data4 = data3.sandboxPolicy;
-const _errs14 = errors;
-if(errors === _errs14){
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing2;
-if((data4.type === undefined) && (missing2 = "type")){
-const err1 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.required,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data4};
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema65.properties.sandbox.anyOf,parentSchema:schema65.properties.sandbox,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3757,316 +2836,33 @@ else {
 vErrors.push(err1);
 }
 errors++;
-}
-else {
-if(data4.type !== undefined){
-let data5 = data4.type;
-const _errs16 = errors;
-if(typeof data5 !== "string"){
-const err2 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!(((data5 === "danger-full-access") || (data5 === "read-only")) || (data5 === "workspace-write"))){
-const err3 = {instancePath:instancePath+"/sandbox/sandboxPolicy/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/type/enum",keyword:"enum",params:{allowedValues: schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type.enum,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.type,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var valid4 = _errs16 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data4.writable_roots !== undefined){
-let data6 = data4.writable_roots;
-const _errs18 = errors;
-if(errors === _errs18){
-if(Array.isArray(data6)){
-var valid5 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-const _errs20 = errors;
-if(errors === _errs20){
-if(typeof data7 === "string"){
-if(!pattern0.test(data7)){
-const err4 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data7};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots/" + i0,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items.type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.items,data:data7};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs20 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-const err6 = {instancePath:instancePath+"/sandbox/sandboxPolicy/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots.type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.properties.writable_roots,data:data6};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-var valid4 = _errs18 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/sandbox/sandboxPolicy",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/properties/sandboxPolicy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy.type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0].properties.sandboxPolicy,data:data4};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.sandbox.anyOf[0].anyOf[0].type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[0],data:data3};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid1 = _errs12 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs22 = errors;
-if(errors === _errs22){
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let missing3;
-if((data3.type === undefined) && (missing3 = "type")){
-const err9 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'",schema:schema26.properties.sandbox.anyOf[0].anyOf[1].required,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[1],data:data3};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-if(data3.type !== undefined){
-let data8 = data3.type;
-const _errs24 = errors;
-if(typeof data8 !== "string"){
-const err10 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.type.type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data8};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((data8 === "danger-full-access") || (data8 === "read-only")) || (data8 === "workspace-write"))){
-const err11 = {instancePath:instancePath+"/sandbox/type",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema26.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum},message:"must be equal to one of the allowed values",schema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.type.enum,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.type,data:data8};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-var valid6 = _errs24 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data3.writable_roots !== undefined){
-let data9 = data3.writable_roots;
-const _errs26 = errors;
-if(errors === _errs26){
-if(Array.isArray(data9)){
-var valid7 = true;
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-const _errs28 = errors;
-if(errors === _errs28){
-if(typeof data10 === "string"){
-if(!pattern0.test(data10)){
-const err12 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data10};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/sandbox/writable_roots/" + i1,schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items.type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.items,data:data10};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-var valid7 = _errs28 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/sandbox/writable_roots",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots.type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[1].properties.writable_roots,data:data9};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid6 = _errs26 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.sandbox.anyOf[0].anyOf[1].type,parentSchema:schema26.properties.sandbox.anyOf[0].anyOf[1],data:data3};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-var _valid1 = _errs22 === errors;
-valid2 = valid2 || _valid1;
-}
-if(!valid2){
-const err16 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema26.properties.sandbox.anyOf[0].anyOf,parentSchema:schema26.properties.sandbox.anyOf[0],data:data3};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-var _valid0 = _errs10 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs30 = errors;
-if(data3 !== null){
-const err17 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema26.properties.sandbox.anyOf[1].type,parentSchema:schema26.properties.sandbox.anyOf[1],data:data3};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid0 = _errs30 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err18 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema26.properties.sandbox.anyOf,parentSchema:schema26.properties.sandbox,data:data3};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate25.errors = vErrors;
+validate134.errors = vErrors;
 return false;
 }
 else {
-errors = _errs9;
+errors = _errs7;
 if(vErrors !== null){
-if(_errs9){
-vErrors.length = _errs9;
+if(_errs7){
+vErrors.length = _errs7;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs8 === errors;
+var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-let data11 = data.environmentId;
-const _errs32 = errors;
-if(typeof data11 !== "string"){
-validate25.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.environmentId.type,parentSchema:schema26.properties.environmentId,data:data11}];
-return false;
+const _errs11 = errors;
+if(!(validate142(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+errors = vErrors.length;
 }
-var valid0 = _errs32 === errors;
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
@@ -4079,43 +2875,54 @@ var valid0 = true;
 }
 }
 else {
-validate25.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data}];
+validate134.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data}];
 return false;
 }
 }
-validate25.errors = vErrors;
+validate134.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentAddParams = validate26;
-const schema27 = {"type":"object","properties":{"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."},"execServerUrl":{"type":"string"},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
+export const validateEnvironmentAddParams = validate144;
+const schema69 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"},"execServerUrl":{"type":"string"},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate145(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate145.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate145.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))){
-validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema27.required,parentSchema:schema27,data}];
+validate144.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema69.required,parentSchema:schema69,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "environmentId") || (key0 === "execServerUrl")) || (key0 === "connectTimeoutMs"))){
-validate26.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data}];
+validate144.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.environmentId !== undefined){
-let data0 = data.environmentId;
 const _errs2 = errors;
-if(typeof data0 !== "string"){
-validate26.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.environmentId.type,parentSchema:schema27.properties.environmentId,data:data0}];
-return false;
+if(!(validate145(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
 }
@@ -4125,12 +2932,12 @@ var valid0 = true;
 if(valid0){
 if(data.execServerUrl !== undefined){
 let data1 = data.execServerUrl;
-const _errs4 = errors;
+const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate26.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.properties.execServerUrl.type,parentSchema:schema27.properties.execServerUrl,data:data1}];
+validate144.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.execServerUrl.type,parentSchema:schema69.properties.execServerUrl,data:data1}];
 return false;
 }
-var valid0 = _errs4 === errors;
+var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
@@ -4138,20 +2945,20 @@ var valid0 = true;
 if(valid0){
 if(data.connectTimeoutMs !== undefined){
 let data2 = data.connectTimeoutMs;
-const _errs6 = errors;
+const _errs5 = errors;
 if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
-validate26.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema27.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema27.properties.connectTimeoutMs.type,parentSchema:schema27.properties.connectTimeoutMs,data:data2}];
+validate144.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema69.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema69.properties.connectTimeoutMs.type,parentSchema:schema69.properties.connectTimeoutMs,data:data2}];
 return false;
 }
-if(errors === _errs6){
+if(errors === _errs5){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-validate26.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema27.properties.connectTimeoutMs,data:data2}];
+validate144.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema69.properties.connectTimeoutMs,data:data2}];
 return false;
 }
 }
 }
-var valid0 = _errs6 === errors;
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -4162,162 +2969,282 @@ var valid0 = true;
 }
 }
 else {
-validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data}];
+validate144.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data}];
 return false;
 }
 }
-validate26.errors = vErrors;
+validate144.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentListParams = validate27;
-const schema28 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateEnvironmentListParams = validate147;
+const schema71 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate147(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate27.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28,data}];
+validate147.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data}];
 return false;
 break;
 }
 }
 else {
-validate27.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data}];
+validate147.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data}];
 return false;
 }
 }
-validate27.errors = vErrors;
+validate147.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentRemoveParams = validate28;
-const schema29 = {"type":"object","properties":{"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."}},"required":["environmentId"],"additionalProperties":false};
+export const validateEnvironmentRemoveParams = validate148;
+const schema72 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["environmentId"],"additionalProperties":false};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate149.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate149.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate148(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.environmentId === undefined) && (missing0 = "environmentId")){
-validate28.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema29.required,parentSchema:schema29,data}];
+validate148.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema72.required,parentSchema:schema72,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "environmentId")){
-validate28.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data}];
+validate148.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.environmentId !== undefined){
-let data0 = data.environmentId;
-if(typeof data0 !== "string"){
-validate28.errors = [{instancePath:instancePath+"/environmentId",schemaPath:"#/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.environmentId.type,parentSchema:schema29.properties.environmentId,data:data0}];
-return false;
+if(!(validate149(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
+errors = vErrors.length;
 }
 }
 }
 }
 }
 else {
-validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data}];
+validate148.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data}];
 return false;
 }
 }
-validate28.errors = vErrors;
+validate148.errors = vErrors;
 return errors === 0;
 }
 
-export const validateRpcDiscoverParams = validate29;
-const schema30 = {};
+export const validateRpcDiscoverParams = validate151;
+const schema74 = {};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-validate29.errors = null;
+function validate151(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+validate151.errors = null;
 return true;
 }
 
-export const validateInitializeResult = validate30;
-const schema31 = {"type":"object","required":["sessionId"],"properties":{"sessionId":{"type":"string","description":"UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect."}}};
+export const validateInitializeResult = validate152;
+const schema75 = {"type":"object","required":["sessionId"],"properties":{"sessionId":{"type":"string","description":"UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect."}}};
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.sessionId === undefined) && (missing0 = "sessionId")){
-validate30.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema31.required,parentSchema:schema31,data}];
+validate152.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema75.required,parentSchema:schema75,data}];
 return false;
 }
 else {
 if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 if(typeof data0 !== "string"){
-validate30.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.sessionId.type,parentSchema:schema31.properties.sessionId,data:data0}];
+validate152.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.sessionId.type,parentSchema:schema75.properties.sessionId,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate30.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data}];
+validate152.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data}];
 return false;
 }
 }
-validate30.errors = vErrors;
+validate152.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessStartResult = validate31;
-const schema32 = {"type":"object","required":["processId"],"properties":{"processId":{"type":"string","description":"Caller-chosen process handle."}}};
+export const validateProcessStartResult = validate153;
+const schema76 = {"type":"object","required":["processId"],"properties":{"processId":{"$ref":"components#/definitions/ProcessId"}}};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate154(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate154.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate154.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate153(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.processId === undefined) && (missing0 = "processId")){
-validate31.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema32.required,parentSchema:schema32,data}];
+validate153.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema76.required,parentSchema:schema76,data}];
 return false;
 }
 else {
 if(data.processId !== undefined){
-let data0 = data.processId;
-if(typeof data0 !== "string"){
-validate31.errors = [{instancePath:instancePath+"/processId",schemaPath:"#/properties/processId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.processId.type,parentSchema:schema32.properties.processId,data:data0}];
-return false;
+if(!(validate154(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
+errors = vErrors.length;
 }
 }
 }
 }
 else {
-validate31.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data}];
+validate153.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data}];
 return false;
 }
 }
-validate31.errors = vErrors;
+validate153.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessReadResult = validate32;
-const schema33 = {"type":"object","required":["chunks","nextSeq","exited","exitCode","closed","failure","truncated","droppedBytes"],"properties":{"chunks":{"type":"array","items":{"type":"object","required":["seq","stream","chunk"],"description":"One retained output chunk.","properties":{"seq":{"type":"integer","minimum":1,"description":"Per-process sequence number."},"stream":{"type":"string","enum":["stdout","stderr","pty"],"description":"Output stream; PTY-backed processes report `pty`."},"chunk":{"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."}}},"description":"Chunks in seq order."},"nextSeq":{"type":"integer","minimum":1,"description":"Last returned seq + 1, or the process's next unused seq; the next read uses `afterSeq = nextSeq - 1`."},"exited":{"type":"boolean","description":"The process has exited."},"exitCode":{"type":["integer","null"],"description":"Exit code once exited, else null."},"closed":{"type":"boolean","description":"Exited and all output streams reached EOF (`process/closed` was emitted)."},"failure":{"type":["string","null"],"description":"Why the process failed after starting (e.g. a PTY error), else null."},"truncated":{"type":"boolean","description":"True when chunks with seq > afterSeq were evicted from the 1 MiB retention before this read (output was lost to this reader)."},"droppedBytes":{"type":"integer","minimum":0,"description":"Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false."}}};
+export const validateProcessReadResult = validate156;
+const schema78 = {"type":"object","required":["chunks","nextSeq","exited","exitCode","closed","failure","truncated","droppedBytes"],"properties":{"chunks":{"type":"array","items":{"$ref":"components#/definitions/ProcessOutputChunk"},"description":"Chunks in seq order."},"nextSeq":{"type":"integer","minimum":1,"description":"Last returned seq + 1, or the process's next unused seq; the next read uses `afterSeq = nextSeq - 1`."},"exited":{"type":"boolean","description":"The process has exited."},"exitCode":{"type":["integer","null"],"description":"Exit code once exited, else null."},"closed":{"type":"boolean","description":"Exited and all output streams reached EOF (`process/closed` was emitted)."},"failure":{"type":["string","null"],"description":"Why the process failed after starting (e.g. a PTY error), else null."},"truncated":{"type":"boolean","description":"True when chunks with seq > afterSeq were evicted from the 1 MiB retention before this read (output was lost to this reader)."},"droppedBytes":{"type":"integer","minimum":0,"description":"Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false."}}};
+const schema79 = {"type":"object","required":["seq","stream","chunk"],"description":"One retained output chunk.","properties":{"seq":{"type":"integer","minimum":1,"description":"Per-process sequence number."},"stream":{"$ref":"#/definitions/OutputStream"},"chunk":{"$ref":"#/definitions/Base64"}}};
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate158.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data}];
+return false;
+}
+if(!(((data === "stdout") || (data === "stderr")) || (data === "pty"))){
+validate158.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data}];
+return false;
+}
+validate158.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate160.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+return false;
+}
+validate160.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate157(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.seq === undefined) && (missing0 = "seq")) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
+validate157.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema79.required,parentSchema:schema79,data}];
+return false;
+}
+else {
+if(data.seq !== undefined){
+let data0 = data.seq;
+const _errs1 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate157.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema79.properties.seq.type,parentSchema:schema79.properties.seq,data:data0}];
+return false;
+}
+if(errors === _errs1){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 1 || isNaN(data0)){
+validate157.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema79.properties.seq,data:data0}];
+return false;
+}
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.stream !== undefined){
+const _errs3 = errors;
+if(!(validate158(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
+vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.chunk !== undefined){
+const _errs4 = errors;
+if(!(validate160(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate157.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data}];
+return false;
+}
+}
+validate157.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate156(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.chunks === undefined) && (missing0 = "chunks")) || ((data.nextSeq === undefined) && (missing0 = "nextSeq"))) || ((data.exited === undefined) && (missing0 = "exited"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))) || ((data.closed === undefined) && (missing0 = "closed"))) || ((data.failure === undefined) && (missing0 = "failure"))) || ((data.truncated === undefined) && (missing0 = "truncated"))) || ((data.droppedBytes === undefined) && (missing0 = "droppedBytes"))){
-validate32.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema33.required,parentSchema:schema33,data}];
+validate156.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema78.required,parentSchema:schema78,data}];
 return false;
 }
 else {
@@ -4329,74 +3256,10 @@ if(Array.isArray(data0)){
 var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
 const _errs3 = errors;
-if(errors === _errs3){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing1;
-if((((data1.seq === undefined) && (missing1 = "seq")) || ((data1.stream === undefined) && (missing1 = "stream"))) || ((data1.chunk === undefined) && (missing1 = "chunk"))){
-validate32.errors = [{instancePath:instancePath+"/chunks/" + i0,schemaPath:"#/properties/chunks/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema33.properties.chunks.items.required,parentSchema:schema33.properties.chunks.items,data:data1}];
-return false;
-}
-else {
-if(data1.seq !== undefined){
-let data2 = data1.seq;
-const _errs5 = errors;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate32.errors = [{instancePath:instancePath+"/chunks/" + i0+"/seq",schemaPath:"#/properties/chunks/items/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.chunks.items.properties.seq.type,parentSchema:schema33.properties.chunks.items.properties.seq,data:data2}];
-return false;
-}
-if(errors === _errs5){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 1 || isNaN(data2)){
-validate32.errors = [{instancePath:instancePath+"/chunks/" + i0+"/seq",schemaPath:"#/properties/chunks/items/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.chunks.items.properties.seq,data:data2}];
-return false;
-}
-}
-}
-var valid2 = _errs5 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.stream !== undefined){
-let data3 = data1.stream;
-const _errs7 = errors;
-if(typeof data3 !== "string"){
-validate32.errors = [{instancePath:instancePath+"/chunks/" + i0+"/stream",schemaPath:"#/properties/chunks/items/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.chunks.items.properties.stream.type,parentSchema:schema33.properties.chunks.items.properties.stream,data:data3}];
-return false;
-}
-if(!(((data3 === "stdout") || (data3 === "stderr")) || (data3 === "pty"))){
-validate32.errors = [{instancePath:instancePath+"/chunks/" + i0+"/stream",schemaPath:"#/properties/chunks/items/properties/stream/enum",keyword:"enum",params:{allowedValues: schema33.properties.chunks.items.properties.stream.enum},message:"must be equal to one of the allowed values",schema:schema33.properties.chunks.items.properties.stream.enum,parentSchema:schema33.properties.chunks.items.properties.stream,data:data3}];
-return false;
-}
-var valid2 = _errs7 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.chunk !== undefined){
-let data4 = data1.chunk;
-const _errs9 = errors;
-if(typeof data4 !== "string"){
-validate32.errors = [{instancePath:instancePath+"/chunks/" + i0+"/chunk",schemaPath:"#/properties/chunks/items/properties/chunk/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.chunks.items.properties.chunk.type,parentSchema:schema33.properties.chunks.items.properties.chunk,data:data4}];
-return false;
-}
-var valid2 = _errs9 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-else {
-validate32.errors = [{instancePath:instancePath+"/chunks/" + i0,schemaPath:"#/properties/chunks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.chunks.items.type,parentSchema:schema33.properties.chunks.items,data:data1}];
-return false;
-}
+if(!(validate157(data0[i0], {instancePath:instancePath+"/chunks/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
 if(!valid1){
@@ -4405,7 +3268,7 @@ break;
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.chunks.type,parentSchema:schema33.properties.chunks,data:data0}];
+validate156.errors = [{instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema78.properties.chunks.type,parentSchema:schema78.properties.chunks,data:data0}];
 return false;
 }
 }
@@ -4416,107 +3279,107 @@ var valid0 = true;
 }
 if(valid0){
 if(data.nextSeq !== undefined){
-let data5 = data.nextSeq;
-const _errs11 = errors;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate32.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.nextSeq.type,parentSchema:schema33.properties.nextSeq,data:data5}];
+let data2 = data.nextSeq;
+const _errs4 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate156.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.nextSeq.type,parentSchema:schema78.properties.nextSeq,data:data2}];
 return false;
 }
-if(errors === _errs11){
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 1 || isNaN(data5)){
-validate32.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.nextSeq,data:data5}];
+if(errors === _errs4){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 1 || isNaN(data2)){
+validate156.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema78.properties.nextSeq,data:data2}];
 return false;
 }
 }
 }
-var valid0 = _errs11 === errors;
+var valid0 = _errs4 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.exited !== undefined){
-let data6 = data.exited;
-const _errs13 = errors;
-if(typeof data6 !== "boolean"){
-validate32.errors = [{instancePath:instancePath+"/exited",schemaPath:"#/properties/exited/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.exited.type,parentSchema:schema33.properties.exited,data:data6}];
+let data3 = data.exited;
+const _errs6 = errors;
+if(typeof data3 !== "boolean"){
+validate156.errors = [{instancePath:instancePath+"/exited",schemaPath:"#/properties/exited/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.exited.type,parentSchema:schema78.properties.exited,data:data3}];
 return false;
 }
-var valid0 = _errs13 === errors;
+var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.exitCode !== undefined){
-let data7 = data.exitCode;
-const _errs15 = errors;
-if((!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) && (data7 !== null)){
-validate32.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema33.properties.exitCode.type},message:"must be integer,null",schema:schema33.properties.exitCode.type,parentSchema:schema33.properties.exitCode,data:data7}];
+let data4 = data.exitCode;
+const _errs8 = errors;
+if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
+validate156.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema78.properties.exitCode.type},message:"must be integer,null",schema:schema78.properties.exitCode.type,parentSchema:schema78.properties.exitCode,data:data4}];
 return false;
 }
-var valid0 = _errs15 === errors;
+var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.closed !== undefined){
-let data8 = data.closed;
-const _errs17 = errors;
-if(typeof data8 !== "boolean"){
-validate32.errors = [{instancePath:instancePath+"/closed",schemaPath:"#/properties/closed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.closed.type,parentSchema:schema33.properties.closed,data:data8}];
+let data5 = data.closed;
+const _errs10 = errors;
+if(typeof data5 !== "boolean"){
+validate156.errors = [{instancePath:instancePath+"/closed",schemaPath:"#/properties/closed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.closed.type,parentSchema:schema78.properties.closed,data:data5}];
 return false;
 }
-var valid0 = _errs17 === errors;
+var valid0 = _errs10 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.failure !== undefined){
-let data9 = data.failure;
-const _errs19 = errors;
-if((typeof data9 !== "string") && (data9 !== null)){
-validate32.errors = [{instancePath:instancePath+"/failure",schemaPath:"#/properties/failure/type",keyword:"type",params:{type: schema33.properties.failure.type},message:"must be string,null",schema:schema33.properties.failure.type,parentSchema:schema33.properties.failure,data:data9}];
+let data6 = data.failure;
+const _errs12 = errors;
+if((typeof data6 !== "string") && (data6 !== null)){
+validate156.errors = [{instancePath:instancePath+"/failure",schemaPath:"#/properties/failure/type",keyword:"type",params:{type: schema78.properties.failure.type},message:"must be string,null",schema:schema78.properties.failure.type,parentSchema:schema78.properties.failure,data:data6}];
 return false;
 }
-var valid0 = _errs19 === errors;
+var valid0 = _errs12 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.truncated !== undefined){
-let data10 = data.truncated;
-const _errs21 = errors;
-if(typeof data10 !== "boolean"){
-validate32.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.truncated.type,parentSchema:schema33.properties.truncated,data:data10}];
+let data7 = data.truncated;
+const _errs14 = errors;
+if(typeof data7 !== "boolean"){
+validate156.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.truncated.type,parentSchema:schema78.properties.truncated,data:data7}];
 return false;
 }
-var valid0 = _errs21 === errors;
+var valid0 = _errs14 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.droppedBytes !== undefined){
-let data11 = data.droppedBytes;
-const _errs23 = errors;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-validate32.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.droppedBytes.type,parentSchema:schema33.properties.droppedBytes,data:data11}];
+let data8 = data.droppedBytes;
+const _errs16 = errors;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+validate156.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.droppedBytes.type,parentSchema:schema78.properties.droppedBytes,data:data8}];
 return false;
 }
-if(errors === _errs23){
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 < 0 || isNaN(data11)){
-validate32.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema33.properties.droppedBytes,data:data11}];
+if(errors === _errs16){
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 0 || isNaN(data8)){
+validate156.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema78.properties.droppedBytes,data:data8}];
 return false;
 }
 }
 }
-var valid0 = _errs23 === errors;
+var valid0 = _errs16 === errors;
 }
 else {
 var valid0 = true;
@@ -4531,171 +3394,182 @@ var valid0 = true;
 }
 }
 else {
-validate32.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data}];
+validate156.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data}];
 return false;
 }
 }
-validate32.errors = vErrors;
+validate156.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessWriteResult = validate33;
-const schema34 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning."}}};
+export const validateProcessWriteResult = validate163;
+const schema82 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning."}}};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate163(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.status === undefined) && (missing0 = "status")){
-validate33.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema34.required,parentSchema:schema34,data}];
+validate163.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema82.required,parentSchema:schema82,data}];
 return false;
 }
 else {
 if(data.status !== undefined){
 let data0 = data.status;
 if(typeof data0 !== "string"){
-validate33.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.status.type,parentSchema:schema34.properties.status,data:data0}];
+validate163.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.status.type,parentSchema:schema82.properties.status,data:data0}];
 return false;
 }
 if(!((((data0 === "accepted") || (data0 === "unknownProcess")) || (data0 === "stdinClosed")) || (data0 === "starting"))){
-validate33.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema34.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.status.enum,parentSchema:schema34.properties.status,data:data0}];
+validate163.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema82.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema82.properties.status.enum,parentSchema:schema82.properties.status,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data}];
+validate163.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data}];
 return false;
 }
 }
-validate33.errors = vErrors;
+validate163.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessTerminateResult = validate34;
-const schema35 = {"type":"object","required":["running"],"properties":{"running":{"type":"boolean","description":"A running process was signalled."}}};
+export const validateProcessTerminateResult = validate164;
+const schema83 = {"type":"object","required":["running"],"properties":{"running":{"type":"boolean","description":"A running process was signalled."}}};
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate164(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.running === undefined) && (missing0 = "running")){
-validate34.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema35.required,parentSchema:schema35,data}];
+validate164.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema83.required,parentSchema:schema83,data}];
 return false;
 }
 else {
 if(data.running !== undefined){
 let data0 = data.running;
 if(typeof data0 !== "boolean"){
-validate34.errors = [{instancePath:instancePath+"/running",schemaPath:"#/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema35.properties.running.type,parentSchema:schema35.properties.running,data:data0}];
+validate164.errors = [{instancePath:instancePath+"/running",schemaPath:"#/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema83.properties.running.type,parentSchema:schema83.properties.running,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate34.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data}];
+validate164.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema83.type,parentSchema:schema83,data}];
 return false;
 }
 }
-validate34.errors = vErrors;
+validate164.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadFileResult = validate35;
-const schema36 = {"type":"object","required":["dataBase64"],"properties":{"dataBase64":{"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."}}};
+export const validateFsReadFileResult = validate165;
+const schema84 = {"type":"object","required":["dataBase64"],"properties":{"dataBase64":{"$ref":"components#/definitions/Base64"}}};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate166(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate166.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+return false;
+}
+validate166.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.dataBase64 === undefined) && (missing0 = "dataBase64")){
-validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema36.required,parentSchema:schema36,data}];
+validate165.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema84.required,parentSchema:schema84,data}];
 return false;
 }
 else {
 if(data.dataBase64 !== undefined){
-let data0 = data.dataBase64;
-if(typeof data0 !== "string"){
-validate35.errors = [{instancePath:instancePath+"/dataBase64",schemaPath:"#/properties/dataBase64/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.dataBase64.type,parentSchema:schema36.properties.dataBase64,data:data0}];
-return false;
+if(!(validate166(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
+vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+errors = vErrors.length;
 }
 }
 }
 }
 else {
-validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data}];
+validate165.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data}];
 return false;
 }
 }
-validate35.errors = vErrors;
+validate165.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteFileResult = validate36;
-const schema37 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsWriteFileResult = validate168;
+const schema86 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate168(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate36.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data}];
+validate168.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema86,data}];
 return false;
 break;
 }
 }
 else {
-validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data}];
+validate168.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data}];
 return false;
 }
 }
-validate36.errors = vErrors;
+validate168.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCreateDirectoryResult = validate37;
-const schema38 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsCreateDirectoryResult = validate169;
+const schema87 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate169(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate37.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data}];
+validate169.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data}];
 return false;
 break;
 }
 }
 else {
-validate37.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data}];
+validate169.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data}];
 return false;
 }
 }
-validate37.errors = vErrors;
+validate169.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsGetMetadataResult = validate38;
-const schema39 = {"type":"object","required":["isDirectory","isFile","isSymlink","createdAtMs","modifiedAtMs","size"],"properties":{"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"},"isSymlink":{"type":"boolean"},"createdAtMs":{"type":"integer","minimum":0,"description":"Birth time, epoch ms; 0 when unavailable."},"modifiedAtMs":{"type":"integer","minimum":0,"description":"Modification time, epoch ms; 0 when unavailable."},"size":{"type":"integer","minimum":0,"description":"Size in bytes (of the symlink target)."}}};
+export const validateFsGetMetadataResult = validate170;
+const schema88 = {"type":"object","required":["isDirectory","isFile","isSymlink","createdAtMs","modifiedAtMs","size"],"properties":{"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"},"isSymlink":{"type":"boolean"},"createdAtMs":{"type":"integer","minimum":0,"description":"Birth time, epoch ms; 0 when unavailable."},"modifiedAtMs":{"type":"integer","minimum":0,"description":"Modification time, epoch ms; 0 when unavailable."},"size":{"type":"integer","minimum":0,"description":"Size in bytes (of the symlink target)."}}};
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate170(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.isDirectory === undefined) && (missing0 = "isDirectory")) || ((data.isFile === undefined) && (missing0 = "isFile"))) || ((data.isSymlink === undefined) && (missing0 = "isSymlink"))) || ((data.createdAtMs === undefined) && (missing0 = "createdAtMs"))) || ((data.modifiedAtMs === undefined) && (missing0 = "modifiedAtMs"))) || ((data.size === undefined) && (missing0 = "size"))){
-validate38.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema39.required,parentSchema:schema39,data}];
+validate170.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema88.required,parentSchema:schema88,data}];
 return false;
 }
 else {
@@ -4703,7 +3577,7 @@ if(data.isDirectory !== undefined){
 let data0 = data.isDirectory;
 const _errs1 = errors;
 if(typeof data0 !== "boolean"){
-validate38.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isDirectory.type,parentSchema:schema39.properties.isDirectory,data:data0}];
+validate170.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema88.properties.isDirectory.type,parentSchema:schema88.properties.isDirectory,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -4716,7 +3590,7 @@ if(data.isFile !== undefined){
 let data1 = data.isFile;
 const _errs3 = errors;
 if(typeof data1 !== "boolean"){
-validate38.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isFile.type,parentSchema:schema39.properties.isFile,data:data1}];
+validate170.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema88.properties.isFile.type,parentSchema:schema88.properties.isFile,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -4729,7 +3603,7 @@ if(data.isSymlink !== undefined){
 let data2 = data.isSymlink;
 const _errs5 = errors;
 if(typeof data2 !== "boolean"){
-validate38.errors = [{instancePath:instancePath+"/isSymlink",schemaPath:"#/properties/isSymlink/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.isSymlink.type,parentSchema:schema39.properties.isSymlink,data:data2}];
+validate170.errors = [{instancePath:instancePath+"/isSymlink",schemaPath:"#/properties/isSymlink/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema88.properties.isSymlink.type,parentSchema:schema88.properties.isSymlink,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -4742,13 +3616,13 @@ if(data.createdAtMs !== undefined){
 let data3 = data.createdAtMs;
 const _errs7 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate38.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.createdAtMs.type,parentSchema:schema39.properties.createdAtMs,data:data3}];
+validate170.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.createdAtMs.type,parentSchema:schema88.properties.createdAtMs,data:data3}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate38.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.createdAtMs,data:data3}];
+validate170.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema88.properties.createdAtMs,data:data3}];
 return false;
 }
 }
@@ -4763,13 +3637,13 @@ if(data.modifiedAtMs !== undefined){
 let data4 = data.modifiedAtMs;
 const _errs9 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate38.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.modifiedAtMs.type,parentSchema:schema39.properties.modifiedAtMs,data:data4}];
+validate170.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.modifiedAtMs.type,parentSchema:schema88.properties.modifiedAtMs,data:data4}];
 return false;
 }
 if(errors === _errs9){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 0 || isNaN(data4)){
-validate38.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.modifiedAtMs,data:data4}];
+validate170.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema88.properties.modifiedAtMs,data:data4}];
 return false;
 }
 }
@@ -4784,13 +3658,13 @@ if(data.size !== undefined){
 let data5 = data.size;
 const _errs11 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate38.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.size.type,parentSchema:schema39.properties.size,data:data5}];
+validate170.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.size.type,parentSchema:schema88.properties.size,data:data5}];
 return false;
 }
 if(errors === _errs11){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate38.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema39.properties.size,data:data5}];
+validate170.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema88.properties.size,data:data5}];
 return false;
 }
 }
@@ -4808,384 +3682,34 @@ var valid0 = true;
 }
 }
 else {
-validate38.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data}];
+validate170.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data}];
 return false;
 }
 }
-validate38.errors = vErrors;
+validate170.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadDirectoryResult = validate39;
-const schema40 = {"type":"object","required":["entries"],"properties":{"entries":{"type":"array","items":{"type":"object","required":["fileName","isDirectory","isFile"],"description":"One directory entry (symlinks followed).","properties":{"fileName":{"type":"string"},"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"}}}}}};
+export const validateFsReadDirectoryResult = validate171;
+const schema89 = {"type":"object","required":["entries"],"properties":{"entries":{"type":"array","items":{"$ref":"components#/definitions/DirectoryEntry"}}}};
+const schema90 = {"type":"object","required":["fileName","isDirectory","isFile"],"description":"One directory entry (symlinks followed).","properties":{"fileName":{"type":"string"},"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"}}};
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((data.entries === undefined) && (missing0 = "entries")){
-validate39.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema40.required,parentSchema:schema40,data}];
+if((((data.fileName === undefined) && (missing0 = "fileName")) || ((data.isDirectory === undefined) && (missing0 = "isDirectory"))) || ((data.isFile === undefined) && (missing0 = "isFile"))){
+validate172.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema90.required,parentSchema:schema90,data}];
 return false;
 }
 else {
-if(data.entries !== undefined){
-let data0 = data.entries;
-const _errs1 = errors;
-if(errors === _errs1){
-if(Array.isArray(data0)){
-var valid1 = true;
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-const _errs3 = errors;
-if(errors === _errs3){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing1;
-if((((data1.fileName === undefined) && (missing1 = "fileName")) || ((data1.isDirectory === undefined) && (missing1 = "isDirectory"))) || ((data1.isFile === undefined) && (missing1 = "isFile"))){
-validate39.errors = [{instancePath:instancePath+"/entries/" + i0,schemaPath:"#/properties/entries/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema40.properties.entries.items.required,parentSchema:schema40.properties.entries.items,data:data1}];
-return false;
-}
-else {
-if(data1.fileName !== undefined){
-let data2 = data1.fileName;
-const _errs5 = errors;
-if(typeof data2 !== "string"){
-validate39.errors = [{instancePath:instancePath+"/entries/" + i0+"/fileName",schemaPath:"#/properties/entries/items/properties/fileName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.entries.items.properties.fileName.type,parentSchema:schema40.properties.entries.items.properties.fileName,data:data2}];
-return false;
-}
-var valid2 = _errs5 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.isDirectory !== undefined){
-let data3 = data1.isDirectory;
-const _errs7 = errors;
-if(typeof data3 !== "boolean"){
-validate39.errors = [{instancePath:instancePath+"/entries/" + i0+"/isDirectory",schemaPath:"#/properties/entries/items/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.entries.items.properties.isDirectory.type,parentSchema:schema40.properties.entries.items.properties.isDirectory,data:data3}];
-return false;
-}
-var valid2 = _errs7 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.isFile !== undefined){
-let data4 = data1.isFile;
-const _errs9 = errors;
-if(typeof data4 !== "boolean"){
-validate39.errors = [{instancePath:instancePath+"/entries/" + i0+"/isFile",schemaPath:"#/properties/entries/items/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.entries.items.properties.isFile.type,parentSchema:schema40.properties.entries.items.properties.isFile,data:data4}];
-return false;
-}
-var valid2 = _errs9 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-else {
-validate39.errors = [{instancePath:instancePath+"/entries/" + i0,schemaPath:"#/properties/entries/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.properties.entries.items.type,parentSchema:schema40.properties.entries.items,data:data1}];
-return false;
-}
-}
-var valid1 = _errs3 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate39.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.entries.type,parentSchema:schema40.properties.entries,data:data0}];
-return false;
-}
-}
-}
-}
-}
-else {
-validate39.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data}];
-return false;
-}
-}
-validate39.errors = vErrors;
-return errors === 0;
-}
-
-export const validateFsRemoveResult = validate40;
-const schema41 = {"type":"object","properties":{},"additionalProperties":false};
-
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-validate40.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data}];
-return false;
-break;
-}
-}
-else {
-validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data}];
-return false;
-}
-}
-validate40.errors = vErrors;
-return errors === 0;
-}
-
-export const validateFsCopyResult = validate41;
-const schema42 = {"type":"object","properties":{},"additionalProperties":false};
-
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-validate41.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data}];
-return false;
-break;
-}
-}
-else {
-validate41.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data}];
-return false;
-}
-}
-validate41.errors = vErrors;
-return errors === 0;
-}
-
-export const validateEnvironmentAddResult = validate42;
-const schema43 = {"type":"object","properties":{},"additionalProperties":false};
-
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-validate42.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data}];
-return false;
-break;
-}
-}
-else {
-validate42.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data}];
-return false;
-}
-}
-validate42.errors = vErrors;
-return errors === 0;
-}
-
-export const validateEnvironmentListResult = validate43;
-const schema44 = {"type":"object","required":["environments"],"properties":{"environments":{"type":"array","items":{"type":"object","required":["environmentId","kind","execServerUrl","isDefault","connected"],"description":"One environment known to the session.","properties":{"environmentId":{"type":"string","description":"Environment name; `local` is the server's own machine."},"kind":{"type":"string","enum":["local","remote"],"description":"`local` is this server's machine."},"execServerUrl":{"type":["string","null"],"description":"Remote exec-server URL; null for `local`."},"isDefault":{"type":"boolean","description":"Calls without `environmentId` go here (always `local`)."},"connected":{"type":"boolean","description":"A live connection exists (remote environments connect lazily)."},"connectTimeoutMs":{"type":["integer","null"],"description":"Configured connect timeout in milliseconds; null = server default."}}}}}};
-
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.environments === undefined) && (missing0 = "environments")){
-validate43.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema44.required,parentSchema:schema44,data}];
-return false;
-}
-else {
-if(data.environments !== undefined){
-let data0 = data.environments;
-const _errs1 = errors;
-if(errors === _errs1){
-if(Array.isArray(data0)){
-var valid1 = true;
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-const _errs3 = errors;
-if(errors === _errs3){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing1;
-if((((((data1.environmentId === undefined) && (missing1 = "environmentId")) || ((data1.kind === undefined) && (missing1 = "kind"))) || ((data1.execServerUrl === undefined) && (missing1 = "execServerUrl"))) || ((data1.isDefault === undefined) && (missing1 = "isDefault"))) || ((data1.connected === undefined) && (missing1 = "connected"))){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0,schemaPath:"#/properties/environments/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema44.properties.environments.items.required,parentSchema:schema44.properties.environments.items,data:data1}];
-return false;
-}
-else {
-if(data1.environmentId !== undefined){
-let data2 = data1.environmentId;
-const _errs5 = errors;
-if(typeof data2 !== "string"){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0+"/environmentId",schemaPath:"#/properties/environments/items/properties/environmentId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.environments.items.properties.environmentId.type,parentSchema:schema44.properties.environments.items.properties.environmentId,data:data2}];
-return false;
-}
-var valid2 = _errs5 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.kind !== undefined){
-let data3 = data1.kind;
-const _errs7 = errors;
-if(typeof data3 !== "string"){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0+"/kind",schemaPath:"#/properties/environments/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.environments.items.properties.kind.type,parentSchema:schema44.properties.environments.items.properties.kind,data:data3}];
-return false;
-}
-if(!((data3 === "local") || (data3 === "remote"))){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0+"/kind",schemaPath:"#/properties/environments/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema44.properties.environments.items.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema44.properties.environments.items.properties.kind.enum,parentSchema:schema44.properties.environments.items.properties.kind,data:data3}];
-return false;
-}
-var valid2 = _errs7 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.execServerUrl !== undefined){
-let data4 = data1.execServerUrl;
-const _errs9 = errors;
-if((typeof data4 !== "string") && (data4 !== null)){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0+"/execServerUrl",schemaPath:"#/properties/environments/items/properties/execServerUrl/type",keyword:"type",params:{type: schema44.properties.environments.items.properties.execServerUrl.type},message:"must be string,null",schema:schema44.properties.environments.items.properties.execServerUrl.type,parentSchema:schema44.properties.environments.items.properties.execServerUrl,data:data4}];
-return false;
-}
-var valid2 = _errs9 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.isDefault !== undefined){
-let data5 = data1.isDefault;
-const _errs11 = errors;
-if(typeof data5 !== "boolean"){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0+"/isDefault",schemaPath:"#/properties/environments/items/properties/isDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.environments.items.properties.isDefault.type,parentSchema:schema44.properties.environments.items.properties.isDefault,data:data5}];
-return false;
-}
-var valid2 = _errs11 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.connected !== undefined){
-let data6 = data1.connected;
-const _errs13 = errors;
-if(typeof data6 !== "boolean"){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0+"/connected",schemaPath:"#/properties/environments/items/properties/connected/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema44.properties.environments.items.properties.connected.type,parentSchema:schema44.properties.environments.items.properties.connected,data:data6}];
-return false;
-}
-var valid2 = _errs13 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.connectTimeoutMs !== undefined){
-let data7 = data1.connectTimeoutMs;
-const _errs15 = errors;
-if((!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) && (data7 !== null)){
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0+"/connectTimeoutMs",schemaPath:"#/properties/environments/items/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema44.properties.environments.items.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema44.properties.environments.items.properties.connectTimeoutMs.type,parentSchema:schema44.properties.environments.items.properties.connectTimeoutMs,data:data7}];
-return false;
-}
-var valid2 = _errs15 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate43.errors = [{instancePath:instancePath+"/environments/" + i0,schemaPath:"#/properties/environments/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.properties.environments.items.type,parentSchema:schema44.properties.environments.items,data:data1}];
-return false;
-}
-}
-var valid1 = _errs3 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate43.errors = [{instancePath:instancePath+"/environments",schemaPath:"#/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.environments.type,parentSchema:schema44.properties.environments,data:data0}];
-return false;
-}
-}
-}
-}
-}
-else {
-validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data}];
-return false;
-}
-}
-validate43.errors = vErrors;
-return errors === 0;
-}
-
-export const validateEnvironmentRemoveResult = validate44;
-const schema45 = {"type":"object","required":["removed"],"properties":{"removed":{"type":"boolean","description":"An environment with that id existed and was removed."}}};
-
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.removed === undefined) && (missing0 = "removed")){
-validate44.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema45.required,parentSchema:schema45,data}];
-return false;
-}
-else {
-if(data.removed !== undefined){
-let data0 = data.removed;
-if(typeof data0 !== "boolean"){
-validate44.errors = [{instancePath:instancePath+"/removed",schemaPath:"#/properties/removed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.removed.type,parentSchema:schema45.properties.removed,data:data0}];
-return false;
-}
-}
-}
-}
-else {
-validate44.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data}];
-return false;
-}
-}
-validate44.errors = vErrors;
-return errors === 0;
-}
-
-export const validateRpcDiscoverResult = validate45;
-const schema46 = {"type":"object","required":["openrpc","info","methods"],"properties":{"openrpc":{"type":"string"},"info":{"type":"object"},"methods":{"type":"array"}}};
-
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.openrpc === undefined) && (missing0 = "openrpc")) || ((data.info === undefined) && (missing0 = "info"))) || ((data.methods === undefined) && (missing0 = "methods"))){
-validate45.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema46.required,parentSchema:schema46,data}];
-return false;
-}
-else {
-if(data.openrpc !== undefined){
-let data0 = data.openrpc;
+if(data.fileName !== undefined){
+let data0 = data.fileName;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate45.errors = [{instancePath:instancePath+"/openrpc",schemaPath:"#/properties/openrpc/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.properties.openrpc.type,parentSchema:schema46.properties.openrpc,data:data0}];
+validate172.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/properties/fileName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.fileName.type,parentSchema:schema90.properties.fileName,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -5194,11 +3718,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.info !== undefined){
-let data1 = data.info;
+if(data.isDirectory !== undefined){
+let data1 = data.isDirectory;
 const _errs3 = errors;
-if(!(data1 && typeof data1 == "object" && !Array.isArray(data1))){
-validate45.errors = [{instancePath:instancePath+"/info",schemaPath:"#/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.properties.info.type,parentSchema:schema46.properties.info,data:data1}];
+if(typeof data1 !== "boolean"){
+validate172.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema90.properties.isDirectory.type,parentSchema:schema90.properties.isDirectory,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -5207,11 +3731,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.methods !== undefined){
-let data2 = data.methods;
+if(data.isFile !== undefined){
+let data2 = data.isFile;
 const _errs5 = errors;
-if(!(Array.isArray(data2))){
-validate45.errors = [{instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.properties.methods.type,parentSchema:schema46.properties.methods,data:data2}];
+if(typeof data2 !== "boolean"){
+validate172.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema90.properties.isFile.type,parentSchema:schema90.properties.isFile,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -5224,10 +3748,395 @@ var valid0 = true;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data}];
+validate172.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema90.type,parentSchema:schema90,data}];
 return false;
 }
 }
-validate45.errors = vErrors;
+validate172.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.entries === undefined) && (missing0 = "entries")){
+validate171.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema89.required,parentSchema:schema89,data}];
+return false;
+}
+else {
+if(data.entries !== undefined){
+let data0 = data.entries;
+const _errs1 = errors;
+if(errors === _errs1){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs3 = errors;
+if(!(validate172(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs3 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate171.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema89.properties.entries.type,parentSchema:schema89.properties.entries,data:data0}];
+return false;
+}
+}
+}
+}
+}
+else {
+validate171.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema89.type,parentSchema:schema89,data}];
+return false;
+}
+}
+validate171.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsRemoveResult = validate174;
+const schema91 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate174(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate174.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema91,data}];
+return false;
+break;
+}
+}
+else {
+validate174.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data}];
+return false;
+}
+}
+validate174.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsCopyResult = validate175;
+const schema92 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate175(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate175.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data}];
+return false;
+break;
+}
+}
+else {
+validate175.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data}];
+return false;
+}
+}
+validate175.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentAddResult = validate176;
+const schema93 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate176(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate176.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema93,data}];
+return false;
+break;
+}
+}
+else {
+validate176.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data}];
+return false;
+}
+}
+validate176.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentListResult = validate177;
+const schema94 = {"type":"object","required":["environments"],"properties":{"environments":{"type":"array","items":{"$ref":"components#/definitions/EnvironmentInfo"}}}};
+const schema95 = {"type":"object","required":["environmentId","kind","execServerUrl","isDefault","connected"],"description":"One environment known to the session.","properties":{"environmentId":{"$ref":"#/definitions/EnvironmentId"},"kind":{"type":"string","enum":["local","remote"],"description":"`local` is this server's machine."},"execServerUrl":{"type":["string","null"],"description":"Remote exec-server URL; null for `local`."},"isDefault":{"type":"boolean","description":"Calls without `environmentId` go here (always `local`)."},"connected":{"type":"boolean","description":"A live connection exists (remote environments connect lazily)."},"connectTimeoutMs":{"type":["integer","null"],"description":"Configured connect timeout in milliseconds; null = server default."}}};
+
+function validate179(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate179.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+return false;
+}
+validate179.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate178(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))) || ((data.isDefault === undefined) && (missing0 = "isDefault"))) || ((data.connected === undefined) && (missing0 = "connected"))){
+validate178.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema95.required,parentSchema:schema95,data}];
+return false;
+}
+else {
+if(data.environmentId !== undefined){
+const _errs1 = errors;
+if(!(validate179(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kind !== undefined){
+let data1 = data.kind;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate178.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.kind.type,parentSchema:schema95.properties.kind,data:data1}];
+return false;
+}
+if(!((data1 === "local") || (data1 === "remote"))){
+validate178.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema95.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema95.properties.kind.enum,parentSchema:schema95.properties.kind,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.execServerUrl !== undefined){
+let data2 = data.execServerUrl;
+const _errs4 = errors;
+if((typeof data2 !== "string") && (data2 !== null)){
+validate178.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: schema95.properties.execServerUrl.type},message:"must be string,null",schema:schema95.properties.execServerUrl.type,parentSchema:schema95.properties.execServerUrl,data:data2}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.isDefault !== undefined){
+let data3 = data.isDefault;
+const _errs6 = errors;
+if(typeof data3 !== "boolean"){
+validate178.errors = [{instancePath:instancePath+"/isDefault",schemaPath:"#/properties/isDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema95.properties.isDefault.type,parentSchema:schema95.properties.isDefault,data:data3}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.connected !== undefined){
+let data4 = data.connected;
+const _errs8 = errors;
+if(typeof data4 !== "boolean"){
+validate178.errors = [{instancePath:instancePath+"/connected",schemaPath:"#/properties/connected/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema95.properties.connected.type,parentSchema:schema95.properties.connected,data:data4}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.connectTimeoutMs !== undefined){
+let data5 = data.connectTimeoutMs;
+const _errs10 = errors;
+if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (data5 !== null)){
+validate178.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema95.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema95.properties.connectTimeoutMs.type,parentSchema:schema95.properties.connectTimeoutMs,data:data5}];
+return false;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate178.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data}];
+return false;
+}
+}
+validate178.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate177(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.environments === undefined) && (missing0 = "environments")){
+validate177.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema94.required,parentSchema:schema94,data}];
+return false;
+}
+else {
+if(data.environments !== undefined){
+let data0 = data.environments;
+const _errs1 = errors;
+if(errors === _errs1){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs3 = errors;
+if(!(validate178(data0[i0], {instancePath:instancePath+"/environments/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs3 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate177.errors = [{instancePath:instancePath+"/environments",schemaPath:"#/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.properties.environments.type,parentSchema:schema94.properties.environments,data:data0}];
+return false;
+}
+}
+}
+}
+}
+else {
+validate177.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data}];
+return false;
+}
+}
+validate177.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentRemoveResult = validate182;
+const schema97 = {"type":"object","required":["removed"],"properties":{"removed":{"type":"boolean","description":"An environment with that id existed and was removed."}}};
+
+function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.removed === undefined) && (missing0 = "removed")){
+validate182.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema97.required,parentSchema:schema97,data}];
+return false;
+}
+else {
+if(data.removed !== undefined){
+let data0 = data.removed;
+if(typeof data0 !== "boolean"){
+validate182.errors = [{instancePath:instancePath+"/removed",schemaPath:"#/properties/removed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema97.properties.removed.type,parentSchema:schema97.properties.removed,data:data0}];
+return false;
+}
+}
+}
+}
+else {
+validate182.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data}];
+return false;
+}
+}
+validate182.errors = vErrors;
+return errors === 0;
+}
+
+export const validateRpcDiscoverResult = validate183;
+const schema98 = {"type":"object","required":["openrpc","info","methods"],"properties":{"openrpc":{"type":"string"},"info":{"type":"object"},"methods":{"type":"array"}}};
+
+function validate183(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.openrpc === undefined) && (missing0 = "openrpc")) || ((data.info === undefined) && (missing0 = "info"))) || ((data.methods === undefined) && (missing0 = "methods"))){
+validate183.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema98.required,parentSchema:schema98,data}];
+return false;
+}
+else {
+if(data.openrpc !== undefined){
+let data0 = data.openrpc;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate183.errors = [{instancePath:instancePath+"/openrpc",schemaPath:"#/properties/openrpc/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.properties.openrpc.type,parentSchema:schema98.properties.openrpc,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.info !== undefined){
+let data1 = data.info;
+const _errs3 = errors;
+if(!(data1 && typeof data1 == "object" && !Array.isArray(data1))){
+validate183.errors = [{instancePath:instancePath+"/info",schemaPath:"#/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.properties.info.type,parentSchema:schema98.properties.info,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.methods !== undefined){
+let data2 = data.methods;
+const _errs5 = errors;
+if(!(Array.isArray(data2))){
+validate183.errors = [{instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema98.properties.methods.type,parentSchema:schema98.properties.methods,data:data2}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate183.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.type,parentSchema:schema98,data}];
+return false;
+}
+}
+validate183.errors = vErrors;
 return errors === 0;
 }

@@ -1,3 +1,6 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+
 /** What the executor registry returns for a registration (CONTRACT §6). */
 export interface ExecutorRegistration {
   executorId: string;
@@ -29,6 +32,8 @@ export interface RegisterExecutorOptions {
   token: string;
   /** Request timeout in ms. Default 10 000. */
   timeoutMs?: number;
+  /** Extra CA certificate (PEM) to trust for an https registry (a self-signed reference rendezvous). */
+  ca?: string | Buffer | undefined;
 }
 
 /**
@@ -38,19 +43,15 @@ export interface RegisterExecutorOptions {
 export async function registerExecutor(options: RegisterExecutorOptions): Promise<ExecutorRegistration> {
   const base = options.baseUrl.replace(/\/+$/, "");
   const endpoint = `${base}/cloud/executor/${encodeURIComponent(options.executorId)}/register`;
-  let response: Response;
+  let response: { status: number; body: string };
   try {
-    response = await fetch(endpoint, {
-      method: "POST",
-      headers: { authorization: `Bearer ${options.token}` },
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-    });
+    response = await post(endpoint, options);
   } catch (error) {
-    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    const cause = error instanceof Error ? error.message : String(error);
     throw new RegistryError("network", undefined, `executor registry request failed: ${redact(cause, options.token)}`);
   }
-  const body = await response.text();
-  if (!response.ok) {
+  const body = response.body;
+  if (response.status < 200 || response.status > 299) {
     const { code, message } = parseErrorBody(body);
     const safe = redact(message, options.token);
     if (response.status === 401 || response.status === 403) {
@@ -74,6 +75,37 @@ export async function registerExecutor(options: RegisterExecutorOptions): Promis
     );
   }
   return { executorId: record.executor_id, url: record.url };
+}
+
+/** One POST with no body; resolves with status and text body (capped at 1 MiB). */
+function post(endpoint: string, options: RegisterExecutorOptions): Promise<{ status: number; body: string }> {
+  const url = new URL(endpoint);
+  const send = url.protocol === "https:" ? httpsRequest : url.protocol === "http:" ? httpRequest : undefined;
+  if (!send) return Promise.reject(new Error(`registry URL must be http:// or https://, got ${url.protocol}`));
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${options.token}`, "content-length": "0" },
+        timeout: options.timeoutMs ?? 10_000,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= 1024 * 1024) chunks.push(chunk);
+        });
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        response.on("error", reject);
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error(`timed out after ${options.timeoutMs ?? 10_000} ms`)));
+    request.on("error", reject);
+    request.end();
+  });
 }
 
 /** Extracts `{error: {code, message}}`, else a preview of the raw body. */

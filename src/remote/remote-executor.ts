@@ -146,7 +146,7 @@ export class RemoteExecutor {
   /** Registers, refreshing the credential once after a 401/403 (the bounded auth retry). */
   async #register(): Promise<ExecutorRegistration> {
     const { config } = this.#options;
-    const attempt = async (token: string) => registerExecutor({ baseUrl: config.baseUrl, executorId: config.executorId, token });
+    const attempt = async (token: string) => registerExecutor({ baseUrl: config.baseUrl, executorId: config.executorId, token, ca: this.#options.dial?.ca });
     try {
       return await attempt(await config.token.current());
     } catch (error) {

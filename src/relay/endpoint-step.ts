@@ -20,9 +20,11 @@ import {
   drainUntracked,
   enqueueMessage,
   initialSender,
+  markBeforeResume,
   type OutSegment,
   pumpWindow,
   retransmitAll,
+  retransmitBeforeResume,
   type SenderState,
 } from "./segment-sender.js";
 
@@ -287,6 +289,7 @@ function onSend(s: Step, payload: Uint8Array): void {
 }
 
 function sendResume(s: Step): void {
+  s.ctx.sender = markBeforeResume(s.ctx.sender);
   s.send(resumeFrame(s.ctx.streamId, s.ctx.receiver.ack, s.acks()));
   s.ctx.resumePending = true;
 }
@@ -327,8 +330,9 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
     if (outcome.progressed) s.restartRetransmit = true;
     retransmit = outcome.fastRetransmit;
     if (s.ctx.resumePending) {
-      // First word from the peer since our resume: the new path works; replay what is still unacked.
-      const r = retransmitAll(s.ctx.sender, s.ctx.now);
+      // First word from the peer since our resume: the new path works; replay what is still unacked
+      // from before the resume.
+      const r = retransmitBeforeResume(s.ctx.sender);
       s.ctx.sender = r.state;
       retransmit = [...r.toSend];
       s.restartRetransmit = true;

@@ -16,6 +16,8 @@ export interface OutSegment {
   readonly retransmitted: boolean;
   /** Already fast-retransmitted once for the current gap. */
   readonly fastRetransmitted: boolean;
+  /** Last transmitted before our latest `resume`: it may have died with the old path. */
+  readonly beforeResume: boolean;
 }
 
 export interface SenderState {
@@ -53,6 +55,7 @@ export function enqueueMessage(state: SenderState, payload: Uint8Array, maxSegme
       sentAt: undefined,
       retransmitted: false,
       fastRetransmitted: false,
+      beforeResume: false,
     });
   }
   return { ...state, nextSeq: state.nextSeq + count, queue: [...state.queue, ...segments], queuedBytes: state.queuedBytes + payload.length };
@@ -155,6 +158,26 @@ export function applyAck(state: SenderState, ack: number, ackBits: number, now: 
 
 /** Marks every in-flight segment retransmitted and returns them for transmission (resume / timeout). */
 export function retransmitAll(state: SenderState, now: number): { state: SenderState; toSend: OutSegment[] } {
-  const inFlight = state.inFlight.map((s) => ({ ...s, retransmitted: true, fastRetransmitted: false, sentAt: s.sentAt ?? now }));
+  const inFlight = state.inFlight.map((s) => ({ ...s, retransmitted: true, fastRetransmitted: false, beforeResume: false, sentAt: s.sentAt ?? now }));
   return { state: { ...state, inFlight }, toSend: inFlight };
+}
+
+/** Notes that a `resume` goes out now: everything in flight was sent on a path that may be gone. */
+export function markBeforeResume(state: SenderState): SenderState {
+  return { ...state, inFlight: state.inFlight.map((s) => ({ ...s, beforeResume: true })) };
+}
+
+/**
+ * Retransmits only segments last sent before our `resume`. Segments sent after it travelled
+ * behind the resume on the same socket, so the peer's answer proves they arrived or are arriving.
+ */
+export function retransmitBeforeResume(state: SenderState): { state: SenderState; toSend: OutSegment[] } {
+  const toSend: OutSegment[] = [];
+  const inFlight = state.inFlight.map((s) => {
+    if (!s.beforeResume) return s;
+    const again = { ...s, retransmitted: true, fastRetransmitted: false, beforeResume: false };
+    toSend.push(again);
+    return again;
+  });
+  return { state: { ...state, inFlight }, toSend };
 }

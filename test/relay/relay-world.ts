@@ -75,17 +75,18 @@ export class RelayWorld {
     return true;
   }
 
-  /** Heals the channel: reconnects if needed, then delivers everything and lets timers run. */
-  heal(rounds = 40): void {
+  /**
+   * Heals the channel: reconnects if needed, then alternates "deliver everything queued" with
+   * "advance to the next timer" until no timer is pending (everything acked) or `rounds` run out.
+   */
+  heal(rounds = 400): void {
     if (!this.link.connected) this.connect();
-    for (let i = 0; i < rounds && !this.allDelivered(); i++) {
+    for (let i = 0; i < rounds; i++) {
       this.link.flush();
-      if (this.allDelivered()) break;
-      this.clock.advance(this.clock.nextDueAt() === undefined ? 1_000 : Math.max(0, this.clock.nextDueAt()! - this.clock.now()));
+      const due = this.clock.nextDueAt();
+      if (due === undefined) break;
+      this.clock.advance(due - this.clock.now());
     }
-    this.link.flush();
-    // Let delayed acks go out so both sides can free their buffers.
-    this.clock.advance(1_000);
     this.link.flush();
   }
 

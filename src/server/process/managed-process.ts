@@ -1,0 +1,220 @@
+import type { ChildEvents, ChildHandle } from "./child-handle.js";
+import type { ProcessTimers } from "./process-table-options.js";
+import { RetainedOutput } from "./retained-output.js";
+import { signalSession } from "./signal-session.js";
+import type {
+  ProcessNotificationSink,
+  ProcessReadResult,
+  ProcessStream,
+  ProcessWriteStatus,
+} from "./types.js";
+
+/** Where a process is in its life. `exited` = the child exited but some output stream is still open. */
+export type ProcessPhase = "starting" | "running" | "exited" | "closed" | "failedToStart";
+
+/** What a {@link ManagedProcess} needs from its table. */
+export interface ManagedProcessContext {
+  readonly maxRetainedBytes: number;
+  readonly terminateGraceMs: number;
+  readonly timers: ProcessTimers;
+  /** Delivers a notification to whoever currently listens (or nobody). */
+  readonly emit: ProcessNotificationSink;
+  /** Called once when the process closed (for retention). */
+  readonly onClosed: (process: ManagedProcess) => void;
+}
+
+/** `process/read` arguments after validation and defaults. */
+export interface ReadRequest {
+  afterSeq: number;
+  /** Undefined = unlimited. */
+  maxBytes: number | undefined;
+  waitMs: number;
+}
+
+/**
+ * One process: its seq counter (from 1, shared by output, exit and close), retained output,
+ * terminal state, long-poll waiters and termination escalation. It receives {@link ChildEvents}
+ * from a pipe or PTY child and turns them into notifications and read results.
+ */
+export class ManagedProcess implements ChildEvents {
+  private phase: ProcessPhase = "starting";
+  private nextSeq = 1;
+  private readonly output: RetainedOutput;
+  private exitCode: number | null = null;
+  private exitSeq: number | null = null;
+  private failure: string | null = null;
+  private handle: ChildHandle | undefined;
+  private terminateRequested = false;
+  private escalationTimer: unknown;
+  private readonly waiters = new Set<() => void>();
+  private readersReleased = false;
+  private resolveGone!: () => void;
+  /** Resolves once the process closed or failed to start: no child of it is left to wait for. */
+  readonly gone: Promise<void> = new Promise((resolve) => (this.resolveGone = resolve));
+
+  constructor(
+    readonly processId: string,
+    private readonly context: ManagedProcessContext,
+  ) {
+    this.output = new RetainedOutput(context.maxRetainedBytes);
+  }
+
+  /** Current phase. */
+  get state(): ProcessPhase {
+    return this.phase;
+  }
+
+  /** The child's pid (its session and process group id) once spawned. */
+  get pid(): number | undefined {
+    return this.handle?.pid;
+  }
+
+  /** Records a successful spawn; applies a terminate that arrived while starting. */
+  attach(handle: ChildHandle): void {
+    this.handle = handle;
+    if (this.phase === "starting") this.phase = "running";
+    if (this.terminateRequested) this.terminate();
+  }
+
+  /** Records a failed spawn: the process never existed. */
+  markFailedToStart(): void {
+    this.phase = "failedToStart";
+    this.wake();
+    this.resolveGone();
+  }
+
+  onOutput(stream: ProcessStream, data: Buffer): void {
+    if (data.length === 0 || this.phase === "closed") return;
+    const seq = this.nextSeq++;
+    this.output.push({ seq, stream, data });
+    this.context.emit("process/output", { processId: this.processId, seq, stream, chunk: data.toString("base64") });
+    this.wake();
+  }
+
+  onExit(exitCode: number): void {
+    if (this.exitSeq !== null) return;
+    const seq = this.nextSeq++;
+    this.exitCode = exitCode;
+    this.exitSeq = seq;
+    if (this.phase !== "closed") this.phase = "exited";
+    this.context.emit("process/exited", { processId: this.processId, seq, exitCode });
+    this.wake();
+  }
+
+  onClose(): void {
+    if (this.phase === "closed") return;
+    // A child can only close after exiting; if the exit event was somehow lost, report it first
+    // so `process/closed` stays the last event.
+    if (this.exitSeq === null) this.onExit(this.exitCode ?? 0);
+    const seq = this.nextSeq++;
+    this.phase = "closed";
+    if (this.escalationTimer !== undefined) this.context.timers.clearTimeout(this.escalationTimer);
+    this.escalationTimer = undefined;
+    this.context.emit("process/closed", { processId: this.processId, seq });
+    this.wake();
+    this.resolveGone();
+    this.context.onClosed(this);
+  }
+
+  onFailure(message: string): void {
+    this.failure ??= message;
+    this.wake();
+  }
+
+  /** `process/write` for this process. */
+  write(data: Buffer): ProcessWriteStatus {
+    if (this.phase === "starting") return "starting";
+    if (this.phase !== "running" || this.handle === undefined) return "stdinClosed";
+    return this.handle.write(data);
+  }
+
+  /**
+   * Sends SIGTERM to every process group of the child's session, then SIGKILL after the grace
+   * period if it has not closed, then (after another grace period) destroys the output streams so
+   * `process/closed` is delivered even if an escaped descendant holds them. Returns true when a
+   * running (or still starting) process was signalled.
+   */
+  terminate(): boolean {
+    if (this.phase === "closed" || this.phase === "failedToStart") return false;
+    if (this.handle === undefined) {
+      // Starting: signalled as soon as the spawn succeeds (see attach).
+      this.terminateRequested = true;
+      return true;
+    }
+    const wasRunning = this.phase === "running";
+    const pid = this.handle.pid;
+    // Even an exited leader may have left descendants holding the output open; signal them too.
+    signalSession(pid, "SIGTERM");
+    if (this.escalationTimer === undefined) {
+      const grace = this.context.terminateGraceMs;
+      this.escalationTimer = this.context.timers.setTimeout(() => {
+        if (this.phase === "closed") return;
+        signalSession(pid, "SIGKILL");
+        this.escalationTimer = this.context.timers.setTimeout(() => {
+          if (this.phase !== "closed") this.handle?.destroyStreams();
+        }, grace);
+      }, grace);
+    }
+    return wasRunning;
+  }
+
+  /** `process/read` for this process; long-polls up to `waitMs` without blocking anything else. */
+  async read(request: ReadRequest): Promise<ProcessReadResult> {
+    const deadline = this.context.timers.now() + request.waitMs;
+    for (;;) {
+      const result = this.snapshot(request);
+      const remaining = deadline - this.context.timers.now();
+      if (this.isReady(result, request.afterSeq) || remaining <= 0 || this.readersReleased) return result;
+      await this.waitForActivity(remaining);
+    }
+  }
+
+  /** Answers pending and future long-polls at once (the table is shutting down). */
+  releaseReaders(): void {
+    this.readersReleased = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiters) waiter();
+  }
+
+  private isReady(result: ProcessReadResult, afterSeq: number): boolean {
+    return (
+      result.chunks.length > 0 ||
+      result.closed ||
+      (this.exitSeq !== null && this.exitSeq > afterSeq) ||
+      this.phase === "failedToStart"
+    );
+  }
+
+  private snapshot(request: ReadRequest): ProcessReadResult {
+    const { chunks, droppedBytes } = this.output.select(request.afterSeq, request.maxBytes);
+    const last = chunks[chunks.length - 1];
+    return {
+      chunks: chunks.map((c) => ({ seq: c.seq, stream: c.stream, chunk: c.data.toString("base64") })),
+      nextSeq: last === undefined ? this.nextSeq : last.seq + 1,
+      exited: this.exitSeq !== null,
+      exitCode: this.exitCode,
+      closed: this.phase === "closed",
+      failure: this.failure,
+      truncated: droppedBytes > 0,
+      droppedBytes,
+    };
+  }
+
+  private waitForActivity(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timers = this.context.timers;
+      const done = (): void => {
+        timers.clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = timers.setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import { RpcError, ErrorCode } from "../../rpc/rpc-error.js";
+
+/** Timer functions the process table uses; injected so tests and embedders control time. */
+export interface ProcessTimers {
+  /** Milliseconds since some fixed origin (only differences are used). */
+  now(): number;
+  /** Runs `fn` after `ms` milliseconds; returns a handle for {@link ProcessTimers.clearTimeout}. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * Timers backed by the real clock. They are unref'd: a retention or long-poll timer must not keep
+ * Node alive on its own (live children and connections already do).
+ */
+export const realTimers: ProcessTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Limits and timings of one {@link ProcessTable}. Every field is optional; see the defaults. */
+export interface ProcessTableOptions {
+  /** Retained output per process, in bytes (decoded); the oldest chunks are evicted beyond it. Default 1 MiB (1048576). */
+  maxRetainedBytes?: number;
+  /** How long a closed process stays readable, in milliseconds, before its id is released. Default 30000. */
+  retentionAfterCloseMs?: number;
+  /** Delay between SIGTERM and SIGKILL on terminate, in milliseconds. Default 2000. */
+  terminateGraceMs?: number;
+  /** Processes that may be starting or running (not yet closed) at once. Default 256. */
+  maxProcesses?: number;
+  /** Clock and timers. Default {@link realTimers}. */
+  timers?: ProcessTimers;
+  /** Server environment that `envPolicy` inherits from. Default `process.env`. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Called when the notification sink throws; the error is otherwise ignored so one bad listener cannot stall a process. Default: no-op. */
+  onSinkError?: (error: unknown) => void;
+}
+
+/** {@link ProcessTableOptions} with every default applied. */
+export type ResolvedProcessTableOptions = Required<ProcessTableOptions>;
+
+/** Default values of {@link ProcessTableOptions}. */
+export const processTableDefaults = {
+  maxRetainedBytes: 1024 * 1024,
+  retentionAfterCloseMs: 30_000,
+  terminateGraceMs: 2_000,
+  maxProcesses: 256,
+} as const;
+
+/** Applies defaults and validates limits; throws a -32602 {@link RpcError} naming a bad option. */
+export function resolveProcessTableOptions(options: ProcessTableOptions = {}): ResolvedProcessTableOptions {
+  const resolved: ResolvedProcessTableOptions = {
+    maxRetainedBytes: options.maxRetainedBytes ?? processTableDefaults.maxRetainedBytes,
+    retentionAfterCloseMs: options.retentionAfterCloseMs ?? processTableDefaults.retentionAfterCloseMs,
+    terminateGraceMs: options.terminateGraceMs ?? processTableDefaults.terminateGraceMs,
+    maxProcesses: options.maxProcesses ?? processTableDefaults.maxProcesses,
+    timers: options.timers ?? realTimers,
+    baseEnv: options.baseEnv ?? process.env,
+    onSinkError: options.onSinkError ?? (() => {}),
+  };
+  for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses"] as const) {
+    const value = resolved[key];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RpcError(ErrorCode.InvalidParams, `process table option ${key} must be a non-negative integer, got ${value}`);
+    }
+  }
+  if (resolved.maxProcesses < 1) {
+    throw new RpcError(ErrorCode.InvalidParams, "process table option maxProcesses must be at least 1");
+  }
+  return resolved;
+}

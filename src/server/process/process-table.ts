@@ -1,0 +1,211 @@
+import path from "node:path";
+import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
+import type { ChildHandle, ChildSpawnRequest } from "./child-handle.js";
+import { computeChildEnv } from "./env-policy.js";
+import { ManagedProcess } from "./managed-process.js";
+import { spawnPipeChild } from "./pipe-child.js";
+import type { ProcessTableOptions, ResolvedProcessTableOptions } from "./process-table-options.js";
+import { resolveProcessTableOptions } from "./process-table-options.js";
+import { spawnPtyChild } from "./pty-child.js";
+import { checkDirectory } from "./resolve-program.js";
+import type {
+  ProcessNotificationSink,
+  ProcessReadParams,
+  ProcessReadResult,
+  ProcessStartParams,
+  ProcessStartResult,
+  ProcessTerminateParams,
+  ProcessTerminateResult,
+  ProcessWriteParams,
+  ProcessWriteResult,
+} from "./types.js";
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The processes of one session (CONTRACT.md §3), independent of any transport: the server's
+ * handlers call `start`/`read`/`write`/`terminate` with the method params and return the results;
+ * notifications go to the current sink, which the session swaps as connections detach and attach.
+ * Output is retained whether or not a sink is set.
+ */
+export class ProcessTable {
+  private readonly options: ResolvedProcessTableOptions;
+  private readonly processes = new Map<string, ManagedProcess>();
+  private readonly retentionTimers = new Map<ManagedProcess, unknown>();
+  private sink: ProcessNotificationSink | null = null;
+  private disposed = false;
+
+  /** Throws a -32602 {@link RpcError} when an option is invalid. */
+  constructor(options: ProcessTableOptions = {}) {
+    this.options = resolveProcessTableOptions(options);
+  }
+
+  /** Sets (or, with null, removes) the receiver of `process/output`, `process/exited` and `process/closed`. */
+  setSink(sink: ProcessNotificationSink | null): void {
+    this.sink = sink;
+  }
+
+  /** Ids currently in the table (starting, running, or closed within retention). */
+  get processIds(): string[] {
+    return [...this.processes.keys()];
+  }
+
+  /**
+   * `process/start`. Resolves once the child is spawned. Errors: -32602 for invalid params
+   * (`argv must not be empty`, relative `cwd`), -32600 for a duplicate id, the process limit or a
+   * disposed table, -32603 with the OS error text when spawning fails (the id is then released).
+   */
+  async start(params: ProcessStartParams): Promise<ProcessStartResult> {
+    const { processId } = params;
+    validateStartParams(params);
+    if (this.disposed) throw new RpcError(ErrorCode.InvalidRequest, "process table is shut down; no new processes");
+    if (this.processes.has(processId)) {
+      throw new RpcError(ErrorCode.InvalidRequest, `process ${processId} already exists`);
+    }
+    const live = [...this.processes.values()].filter((p) => p.state !== "closed").length;
+    if (live >= this.options.maxProcesses) {
+      throw new RpcError(
+        ErrorCode.InvalidRequest,
+        `cannot start process ${processId}: session already has ${live} processes (limit ${this.options.maxProcesses})`,
+      );
+    }
+    const env = computeChildEnv(params.env, params.envPolicy, this.options.baseEnv);
+    // Reserve the id before the first await so exactly one of two concurrent starts wins.
+    const managed = new ManagedProcess(processId, {
+      maxRetainedBytes: this.options.maxRetainedBytes,
+      terminateGraceMs: this.options.terminateGraceMs,
+      timers: this.options.timers,
+      emit: (method, notification) => this.emit(method, notification),
+      onClosed: (closed) => this.retain(closed),
+    });
+    this.processes.set(processId, managed);
+    const [program, ...args] = params.argv as [string, ...string[]];
+    const request: ChildSpawnRequest = {
+      argv: [program, ...args],
+      arg0: params.arg0 ?? undefined,
+      cwd: params.cwd,
+      env,
+      pipeStdin: params.pipeStdin === true,
+    };
+    let handle: ChildHandle;
+    try {
+      await checkDirectory(params.cwd);
+      handle = params.tty ? await spawnPtyChild(request, managed) : await spawnPipeChild(request, managed);
+    } catch (error) {
+      if (this.processes.get(processId) === managed) this.processes.delete(processId);
+      managed.markFailedToStart();
+      throw new RpcError(
+        ErrorCode.Internal,
+        `failed to start process ${processId} (${program}): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    managed.attach(handle);
+    if (this.disposed) managed.terminate();
+    return { processId };
+  }
+
+  /** `process/read`. Unknown id → -32600 `unknown process id <id>`; bad numbers → -32602. */
+  async read(params: ProcessReadParams): Promise<ProcessReadResult> {
+    const afterSeq = optionalCount(params.afterSeq, "afterSeq") ?? 0;
+    const maxBytes = optionalCount(params.maxBytes, "maxBytes");
+    const waitMs = optionalCount(params.waitMs, "waitMs") ?? 0;
+    const managed = this.processes.get(params.processId);
+    if (managed === undefined) {
+      throw new RpcError(ErrorCode.InvalidRequest, `unknown process id ${params.processId}`);
+    }
+    return managed.read({ afterSeq, maxBytes, waitMs: this.disposed ? 0 : waitMs });
+  }
+
+  /** `process/write`. Invalid base64 → -32600; every other outcome is a status. */
+  write(params: ProcessWriteParams): ProcessWriteResult {
+    if (typeof params.chunk !== "string" || !BASE64.test(params.chunk)) {
+      throw new RpcError(ErrorCode.InvalidRequest, "process/write requires valid base64 chunk");
+    }
+    const managed = this.processes.get(params.processId);
+    if (managed === undefined) return { status: "unknownProcess" };
+    return { status: managed.write(Buffer.from(params.chunk, "base64")) };
+  }
+
+  /** `process/terminate`: `{running: true}` when a running process was signalled. */
+  terminate(params: ProcessTerminateParams): ProcessTerminateResult {
+    const managed = this.processes.get(params.processId);
+    return { running: managed?.terminate() ?? false };
+  }
+
+  /**
+   * Terminates every process (SIGTERM, SIGKILL after the grace period); resolves when every child
+   * has closed. The table stays usable.
+   */
+  async terminateAll(): Promise<void> {
+    const all = [...this.processes.values()];
+    for (const managed of all) managed.terminate();
+    await Promise.all(all.map((managed) => managed.gone));
+  }
+
+  /**
+   * Refuses new starts, terminates every process, waits until every child is gone, then drops all
+   * entries and timers. Pending long-polls are answered at once. Idempotent.
+   */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const managed of this.processes.values()) managed.releaseReaders();
+    await this.terminateAll();
+    for (const timer of this.retentionTimers.values()) this.options.timers.clearTimeout(timer);
+    this.retentionTimers.clear();
+    this.processes.clear();
+    this.sink = null;
+  }
+
+  private emit: ProcessNotificationSink = (method, params) => {
+    const sink = this.sink;
+    if (sink === null) return;
+    try {
+      sink(method, params);
+    } catch (error) {
+      // A failing listener must not break output retention or the other processes.
+      this.options.onSinkError(error);
+    }
+  };
+
+  private retain(managed: ManagedProcess): void {
+    const timer = this.options.timers.setTimeout(() => {
+      this.retentionTimers.delete(managed);
+      if (this.processes.get(managed.processId) === managed) this.processes.delete(managed.processId);
+    }, this.options.retentionAfterCloseMs);
+    this.retentionTimers.set(managed, timer);
+  }
+}
+
+function validateStartParams(params: ProcessStartParams): void {
+  const invalid = (message: string): RpcError => new RpcError(ErrorCode.InvalidParams, message);
+  if (typeof params.processId !== "string" || params.processId === "") {
+    throw invalid("processId must be a non-empty string");
+  }
+  if (!Array.isArray(params.argv) || params.argv.length === 0) throw invalid("argv must not be empty");
+  if (!params.argv.every((arg) => typeof arg === "string")) throw invalid("argv must be an array of strings");
+  if (params.argv[0] === "") throw invalid("argv[0] must not be empty");
+  if (typeof params.cwd !== "string" || !path.isAbsolute(params.cwd)) {
+    throw invalid(`cwd must be an absolute path, got ${JSON.stringify(params.cwd)}`);
+  }
+  if (typeof params.env !== "object" || params.env === null || Array.isArray(params.env)) {
+    throw invalid("env must be an object of strings");
+  }
+  for (const [name, value] of Object.entries(params.env)) {
+    if (typeof value !== "string") throw invalid(`env.${name} must be a string`);
+  }
+  if (typeof params.tty !== "boolean") throw invalid("tty must be a boolean");
+  if (params.envPolicy !== undefined && params.envPolicy !== null) {
+    const inherit = params.envPolicy.inherit;
+    if (inherit !== undefined && inherit !== null && !["all", "core", "none"].includes(inherit)) {
+      throw invalid(`envPolicy.inherit must be "all", "core" or "none", got ${JSON.stringify(inherit)}`);
+    }
+  }
+}
+
+function optionalCount(value: number | null | undefined, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RpcError(ErrorCode.InvalidParams, `${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

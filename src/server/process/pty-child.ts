@@ -1,0 +1,57 @@
+import { spawn as spawnPty } from "@lydell/node-pty";
+import type { ChildEvents, ChildHandle, ChildSpawnRequest, ChildWriteResult } from "./child-handle.js";
+import { shellExitCode } from "./child-handle.js";
+import { resolveProgram } from "./resolve-program.js";
+
+/** Terminal size given to PTY children (the contract has no resize method). */
+const PTY_COLUMNS = 80;
+const PTY_ROWS = 24;
+
+/**
+ * Spawns a PTY-backed child; it leads its own session with the terminal as controlling tty. The
+ * program is resolved first (node-pty would otherwise fork, fail in execvp and report the error as
+ * terminal output with exit code 1), so a missing program rejects with ENOENT like a pipe spawn.
+ * node-pty sets `TERM` (default `xterm`) and `PWD` in the child environment. `arg0` is applied
+ * through `bash -c 'exec -a "$0" "$@"'`, since node-pty always passes the program as argv[0].
+ * node-pty reports exit only after the terminal drained, so `onExit` is followed by `onClose`.
+ */
+export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEvents): Promise<ChildHandle> {
+  const [program, ...args] = request.argv;
+  const resolved = await resolveProgram(program, request.env, request.cwd);
+  let file = resolved;
+  let fileArgs = args;
+  if (request.arg0 !== undefined) {
+    file = await resolveProgram("bash", { PATH: process.env["PATH"] ?? "/bin:/usr/bin" }, request.cwd);
+    fileArgs = ["-c", 'exec -a "$0" "$@"', request.arg0, resolved, ...args];
+  }
+  const pty = spawnPty(file, fileArgs, {
+    cwd: request.cwd,
+    env: request.env,
+    cols: PTY_COLUMNS,
+    rows: PTY_ROWS,
+    // Raw bytes: decoding here would split multi-byte characters across chunks.
+    encoding: null,
+  });
+  let open = true;
+  pty.onData((data: string | Buffer) => {
+    events.onOutput("pty", typeof data === "string" ? Buffer.from(data, "utf8") : data);
+  });
+  pty.onExit(({ exitCode, signal }) => {
+    open = false;
+    events.onExit(shellExitCode(exitCode, signal ?? 0));
+    events.onClose();
+  });
+  return {
+    pid: pty.pid,
+    write(data: Buffer): ChildWriteResult {
+      if (!open) return "stdinClosed";
+      // node-pty's typings say string, but the write goes straight to a net.Socket, which takes
+      // bytes; a string would be re-encoded as UTF-8 and corrupt binary input.
+      pty.write(data as unknown as string);
+      return "accepted";
+    },
+    destroyStreams() {
+      // Not needed: node-pty destroys its socket itself 200 ms after the child exits.
+    },
+  };
+}

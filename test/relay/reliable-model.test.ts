@@ -110,7 +110,7 @@ interface Config {
 const CONFIGS: readonly Config[] = [
   { name: "tiny segments (16 B), messages up to 2 KiB", maxSegmentBytes: 16, maxMessage: 2_048, numRuns: 150 },
   { name: "1 KiB segments, messages up to 64 KiB", maxSegmentBytes: 1_024, maxMessage: 64 * 1024, numRuns: 60 },
-  { name: "default 60 KiB segments, messages up to 3 MiB", maxSegmentBytes: 60 * 1024, maxMessage: 3 * 1024 * 1024, numRuns: 4 },
+  { name: "default 60 KiB segments, messages up to 3 MiB", maxSegmentBytes: 60 * 1024, maxMessage: 3 * 1024 * 1024, numRuns: 8 },
 ];
 
 function runModel(config: Config, params: fc.Parameters<[fc.Scheduler<unknown>] | [Iterable<fc.Command<Model, Real>>]> = {}): void {

@@ -68,10 +68,11 @@ test("speaks newline-delimited JSON in stdio mode", { skip }, async () => {
     child.stdin.write(`${JSON.stringify({ id: 1, method: "initialize", params: { clientName: "stdio" } })}\n`);
     child.stdin.write("garbage\n");
     await waitUntil(() => replies.length >= 2, 5000);
-    const init = JSON.parse(replies[0] as string) as { id: number; result: { sessionId: string } };
-    assert.equal(init.id, 1);
-    assert.equal(typeof init.result.sessionId, "string");
-    assert.equal((JSON.parse(replies[1] as string) as { id: number }).id, -1);
+    // Requests are processed concurrently, so the two answers may come in either order.
+    const parsed = replies.map((line) => JSON.parse(line) as { id: number; result?: { sessionId: string }; error?: { code: number } });
+    const init = parsed.find((reply) => reply.id === 1);
+    assert.equal(typeof init?.result?.sessionId, "string");
+    assert.equal(parsed.find((reply) => reply.id === -1)?.error?.code, -32600);
     child.stdin.end();
     const result = await exitOf(child);
     assert.equal(result.code, 0, "stdin EOF shuts the server down cleanly");

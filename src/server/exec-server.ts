@@ -1,7 +1,7 @@
 import type { MessageTransport } from "../rpc/message-transport.js";
 import { ConnectionProcessor } from "./connection-processor.js";
 import { SessionRegistry, type SessionRegistryOptions } from "./session-registry.js";
-import { SessionState } from "./session-state.js";
+import { SessionState, type SessionStateOptions } from "./session-state.js";
 import type { ServerContext } from "./server-context.js";
 import { createServerHandlers } from "./server-handlers.js";
 import { createDispatcher } from "../../generated/openrpc/dispatch.js";
@@ -14,6 +14,8 @@ export interface ExecServerOptions {
   sessions?: Omit<SessionRegistryOptions<SessionState>, "createResources">;
   /** Per-session process limits (1 MiB retained output, 30 s retention, 2 s terminate grace, 256 processes). */
   processes?: ProcessTableOptions;
+  /** Remote environment limits (connect timeout 10 s, initialize timeout 10 s, 64 per session). */
+  environments?: SessionStateOptions["environments"];
   /** Filesystem limits (256 MiB read and write). */
   fs?: FileSystemServiceOptions;
   /** Diagnostics sink, one line per event. Default none. */
@@ -31,8 +33,8 @@ export class ExecServer {
   readonly #log: (line: string) => void;
 
   constructor(options: ExecServerOptions = {}) {
-    const processOptions = options.processes ?? {};
-    this.sessions = new SessionRegistry({ ...options.sessions, createResources: () => new SessionState(processOptions) });
+    const stateOptions: SessionStateOptions = { processes: options.processes ?? {}, ...(options.environments ? { environments: options.environments } : {}) };
+    this.sessions = new SessionRegistry({ ...options.sessions, createResources: () => new SessionState(stateOptions) });
     this.#log = options.log ?? (() => {});
     const fs = new FileSystemService(options.fs);
     this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }));

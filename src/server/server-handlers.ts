@@ -1,4 +1,6 @@
+import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import type { Handlers } from "../../generated/openrpc/dispatch.js";
+import { LOCAL_ENVIRONMENT_ID } from "../environments/environment-manager.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import type { FileSystemService } from "./fs/index.js";
 import type { ServerContext } from "./server-context.js";
@@ -17,47 +19,66 @@ function sessionOf(ctx: ServerContext): SessionState {
   return ctx.session.resources;
 }
 
-/** Refuses an `environmentId` that names anything but the local machine (routing lives in the gateway). */
-function localOnly<P extends { environmentId?: string | null | undefined }>(params: P): P {
+function requireExperimental(ctx: ServerContext, method: string): void {
+  if (!ctx.experimentalApi) throw new RpcError(ErrorCode.InvalidRequest, `${method} requires experimentalApi capability`);
+}
+
+type Routable = { environmentId?: string | null | undefined };
+
+/**
+ * Runs `local` for calls without `environmentId` (or `local`), else forwards the params, minus
+ * `environmentId`, to that remote environment's client (CONTRACT §8 Decision).
+ */
+async function route<P extends Routable, R>(
+  ctx: ServerContext,
+  params: P,
+  local: (params: P) => R | Promise<R>,
+  remote: (client: ExecServerClient, params: Omit<P, "environmentId">) => Promise<R>,
+): Promise<R> {
   const id = params.environmentId;
-  if (id !== undefined && id !== null && id !== "local") {
-    throw new RpcError(ErrorCode.InvalidRequest, `unknown environment ${id}`);
-  }
-  return params;
+  if (id === undefined || id === null || id === LOCAL_ENVIRONMENT_ID) return local(params);
+  const session = sessionOf(ctx);
+  if (!session.environments.has(id)) throw new RpcError(ErrorCode.InvalidRequest, `unknown environment ${id}`);
+  const { environmentId: _dropped, ...forwarded } = params;
+  return remote(await session.environments.client(id), forwarded);
 }
 
 /** Handlers of every request method, bound to the server's sessions and filesystem. */
 export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerContext> {
   const { sessions, fs } = deps;
+  const processes = (ctx: ServerContext) => sessionOf(ctx).processes;
   return {
     initialize(params, ctx) {
       const sink = (method: string, payload: unknown) => ctx.connection.notify(method, payload);
-      const session = params.resumeSessionId
-        ? sessions.resume(params.resumeSessionId, ctx, sink)
-        : sessions.create(ctx, sink);
+      const session = params.resumeSessionId ? sessions.resume(params.resumeSessionId, ctx, sink) : sessions.create(ctx, sink);
       ctx.session = session;
       ctx.experimentalApi = params.capabilities?.experimentalApi === true;
       return { sessionId: session.id };
     },
-    "process/start": (params, ctx) => sessionOf(ctx).processes.start(localOnly(params)),
-    "process/read": (params, ctx) => sessionOf(ctx).processes.read(localOnly(params)),
-    "process/write": (params, ctx) => sessionOf(ctx).processes.write(localOnly(params)),
-    "process/terminate": (params, ctx) => sessionOf(ctx).processes.terminate(localOnly(params)),
-    "fs/readFile": (params) => fs.readFile(localOnly(params)),
-    "fs/writeFile": (params) => fs.writeFile(localOnly(params)),
-    "fs/createDirectory": (params) => fs.createDirectory(localOnly(params)),
-    "fs/getMetadata": (params) => fs.getMetadata(localOnly(params)),
-    "fs/readDirectory": (params) => fs.readDirectory(localOnly(params)),
-    "fs/remove": (params) => fs.remove(localOnly(params)),
-    "fs/copy": (params) => fs.copy(localOnly(params)),
-    "environment/add": (_params, ctx) => {
-      if (!ctx.experimentalApi) throw new RpcError(ErrorCode.InvalidRequest, "environment/add requires experimentalApi capability");
-      throw new RpcError(ErrorCode.InvalidRequest, "remote environments are not available on this server");
+    "process/start": (params, ctx) => route(ctx, params, (p) => processes(ctx).start(p), (c, p) => c.process.start(p)),
+    "process/read": (params, ctx) =>
+      route(ctx, params, (p) => processes(ctx).read(p), (c, p) => c.process.read(p, { timeoutMs: (p.waitMs ?? 0) + 30_000 })),
+    "process/write": (params, ctx) => route(ctx, params, (p) => processes(ctx).write(p), (c, p) => c.process.write(p)),
+    "process/terminate": (params, ctx) => route(ctx, params, (p) => processes(ctx).terminate(p), (c, p) => c.process.terminate(p)),
+    "fs/readFile": (params, ctx) => route(ctx, params, (p) => fs.readFile(p), (c, p) => c.fs.readFile(p)),
+    "fs/writeFile": (params, ctx) => route(ctx, params, (p) => fs.writeFile(p), (c, p) => c.fs.writeFile(p)),
+    "fs/createDirectory": (params, ctx) => route(ctx, params, (p) => fs.createDirectory(p), (c, p) => c.fs.createDirectory(p)),
+    "fs/getMetadata": (params, ctx) => route(ctx, params, (p) => fs.getMetadata(p), (c, p) => c.fs.getMetadata(p)),
+    "fs/readDirectory": (params, ctx) => route(ctx, params, (p) => fs.readDirectory(p), (c, p) => c.fs.readDirectory(p)),
+    "fs/remove": (params, ctx) => route(ctx, params, (p) => fs.remove(p), (c, p) => c.fs.remove(p)),
+    "fs/copy": (params, ctx) => route(ctx, params, (p) => fs.copy(p), (c, p) => c.fs.copy(p)),
+    "environment/add": (params, ctx) => {
+      requireExperimental(ctx, "environment/add");
+      sessionOf(ctx).environments.add(params.environmentId, params.execServerUrl, params.connectTimeoutMs);
+      return {};
     },
-    "environment/list": () => ({ environments: [{ environmentId: "local", kind: "local", execServerUrl: null, isDefault: true, connected: true }] }),
-    "environment/remove": (params) => {
-      if (params.environmentId === "local") throw new RpcError(ErrorCode.InvalidRequest, "environment id local is reserved");
-      return { removed: false };
+    "environment/list": (_params, ctx) => {
+      requireExperimental(ctx, "environment/list");
+      return { environments: sessionOf(ctx).environments.list() };
+    },
+    "environment/remove": (params, ctx) => {
+      requireExperimental(ctx, "environment/remove");
+      return { removed: sessionOf(ctx).environments.remove(params.environmentId) };
     },
   };
 }

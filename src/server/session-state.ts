@@ -1,20 +1,41 @@
+import { EnvironmentManager, type EnvironmentManagerOptions } from "../environments/environment-manager.js";
 import { ProcessTable } from "./process/process-table.js";
 import type { ProcessTableOptions } from "./process/process-table-options.js";
 import type { NotificationSink, SessionResources } from "./session-registry.js";
 
-/** Everything one session owns: its process table. Survives detach; disposed when the session ends. */
+/** Options for the resources of each session. */
+export interface SessionStateOptions {
+  processes?: ProcessTableOptions;
+  environments?: Omit<EnvironmentManagerOptions, "onNotification">;
+}
+
+/**
+ * Everything one session owns: its local process table and its named remote environments.
+ * Survives detach; disposed when the session ends. Notifications of remote environments reach the
+ * attached connection tagged with their `environmentId` (CONTRACT §8).
+ */
 export class SessionState implements SessionResources {
   readonly processes: ProcessTable;
+  readonly environments: EnvironmentManager;
+  #sink: NotificationSink | null = null;
 
-  constructor(options: ProcessTableOptions) {
-    this.processes = new ProcessTable(options);
+  constructor(options: SessionStateOptions = {}) {
+    this.processes = new ProcessTable(options.processes ?? {});
+    this.environments = new EnvironmentManager({
+      ...options.environments,
+      onNotification: (environmentId, method, params) => {
+        this.#sink?.(method, { ...(params as object), environmentId });
+      },
+    });
   }
 
   setSink(sink: NotificationSink | null): void {
+    this.#sink = sink;
     this.processes.setSink(sink);
   }
 
   async dispose(): Promise<void> {
+    this.environments.closeAll();
     await this.processes.dispose();
   }
 }

@@ -50,6 +50,11 @@ export class ProcessTable {
     return [...this.processes.keys()];
   }
 
+  /** The child's pid, which is also its session and process group id; undefined while starting or for an unknown id. */
+  pidOf(processId: string): number | undefined {
+    return this.processes.get(processId)?.pid;
+  }
+
   /**
    * `process/start`. Resolves once the child is spawned. Errors: -32602 for invalid params
    * (`argv must not be empty`, relative `cwd`), -32600 for a duplicate id, the process limit or a

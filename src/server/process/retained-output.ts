@@ -21,7 +21,7 @@ const EVICTION_HISTORY_LIMIT = 8192;
  * A FIFO of output chunks capped at `maxBytes` (decoded bytes), evicting the oldest. The newest
  * chunk is always kept, even when it alone exceeds the cap, so a reader never misses the latest
  * output. It remembers the seq/size of evicted chunks so a read can report what it missed:
- * exactly for the last {@link EVICTION_HISTORY_LIMIT} evicted chunks, as an upper bound (all bytes
+ * exactly for at least the last {@link EVICTION_HISTORY_LIMIT} evicted chunks, as an upper bound (all bytes
  * evicted after the oldest remembered boundary) for a reader further behind.
  */
 export class RetainedOutput {
@@ -53,7 +53,8 @@ export class RetainedOutput {
       this.evictedBytes += evicted.data.length;
       this.evictedHistory.push([evicted.seq, this.evictedBytes]);
     }
-    if (this.evictedHistory.length > EVICTION_HISTORY_LIMIT) {
+    // Forget in batches so the history costs amortised O(1) per eviction.
+    if (this.evictedHistory.length > 2 * EVICTION_HISTORY_LIMIT) {
       const drop = this.evictedHistory.length - EVICTION_HISTORY_LIMIT;
       this.forgotten = this.evictedHistory[drop - 1]!;
       this.evictedHistory = this.evictedHistory.slice(drop);

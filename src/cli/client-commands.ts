@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { connectExecServer } from "../client/connect.js";
+import { connectExecServer, type ConnectOptions } from "../client/connect.js";
 import { RpcError } from "../rpc/rpc-error.js";
 import { exitWith } from "./shutdown.js";
 
@@ -12,16 +13,18 @@ export function configureClientCommands(program: Command): void {
     .command("call")
     .description("Connect to an exec-server (ws:// URL or role=harness relay URL), initialize, call one method, print the result as JSON")
     .requiredOption("--url <url>", "exec-server websocket URL or rendezvous harness URL")
+    .option("--ca-file <file>", "extra PEM CA certificate to trust for wss://")
+    .option("--token-file <file>", "connection token file (sent as Authorization: Bearer) for a guarded plain websocket")
     .argument("<method>", "e.g. fs/readDirectory")
     .argument("[params]", "params as JSON", "{}")
-    .action(async (method: string, paramsText: string, opts: { url: string }) => {
+    .action(async (method: string, paramsText: string, opts: ClientCliOptions) => {
       let params: unknown;
       try {
         params = JSON.parse(paramsText);
       } catch (error) {
         exitWith(2, `params must be JSON: ${(error as Error).message}`);
       }
-      const { client, close } = await connectExecServer(opts.url).catch((error: Error) => exitWith(1, error.message));
+      const { client, close } = await connectExecServer(opts.url, connectOptions(opts)).catch((error: Error) => exitWith(1, error.message));
       try {
         await client.initialize({ clientName: "exec-server call" });
         client.notifyInitialized();
@@ -38,11 +41,13 @@ export function configureClientCommands(program: Command): void {
     .command("run")
     .description("Run a command on an exec-server, stream its output here, exit with its exit code")
     .requiredOption("--url <url>", "exec-server websocket URL or rendezvous harness URL")
+    .option("--ca-file <file>", "extra PEM CA certificate to trust for wss://")
+    .option("--token-file <file>", "connection token file (sent as Authorization: Bearer) for a guarded plain websocket")
     .option("--cwd <dir>", "working directory on the server", process.cwd())
     .option("--tty", "run under a PTY", false)
     .argument("<argv...>", "program and arguments (put -- before them)")
-    .action(async (argv: string[], opts: { url: string; cwd: string; tty: boolean }) => {
-      const { client, close } = await connectExecServer(opts.url).catch((error: Error) => exitWith(1, error.message));
+    .action(async (argv: string[], opts: ClientCliOptions & { cwd: string; tty: boolean }) => {
+      const { client, close } = await connectExecServer(opts.url, connectOptions(opts)).catch((error: Error) => exitWith(1, error.message));
       let exitCode = 1;
       const done = new Promise<void>((resolve) => {
         client.on("process/output", (event) => {
@@ -82,6 +87,19 @@ export function configureClientCommands(program: Command): void {
       if (!response.ok) exitWith(1, `registry refused (${response.status}): ${body.slice(0, 4096)}`);
       process.stdout.write(`${(JSON.parse(body) as { url: string }).url}\n`);
     });
+}
+
+interface ClientCliOptions {
+  url: string;
+  caFile?: string;
+  tokenFile?: string;
+}
+
+function connectOptions(opts: ClientCliOptions): ConnectOptions {
+  return {
+    ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
+    ...(opts.tokenFile ? { headers: { authorization: `Bearer ${readFileSync(opts.tokenFile, "utf8").trim()}` } } : {}),
+  };
 }
 
 /** A minimal environment for `run`: PATH, HOME, LANG and TERM from this shell. */

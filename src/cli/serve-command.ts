@@ -30,6 +30,7 @@ interface ServeOptions {
   name?: string;
   bearerTokenFile?: string;
   maxStreams: number;
+  caFile?: string;
   verbose: boolean;
 }
 
@@ -56,6 +57,7 @@ export function configureServe(program: Command): Command {
       "--bearer-token-file <file>",
       `remote mode: registry bearer token file, re-read after a 401/403 (else ${UPSTREAM_TOKEN_ENV} or ${PROJECT_TOKEN_ENV})`,
     )
+    .option("--ca-file <file>", "remote mode: extra PEM CA certificate to trust for an https/wss rendezvous (or NODE_EXTRA_CA_CERTS)")
     .option("--max-streams <n>", "remote mode: concurrent relay streams on the executor socket", positiveInteger, 128)
     .option("--verbose", "log connections and protocol errors on stderr", false)
     .action(async (opts: ServeOptions) => {
@@ -111,6 +113,7 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
     config: new RemoteExecutorConfig(opts.remote as string, opts.executorId, token, opts.name),
     server,
     relay: { maxStreams: opts.maxStreams },
+    ...(opts.caFile ? { dial: { ca: readFileSync(opts.caFile) } } : {}),
     log: stderrLog,
   });
   installShutdown(async () => {

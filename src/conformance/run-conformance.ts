@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecServerClient } from "../../generated/openrpc/client.js";
 import type { MessageTransport } from "../rpc/message-transport.js";
-import { systemClock, type Clock } from "../util/clock.js";
+import type { Clock } from "../util/clock.js";
 import { CheckFailure, CheckSkipped, type Check, type CheckContext, type ConformanceClient } from "./check.js";
 import { allChecks } from "./checks/all-checks.js";
 import { openConformanceClient } from "./conformance-client.js";
@@ -16,6 +16,17 @@ import { VariantRecorder } from "./variant-recorder.js";
 export const DEFAULT_CHECK_TIMEOUT_MS = 20_000;
 /** Default wait for one response or event inside a check, in milliseconds. */
 export const DEFAULT_STEP_TIMEOUT_MS = 8_000;
+
+/**
+ * The default clock. Unlike `systemClock` its timers keep the process alive: while a check waits
+ * for a server over an in-memory or already-idle transport, nothing else may be holding the event
+ * loop open, and an unref'd timer would let Node exit mid-run.
+ */
+export const conformanceClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
@@ -40,7 +51,7 @@ export interface ConformanceOptions {
   checkTimeoutMs?: number;
   /** Wait for one response or event in milliseconds (default {@link DEFAULT_STEP_TIMEOUT_MS}). */
   stepTimeoutMs?: number;
-  /** Time source and timers (default the system clock). */
+  /** Time source and timers (default {@link conformanceClock}). */
   clock?: Clock;
   /** The checks to run (default {@link allChecks}); tests pass their own. */
   checks?: readonly Check[];
@@ -65,7 +76,7 @@ export function checkFilter(only: RegExp | string | undefined): (id: string) => 
  * and with its own timeout; a failing or hanging check never stops the suite.
  */
 export async function runConformance(options: ConformanceOptions): Promise<Report> {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? conformanceClock;
   const log = options.log ?? (() => {});
   const checkTimeoutMs = options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
@@ -179,9 +190,11 @@ async function runCheck(check: Check, deps: RunDeps): Promise<CheckResult> {
   }
   const violations = taps.flatMap((tap) => tap.violations);
   for (const tap of taps) tap.close("conformance check finished");
-  if (status !== "fail" && violations.length > 0) {
+  if (violations.length > 0) {
+    const summary = violations.length === 1 ? violations[0]! : `${violations[0]!} (and ${violations.length - 1} more)`;
+    // A schema violation is often the root cause of a later assertion, so it is never hidden by one.
+    reason = status === "fail" ? `${reason ?? "failed"}; schema: ${summary}` : summary;
     status = "fail";
-    reason = violations.length === 1 ? violations[0] : `${violations[0]} (and ${violations.length - 1} more)`;
   }
   return {
     id: check.id,

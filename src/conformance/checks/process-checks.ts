@@ -21,16 +21,16 @@ export function processChecks(): Check[] {
         await ctx.sleep(AFTER_CLOSE_QUIET_MS);
         const events = eventsOf(conn.notifications, "seq");
         const seqs = events.map((event) => Number(event.params["seq"]));
-        expect(seqs[0] === 1, `the first event's seq is ${show(seqs[0])}, expected 1 (events: ${show(seqs)})`);
-        for (let i = 1; i < seqs.length; i++) {
-          expect(seqs[i] === seqs[i - 1]! + 1, () => `seqs must increase by 1 in arrival order, got ${show(seqs)} (${events.map((e) => e.method).join(", ")})`);
-        }
         const exited = events.findIndex((event) => event.method === "process/exited");
         const closed = events.findIndex((event) => event.method === "process/closed");
         expect(exited >= 0, "no process/exited before process/closed");
         expect(exited < closed, `process/closed (seq ${show(seqs[closed])}) arrived before process/exited (seq ${show(seqs[exited])})`);
         expect(closed === events.length - 1, () => `events after process/closed: ${events.slice(closed + 1).map((e) => e.method).join(", ")}`);
         expect(events.filter((event) => event.method === "process/closed").length === 1, "process/closed was sent more than once");
+        expect(seqs[0] === 1, `the first event's seq is ${show(seqs[0])}, expected 1 (events: ${show(seqs)})`);
+        for (let i = 1; i < seqs.length; i++) {
+          expect(seqs[i] === seqs[i - 1]! + 1, () => `seqs must increase by 1 in arrival order, got ${show(seqs)} (${events.map((e) => e.method).join(", ")})`);
+        }
         expect(events[exited]!.params["exitCode"] === 0, `exitCode ${show(events[exited]!.params["exitCode"])}, expected 0`);
         expect(outputText(events, "stdout") === "onethree", `stdout was ${show(outputText(events, "stdout"))}, expected "onethree"`);
         expect(outputText(events, "stderr") === "two", `stderr was ${show(outputText(events, "stderr"))}, expected "two"`);

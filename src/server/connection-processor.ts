@@ -27,6 +27,9 @@ export interface ConnectionHooks<Ctx> {
   log?: (line: string) => void;
 }
 
+/** Messages held while `initialize` runs; more are refused with an id -1 error. */
+export const MAX_HELD_DURING_INITIALIZE = 1024;
+
 /** Methods answered in any lifecycle state. */
 const ALWAYS_ALLOWED = new Set(["rpc.discover"]);
 
@@ -41,6 +44,8 @@ export class ConnectionProcessor<Ctx> {
   readonly #transport: MessageTransport;
   readonly #hooks: ConnectionHooks<Ctx>;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Messages that arrived while `initialize` was running; replayed in order once it completes. */
+  #heldDuringInitialize: string[] = [];
 
   constructor(transport: MessageTransport, hooks: ConnectionHooks<Ctx>) {
     this.#transport = transport;
@@ -76,6 +81,16 @@ export class ConnectionProcessor<Ctx> {
   }
 
   #receive(text: string): void {
+    if (this.#state === "initializing") {
+      // Pipelined clients send `initialized` and requests right behind `initialize`: hold them until
+      // it completes so they see the post-initialize state (only this ordering is serialised).
+      if (this.#heldDuringInitialize.length >= MAX_HELD_DURING_INITIALIZE) {
+        this.#sendError(-1, ErrorCode.InvalidRequest, `more than ${MAX_HELD_DURING_INITIALIZE} messages sent before initialize completed`);
+        return;
+      }
+      this.#heldDuringInitialize.push(text);
+      return;
+    }
     const message = parseMessage(text);
     switch (message.kind) {
       case "malformed":
@@ -116,13 +131,29 @@ export class ConnectionProcessor<Ctx> {
           this.#state = failed ? "awaiting-initialize" : "awaiting-initialized";
         }
         if (this.#state !== "closed") this.#transport.send(JSON.stringify(response));
+        if (isInitialize) this.#replayHeld();
       })
       .catch((error: unknown) => {
         // handleRequest never rejects by contract; if it does, answer rather than leave the caller hanging.
         this.#sendError(id, ErrorCode.Internal, error instanceof Error ? error.message : String(error));
       })
-      .finally(() => this.#inFlight.delete(work));
+      .finally(() => {
+        this.#inFlight.delete(work);
+        if (isInitialize && this.#state === "initializing") {
+          this.#state = "awaiting-initialize";
+          this.#replayHeld();
+        }
+      });
     this.#inFlight.add(work);
+  }
+
+  #replayHeld(): void {
+    const held = this.#heldDuringInitialize;
+    this.#heldDuringInitialize = [];
+    for (const text of held) {
+      if (this.#state === "closed") return;
+      this.#receive(text);
+    }
   }
 
   #orderingError(method: string): string | undefined {

@@ -58,6 +58,17 @@ describe("lifecycle", () => {
     assert.equal(unknown.error?.code, -32601);
   });
 
+  test("holds messages pipelined behind initialize until it completes", async () => {
+    const client = await connect();
+    client.sendRaw(JSON.stringify({ id: "i", method: "initialize", params: { clientName: "pipelined" } }));
+    client.sendRaw(JSON.stringify({ method: "initialized" }));
+    client.sendRaw(JSON.stringify({ id: "m", method: "fs/getMetadata", params: { path: "/" } }));
+    const metadata = await client.waitFor(() => client.stray.find((m) => m.id === "m"), 5000, "metadata reply");
+    assert.equal(metadata.error, undefined, JSON.stringify(metadata.error));
+    assert.equal(metadata.result?.["isDirectory"], true);
+    assert.equal(client.stray.filter((m) => m.id === -1).length, 0, "no ordering error for the pipelined initialized");
+  });
+
   test("accepts binary frames carrying UTF-8 JSON", async () => {
     const client = await connect();
     const response = client.request("rpc.discover");

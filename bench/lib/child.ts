@@ -1,0 +1,104 @@
+/**
+ * Launches bench child processes (see `child-main.ts`) so servers do not share the client's event
+ * loop, and guarantees they are all killed when the bench ends (normally, on error or on a signal).
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ChildConfig } from "./child-main.js";
+
+const CHILD_MAIN = fileURLToPath(new URL("./child-main.ts", import.meta.url));
+const live = new Set<ChildProcess>();
+
+/** A running child: what it reported when ready, a request/response channel, and stop. */
+export interface BenchChild {
+  readonly pid: number;
+  readonly info: Record<string, unknown>;
+  call<T = unknown>(op: string, arg?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Extra node flags for the child. */
+export interface LaunchOptions {
+  /** `--expose-gc` (memory measurements). */
+  exposeGc?: boolean;
+}
+
+/**
+ * Starts `role`. When `BENCH_CPU_PROF` names this role (comma-separated list, or `all`), the child
+ * runs with `--cpu-prof` and writes its profile under `.tmp/bench-prof/` on exit.
+ */
+export async function launchChild(role: string, config: ChildConfig = {}, options: LaunchOptions = {}): Promise<BenchChild> {
+  const execArgv = ["--import", "tsx"];
+  if (options.exposeGc) execArgv.push("--expose-gc");
+  const profRoles = (process.env.BENCH_CPU_PROF ?? "").split(",");
+  if (profRoles.includes(role) || profRoles.includes("all")) {
+    mkdirSync(".tmp/bench-prof", { recursive: true });
+    execArgv.push("--cpu-prof", "--cpu-prof-dir=.tmp/bench-prof", `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`);
+  }
+  const child = fork(CHILD_MAIN, [role, JSON.stringify(config)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => live.delete(child));
+  let nextId = 1;
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bench child ${role} not ready after 30 s`)), 30_000);
+    child.on("message", (raw: unknown) => {
+      const message = raw as { type?: string; info?: Record<string, unknown>; id?: number; result?: unknown; error?: string };
+      if (message.type === "ready") {
+        clearTimeout(timer);
+        resolve(message.info ?? {});
+        return;
+      }
+      const waiter = message.id === undefined ? undefined : pending.get(message.id);
+      if (!waiter || message.id === undefined) return;
+      pending.delete(message.id);
+      if (message.error !== undefined) waiter.reject(new Error(`${role}: ${message.error}`));
+      else waiter.resolve(message.result);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bench child ${role} exited with ${code} before it was ready`));
+      for (const waiter of pending.values()) waiter.reject(new Error(`bench child ${role} exited`));
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    info,
+    call<T>(op: string, arg?: unknown): Promise<T> {
+      const id = nextId++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        child.send({ id, op, arg });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** Stops every child still running (called at the end of the bench and on errors). */
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+        }),
+    ),
+  );
+}
+
+// Last resort when the bench itself exits abruptly: no child may outlive it.
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});

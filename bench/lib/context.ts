@@ -1,0 +1,18 @@
+/** What every scenario receives from `bench/run.ts`. */
+export interface BenchContext {
+  /** `--quick`: every scenario small (CI smoke run: correctness, not targets). */
+  readonly quick: boolean;
+  /** Repeats per figure (min/median/max are over these). */
+  readonly repeats: number;
+  /** A fresh temp directory for this scenario's files (removed afterwards). */
+  readonly tmpDir: string;
+  /** Progress line on stderr. */
+  log(line: string): void;
+}
+
+/** A scenario module's export. */
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  run(context: BenchContext): Promise<import("./report.js").ScenarioResult>;
+}

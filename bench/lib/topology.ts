@@ -1,0 +1,157 @@
+/**
+ * The three paths every comparison uses, each with the servers in child processes and the client in
+ * the bench process: `direct` (client → exec-server), `relay` (harness → rendezvous → executor, three
+ * processes) and `raw` (client → bare `ws` server, the floor).
+ */
+import { randomUUID } from "node:crypto";
+import { WebSocket } from "ws";
+import { createExecServerClient, type ExecServerClient } from "../../generated/openrpc/client.js";
+import { connectExecServer } from "../../src/client/connect.js";
+import { HarnessConnection } from "../../src/remote/harness-connection.js";
+import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
+import type { MessageTransport } from "../../src/rpc/message-transport.js";
+import type { ChaosOptions } from "../../src/remote/rendezvous/frame-chaos.js";
+import { launchChild, type BenchChild } from "./child.js";
+
+const TOKEN = "bench-token";
+
+/** A client plus the transport under it. */
+export interface BenchClient {
+  readonly client: ExecServerClient;
+  readonly transport: MessageTransport;
+  close(): void;
+}
+
+/** Initializes a fresh client (initialize + initialized). */
+export async function initialize(client: ExecServerClient, name = "bench"): Promise<void> {
+  await client.initialize({ clientName: name });
+  client.notifyInitialized();
+}
+
+/** The exec-server in a child process. */
+export interface DirectPath {
+  readonly url: string;
+  readonly server: BenchChild;
+  connect(timeoutMs?: number): Promise<BenchClient>;
+  stop(): Promise<void>;
+}
+
+export async function startDirect(): Promise<DirectPath> {
+  const server = await launchChild("exec-server");
+  const url = String(server.info.url);
+  return {
+    url,
+    server,
+    async connect(timeoutMs = 120_000) {
+      const connected = await connectExecServer(url, { client: { timeoutMs } });
+      await initialize(connected.client);
+      return connected;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/** Options of {@link startRelay}. */
+export interface RelayPathOptions {
+  chaos?: ChaosOptions;
+  /** Streams per socket on both relay sides and the rendezvous. Default 128. */
+  maxStreams?: number;
+  endpoint?: Partial<RelayEndpointOptions>;
+  /** Start the executor with `--expose-gc` (memory per stream). */
+  exposeGc?: boolean;
+}
+
+/** Rendezvous and executor in two child processes; harness sockets are opened in the bench process. */
+export interface RelayPath {
+  readonly rendezvous: BenchChild;
+  readonly executor: BenchChild;
+  readonly harnessUrl: string;
+  /** Opens one harness websocket (one mux). */
+  harness(): Promise<HarnessConnection>;
+  /** Opens a stream on `harness` and initializes a client on it. */
+  stream(harness: HarnessConnection, timeoutMs?: number): Promise<BenchClient>;
+  stop(): Promise<void>;
+}
+
+export async function startRelay(options: RelayPathOptions = {}): Promise<RelayPath> {
+  const maxStreams = options.maxStreams ?? 128;
+  const rendezvous = await launchChild("rendezvous", {
+    token: TOKEN,
+    maxStreamsPerHarness: maxStreams,
+    ...(options.chaos ? { chaos: options.chaos } : {}),
+  });
+  const executorId = `bench-${randomUUID()}`;
+  let executor: BenchChild;
+  try {
+    executor = await launchChild(
+      "executor",
+      { baseUrl: String(rendezvous.info.baseUrl), executorId, token: TOKEN, maxStreams, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
+      { exposeGc: options.exposeGc ?? false },
+    );
+  } catch (error) {
+    await rendezvous.stop();
+    throw error;
+  }
+  const harnessUrl = await rendezvous.call<string>("harnessUrl", executorId);
+  const harnesses = new Set<HarnessConnection>();
+  return {
+    rendezvous,
+    executor,
+    harnessUrl,
+    async harness() {
+      const connection = await HarnessConnection.connect(harnessUrl, {
+        reconnect: false,
+        relay: { maxStreams, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
+      });
+      harnesses.add(connection);
+      return connection;
+    },
+    async stream(harness, timeoutMs = 120_000) {
+      const transport = harness.openStream();
+      const client = createExecServerClient(transport, { timeoutMs });
+      await initialize(client);
+      return { client, transport, close: () => transport.close("bench done") };
+    },
+    async stop() {
+      for (const harness of harnesses) harness.close();
+      await executor.stop();
+      await rendezvous.stop();
+    },
+  };
+}
+
+/** A bare `ws` client of the raw child. */
+export interface RawPath {
+  readonly url: string;
+  readonly server: BenchChild;
+  connect(): Promise<WebSocket>;
+  stop(): Promise<void>;
+}
+
+export async function startRaw(): Promise<RawPath> {
+  const server = await launchChild("raw");
+  const url = String(server.info.url);
+  const sockets = new Set<WebSocket>();
+  return {
+    url,
+    server,
+    async connect() {
+      const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
+      await new Promise<void>((resolve, reject) => {
+        socket.once("open", () => resolve());
+        socket.once("error", reject);
+      });
+      sockets.add(socket);
+      return socket;
+    },
+    async stop() {
+      for (const socket of sockets) socket.terminate();
+      await server.stop();
+    },
+  };
+}
+
+/** Waits for the next message on a raw socket. */
+export function nextMessage(socket: WebSocket): Promise<Buffer> {
+  return new Promise((resolve) => socket.once("message", (data: Buffer) => resolve(data)));
+}

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import type { MessageTransport } from "../rpc/message-transport.js";
 import { formatReport, reportToJson } from "./report.js";
 import { runConformance } from "./run-conformance.js";
-import { connectWebSocket } from "./websocket-connect.js";
+import { connectTransport } from "../client/connect.js";
 
 /** Options of {@link conformanceCommand} (the `exec-server conformance` subcommand). */
 export interface ConformanceCommandOptions {
@@ -13,10 +13,14 @@ export interface ConformanceCommandOptions {
   /** Only run checks whose id matches this pattern. */
   only?: string | undefined;
   /**
-   * Opens one connection to `url`. Default: a plain websocket ({@link connectWebSocket}); pass the
-   * relay-capable connector to test through a rendezvous (`role=harness` URLs).
+   * Opens one connection to `url`. Default `connectTransport` from `src/client/connect.ts`: plain
+   * JSON frames for `ws(s)://` URLs, a fresh relay stream for rendezvous `role=harness` URLs.
    */
   connect?: ((url: string) => Promise<MessageTransport>) | undefined;
+  /** Connection token for servers that require one (sent as `Authorization: Bearer`, default connector only). */
+  bearerToken?: string | undefined;
+  /** How long the reachability probe may take, in milliseconds (default {@link PROBE_TIMEOUT_MS}). */
+  probeTimeoutMs?: number | undefined;
   /** Use (and keep) this scratch directory instead of a fresh one under the OS temp directory. */
   scratchDir?: string | undefined;
   /** Where the table goes (default stdout). */
@@ -25,16 +29,32 @@ export interface ConformanceCommandOptions {
   log?: ((line: string) => void) | undefined;
 }
 
+/** Default budget of the reachability probe, in milliseconds. */
+export const PROBE_TIMEOUT_MS = 15_000;
+
 /**
  * Runs the suite against `url`, prints the table, writes `--json` if asked and returns the exit
  * code: 1 when any check failed or the server cannot be reached, 0 otherwise.
  */
 export async function conformanceCommand(options: ConformanceCommandOptions): Promise<number> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const connectTo = options.connect ?? ((url: string) => connectWebSocket(url));
+  const headers = options.bearerToken === undefined ? {} : { authorization: `Bearer ${options.bearerToken}` };
+  const connectTo = options.connect ?? ((url: string) => connectTransport(url, { headers }));
+  const probeTimeoutMs = options.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
   try {
     // One probe first, so an unreachable server is one clear line rather than a table of identical failures.
-    (await connectTo(options.url)).close("conformance probe");
+    const probe = connectTo(options.url);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no connection within ${probeTimeoutMs} ms`)), probeTimeoutMs);
+    });
+    try {
+      (await Promise.race([probe, timeout])).close("conformance probe");
+    } finally {
+      clearTimeout(timer);
+      // A probe that connects after the timeout is closed rather than leaked.
+      probe.then((late) => late.close("conformance probe"), () => {});
+    }
   } catch (error) {
     write(`cannot connect to ${options.url}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startExecServer, type RunningExecServer } from "../../src/server/start-exec-server.js";
-import { conformanceCommand, connectWebSocket, formatReport, runConformance } from "../../src/conformance/index.js";
+import { conformanceCommand, formatReport, runConformance } from "../../src/conformance/index.js";
+import { connectTransport } from "../../src/client/connect.js";
 
 let server: RunningExecServer;
 let outDir: string;
@@ -20,7 +21,7 @@ after(async () => {
 
 describe("conformance suite against our exec-server over a real websocket", () => {
   test("passes every check (only the remote-environment example is skipped) and records the variants", async () => {
-    const report = await runConformance({ connect: () => connectWebSocket(server.url) });
+    const report = await runConformance({ connect: () => connectTransport(server.url) });
     const text = formatReport(report);
     assert.equal(report.failed, 0, text);
     assert.ok(report.passed >= 50, `only ${report.passed} checks passed:\n${text}`);

@@ -3,6 +3,7 @@
  * (`generated/openrpc/client.ts`): request ids, pending calls, timeouts, AbortSignal, notification
  * subscriptions and transport-close handling. Typed by a method map (see {@link MethodMapShape}).
  */
+import type { Clock } from "../util/clock.js";
 import { parseMessage, requestMessage, notificationMessage, type JsonRpcId } from "./json-rpc.js";
 import type { MessageTransport } from "./message-transport.js";
 import type {
@@ -14,11 +15,8 @@ import type {
 } from "./method-descriptor.js";
 import { RpcError } from "./rpc-error.js";
 
-/** Timer functions, injected so tests never wait on real time. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Timer functions, injected so tests never wait on real time (the timer half of {@link Clock}). */
+export type Timers = Pick<Clock, "setTimeout" | "clearTimeout">;
 
 /** The host's timers (the default for {@link ClientOptions.timers}). */
 export const systemTimers: Timers = {

@@ -1,23 +1,11 @@
 import { RpcError, ErrorCode } from "../../rpc/rpc-error.js";
+import { systemClock, type Clock } from "../../util/clock.js";
 
-/** Timer functions the process table uses; injected so tests and embedders control time. */
-export interface ProcessTimers {
-  /** Milliseconds since some fixed origin (only differences are used). */
-  now(): number;
-  /** Runs `fn` after `ms` milliseconds; returns a handle for {@link ProcessTimers.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Clock and timers the process table uses (the project's injected {@link Clock}). */
+export type ProcessTimers = Clock;
 
-/**
- * Timers backed by the real clock. They are unref'd: a retention or long-poll timer must not keep
- * Node alive on its own (live children and connections already do).
- */
-export const realTimers: ProcessTimers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+/** Timers backed by the real clock; they are unref'd so retention timers never keep Node alive. */
+export const realTimers: ProcessTimers = systemClock;
 
 /** Limits and timings of one {@link ProcessTable}. Every field is optional; see the defaults. */
 export interface ProcessTableOptions {

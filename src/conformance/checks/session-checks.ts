@@ -47,7 +47,7 @@ export function sessionChecks(): Check[] {
       async run(ctx) {
         const peer = await ctx.openRaw();
         const response = await peer.request("initialize", { clientName: "exec-server-conformance", resumeSessionId: UNKNOWN_SESSION_ID });
-        expectRawError(response, -32600, "initialize resuming an unknown session", "unknown session");
+        expectRawError(response, -32600, "initialize resuming an unknown session", new RegExp(`unknown session.*${UNKNOWN_SESSION_ID}`, "i"));
       },
     },
     {

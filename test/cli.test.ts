@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { JsonWsClient } from "./helpers/json-ws-client.js";
+import { alive, waitUntil } from "./helpers/wait.js";
 
 const CLI = join(import.meta.dirname, "..", "dist", "src", "cli.js");
 const built = existsSync(CLI);
@@ -105,19 +106,4 @@ test("SIGTERM shuts down gracefully and leaves no child process behind", { skip 
   }
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
+import { CloseSignal } from "../rpc/close-signal.js";
 import type { MessageTransport } from "../rpc/message-transport.js";
 
 /**
@@ -7,20 +8,15 @@ import type { MessageTransport } from "../rpc/message-transport.js";
  * line out. The transport closes when the input ends.
  */
 export function stdioTransport(input: Readable, output: Writable): MessageTransport {
-  const closeListeners = new Set<(reason: string) => void>();
+  const closing = new CloseSignal();
   const lines = createInterface({ input, crlfDelay: Infinity });
-  let closed = false;
   const finish = (reason: string) => {
-    if (closed) return;
-    closed = true;
-    lines.close();
-    for (const listener of [...closeListeners]) listener(reason);
-    closeListeners.clear();
+    if (closing.fire(reason)) lines.close();
   };
   lines.on("close", () => finish("stdin ended"));
   return {
     send(message) {
-      if (closed) return;
+      if (closing.closed) return;
       // JSON.stringify never emits raw newlines, so one message is exactly one line.
       output.write(`${message}\n`);
     },
@@ -31,14 +27,7 @@ export function stdioTransport(input: Readable, output: Writable): MessageTransp
       lines.on("line", handler);
       return () => lines.off("line", handler);
     },
-    onClose(listener) {
-      if (closed) {
-        queueMicrotask(() => listener("already closed"));
-        return () => {};
-      }
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
+    onClose: (listener) => closing.subscribe(listener),
     close(reason) {
       finish(reason ?? "closed locally");
     },

@@ -1,4 +1,5 @@
 import type { WebSocket } from "ws";
+import { CloseSignal } from "../rpc/close-signal.js";
 import type { MessageTransport } from "../rpc/message-transport.js";
 
 /**
@@ -6,41 +7,25 @@ import type { MessageTransport } from "../rpc/message-transport.js";
  * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames.
  */
 export function websocketTransport(socket: WebSocket): MessageTransport {
-  const closeListeners = new Set<(reason: string) => void>();
-  let closed = false;
-  const finish = (reason: string) => {
-    if (closed) return;
-    closed = true;
-    for (const listener of [...closeListeners]) listener(reason);
-    closeListeners.clear();
-  };
-  socket.on("close", (code, reason) => finish(reason.toString() || `websocket closed (${code})`));
-  socket.on("error", (error) => finish(`websocket error: ${error.message}`));
+  const closing = new CloseSignal();
+  socket.on("close", (code, reason) => closing.fire(reason.toString() || `websocket closed (${code})`));
+  socket.on("error", (error) => closing.fire(`websocket error: ${error.message}`));
   return {
     send(message) {
-      if (closed || socket.readyState !== socket.OPEN) return;
+      if (closing.closed || socket.readyState !== socket.OPEN) return;
       socket.send(message);
     },
     onMessage(listener) {
-      const handler = (data: Buffer | ArrayBuffer | Buffer[], _isBinary: boolean) => {
-        listener(rawDataToString(data));
-      };
+      const handler = (data: Buffer | ArrayBuffer | Buffer[]) => listener(rawDataToString(data));
       socket.on("message", handler);
       return () => socket.off("message", handler);
     },
-    onClose(listener) {
-      if (closed) {
-        queueMicrotask(() => listener("already closed"));
-        return () => {};
-      }
-      closeListeners.add(listener);
-      return () => closeListeners.delete(listener);
-    },
+    onClose: (listener) => closing.subscribe(listener),
     close(reason) {
       if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
         socket.close(1000, reason?.slice(0, 120));
       }
-      finish(reason ?? "closed locally");
+      closing.fire(reason ?? "closed locally");
     },
   };
 }

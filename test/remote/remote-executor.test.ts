@@ -10,6 +10,7 @@ import { HarnessConnection } from "../../src/remote/harness-connection.js";
 import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-executor.js";
 import type { BearerTokenSource } from "../../src/remote/bearer-token-source.js";
 import { startRendezvous, type Rendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const TOKEN = "executor-registry-token";
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -181,10 +182,3 @@ describe("registration", () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startExecServer, type RunningExecServer } from "../../src/server/start-exec-server.js";
 import { b64, JsonWsClient } from "../helpers/json-ws-client.js";
+import { alive, waitUntil } from "../helpers/wait.js";
 
 let server: RunningExecServer;
 let scratch: string;
@@ -204,22 +205,7 @@ describe("filesystem over the websocket", () => {
   });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function waitForFile(path: string): Promise<void> {
   const { existsSync, readFileSync } = await import("node:fs");

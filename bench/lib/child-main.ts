@@ -152,7 +152,7 @@ async function startRaw(): Promise<unknown> {
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
   const address = wss.address();
-  if (typeof address === "string") throw new Error("unexpected pipe address");
+  if (address === null || typeof address === "string") throw new Error("unexpected listener address");
   return { url: `ws://127.0.0.1:${address.port}` };
 }
 

@@ -26,15 +26,16 @@ export interface LaunchOptions {
 
 /**
  * Starts `role`. When `BENCH_CPU_PROF` names this role (comma-separated list, or `all`), the child
- * runs with `--cpu-prof` and writes its profile under `.tmp/bench-prof/` on exit.
+ * runs with `--cpu-prof` and writes its profiles under `.tmp/bench-prof/<role>/` on exit.
  */
 export async function launchChild(role: string, config: ChildConfig = {}, options: LaunchOptions = {}): Promise<BenchChild> {
   const execArgv = ["--import", "tsx"];
   if (options.exposeGc) execArgv.push("--expose-gc");
   const profRoles = (process.env.BENCH_CPU_PROF ?? "").split(",");
   if (profRoles.includes(role) || profRoles.includes("all")) {
-    mkdirSync(".tmp/bench-prof", { recursive: true });
-    execArgv.push("--cpu-prof", "--cpu-prof-dir=.tmp/bench-prof", `--cpu-prof-name=${role}-${Date.now()}.cpuprofile`);
+    // One directory per role: the tsx loader thread writes its own profile next to the main thread's.
+    mkdirSync(`.tmp/bench-prof/${role}`, { recursive: true });
+    execArgv.push("--cpu-prof", `--cpu-prof-dir=.tmp/bench-prof/${role}`);
   }
   const child = fork(CHILD_MAIN, [role, JSON.stringify(config)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   live.add(child);

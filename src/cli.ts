@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { configureClientCommands } from "./cli/client-commands.js";
+import { configureConformance } from "./cli/conformance-command.js";
 import { configureRendezvous } from "./cli/rendezvous-command.js";
 import { configureServe } from "./cli/serve-command.js";
 
@@ -15,5 +16,6 @@ const program = new Command()
 configureServe(program);
 configureRendezvous(program);
 configureClientCommands(program);
+configureConformance(program);
 
 await program.parseAsync(process.argv);

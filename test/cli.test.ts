@@ -107,3 +107,24 @@ test("SIGTERM shuts down gracefully and leaves no child process behind", { skip 
 });
 
 
+
+test("conformance passes against a running server and ends with the summary line", { skip }, async () => {
+  const server = run([]);
+  try {
+    const url = await firstLine(server);
+    const child = run(["conformance", "--url", url, "--only", "^(lifecycle|fs)/"]);
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const result = await exitOf(child);
+    assert.equal(result.code, 0, stdout + result.stderr);
+    const lines = stdout.trim().split("\n");
+    assert.match(lines.at(-1) ?? "", /^\d+ passed, 0 failed$/);
+  } finally {
+    server.kill("SIGKILL");
+  }
+});
+
+test("conformance exits 1 when the server is unreachable", { skip }, async () => {
+  const result = await exitOf(run(["conformance", "--url", "ws://127.0.0.1:9"]));
+  assert.equal(result.code, 1);
+});

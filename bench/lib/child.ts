@@ -103,3 +103,19 @@ export async function stopAllChildren(): Promise<void> {
 process.on("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
+
+/** Registers a process started elsewhere (e.g. `websocketd`) so it is killed with the bench children. */
+export function trackProcess(child: ChildProcess): { stop(): Promise<void> } {
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => live.delete(child));
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}

@@ -17,6 +17,8 @@ interface ServeOptions {
   connectionTokenFile?: string;
   allowUnauthenticatedRemote: boolean;
   maxMessageBytes: number;
+  maxConnections: number;
+  maxInflightRequests: number;
   sessionTtlMs: number;
   maxSessions: number;
   maxProcesses: number;
@@ -42,6 +44,8 @@ export function configureServe(program: Command): Command {
     .option("--connection-token-file <file>", `bearer token clients must send on the upgrade (or set ${CONNECTION_TOKEN_ENV}); required off loopback`)
     .option("--allow-unauthenticated-remote", "allow listening on a non-loopback address without a connection token", false)
     .option("--max-message-bytes <n>", "largest inbound websocket message, bytes", positiveInteger, 128 * 1024 * 1024)
+    .option("--max-connections <n>", "open websockets at once; further upgrades get 503", positiveInteger, 1024)
+    .option("--max-inflight-requests <n>", "requests processed at once per connection; more get -32600", positiveInteger, 1024)
     .option("--session-ttl-ms <n>", "how long a detached session waits for resume before its processes are killed, ms", nonNegativeInteger, 10_000)
     .option("--max-sessions <n>", "live sessions (attached or detached)", positiveInteger, 1024)
     .option("--max-processes <n>", "running processes per session", positiveInteger, 256)
@@ -76,6 +80,7 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       terminateGraceMs: opts.terminateGraceMs,
     },
     fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes },
+    maxInFlightRequests: opts.maxInflightRequests,
     ...(opts.verbose ? { log: stderrLog } : {}),
   };
 }
@@ -93,6 +98,7 @@ async function serveLocal(opts: ServeOptions): Promise<void> {
       connectionToken: token,
       allowUnauthenticatedRemote: opts.allowUnauthenticatedRemote,
       maxMessageBytes: opts.maxMessageBytes,
+      maxConnections: opts.maxConnections,
     });
   } catch (error) {
     if (error instanceof ListenUrlError) exitWith(2, error.message);

@@ -25,7 +25,12 @@ export interface ConnectionHooks<Ctx> {
   onClosed(ctx: Ctx): void;
   /** Diagnostics sink. Default none. */
   log?: (line: string) => void;
+  /** Requests processed at once on this connection; more are refused with -32600. Default {@link DEFAULT_MAX_IN_FLIGHT_REQUESTS}. */
+  maxInFlightRequests?: number;
 }
+
+/** Default for {@link ConnectionHooks.maxInFlightRequests}: enough for many long-polls, bounded against floods. */
+export const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 1024;
 
 /** Messages held while `initialize` runs; more are refused with an id -1 error. */
 export const MAX_HELD_DURING_INITIALIZE = 1024;
@@ -113,6 +118,10 @@ export class ConnectionProcessor<Ctx> {
   }
 
   #request(id: RequestId, method: string, params: unknown): void {
+    const limit = this.#hooks.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS;
+    if (this.#inFlight.size >= limit) {
+      return this.#sendError(id, ErrorCode.InvalidRequest, `too many requests in flight on this connection (limit ${limit})`);
+    }
     const descriptor = this.#hooks.dispatcher.describe(method);
     if (descriptor !== undefined && descriptor.direction !== "request") {
       return this.#sendError(id, ErrorCode.InvalidRequest, `${method} is a notification, not a request`);

@@ -20,6 +20,8 @@ export interface ExecServerOptions {
   fs?: FileSystemServiceOptions;
   /** Diagnostics sink, one line per event. Default none. */
   log?: (line: string) => void;
+  /** Requests processed at once per connection; more get -32600. Default 1 024. */
+  maxInFlightRequests?: number;
 }
 
 /**
@@ -31,11 +33,13 @@ export class ExecServer {
   readonly #connections = new Set<ConnectionProcessor<ServerContext>>();
   readonly #dispatcher;
   readonly #log: (line: string) => void;
+  readonly #maxInFlightRequests: number | undefined;
 
   constructor(options: ExecServerOptions = {}) {
     const stateOptions: SessionStateOptions = { processes: options.processes ?? {}, ...(options.environments ? { environments: options.environments } : {}) };
     this.sessions = new SessionRegistry({ ...options.sessions, createResources: () => new SessionState(stateOptions) });
     this.#log = options.log ?? (() => {});
+    this.#maxInFlightRequests = options.maxInFlightRequests;
     const fs = new FileSystemService(options.fs);
     this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }));
   }
@@ -55,6 +59,7 @@ export class ExecServer {
         if (ctx.session) this.sessions.detach(ctx.session, ctx);
       },
       log: this.#log,
+      ...(this.#maxInFlightRequests === undefined ? {} : { maxInFlightRequests: this.#maxInFlightRequests }),
     });
     this.#connections.add(connection);
     return connection;

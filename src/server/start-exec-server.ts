@@ -17,6 +17,8 @@ export interface StartExecServerOptions extends ExecServerOptions {
   allowUnauthenticatedRemote?: boolean;
   /** Largest inbound websocket message in bytes. Default 128 MiB. */
   maxMessageBytes?: number;
+  /** Open websockets at once; further upgrades get 503. Default 1 024. */
+  maxConnections?: number;
   /** stdio mode only: the streams to use. Default process.stdin / process.stdout. */
   stdio?: { input: Readable; output: Writable };
 }
@@ -48,6 +50,7 @@ export async function startExecServer(options: StartExecServerOptions = {}): Pro
     host: target.host,
     port: target.port,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
     allowedOrigins: options.allowedOrigins ?? [],
     connectionToken: options.connectionToken,
     allowUnauthenticatedRemote: options.allowUnauthenticatedRemote ?? false,

@@ -22,12 +22,17 @@ export interface WebsocketListenerOptions {
    * loopback without a token throws, because anyone who can reach the port can spawn processes.
    */
   allowUnauthenticatedRemote?: boolean;
+  /** Open websockets at once; further upgrades get 503. Default 1 024. */
+  maxConnections?: number;
   /** Called once per accepted websocket. */
   onConnection(socket: WebSocket, request: IncomingMessage): void;
 }
 
 /** Default for {@link WebsocketListenerOptions.maxMessageBytes}: 128 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+/** Default for {@link WebsocketListenerOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** A running listener. */
 export interface WebsocketListener {
@@ -56,6 +61,10 @@ export async function startWebsocketListener(options: WebsocketListenerOptions):
     );
   }
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(maxConnections) || maxConnections <= 0) {
+    throw new RangeError(`maxConnections must be a positive integer, got ${maxConnections}`);
+  }
   let shuttingDown = false;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
@@ -80,7 +89,7 @@ export async function startWebsocketListener(options: WebsocketListenerOptions):
   });
 
   function refuseUpgrade(request: IncomingMessage): { status: number; text: string } | undefined {
-    if (shuttingDown) return { status: 503, text: "Service Unavailable" };
+    if (shuttingDown || wss.clients.size >= maxConnections) return { status: 503, text: "Service Unavailable" };
     const path = (request.url ?? "/").split("?")[0];
     if (path !== "/") return { status: 404, text: "Not Found" };
     const origin = request.headers.origin;

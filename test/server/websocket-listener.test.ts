@@ -50,3 +50,33 @@ test("answers /readyz with 503 once shutting down", async () => {
   await closing;
   await client.close();
 });
+
+test("refuses upgrades beyond maxConnections with 503", async () => {
+  const server = await startExecServer({ maxConnections: 1 });
+  try {
+    const first = await JsonWsClient.connect(server.url);
+    await assert.rejects(JsonWsClient.connect(server.url), /503/);
+    await first.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test("refuses requests beyond maxInFlightRequests on one connection and keeps serving", async () => {
+  const server = await startExecServer({ maxInFlightRequests: 2 });
+  try {
+    const client = await JsonWsClient.connect(server.url);
+    await client.handshake();
+    await client.call("process/start", { processId: "s", argv: ["sleep", "5"], cwd: "/", env: {}, tty: false });
+    const polls = [client.request("process/read", { processId: "s", waitMs: 1500 }), client.request("process/read", { processId: "s", waitMs: 1500 })];
+    const refused = await client.request("fs/getMetadata", { path: "/" });
+    assert.deepEqual(refused.error, { code: -32600, message: "too many requests in flight on this connection (limit 2)" });
+    await Promise.all(polls);
+    const accepted = await client.request("fs/getMetadata", { path: "/" });
+    assert.equal(accepted.result?.["isDirectory"], true);
+    await client.call("process/terminate", { processId: "s" });
+    await client.close();
+  } finally {
+    await server.close();
+  }
+});

@@ -51,6 +51,8 @@ export class RendezvousRouter {
   readonly chaosStats: ChaosStats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
   /** Frames dropped by routing rules (invalid, unowned, hijack attempts, no socket). */
   droppedFrames = 0;
+  #dropsSinceLog = 0;
+  #lastDropLogAt = -Infinity;
 
   constructor(options: RendezvousRouterOptions = {}) {
     this.#graceMs = options.executorGraceMs ?? 30_000;
@@ -196,6 +198,14 @@ export class RendezvousRouter {
 
   #drop(reason: string): void {
     this.droppedFrames += 1;
-    this.#log(`dropped frame: ${reason}`);
+    // A hostile or broken peer can send drops by the thousand: log at most one line per second,
+    // with the count since the last line, so the log stays readable and cheap.
+    this.#dropsSinceLog += 1;
+    const now = Date.now();
+    if (now - this.#lastDropLogAt < 1000) return;
+    const extra = this.#dropsSinceLog > 1 ? ` (+${this.#dropsSinceLog - 1} more since the last report)` : "";
+    this.#lastDropLogAt = now;
+    this.#dropsSinceLog = 0;
+    this.#log(`dropped frame: ${reason}${extra}`);
   }
 }

@@ -20,6 +20,14 @@ export interface RelayEndpointOptions {
   readonly maxReorderBytes: number;
   /** Bytes accepted by `send` but not yet in flight; exceeding it resets the stream. Default 256 MiB. */
   readonly maxQueuedBytes: number;
+  /**
+   * Flow control of the stream as a `MessageTransport`: congested once unsent plus unacknowledged
+   * payload bytes exceed this, so producers (process output) pause long before `maxQueuedBytes`
+   * resets the stream. Default 8 MiB (8 388 608).
+   */
+  readonly flowHighWaterBytes: number;
+  /** A congested stream drains once acks bring unsent plus unacknowledged bytes to this or below. Default 2 MiB (2 097 152); at most `flowHighWaterBytes`. */
+  readonly flowLowWaterBytes: number;
   /** Delay before a standalone ack when no outbound frame carried it, in ms. Default 25 (QUIC `max_ack_delay`). */
   readonly ackDelayMs: number;
   /** Retransmission timeout before any RTT sample, in ms. Default 1000 (RFC 6298). */
@@ -43,6 +51,8 @@ export const DEFAULT_RELAY_ENDPOINT_OPTIONS: RelayEndpointOptions = Object.freez
   maxMessageBytes: 64 * 1024 * 1024,
   maxReorderBytes: 4 * 1024 * 1024,
   maxQueuedBytes: 256 * 1024 * 1024,
+  flowHighWaterBytes: 8 * 1024 * 1024,
+  flowLowWaterBytes: 2 * 1024 * 1024,
   ackDelayMs: 25,
   initialRtoMs: 1000,
   minRtoMs: 200,
@@ -71,11 +81,12 @@ export function resolveRelayEndpointOptions(overrides: Partial<RelayEndpointOpti
     const value = options[key];
     if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`relay option ${key} must be a positive integer, got ${value}`);
   }
-  for (const key of ["ackDelayMs", "heartbeatIntervalMs", "deadPeerTimeoutMs"] as const) {
+  for (const key of ["ackDelayMs", "heartbeatIntervalMs", "deadPeerTimeoutMs", "flowHighWaterBytes", "flowLowWaterBytes"] as const) {
     const value = options[key];
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`relay option ${key} must be a non-negative integer, got ${value}`);
   }
   if (options.maxInFlightSegments > 32) throw new RangeError(`relay option maxInFlightSegments must be at most 32 (ack_bits reach), got ${options.maxInFlightSegments}`);
+  if (options.flowLowWaterBytes > options.flowHighWaterBytes) throw new RangeError("relay option flowLowWaterBytes must not exceed flowHighWaterBytes");
   if (options.minRtoMs > options.maxRtoMs) throw new RangeError("relay option minRtoMs must not exceed maxRtoMs");
   return options;
 }

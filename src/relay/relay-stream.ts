@@ -5,7 +5,8 @@
  * and calls {@link RelayStream.attach}/{@link RelayStream.detach}/{@link RelayStream.receiveFrame}.
  */
 import { type Actor, createActor } from "xstate";
-import type { MessageTransport } from "../rpc/message-transport.js";
+import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
+import { WaterMarkFlow } from "../rpc/water-mark-flow.js";
 import type { Clock } from "../util/clock.js";
 import type { EndpointContext, EndpointRole, PeerCapability } from "./endpoint-step.js";
 import type { RelayMessageFrame } from "./frame-codec.js";
@@ -40,6 +41,7 @@ export class RelayStream implements MessageTransport {
   #early: string[] | undefined = [];
   #closedReason: string | undefined;
   #closedByPeer = false;
+  readonly #flow: WaterMarkFlow;
 
   constructor(init: RelayStreamInit) {
     this.streamId = init.streamId;
@@ -58,7 +60,18 @@ export class RelayStream implements MessageTransport {
       input: { streamId: init.streamId, role: init.role, options: init.options, now: init.clock.now(), ...(init.peer === undefined ? {} : { peer: init.peer }) },
       clock: { setTimeout: (fn, ms) => init.clock.setTimeout(fn, ms), clearTimeout: (id) => init.clock.clearTimeout(id) },
     });
+    this.#flow = new WaterMarkFlow({ highWaterBytes: init.options.flowHighWaterBytes, lowWaterBytes: init.options.flowLowWaterBytes });
+    // Read-only view of the pure sender state: every processed event (send, ack, timer) re-measures.
+    this.#actor.subscribe((snapshot) => this.#flow.update(bufferedBytes(snapshot.context)));
     this.#actor.start();
+  }
+
+  /**
+   * Backpressure: unsent plus unacknowledged payload bytes against `flowHighWaterBytes` /
+   * `flowLowWaterBytes` (default 8 / 2 MiB). Towards a legacy peer nothing is tracked, so it never congests.
+   */
+  get flow(): FlowControl {
+    return this.#flow;
   }
 
   /** Protocol state, for diagnostics and tests. */
@@ -145,6 +158,7 @@ export class RelayStream implements MessageTransport {
     if (this.#closedReason !== undefined) return;
     this.#closedReason = reason;
     this.#closedByPeer = byPeer;
+    this.#flow.release();
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();
     for (const listener of listeners) {
@@ -156,4 +170,11 @@ export class RelayStream implements MessageTransport {
     }
     // No stop needed: the machine is in its final state and cancelled every timer on entry.
   }
+}
+
+/** Payload bytes accepted by `send` and not yet acknowledged (queued + in flight). */
+function bufferedBytes(context: EndpointContext): number {
+  let bytes = context.sender.queuedBytes;
+  for (const segment of context.sender.inFlight) bytes += segment.payload.length;
+  return bytes;
 }

@@ -1,6 +1,13 @@
 /** Hand-written JSON-RPC runtime: messages, errors, transports, client and dispatcher cores. */
 export { ErrorCode, RpcError, isRpcError, type ErrorCodeValue } from "./rpc-error.js";
-export type { MessageTransport } from "./message-transport.js";
+export {
+  DEFAULT_FLOW_HIGH_WATER_BYTES,
+  DEFAULT_FLOW_LOW_WATER_BYTES,
+  type FlowControl,
+  type FlowWaterMarks,
+  type MessageTransport,
+} from "./message-transport.js";
+export { WaterMarkFlow } from "./water-mark-flow.js";
 export {
   classifyMessage,
   errorResponse,

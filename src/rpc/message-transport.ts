@@ -12,4 +12,42 @@ export interface MessageTransport {
   onClose(listener: (reason: string) => void): () => void;
   /** Closes the transport; close listeners run once. */
   close(reason?: string): void;
+  /**
+   * Outbound flow control, when the transport can tell how much it has buffered. Absent (e.g. the
+   * in-memory pair) means "never congested": producers then send without pausing. `send` itself
+   * never refuses or blocks; producers that can wait (process output) consult this instead.
+   */
+  readonly flow?: FlowControl;
+}
+
+/**
+ * Outbound backpressure of a transport, with hysteresis: it becomes congested when the bytes handed
+ * to `send` but not yet written out (websocket, stdio) or not yet acknowledged (relay stream) exceed
+ * a high-water mark, and drains (listeners run) once they fall to a low-water mark or the transport
+ * closes. Default marks: 8 MiB high, 2 MiB low ({@link DEFAULT_FLOW_HIGH_WATER_BYTES},
+ * {@link DEFAULT_FLOW_LOW_WATER_BYTES}); each transport takes them as options.
+ */
+export interface FlowControl {
+  /** True while the outbound buffer is over the high-water mark and has not yet drained to the low-water mark. */
+  congested(): boolean;
+  /** Bytes currently buffered (sent but not yet written out or acknowledged), for diagnostics and tests. */
+  bufferedBytes(): number;
+  /**
+   * Registers a listener run each time a congested transport drains to the low-water mark (and once
+   * when a congested transport closes, so nobody waits forever); returns an unsubscribe function.
+   */
+  onDrain(listener: () => void): () => void;
+}
+
+/** Default high-water mark of {@link FlowControl}: 8 MiB (8 388 608 bytes). */
+export const DEFAULT_FLOW_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+/** Default low-water mark of {@link FlowControl}: 2 MiB (2 097 152 bytes). */
+export const DEFAULT_FLOW_LOW_WATER_BYTES = 2 * 1024 * 1024;
+
+/** High- and low-water marks of a transport's {@link FlowControl}, in bytes. */
+export interface FlowWaterMarks {
+  /** Congested above this many buffered bytes. Default {@link DEFAULT_FLOW_HIGH_WATER_BYTES} (8 MiB). */
+  readonly highWaterBytes?: number;
+  /** Drained at or below this many buffered bytes; must not exceed the high-water mark. Default {@link DEFAULT_FLOW_LOW_WATER_BYTES} (2 MiB). */
+  readonly lowWaterBytes?: number;
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from "../rpc/rpc-error.js";
 import { parseMessage } from "../rpc/json-rpc.js";
-import type { MessageTransport } from "../rpc/message-transport.js";
+import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
 
 /** JSON-RPC id as received (integer or string); `-1` answers malformed input. */
 export type RequestId = number | string;
@@ -67,6 +67,11 @@ export class ConnectionProcessor<Ctx> {
   /** Current lifecycle state. */
   get state(): LifecycleState {
     return this.#state;
+  }
+
+  /** The transport's outbound flow control, if it has one (the session paces process output by it). */
+  get flow(): FlowControl | undefined {
+    return this.#transport.flow;
   }
 
   /** Sends a server notification (no-op once closed). */

@@ -50,7 +50,8 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
   return {
     initialize(params, ctx) {
       const sink = (method: string, payload: unknown) => ctx.connection.notify(method, payload);
-      const session = params.resumeSessionId ? sessions.resume(params.resumeSessionId, ctx, sink) : sessions.create(ctx, sink);
+      const flow = ctx.connection.flow;
+      const session = params.resumeSessionId ? sessions.resume(params.resumeSessionId, ctx, sink, flow) : sessions.create(ctx, sink, flow);
       ctx.session = session;
       ctx.experimentalApi = params.capabilities?.experimentalApi === true;
       return { sessionId: session.id };

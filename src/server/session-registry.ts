@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { FlowControl } from "../rpc/message-transport.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 
 /** Where a session's server notifications go while a connection is attached. */
@@ -6,8 +7,12 @@ export type NotificationSink = (method: string, params: unknown) => void;
 
 /** What a session owns and must release: its process table (and anything else per session). */
 export interface SessionResources {
-  /** Routes notifications to the attached connection, or retains them only (null) while detached. */
-  setSink(sink: NotificationSink | null): void;
+  /**
+   * Routes notifications to the attached connection, or retains them only (null) while detached.
+   * `flow` is that connection's outbound flow control (absent: never congested); producers that can
+   * wait, such as process output, pause while it is congested.
+   */
+  setSink(sink: NotificationSink | null, flow?: FlowControl): void;
   /** Terminates everything the session owns; resolves when it is gone. */
   dispose(): Promise<void>;
 }
@@ -60,8 +65,8 @@ export class SessionRegistry<R extends SessionResources = SessionResources> {
     return this.#sessions.size;
   }
 
-  /** Creates a session attached to `owner` and routes its notifications to `sink`. */
-  create(owner: object, sink: NotificationSink): Session<R> {
+  /** Creates a session attached to `owner` and routes its notifications to `sink` (paced by `flow` when given). */
+  create(owner: object, sink: NotificationSink, flow?: FlowControl): Session<R> {
     if (this.#closed) throw new RpcError(ErrorCode.InvalidRequest, "server is shutting down");
     if (this.#sessions.size >= this.#maxSessions) {
       throw new RpcError(ErrorCode.InvalidRequest, `too many sessions (limit ${this.#maxSessions})`);
@@ -69,12 +74,12 @@ export class SessionRegistry<R extends SessionResources = SessionResources> {
     const id = randomUUID();
     const session: Session<R> = { id, resources: this.#options.createResources(id), attachedTo: owner, detachTimer: undefined };
     this.#sessions.set(id, session);
-    session.resources.setSink(sink);
+    session.resources.setSink(sink, flow);
     return session;
   }
 
   /** Re-attaches a detached session to `owner`; throws the contract's errors for unknown or attached ids. */
-  resume(sessionId: string, owner: object, sink: NotificationSink): Session<R> {
+  resume(sessionId: string, owner: object, sink: NotificationSink, flow?: FlowControl): Session<R> {
     const session = this.#sessions.get(sessionId);
     if (!session) throw new RpcError(ErrorCode.InvalidRequest, `unknown session id ${sessionId}`);
     if (session.attachedTo !== null) {
@@ -83,7 +88,7 @@ export class SessionRegistry<R extends SessionResources = SessionResources> {
     clearTimeout(session.detachTimer);
     session.detachTimer = undefined;
     session.attachedTo = owner;
-    session.resources.setSink(sink);
+    session.resources.setSink(sink, flow);
     return session;
   }
 

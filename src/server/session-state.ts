@@ -1,3 +1,4 @@
+import type { FlowControl } from "../rpc/message-transport.js";
 import { EnvironmentManager, type EnvironmentManagerOptions } from "../environments/environment-manager.js";
 import { ProcessTable } from "./process/process-table.js";
 import type { ProcessTableOptions } from "./process/process-table-options.js";
@@ -29,9 +30,10 @@ export class SessionState implements SessionResources {
     });
   }
 
-  setSink(sink: NotificationSink | null): void {
+  /** Remote environments' notifications are forwarded unpaced; only local process output honours `flow`. */
+  setSink(sink: NotificationSink | null, flow?: FlowControl): void {
     this.#sink = sink;
-    this.processes.setSink(sink);
+    this.processes.setSink(sink, flow ?? null);
   }
 
   async dispose(): Promise<void> {

@@ -1,4 +1,6 @@
 import type { Readable, Writable } from "node:stream";
+import type { FlowWaterMarks } from "../rpc/message-transport.js";
+import { WaterMarkFlow } from "../rpc/water-mark-flow.js";
 import { ExecServer, type ExecServerOptions } from "./exec-server.js";
 import { DEFAULT_LISTEN_URL, parseListenUrl } from "./listen-url.js";
 import { stdioTransport } from "./stdio-transport.js";
@@ -19,6 +21,11 @@ export interface StartExecServerOptions extends ExecServerOptions {
   maxMessageBytes?: number;
   /** Open websockets at once; further upgrades get 503. Default 1 024. */
   maxConnections?: number;
+  /**
+   * Outbound flow control of each websocket or stdio connection: process output pauses while more than
+   * `highWaterBytes` are buffered for the client, until `lowWaterBytes` remain. Default 8 MiB / 2 MiB.
+   */
+  outboundFlow?: FlowWaterMarks;
   /** stdio mode only: the streams to use. Default process.stdin / process.stdout. */
   stdio?: { input: Readable; output: Writable };
 }
@@ -38,8 +45,10 @@ export interface RunningExecServer {
 export async function startExecServer(options: StartExecServerOptions = {}): Promise<RunningExecServer> {
   const target = parseListenUrl(options.listen ?? DEFAULT_LISTEN_URL);
   const server = new ExecServer(options);
+  const flowOptions = options.outboundFlow === undefined ? {} : { flow: options.outboundFlow };
+  new WaterMarkFlow(options.outboundFlow); // validates the marks now rather than on the first connection
   if (target.kind === "stdio") {
-    const transport = stdioTransport(options.stdio?.input ?? process.stdin, options.stdio?.output ?? process.stdout);
+    const transport = stdioTransport(options.stdio?.input ?? process.stdin, options.stdio?.output ?? process.stdout, flowOptions);
     let closed: Promise<void> | undefined;
     const close = () => (closed ??= server.shutdown());
     const done = new Promise<void>((resolve) => transport.onClose(() => void close().then(resolve)));
@@ -54,7 +63,7 @@ export async function startExecServer(options: StartExecServerOptions = {}): Pro
     allowedOrigins: options.allowedOrigins ?? [],
     connectionToken: options.connectionToken,
     allowUnauthenticatedRemote: options.allowUnauthenticatedRemote ?? false,
-    onConnection: (socket) => server.serve(websocketTransport(socket)),
+    onConnection: (socket) => server.serve(websocketTransport(socket, flowOptions)),
   });
   let closing: Promise<void> | undefined;
   let markDone: () => void = () => {};

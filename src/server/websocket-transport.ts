@@ -1,19 +1,39 @@
 import type { WebSocket } from "ws";
 import { CloseSignal } from "../rpc/close-signal.js";
-import type { MessageTransport } from "../rpc/message-transport.js";
+import type { FlowWaterMarks, MessageTransport } from "../rpc/message-transport.js";
+import { WaterMarkFlow } from "../rpc/water-mark-flow.js";
+
+/** Options of {@link websocketTransport}. */
+export interface WebsocketTransportOptions {
+  /** Outbound flow-control marks over bytes passed to `socket.send` and not yet written to the OS. Default 8 MiB high, 2 MiB low. */
+  readonly flow?: FlowWaterMarks;
+}
 
 /**
  * Adapts one `ws` socket to a {@link MessageTransport}: each websocket message is one JSON text.
  * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames.
+ * `flow` counts the UTF-8 bytes of messages whose `ws` write callback has not run yet (they sit in
+ * `ws`'s or the net socket's userland buffer because the peer or the network is slower than us).
  */
-export function websocketTransport(socket: WebSocket): MessageTransport {
+export function websocketTransport(socket: WebSocket, options: WebsocketTransportOptions = {}): MessageTransport {
   const closing = new CloseSignal();
+  const flow = new WaterMarkFlow(options.flow);
+  let pending = 0;
   socket.on("close", (code, reason) => closing.fire(reason.toString() || `websocket closed (${code})`));
   socket.on("error", (error) => closing.fire(`websocket error: ${error.message}`));
+  closing.subscribe(() => flow.release());
   return {
+    flow,
     send(message) {
       if (closing.closed || socket.readyState !== socket.OPEN) return;
-      socket.send(message);
+      const bytes = Buffer.byteLength(message, "utf8");
+      pending += bytes;
+      flow.update(pending);
+      socket.send(message, () => {
+        // Runs once the frame reached the OS (or failed with the socket, which closes it anyway).
+        pending -= bytes;
+        flow.update(pending);
+      });
     },
     onMessage(listener) {
       const handler = (data: Buffer | ArrayBuffer | Buffer[]) => listener(rawDataToString(data));

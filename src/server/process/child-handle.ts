@@ -1,4 +1,5 @@
 import { constants as osConstants } from "node:os";
+import type { Clock } from "../../util/clock.js";
 import type { ProcessStream } from "./types.js";
 
 /** Events a spawned child reports to its owner, in the order the OS delivers them. */
@@ -23,6 +24,13 @@ export interface ChildHandle {
   write(data: Buffer): ChildWriteResult;
   /** Releases the output streams so `onClose` fires even if a straggler keeps them open. */
   destroyStreams(): void;
+  /**
+   * Stops reading the child's output (stdout and stderr, or the terminal) so the OS pipe fills and
+   * the child blocks in `write`; no `onOutput` arrives until {@link ChildHandle.resume}. Idempotent.
+   */
+  pause(): void;
+  /** Reads the child's output again after {@link ChildHandle.pause}. Idempotent. */
+  resume(): void;
 }
 
 /** What both spawners need. */
@@ -32,6 +40,8 @@ export interface ChildSpawnRequest {
   cwd: string;
   env: Record<string, string>;
   pipeStdin: boolean;
+  /** Timers for the spawner's own housekeeping (the PTY's liveness check while paused). */
+  clock: Clock;
 }
 
 /** Exit status as shells report it: the exit code, or 128 + signal number for a signalled process. */

@@ -21,6 +21,8 @@ export interface ManagedProcessContext {
   readonly emit: ProcessNotificationSink;
   /** Called once when the process closed (for retention). */
   readonly onClosed: (process: ManagedProcess) => void;
+  /** Called after each `process/output` notification; the table pauses the process here while its sink is congested. */
+  readonly afterOutput: (process: ManagedProcess) => void;
 }
 
 /** `process/read` arguments after validation and defaults. */
@@ -48,6 +50,10 @@ export class ManagedProcess implements ChildEvents {
   private escalationTimer: unknown;
   private readonly waiters = new Set<() => void>();
   private readersReleased = false;
+  /** Output reading is paused for flow control. */
+  private outputPaused = false;
+  /** SIGKILL was sent: flow control no longer applies, so the streams drain to EOF and `process/closed` arrives. */
+  private flowExempt = false;
   private resolveGone!: () => void;
   /** Resolves once the process closed or failed to start: no child of it is left to wait for. */
   readonly gone: Promise<void> = new Promise((resolve) => (this.resolveGone = resolve));
@@ -67,6 +73,29 @@ export class ManagedProcess implements ChildEvents {
   /** The child's pid (its session and process group id) once spawned. */
   get pid(): number | undefined {
     return this.handle?.pid;
+  }
+
+  /** True while output reading is paused by {@link ManagedProcess.pauseOutput}. */
+  get paused(): boolean {
+    return this.outputPaused;
+  }
+
+  /**
+   * Stops reading the child's output (flow control: the sink is congested). Returns false, doing
+   * nothing, when there is nothing to pause: not spawned, closed, already paused, or being killed.
+   */
+  pauseOutput(): boolean {
+    if (this.outputPaused || this.flowExempt || this.handle === undefined || this.phase === "closed") return false;
+    this.outputPaused = true;
+    this.handle.pause();
+    return true;
+  }
+
+  /** Reads the child's output again after {@link ManagedProcess.pauseOutput}; no-op when not paused. */
+  resumeOutput(): void {
+    if (!this.outputPaused) return;
+    this.outputPaused = false;
+    if (this.phase !== "closed") this.handle?.resume();
   }
 
   /** Records a successful spawn; applies a terminate that arrived while starting. */
@@ -89,6 +118,7 @@ export class ManagedProcess implements ChildEvents {
     this.output.push({ seq, stream, data });
     this.context.emit("process/output", { processId: this.processId, seq, stream, chunk: data.toString("base64") });
     this.wake();
+    this.context.afterOutput(this);
   }
 
   onExit(exitCode: number): void {
@@ -108,6 +138,7 @@ export class ManagedProcess implements ChildEvents {
     if (this.exitSeq === null) this.onExit(this.exitCode ?? 0);
     const seq = this.nextSeq++;
     this.phase = "closed";
+    this.outputPaused = false;
     if (this.escalationTimer !== undefined) this.context.timers.clearTimeout(this.escalationTimer);
     this.escalationTimer = undefined;
     this.context.emit("process/closed", { processId: this.processId, seq });
@@ -130,7 +161,7 @@ export class ManagedProcess implements ChildEvents {
 
   /**
    * Sends SIGTERM to every process group of the child's session, then SIGKILL after the grace
-   * period if it has not closed, then (after another grace period) destroys the output streams so
+   * period if it has not closed (from then on flow control no longer pauses its output), then (after another grace period) destroys the output streams so
    * `process/closed` is delivered even if an escaped descendant holds them. Returns true when a
    * running (or still starting) process was signalled.
    */
@@ -150,6 +181,9 @@ export class ManagedProcess implements ChildEvents {
       this.escalationTimer = this.context.timers.setTimeout(() => {
         if (this.phase === "closed") return;
         signalSession(pid, "SIGKILL");
+        // A paused child (or its dead pipes) would never reach EOF while the sink stays congested.
+        this.flowExempt = true;
+        this.resumeOutput();
         this.escalationTimer = this.context.timers.setTimeout(() => {
           if (this.phase !== "closed") this.handle?.destroyStreams();
         }, grace);

@@ -40,6 +40,14 @@ export function spawnPipeChild(request: ChildSpawnRequest, events: ChildEvents):
           stdin.write(data);
           return "accepted";
         },
+        pause() {
+          child.stdout?.pause();
+          child.stderr?.pause();
+        },
+        resume() {
+          child.stdout?.resume();
+          child.stderr?.resume();
+        },
         destroyStreams() {
           child.stdout?.destroy();
           child.stderr?.destroy();

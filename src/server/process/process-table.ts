@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { FlowControl } from "../../rpc/message-transport.js";
 import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
 import type { ChildHandle, ChildSpawnRequest } from "./child-handle.js";
 import { computeChildEnv } from "./env-policy.js";
@@ -33,6 +34,10 @@ export class ProcessTable {
   private readonly processes = new Map<string, ManagedProcess>();
   private readonly retentionTimers = new Map<ManagedProcess, unknown>();
   private sink: ProcessNotificationSink | null = null;
+  private flow: FlowControl | null = null;
+  private unsubscribeDrain: (() => void) | undefined;
+  /** Processes paused because the sink's flow was congested; all resume on its next drain. */
+  private readonly paused = new Set<ManagedProcess>();
   private disposed = false;
 
   /** Throws a -32602 {@link RpcError} when an option is invalid. */
@@ -40,9 +45,25 @@ export class ProcessTable {
     this.options = resolveProcessTableOptions(options);
   }
 
-  /** Sets (or, with null, removes) the receiver of `process/output`, `process/exited` and `process/closed`. */
-  setSink(sink: ProcessNotificationSink | null): void {
+  /**
+   * Sets (or, with null, removes) the receiver of `process/output`, `process/exited` and
+   * `process/closed`, with the flow control of the connection behind it. While `flow` is congested,
+   * a process that just emitted output is paused (its child blocks once the OS pipe is full) until
+   * `flow` drains. Without a sink or a flow nothing is ever paused; replacing or removing the sink
+   * resumes every paused process at once.
+   */
+  setSink(sink: ProcessNotificationSink | null, flow: FlowControl | null = null): void {
+    this.unsubscribeDrain?.();
+    this.unsubscribeDrain = undefined;
     this.sink = sink;
+    this.flow = sink === null ? null : flow;
+    this.resumePaused();
+    if (this.flow !== null) this.unsubscribeDrain = this.flow.onDrain(() => this.resumePaused());
+  }
+
+  /** Ids of processes whose output is currently paused by flow control (diagnostics, tests). */
+  get pausedProcessIds(): string[] {
+    return [...this.paused].map((managed) => managed.processId);
   }
 
   /** Ids currently in the table (starting, running, or closed within retention). */
@@ -81,7 +102,11 @@ export class ProcessTable {
       terminateGraceMs: this.options.terminateGraceMs,
       timers: this.options.timers,
       emit: (method, notification) => this.emit(method, notification),
-      onClosed: (closed) => this.retain(closed),
+      onClosed: (closed) => {
+        this.paused.delete(closed);
+        this.retain(closed);
+      },
+      afterOutput: (emitted) => this.applyFlow(emitted),
     });
     this.processes.set(processId, managed);
     const [program, ...args] = params.argv as [string, ...string[]];
@@ -91,6 +116,7 @@ export class ProcessTable {
       cwd: params.cwd,
       env,
       pipeStdin: params.pipeStdin === true,
+      clock: this.options.timers,
     };
     let handle: ChildHandle;
     try {
@@ -158,7 +184,18 @@ export class ProcessTable {
     for (const timer of this.retentionTimers.values()) this.options.timers.clearTimeout(timer);
     this.retentionTimers.clear();
     this.processes.clear();
-    this.sink = null;
+    this.setSink(null);
+  }
+
+  private applyFlow(managed: ManagedProcess): void {
+    if (this.flow === null || !this.flow.congested()) return;
+    if (managed.pauseOutput()) this.paused.add(managed);
+  }
+
+  private resumePaused(): void {
+    const paused = [...this.paused];
+    this.paused.clear();
+    for (const managed of paused) managed.resumeOutput();
   }
 
   private emit: ProcessNotificationSink = (method, params) => {

@@ -6,6 +6,12 @@ import { resolveProgram } from "./resolve-program.js";
 /** Terminal size given to PTY children (the contract has no resize method). */
 const PTY_COLUMNS = 80;
 const PTY_ROWS = 24;
+/**
+ * While paused, how often (ms) the PTY checks whether its child is gone. node-pty destroys the
+ * terminal 200 ms after the child exits, discarding unread output, so a paused terminal whose child
+ * died must be resumed well within that.
+ */
+const PAUSED_LIVENESS_CHECK_MS = 50;
 
 /**
  * Spawns a PTY-backed child; it leads its own session with the terminal as controlling tty. The
@@ -33,11 +39,26 @@ export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEve
     encoding: null,
   });
   let open = true;
+  let paused = false;
+  let livenessTimer: unknown;
+  const checkLiveness = (): void => {
+    livenessTimer = undefined;
+    if (!paused) return;
+    if (!open || !isAlive(pty.pid)) {
+      // The child exited (node-pty reaps it at once): drain the terminal before node-pty tears it down.
+      paused = false;
+      pty.resume();
+      return;
+    }
+    livenessTimer = request.clock.setTimeout(checkLiveness, PAUSED_LIVENESS_CHECK_MS);
+  };
   pty.onData((data: string | Buffer) => {
     events.onOutput("pty", typeof data === "string" ? Buffer.from(data, "utf8") : data);
   });
   pty.onExit(({ exitCode, signal }) => {
     open = false;
+    if (livenessTimer !== undefined) request.clock.clearTimeout(livenessTimer);
+    livenessTimer = undefined;
     events.onExit(shellExitCode(exitCode, signal ?? 0));
     events.onClose();
   });
@@ -50,8 +71,31 @@ export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEve
       pty.write(data as unknown as string);
       return "accepted";
     },
+    pause() {
+      if (paused || !open) return;
+      paused = true;
+      pty.pause();
+      livenessTimer ??= request.clock.setTimeout(checkLiveness, PAUSED_LIVENESS_CHECK_MS);
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      if (livenessTimer !== undefined) request.clock.clearTimeout(livenessTimer);
+      livenessTimer = undefined;
+      pty.resume();
+    },
     destroyStreams() {
       // Not needed: node-pty destroys its socket itself 200 ms after the child exits.
     },
   };
+}
+
+/** True while `pid` exists (signal 0 probes without signalling); EPERM still means it exists. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

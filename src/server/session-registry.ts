@@ -65,6 +65,11 @@ export class SessionRegistry<R extends SessionResources = SessionResources> {
     return this.#sessions.size;
   }
 
+  /** The live session with this id (attached or detached), for diagnostics and tests. */
+  get(sessionId: string): Session<R> | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
   /** Creates a session attached to `owner` and routes its notifications to `sink` (paced by `flow` when given). */
   create(owner: object, sink: NotificationSink, flow?: FlowControl): Session<R> {
     if (this.#closed) throw new RpcError(ErrorCode.InvalidRequest, "server is shutting down");

@@ -31,6 +31,7 @@ const encoder = new TextEncoder();
 
 /** One virtual stream: a `MessageTransport` backed by a reliable endpoint machine. */
 export class RelayStream implements MessageTransport {
+  readonly #maxMessageBytes: number;
   readonly streamId: string;
   readonly #actor: Actor<typeof streamEndpointMachine>;
   readonly #clock: Clock;
@@ -60,6 +61,7 @@ export class RelayStream implements MessageTransport {
       input: { streamId: init.streamId, role: init.role, options: init.options, now: init.clock.now(), ...(init.peer === undefined ? {} : { peer: init.peer }) },
       clock: { setTimeout: (fn, ms) => init.clock.setTimeout(fn, ms), clearTimeout: (id) => init.clock.clearTimeout(id) },
     });
+    this.#maxMessageBytes = init.options.maxMessageBytes;
     this.#flow = new WaterMarkFlow({ highWaterBytes: init.options.flowHighWaterBytes, lowWaterBytes: init.options.flowLowWaterBytes });
     // Read-only view of the pure sender state: every processed event (send, ack, timer) re-measures.
     this.#actor.subscribe((snapshot) => this.#flow.update(bufferedBytes(snapshot.context)));
@@ -90,6 +92,11 @@ export class RelayStream implements MessageTransport {
 
   get closedByPeer(): boolean {
     return this.#closedByPeer;
+  }
+
+  /** The endpoint's `maxMessageBytes`: larger outbound messages would reset the stream. */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
   }
 
   send(message: string): void {

@@ -18,6 +18,21 @@ export interface MessageTransport {
    * never refuses or blocks; producers that can wait (process output) consult this instead.
    */
   readonly flow?: FlowControl;
+  /**
+   * Largest message (UTF-8 bytes) this transport can carry, when it has a limit (a relay stream's
+   * `maxMessageBytes`). Senders that can answer otherwise (a response too large for the stream)
+   * check it first, so an oversized message fails one request instead of the whole stream.
+   */
+  readonly maxMessageBytes?: number;
+}
+
+/** True when `message` is longer than `limit` UTF-8 bytes (cheap for the common, clearly-small case). */
+export function exceedsMessageLimit(message: string, limit: number | undefined): boolean {
+  if (limit === undefined) return false;
+  if (message.length > limit) return true;
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (message.length * 3 <= limit) return false;
+  return Buffer.byteLength(message, "utf8") > limit;
 }
 
 /**

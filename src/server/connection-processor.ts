@@ -1,6 +1,6 @@
 import { ErrorCode } from "../rpc/rpc-error.js";
 import { parseMessage } from "../rpc/json-rpc.js";
-import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
+import { exceedsMessageLimit, type FlowControl, type MessageTransport } from "../rpc/message-transport.js";
 
 /** JSON-RPC id as received (integer or string); `-1` answers malformed input. */
 export type RequestId = number | string;
@@ -144,7 +144,7 @@ export class ConnectionProcessor<Ctx> {
           const failed = typeof response === "object" && response !== null && "error" in response;
           this.#state = failed ? "awaiting-initialize" : "awaiting-initialized";
         }
-        if (this.#state !== "closed") this.#transport.send(JSON.stringify(response));
+        if (this.#state !== "closed") this.#sendResponse(id, method, response);
         if (isInitialize) this.#replayHeld();
       })
       .catch((error: unknown) => {
@@ -159,6 +159,21 @@ export class ConnectionProcessor<Ctx> {
         }
       });
     this.#inFlight.add(work);
+  }
+
+  /** Sends a response, or an error naming the limit when the transport could not carry it. */
+  #sendResponse(id: RequestId, method: string, response: unknown): void {
+    const text = JSON.stringify(response);
+    const limit = this.#transport.maxMessageBytes;
+    if (!exceedsMessageLimit(text, limit)) {
+      this.#transport.send(text);
+      return;
+    }
+    this.#sendError(
+      id,
+      ErrorCode.InvalidRequest,
+      `${method} result of ${Buffer.byteLength(text, "utf8")} bytes exceeds this connection's message limit of ${limit} bytes`,
+    );
   }
 
   #replayHeld(): void {

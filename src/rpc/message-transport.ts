@@ -6,6 +6,14 @@
 export interface MessageTransport {
   /** Sends one message. Throws nothing; sending on a closed transport is a no-op. */
   send(message: string): void;
+  /**
+   * Optional: sends one message given as the UTF-8 bytes of its JSON text, exactly as `send` would
+   * send that text (same framing, e.g. a websocket text frame, and the same flow-control byte
+   * accounting). Lets a producer that built the message as bytes (large `process/output`
+   * notifications) skip a string round trip. The caller guarantees valid UTF-8 JSON and must not
+   * modify `utf8` afterwards. Absent: callers fall back to `send`.
+   */
+  sendBytes?(utf8: Uint8Array): void;
   /** Registers a listener for inbound messages; returns an unsubscribe function. */
   onMessage(listener: (message: string) => void): () => void;
   /** Registers a listener called once when the transport closes; returns an unsubscribe function. */

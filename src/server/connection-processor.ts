@@ -1,6 +1,7 @@
 import { ErrorCode } from "../rpc/rpc-error.js";
 import { parseMessage } from "../rpc/json-rpc.js";
 import { exceedsMessageLimit, type FlowControl, type MessageTransport } from "../rpc/message-transport.js";
+import { splitOutputJson } from "./process/output-notification.js";
 
 /** JSON-RPC id as received (integer or string); `-1` answers malformed input. */
 export type RequestId = number | string;
@@ -74,10 +75,32 @@ export class ConnectionProcessor<Ctx> {
     return this.#transport.flow;
   }
 
-  /** Sends a server notification (no-op once closed). */
+  /**
+   * Sends a server notification (no-op once closed). `process/output` params from the process layer
+   * take a fast path: the same JSON text, built around the base64 chunk without JSON.stringify
+   * scanning it, and handed to the transport as UTF-8 bytes when it has `sendBytes`.
+   */
   notify(method: string, params: unknown): void {
     if (this.#state === "closed") return;
-    this.#transport.send(JSON.stringify({ jsonrpc: "2.0", method, params }));
+    const split = splitOutputJson(params);
+    if (split === undefined) {
+      this.#transport.send(JSON.stringify({ jsonrpc: "2.0", method, params }));
+      return;
+    }
+    const head = `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${split.head}`;
+    const tail = `${split.tail}}`;
+    const transport = this.#transport;
+    if (transport.sendBytes === undefined) {
+      transport.send(head + split.ascii + tail);
+      return;
+    }
+    const headBytes = Buffer.byteLength(head, "utf8");
+    const bytes = Buffer.allocUnsafe(headBytes + split.ascii.length + Buffer.byteLength(tail, "utf8"));
+    bytes.write(head, 0, "utf8");
+    // ASCII: one byte per character, copied without UTF-8 encoding.
+    bytes.write(split.ascii, headBytes, "latin1");
+    bytes.write(tail, headBytes + split.ascii.length, "utf8");
+    transport.sendBytes(bytes);
   }
 
   /** Closes the underlying transport. */

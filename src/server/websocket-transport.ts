@@ -11,8 +11,8 @@ export interface WebsocketTransportOptions {
 
 /**
  * Adapts one `ws` socket to a {@link MessageTransport}: each websocket message is one JSON text.
- * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames.
- * `flow` counts the UTF-8 bytes of messages whose `ws` write callback has not run yet (they sit in
+ * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames, also
+ * those given as bytes to `sendBytes` (sent without re-encoding). `flow` counts the UTF-8 bytes of messages whose `ws` write callback has not run yet (they sit in
  * `ws`'s or the net socket's userland buffer because the peer or the network is slower than us).
  */
 export function websocketTransport(socket: WebSocket, options: WebsocketTransportOptions = {}): MessageTransport {
@@ -22,6 +22,11 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
   socket.on("close", (code, reason) => closing.fire(reason.toString() || `websocket closed (${code})`));
   socket.on("error", (error) => closing.fire(`websocket error: ${error.message}`));
   closing.subscribe(() => flow.release());
+  const written = (bytes: number): void => {
+    // Runs once the frame reached the OS (or failed with the socket, which closes it anyway).
+    pending -= bytes;
+    flow.update(pending);
+  };
   return {
     flow,
     send(message) {
@@ -29,11 +34,15 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
       const bytes = Buffer.byteLength(message, "utf8");
       pending += bytes;
       flow.update(pending);
-      socket.send(message, () => {
-        // Runs once the frame reached the OS (or failed with the socket, which closes it anyway).
-        pending -= bytes;
-        flow.update(pending);
-      });
+      socket.send(message, () => written(bytes));
+    },
+    sendBytes(utf8) {
+      if (closing.closed || socket.readyState !== socket.OPEN) return;
+      const bytes = utf8.byteLength;
+      pending += bytes;
+      flow.update(pending);
+      // A text frame from bytes: `ws` sends them as they are (no UTF-8 encode of a large string).
+      socket.send(utf8, { binary: false }, () => written(bytes));
     },
     onMessage(listener) {
       const handler = (data: Buffer | ArrayBuffer | Buffer[]) => listener(rawDataToString(data));

@@ -1,5 +1,6 @@
 import type { ChildEvents, ChildHandle } from "./child-handle.js";
 import type { ProcessTimers } from "./process-table-options.js";
+import { createOutputNotification } from "./output-notification.js";
 import { RetainedOutput } from "./retained-output.js";
 import { signalSession } from "./signal-session.js";
 import type {
@@ -116,7 +117,7 @@ export class ManagedProcess implements ChildEvents {
     if (data.length === 0 || this.phase === "closed") return;
     const seq = this.nextSeq++;
     this.output.push({ seq, stream, data });
-    this.context.emit("process/output", { processId: this.processId, seq, stream, chunk: data.toString("base64") });
+    this.context.emit("process/output", createOutputNotification(this.processId, seq, stream, data));
     this.wake();
     this.context.afterOutput(this);
   }

@@ -12,8 +12,9 @@ export interface WebsocketTransportOptions {
 /**
  * Adapts one `ws` socket to a {@link MessageTransport}: each websocket message is one JSON text.
  * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames, also
- * those given as bytes to `sendBytes` (sent without re-encoding). `flow` counts the UTF-8 bytes of messages whose `ws` write callback has not run yet (they sit in
- * `ws`'s or the net socket's userland buffer because the peer or the network is slower than us).
+ * those given as bytes to `sendBytes` (sent without re-encoding). `flow` counts the UTF-8 bytes of
+ * messages whose `ws` write callback has not run yet (they sit in `ws`'s or the net socket's
+ * userland buffer because the peer or the network is slower than us).
  */
 export function websocketTransport(socket: WebSocket, options: WebsocketTransportOptions = {}): MessageTransport {
   const closing = new CloseSignal();

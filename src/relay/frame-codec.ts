@@ -7,13 +7,14 @@
  * built with `ack: 0` encodes `18 00`, which upstream decodes as the default 0 and which this
  * project's endpoints read as "peer is a reliable endpoint" (docs/relay.md).
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
   type RelayData,
   type RelayMessageFrame,
   RelayMessageFrameSchema,
 } from "../../generated/proto/codex/exec_server/relay/v1/relay_pb.js";
 import { FrameValidationMessage, INVALID_FRAME_MESSAGE, RelayFrameError } from "./frame-errors.js";
+import { decodeFrameFast, encodeFrameFast, scanEnvelopeFast, TYPE } from "./frame-wire.js";
 
 export type { RelayData, RelayMessageFrame };
 
@@ -28,16 +29,23 @@ export interface AckFields {
   readonly ackBits: number;
 }
 
-/** Encodes a frame to its protobuf bytes. Does not validate (see {@link validateFrame}). */
+/**
+ * Encodes a frame to its protobuf bytes (a fresh `Uint8Array`). Does not validate (see
+ * {@link validateFrame}). The common shapes take the hand-written path of `frame-wire.ts`, the rest
+ * protobuf-es; both produce the same bytes.
+ */
 export function encodeFrame(frame: RelayMessageFrame): Uint8Array {
-  return toBinary(RelayMessageFrameSchema, frame);
+  return encodeFrameFast(frame) ?? toBinary(RelayMessageFrameSchema, frame);
 }
 
 /**
- * Decodes protobuf bytes into a frame without validating field rules.
+ * Decodes protobuf bytes into a frame without validating field rules. Payloads are views into
+ * `bytes` (no copy), exactly as protobuf-es `fromBinary` returns them.
  * @throws RelayFrameError with code `undecodable` and message `invalid relay message frame: <detail>`.
  */
 export function decodeFrame(bytes: Uint8Array): RelayMessageFrame {
+  const fast = decodeFrameFast(bytes);
+  if (fast !== undefined) return fast;
   try {
     return fromBinary(RelayMessageFrameSchema, bytes);
   } catch (error) {
@@ -88,10 +96,43 @@ export function parseFrame(bytes: Uint8Array): ParsedFrame {
   return problem === null ? { ok: true, frame } : { ok: false, error: new RelayFrameError("invalid", problem), frame };
 }
 
-function base(streamId: string, acks: AckFields | undefined): Pick<RelayMessageFrame, "version" | "streamId" | "ackBits"> & { ack?: number } {
-  return acks === undefined
-    ? { version: RELAY_FRAME_VERSION, streamId, ackBits: 0 }
-    : { version: RELAY_FRAME_VERSION, streamId, ack: acks.ack >>> 0, ackBits: acks.ackBits >>> 0 };
+/** Result of {@link parseEnvelope}: where a valid frame goes, or why it was refused. Never throws. */
+export type ParsedEnvelope =
+  | { readonly ok: true; readonly streamId: string; readonly kind: Exclude<RelayMessageFrame["body"]["case"], undefined> }
+  | { readonly ok: false; readonly error: RelayFrameError };
+
+/**
+ * What a router needs: the stream id and body kind of a frame, refused exactly when
+ * {@link parseFrame} refuses it (same error), but without building the frame for the common
+ * shapes (payloads are not touched). Resets and unusual encodings go through {@link parseFrame}.
+ */
+export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
+  const envelope = scanEnvelopeFast(bytes);
+  if (envelope === undefined) {
+    const parsed = parseFrame(bytes);
+    return parsed.ok ? { ok: true, streamId: parsed.frame.streamId, kind: parsed.frame.body.case! } : { ok: false, error: parsed.error };
+  }
+  const { version, streamId, kind } = envelope;
+  const problem =
+    version !== RELAY_FRAME_VERSION
+      ? FrameValidationMessage.unsupportedVersion(version)
+      : streamId === ""
+        ? FrameValidationMessage.missingStreamId
+        : kind === undefined
+          ? FrameValidationMessage.missingBody
+          : kind === "data" && !envelope.dataComplete
+            ? FrameValidationMessage.dataMissingFields
+            : null;
+  return problem === null ? { ok: true, streamId, kind: kind! } : { ok: false, error: new RelayFrameError("invalid", problem) };
+}
+
+/**
+ * Frames are built as plain objects of exactly the shape protobuf-es `create` produces (`$typeName`,
+ * every implicit-presence field, `ack` only when present), without its reflection pass.
+ */
+function frameOf(streamId: string, acks: AckFields | undefined, body: RelayMessageFrame["body"]): RelayMessageFrame {
+  if (acks === undefined) return { $typeName: TYPE.frame, version: RELAY_FRAME_VERSION, streamId, ackBits: 0, body };
+  return { $typeName: TYPE.frame, version: RELAY_FRAME_VERSION, streamId, ack: acks.ack >>> 0, ackBits: acks.ackBits >>> 0, body };
 }
 
 /** Segment fields of a data frame. */
@@ -106,33 +147,30 @@ export interface DataFields {
 
 /** Builds a data frame. Omitting `acks` produces upstream's (legacy) encoding. */
 export function dataFrame(streamId: string, data: DataFields, acks?: AckFields): RelayMessageFrame {
-  return create(RelayMessageFrameSchema, {
-    ...base(streamId, acks),
-    body: {
-      case: "data",
-      value: { seq: data.seq, segmentIndex: data.segmentIndex ?? 0, segmentCount: data.segmentCount ?? 1, payload: data.payload },
-    },
+  return frameOf(streamId, acks, {
+    case: "data",
+    value: { $typeName: TYPE.data, seq: data.seq, segmentIndex: data.segmentIndex ?? 0, segmentCount: data.segmentCount ?? 1, payload: data.payload },
   });
 }
 
 /** Builds a standalone ack frame (always carries `ack`, so never legacy-shaped). */
 export function ackFrame(streamId: string, acks: AckFields): RelayMessageFrame {
-  return create(RelayMessageFrameSchema, { ...base(streamId, acks), body: { case: "ackFrame", value: {} } });
+  return frameOf(streamId, acks, { case: "ackFrame", value: { $typeName: TYPE.ack } });
 }
 
 /** Builds a resume frame; the harness's first frame is `resumeFrame(id, 0)`. */
 export function resumeFrame(streamId: string, nextSeq: number, acks?: AckFields): RelayMessageFrame {
-  return create(RelayMessageFrameSchema, { ...base(streamId, acks), body: { case: "resume", value: { nextSeq } } });
+  return frameOf(streamId, acks, { case: "resume", value: { $typeName: TYPE.resume, nextSeq } });
 }
 
 /** Builds a reset frame; `reason` must be non-empty to be valid. */
 export function resetFrame(streamId: string, reason: string, acks?: AckFields): RelayMessageFrame {
-  return create(RelayMessageFrameSchema, { ...base(streamId, acks), body: { case: "reset", value: { reason } } });
+  return frameOf(streamId, acks, { case: "reset", value: { $typeName: TYPE.reset, reason } });
 }
 
 /** Builds a heartbeat frame. */
 export function heartbeatFrame(streamId: string, acks?: AckFields): RelayMessageFrame {
-  return create(RelayMessageFrameSchema, { ...base(streamId, acks), body: { case: "heartbeat", value: {} } });
+  return frameOf(streamId, acks, { case: "heartbeat", value: { $typeName: TYPE.heartbeat } });
 }
 
 /** True when the sender set `ack` explicitly: only this project's reliable endpoints do. */

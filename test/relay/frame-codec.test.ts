@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { RelayDataSchema, RelayMessageFrameSchema } from "../../generated/proto/codex/exec_server/relay/v1/relay_pb.js";
 import {
@@ -12,6 +12,7 @@ import {
   decodeFrame,
   encodeFrame,
   heartbeatFrame,
+  parseEnvelope,
   parseFrame,
   type RelayMessageFrame,
   resetFrame,
@@ -191,4 +192,90 @@ test("arbitrary bytes never throw out of parseFrame", () => {
     }),
     { numRuns: 300 },
   );
+});
+
+// The hand-written wire path (`frame-wire.ts`) against protobuf-es, which stays the reference.
+const fromProtobufEs = (bytes: Uint8Array): RelayMessageFrame | string => {
+  try {
+    return fromBinary(RelayMessageFrameSchema, bytes);
+  } catch {
+    return "undecodable";
+  }
+};
+const fromCodec = (bytes: Uint8Array): RelayMessageFrame | string => {
+  try {
+    return decodeFrame(bytes);
+  } catch (error) {
+    assert.ok(error instanceof RelayFrameError && error.code === "undecodable");
+    return "undecodable";
+  }
+};
+/** Stream ids and reasons beyond ASCII take the fallback; both kinds must agree with protobuf-es. */
+const unicodeFrameArb = frameArb.map((frame) => ({ ...frame, streamId: `${frame.streamId}é☃` }));
+/** Valid encodings, then truncated, extended with an unknown or repeated field, or with one byte changed. */
+const mutatedBytesArb = fc
+  .tuple(fc.oneof(frameArb, unicodeFrameArb), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom("truncate", "append-unknown", "append-repeat", "flip"))
+  .map(([frame, at, byte, how]) => {
+    const bytes = toBinary(RelayMessageFrameSchema, frame);
+    const i = bytes.length === 0 ? 0 : at % bytes.length;
+    if (how === "truncate") return bytes.subarray(0, i);
+    if (how === "append-unknown") return new Uint8Array([...bytes, 0x58, byte & 0x7f]); // field 11, varint
+    if (how === "append-repeat") return new Uint8Array([...bytes, ...bytes.subarray(i)]);
+    const copy = new Uint8Array(bytes);
+    if (copy.length > 0) copy[i] = byte;
+    return copy;
+  });
+
+test("the hand-written encoder produces protobuf-es's bytes for any frame", () => {
+  fc.assert(
+    fc.property(fc.oneof(frameArb, unicodeFrameArb), (frame) => {
+      assert.equal(hex(encodeFrame(frame)), hex(toBinary(RelayMessageFrameSchema, frame)));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("the hand-written decoder agrees with protobuf-es on valid, mutated and arbitrary bytes", () => {
+  fc.assert(
+    fc.property(fc.oneof(mutatedBytesArb, fc.uint8Array({ maxLength: 64 })), (bytes) => {
+      assert.deepEqual(fromCodec(bytes), fromProtobufEs(bytes));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("parseEnvelope accepts and refuses exactly what parseFrame does, with the same stream id, kind and error", () => {
+  fc.assert(
+    fc.property(fc.oneof(frameArb.map((f) => toBinary(RelayMessageFrameSchema, f)), mutatedBytesArb, fc.uint8Array({ maxLength: 64 })), (bytes) => {
+      const full = parseFrame(bytes);
+      const envelope = parseEnvelope(bytes);
+      if (full.ok) assert.deepEqual(envelope, { ok: true, streamId: full.frame.streamId, kind: full.frame.body.case });
+      else assert.deepEqual(envelope.ok ? envelope : envelope.error.message, full.error.message);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("frame constructors build exactly what protobuf-es create builds", () => {
+  const payload = new TextEncoder().encode("{}");
+  const acks = { ack: 4, ackBits: 0x80000001 };
+  const frames = (["data", "ackFrame", "resume", "reset", "heartbeat"] as const).map((kind) => {
+    switch (kind) {
+      case "data":
+        return { built: dataFrame("s", { seq: 3, segmentIndex: 1, segmentCount: 2, payload }, acks), body: { case: kind, value: create(RelayDataSchema, { seq: 3, segmentIndex: 1, segmentCount: 2, payload }) } };
+      case "ackFrame":
+        return { built: ackFrame("s", acks), body: { case: kind, value: {} } };
+      case "resume":
+        return { built: resumeFrame("s", 9, acks), body: { case: kind, value: { nextSeq: 9 } } };
+      case "reset":
+        return { built: resetFrame("s", "why", acks), body: { case: kind, value: { reason: "why" } } };
+      case "heartbeat":
+        return { built: heartbeatFrame("s", acks), body: { case: kind, value: {} } };
+    }
+  });
+  for (const { built, body } of frames) {
+    assert.deepEqual(built, create(RelayMessageFrameSchema, { version: 1, streamId: "s", ack: 4, ackBits: 0x80000001, body: body as RelayMessageFrame["body"] }));
+  }
+  assert.deepEqual(resumeFrame("s", 0), create(RelayMessageFrameSchema, { version: 1, streamId: "s", body: { case: "resume", value: {} } }));
+  assert.equal(Object.hasOwn(resumeFrame("s", 0), "ack"), false, "no ack key without presence, as create leaves it");
 });

@@ -1,4 +1,4 @@
-import { encodeFrame, parseFrame, resetFrame } from "../../relay/frame-codec.js";
+import { encodeFrame, parseEnvelope, resetFrame } from "../../relay/frame-codec.js";
 import { ChaosPath, mulberry32, type ChaosOptions, type ChaosStats } from "./frame-chaos.js";
 
 /** A physical websocket as the router sees it: binary frames out, close. */
@@ -35,7 +35,8 @@ interface ExecutorRoute {
 
 /**
  * Routes relay frames between one executor socket and many harness sockets by `stream_id` and
- * nothing else (CONTRACT §6): it decodes only the envelope, never payloads, and never acks,
+ * nothing else (CONTRACT §6): it decodes only the envelope (`parseEnvelope`: stream id and body
+ * kind, validated like a whole frame), never payloads, and never acks,
  * retries, reorders or reassembles. A stream belongs to the harness socket that first used it;
  * frames for it from any other harness socket are dropped.
  */
@@ -137,12 +138,12 @@ export class RendezvousRouter {
   fromHarness(executorId: string, socket: RouterSocket, bytes: Uint8Array): void {
     const route = this.#routes.get(executorId);
     const owned = route?.harnesses.get(socket);
-    const parsed = parseFrame(bytes);
+    const parsed = parseEnvelope(bytes);
     if (!route || !owned || !parsed.ok) return this.#drop(parsed.ok ? "harness socket not attached" : parsed.error.message);
-    const { streamId, body } = parsed.frame;
+    const { streamId, kind } = parsed;
     const owner = route.owners.get(streamId);
     if (owner === undefined) {
-      if (body.case === "reset") return this.#drop("reset for an unowned stream");
+      if (kind === "reset") return this.#drop("reset for an unowned stream");
       if (owned.size >= this.#maxStreams) {
         socket.send(encodeFrame(resetFrame(streamId, `too many streams on this harness socket (limit ${this.#maxStreams})`)));
         return this.#drop("stream limit");
@@ -152,28 +153,28 @@ export class RendezvousRouter {
     } else if (owner !== socket) {
       return this.#drop(`stream ${streamId} belongs to another harness socket`);
     }
-    if (body.case === "reset") {
+    if (kind === "reset") {
       route.owners.delete(streamId);
       owned.delete(streamId);
     }
     if (!route.executor) return this.#drop("no executor socket");
-    this.#forward(route.toExecutor, route.executor, bytes, body.case);
+    this.#forward(route.toExecutor, route.executor, bytes, kind);
   }
 
   /** A binary message from the executor socket. */
   fromExecutor(executorId: string, socket: RouterSocket, bytes: Uint8Array): void {
     const route = this.#routes.get(executorId);
     if (!route || route.executor !== socket) return this.#drop("stale executor socket");
-    const parsed = parseFrame(bytes);
+    const parsed = parseEnvelope(bytes);
     if (!parsed.ok) return this.#drop(parsed.error.message);
-    const { streamId, body } = parsed.frame;
+    const { streamId, kind } = parsed;
     const owner = route.owners.get(streamId);
     if (!owner) return this.#drop(`no harness owns stream ${streamId}`);
-    if (body.case === "reset") {
+    if (kind === "reset") {
       route.owners.delete(streamId);
       route.harnesses.get(owner)?.delete(streamId);
     }
-    this.#forward(route.toHarness.get(owner), owner, bytes, body.case);
+    this.#forward(route.toHarness.get(owner), owner, bytes, kind);
   }
 
   /** Closes every socket and timer (server shutdown). */

@@ -127,9 +127,9 @@ const roundTrips = arg("round-trips", 20_000);
 const repeats = arg("repeats", 5);
 const runs: { wall: number; cpu: number }[] = [];
 for (let r = 0; r < repeats; r++) runs.push(await pingPong(roundTrips));
-const summary = (xs: number[]) => {
-  xs.sort((x, y) => x - y);
-  return `min ${xs[0]!.toFixed(1)} median ${xs[Math.floor(xs.length / 2)]!.toFixed(1)} max ${xs[xs.length - 1]!.toFixed(1)}`;
+const summary = (runOrder: number[]) => {
+  const xs = [...runOrder].sort((x, y) => x - y);
+  return `[${runOrder.map((x) => x.toFixed(0)).join(" ")}] min ${xs[0]!.toFixed(1)} median ${xs[Math.floor(xs.length / 2)]!.toFixed(1)} max ${xs[xs.length - 1]!.toFixed(1)}`;
 };
 console.log(`ping-pong µs per round trip: wall ${summary(runs.map((r) => r.wall))}; cpu ${summary(runs.map((r) => r.cpu))}`);
 const mem = await idleStreams(arg("streams", 1000));

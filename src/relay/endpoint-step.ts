@@ -19,8 +19,10 @@ import {
   applyAck,
   drainUntracked,
   enqueueMessage,
+  forgetInFlight,
   initialSender,
   markBeforeResume,
+  NO_SEGMENTS,
   type OutSegment,
   pumpWindow,
   retransmitAll,
@@ -63,9 +65,21 @@ export interface EndpointContext {
    * never with another resume, so duplicated or stale resumes cannot ping-pong.)
    */
   readonly resumePending: boolean;
-  /** Which delayed events are scheduled. */
-  readonly timers: Readonly<Record<TimerName, boolean>>;
-  /** Last time (ms) carried by an external event; timer events reuse it. */
+  /**
+   * Due time (ms) of each scheduled delayed event, `undefined` when none is. Timers are lazy: one
+   * whose deadline moved later or went away stays scheduled and, when it fires early, only re-arms
+   * for its deadline (or does nothing), so the hot path neither cancels nor reschedules per frame.
+   */
+  readonly timers: Readonly<Record<TimerName, number | undefined>>;
+  /** When the retransmission timeout expires (ms), while anything is in flight. */
+  readonly retransmitAt: number | undefined;
+  /** When the owed standalone ack is due (ms). */
+  readonly ackAt: number | undefined;
+  /** When a heartbeat is due (ms; heartbeats enabled, nothing sent since). */
+  readonly heartbeatAt: number | undefined;
+  /** When the peer counts as dead (ms; dead-peer timeout enabled, nothing received since). */
+  readonly peerAt: number | undefined;
+  /** Time (ms) of the latest external event, or the due time of the timer being handled. */
   readonly now: number;
   readonly failure: EndpointFailure | undefined;
 }
@@ -108,7 +122,8 @@ export interface StepResult {
   readonly effects: readonly Effect[];
 }
 
-const NO_TIMERS: Record<TimerName, boolean> = { retransmit: false, ack: false, heartbeat: false, peer: false };
+/** No delayed event scheduled (shared by every idle stream). */
+export const NO_TIMERS: Readonly<Record<TimerName, number | undefined>> = Object.freeze({ retransmit: undefined, ack: undefined, heartbeat: undefined, peer: undefined });
 
 export function initialContext(input: EndpointInput): EndpointContext {
   const peer = input.peer ?? "unknown";
@@ -125,6 +140,10 @@ export function initialContext(input: EndpointInput): EndpointContext {
     ackOwed: false,
     resumePending: false,
     timers: NO_TIMERS,
+    retransmitAt: undefined,
+    ackAt: undefined,
+    heartbeatAt: undefined,
+    peerAt: undefined,
     now: input.now ?? 0,
     failure: undefined,
   };
@@ -135,10 +154,19 @@ export function currentRto(context: EndpointContext): number {
   return retransmitTimeout(context.sender.rtt, context.options, context.sender.backoff);
 }
 
+/** Delay (ms) until a scheduled timer's due time: what the machine's named delays return. */
+export function timerDelay(context: EndpointContext, timer: TimerName): number {
+  return Math.max(0, (context.timers[timer] ?? context.now) - context.now);
+}
+
+type MutableContext = { -readonly [K in keyof EndpointContext]: EndpointContext[K] };
+
+const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
+
 /** Mutable scratch state for one step; the result is a fresh immutable context. */
 class Step {
-  ctx: { -readonly [K in keyof EndpointContext]: EndpointContext[K] };
-  readonly effects: Effect[] = [];
+  readonly ctx: MutableContext;
+  effects: Effect[] | undefined;
   sentFrame = false;
   /** Whether a frame carrying our acks went out in this step. */
   sentAcks = false;
@@ -151,13 +179,17 @@ class Step {
     this.ctx = { ...context };
   }
 
+  effect(effect: Effect): void {
+    (this.effects ??= []).push(effect);
+  }
+
   acks(): AckFields | undefined {
     return this.ctx.peer === "legacy" ? undefined : { ack: this.ctx.receiver.ack, ackBits: ackBitsOf(this.ctx.receiver) };
   }
 
   send(frame: RelayMessageFrame, kind: "send" | "ack" = "send"): void {
     if (!this.ctx.attached) return;
-    this.effects.push({ kind, frame });
+    this.effect({ kind, frame });
     this.sentFrame = true;
     if (frame.ack !== undefined) {
       this.ctx.ackOwed = false;
@@ -173,7 +205,7 @@ class Step {
 
   /** Puts queued segments on the wire as far as the window (or, for a legacy peer, nothing) allows. */
   flush(): void {
-    if (!this.ctx.attached || this.ctx.failure !== undefined) return;
+    if (!this.ctx.attached || this.ctx.failure !== undefined || this.ctx.sender.queue.length === 0) return;
     if (this.ctx.peer === "legacy") {
       const r = drainUntracked(this.ctx.sender);
       this.ctx.sender = r.state;
@@ -192,14 +224,28 @@ class Step {
   }
 
   log(message: string): void {
-    this.effects.push({ kind: "log", message });
+    this.effect({ kind: "log", message });
   }
 
-  private setTimer(timer: TimerName, run: boolean, restart: boolean): void {
-    const armed = this.ctx.timers[timer];
-    if (armed && (!run || restart)) this.effects.push({ kind: "cancelTimer", timer });
-    if (run && (!armed || restart)) this.effects.push({ kind: "startTimer", timer });
-    if (armed !== run || restart) this.ctx.timers = { ...this.ctx.timers, [timer]: run };
+  /**
+   * A timer's delayed event arrived: it is no longer scheduled, and time is its due time. Returns
+   * true when the timer's deadline has come (an early event of a lazy timer only re-arms in `finish`).
+   */
+  fired(timer: TimerName, deadline: number | undefined): boolean {
+    const due = this.ctx.timers[timer];
+    this.ctx.timers = { ...this.ctx.timers, [timer]: undefined };
+    if (due !== undefined && due > this.ctx.now) this.ctx.now = due;
+    return deadline !== undefined && this.ctx.now >= deadline;
+  }
+
+  /** Schedules `timer` for `deadline` unless it is already scheduled no later (lazy timers, see `EndpointContext.timers`). */
+  private arm(timer: TimerName, deadline: number | undefined): void {
+    if (deadline === undefined) return;
+    const due = this.ctx.timers[timer];
+    if (due !== undefined && due <= deadline) return;
+    if (due !== undefined) this.effect({ kind: "cancelTimer", timer });
+    this.ctx.timers = { ...this.ctx.timers, [timer]: deadline };
+    this.effect({ kind: "startTimer", timer });
   }
 
   finish(): StepResult {
@@ -209,12 +255,23 @@ class Step {
     if (live && c.peer !== "legacy" && ((c.ackOwed && c.options.ackDelayMs === 0) || (this.ackNow && !this.sentAcks))) {
       this.send(ackFrame(c.streamId, this.acks()!), "ack");
     }
-    // Towards an `unknown` peer the timer only probes with `resume` (see onRetransmitTimeout).
-    this.setTimer("retransmit", live && c.peer !== "legacy" && c.sender.inFlight.length > 0, this.restartRetransmit);
-    this.setTimer("ack", live && c.ackOwed && c.peer !== "legacy", false);
-    this.setTimer("heartbeat", live && reliable && c.options.heartbeatIntervalMs > 0, this.sentFrame);
-    this.setTimer("peer", live && reliable && c.options.deadPeerTimeoutMs > 0, this.receivedFrame);
-    return { context: { ...c }, effects: this.effects };
+    const { ackDelayMs, heartbeatIntervalMs, deadPeerTimeoutMs } = c.options;
+    // Towards an `unknown` peer the retransmit timer only probes with `resume` (see onRetransmitTimeout).
+    c.retransmitAt =
+      live && c.peer !== "legacy" && c.sender.inFlight.length > 0
+        ? this.restartRetransmit || c.retransmitAt === undefined
+          ? c.now + currentRto(c)
+          : c.retransmitAt
+        : undefined;
+    // The ack is due `ackDelayMs` after it was first owed; a frame carrying it clears the debt.
+    c.ackAt = live && c.ackOwed && c.peer !== "legacy" ? (c.ackAt ?? c.now + ackDelayMs) : undefined;
+    c.heartbeatAt = live && reliable && heartbeatIntervalMs > 0 ? (this.sentFrame || c.heartbeatAt === undefined ? c.now + heartbeatIntervalMs : c.heartbeatAt) : undefined;
+    c.peerAt = live && reliable && deadPeerTimeoutMs > 0 ? (this.receivedFrame || c.peerAt === undefined ? c.now + deadPeerTimeoutMs : c.peerAt) : undefined;
+    this.arm("retransmit", c.retransmitAt);
+    this.arm("ack", c.ackAt);
+    this.arm("heartbeat", c.heartbeatAt);
+    this.arm("peer", c.peerAt);
+    return { context: c, effects: this.effects ?? NO_EFFECTS };
   }
 }
 
@@ -226,8 +283,8 @@ export function encodeMessage(message: string): Uint8Array {
 
 /** Applies one event. Events after a failure are ignored (the machine is in its final state). */
 export function step(context: EndpointContext, event: EndpointEvent): StepResult {
+  if (context.failure !== undefined) return { context, effects: NO_EFFECTS };
   const s = new Step(context);
-  if (context.failure !== undefined) return { context, effects: [] };
   switch (event.type) {
     case "SEND":
       s.ctx.now = event.now;
@@ -250,20 +307,16 @@ export function step(context: EndpointContext, event: EndpointEvent): StepResult
       s.fail(event.reason, false);
       break;
     case "RETRANSMIT_TIMEOUT":
-      s.ctx.timers = { ...s.ctx.timers, retransmit: false };
-      onRetransmitTimeout(s);
+      if (s.fired("retransmit", s.ctx.retransmitAt)) onRetransmitTimeout(s);
       break;
     case "ACK_TIMEOUT":
-      s.ctx.timers = { ...s.ctx.timers, ack: false };
-      if (s.ctx.ackOwed && s.ctx.peer !== "legacy") s.send(ackFrame(s.ctx.streamId, s.acks()!), "ack");
+      if (s.fired("ack", s.ctx.ackAt) && s.ctx.ackOwed && s.ctx.peer !== "legacy") s.send(ackFrame(s.ctx.streamId, s.acks()!), "ack");
       break;
     case "HEARTBEAT_TIMEOUT":
-      s.ctx.timers = { ...s.ctx.timers, heartbeat: false };
-      if (s.ctx.peer === "reliable") s.send(heartbeatFrame(s.ctx.streamId, s.acks()));
+      if (s.fired("heartbeat", s.ctx.heartbeatAt) && s.ctx.peer === "reliable") s.send(heartbeatFrame(s.ctx.streamId, s.acks()));
       break;
     case "PEER_TIMEOUT":
-      s.ctx.timers = { ...s.ctx.timers, peer: false };
-      s.fail(`relay_peer_timeout: no frame from the peer for ${s.ctx.options.deadPeerTimeoutMs} ms`, false);
+      if (s.fired("peer", s.ctx.peerAt)) s.fail(`relay_peer_timeout: no frame from the peer for ${s.ctx.options.deadPeerTimeoutMs} ms`, false);
       break;
   }
   return s.finish();
@@ -311,7 +364,7 @@ function learnPeer(s: Step, frame: RelayMessageFrame): void {
   }
   s.ctx.peer = "legacy";
   // A legacy peer never acks: stop tracking what was sent; everything queued goes out untracked.
-  s.ctx.sender = { ...s.ctx.sender, inFlight: [] };
+  s.ctx.sender = forgetInFlight(s.ctx.sender);
   s.ctx.ackOwed = false;
 }
 
@@ -319,7 +372,7 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
   s.receivedFrame = true;
   learnPeer(s, frame);
   const reliable = s.ctx.peer === "reliable";
-  let retransmit: OutSegment[] = [];
+  let retransmit: readonly OutSegment[] = NO_SEGMENTS;
   if (reliable && frame.ack !== undefined) {
     const outcome = applyAck(s.ctx.sender, frame.ack, frame.ackBits >>> 0, s.ctx.now);
     if (outcome.kind === "invalid") {
@@ -334,7 +387,7 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
       // from before the resume.
       const r = retransmitBeforeResume(s.ctx.sender);
       s.ctx.sender = r.state;
-      retransmit = [...r.toSend];
+      retransmit = r.toSend;
       s.restartRetransmit = true;
     }
   }
@@ -349,7 +402,7 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
           return;
         }
         s.ctx.receiver = outcome.state;
-        for (const payload of outcome.messages) s.effects.push({ kind: "deliver", payload });
+        for (const payload of outcome.messages) s.effect({ kind: "deliver", payload });
         if (outcome.disposition === "beyond-window" || outcome.disposition === "over-reorder-cap") {
           s.log(`relay: dropped seq ${body.value.seq} on ${s.ctx.streamId} (${outcome.disposition})`);
         }
@@ -362,7 +415,7 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
         return;
       } else {
         // Legacy peers never retransmit, so arrival order is delivery order and seq is ignored (as upstream does).
-        s.effects.push({ kind: "deliver", payload: body.value.payload });
+        s.effect({ kind: "deliver", payload: body.value.payload });
       }
       break;
     case "reset":
@@ -373,7 +426,7 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
         // The peer has a (new) path to us: everything unacked may have died with an old socket.
         const r = retransmitAll(s.ctx.sender, s.ctx.now);
         s.ctx.sender = r.state;
-        retransmit = [...r.toSend];
+        retransmit = r.toSend;
         s.restartRetransmit = true;
         // Answer so the peer learns the path (and our capability) even when we have nothing to replay.
         s.ackNow = true;
@@ -391,6 +444,7 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
 
 function onRetransmitTimeout(s: Step): void {
   if (!s.ctx.attached || s.ctx.peer === "legacy" || s.ctx.sender.inFlight.length === 0) return;
+  // Called only once the deadline has come (the timer may fire early for a deadline that moved).
   const backoff = s.ctx.sender.backoff + 1;
   if (backoff > s.ctx.options.maxRetransmits) {
     s.fail(`relay_retransmit_limit: no acknowledgement after ${s.ctx.options.maxRetransmits} retransmissions`, false);

@@ -4,7 +4,7 @@
  * here with `.provide()`; timers run on the injected {@link Clock}. The multiplexer owns the socket
  * and calls {@link RelayStream.attach}/{@link RelayStream.detach}/{@link RelayStream.receiveFrame}.
  */
-import { type Actor, createActor } from "xstate";
+import { type Actor, type AnyActorRef, createActor } from "xstate";
 import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
 import { WaterMarkFlow } from "../rpc/water-mark-flow.js";
 import type { Clock } from "../util/clock.js";
@@ -29,12 +29,17 @@ export interface RelayStreamInit {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** The stream each running actor belongs to (the machine's actions are bound once, for every stream). */
+const streamOfActor = new WeakMap<AnyActorRef, RelayStream>();
+const streamOf = (self: AnyActorRef): RelayStream => streamOfActor.get(self)!;
+
 /** One virtual stream: a `MessageTransport` backed by a reliable endpoint machine. */
 export class RelayStream implements MessageTransport {
   readonly #maxMessageBytes: number;
   readonly streamId: string;
   readonly #actor: Actor<typeof streamEndpointMachine>;
   readonly #clock: Clock;
+  readonly #sendFrame: (frame: RelayMessageFrame) => void;
   readonly #log: (message: string) => void;
   readonly #messageListeners = new Set<(message: string) => void>();
   readonly #closeListeners = new Set<(reason: string) => void>();
@@ -47,26 +52,33 @@ export class RelayStream implements MessageTransport {
   constructor(init: RelayStreamInit) {
     this.streamId = init.streamId;
     this.#clock = init.clock;
-    this.#log = init.log ?? (() => {});
-    const machine = streamEndpointMachine.provide({
-      actions: {
-        sendFrame: (_, { frame }) => init.sendFrame(frame),
-        emitAck: (_, { frame }) => init.sendFrame(frame),
-        deliverMessage: (_, { payload }) => this.#deliver(decoder.decode(payload)),
-        logDrop: (_, { message }) => this.#log(message),
-        failStream: (_, { reason, byPeer }) => this.#finish(reason, byPeer),
-      },
-    });
-    this.#actor = createActor(machine, {
+    this.#log = init.log ?? noLog;
+    this.#sendFrame = init.sendFrame;
+    this.#actor = createActor(RelayStream.#machine, {
       input: { streamId: init.streamId, role: init.role, options: init.options, now: init.clock.now(), ...(init.peer === undefined ? {} : { peer: init.peer }) },
-      clock: { setTimeout: (fn, ms) => init.clock.setTimeout(fn, ms), clearTimeout: (id) => init.clock.clearTimeout(id) },
+      clock: init.clock,
     });
+    streamOfActor.set(this.#actor, this);
     this.#maxMessageBytes = init.options.maxMessageBytes;
     this.#flow = new WaterMarkFlow({ highWaterBytes: init.options.flowHighWaterBytes, lowWaterBytes: init.options.flowLowWaterBytes });
     // Read-only view of the pure sender state: every processed event (send, ack, timer) re-measures.
     this.#actor.subscribe((snapshot) => this.#flow.update(bufferedBytes(snapshot.context)));
     this.#actor.start();
   }
+
+  /**
+   * The machine with its named actions bound (`.provide()`), once for all streams: each action finds
+   * its stream through the actor (`self`), so a stream costs an actor, not a machine.
+   */
+  static readonly #machine = streamEndpointMachine.provide({
+    actions: {
+      sendFrame: ({ self }, { frame }) => streamOf(self).#sendFrame(frame),
+      emitAck: ({ self }, { frame }) => streamOf(self).#sendFrame(frame),
+      deliverMessage: ({ self }, { payload }) => streamOf(self).#deliver(decoder.decode(payload)),
+      logDrop: ({ self }, { message }) => streamOf(self).#log(message),
+      failStream: ({ self }, { reason, byPeer }) => streamOf(self).#finish(reason, byPeer),
+    },
+  });
 
   /**
    * Backpressure: unsent plus unacknowledged payload bytes against `flowHighWaterBytes` /
@@ -181,7 +193,7 @@ export class RelayStream implements MessageTransport {
 
 /** Payload bytes accepted by `send` and not yet acknowledged (queued + in flight). */
 function bufferedBytes(context: EndpointContext): number {
-  let bytes = context.sender.queuedBytes;
-  for (const segment of context.sender.inFlight) bytes += segment.payload.length;
-  return bytes;
+  return context.sender.queuedBytes + context.sender.inFlightBytes;
 }
+
+function noLog(): void {}

@@ -29,7 +29,9 @@ export interface ReceiverState {
   readonly assembly: Assembly | undefined;
 }
 
-export const INITIAL_RECEIVER: ReceiverState = { ack: 0, buffer: [], bufferedBytes: 0, assembly: undefined };
+const NO_SEGMENTS: readonly InSegment[] = Object.freeze([]);
+
+export const INITIAL_RECEIVER: ReceiverState = Object.freeze({ ack: 0, buffer: NO_SEGMENTS, bufferedBytes: 0, assembly: undefined });
 
 /** Reach of the acknowledgement bitmap and thus of the reorder window. */
 export const ACK_WINDOW = 32;
@@ -76,6 +78,10 @@ export function receiveSegment(state: ReceiverState, data: RelayData, limits: Re
   if (payload.length > limits.maxMessageBytes) return { kind: "failed", reason: `relay_message_too_large: segment of ${payload.length} bytes exceeds ${limits.maxMessageBytes}` };
   if (seq <= state.ack || state.buffer.some((s) => s.seq === seq)) return { kind: "ok", state, messages: [], disposition: "duplicate" };
   if (seq > state.ack + ACK_WINDOW) return { kind: "ok", state, messages: [], disposition: "beyond-window" };
+  // The usual case: the next seq, a whole message, nothing buffered behind it.
+  if (seq === state.ack + 1 && count === 1 && state.assembly === undefined && state.buffer.length === 0) {
+    return { kind: "ok", state: { ack: seq, buffer: NO_SEGMENTS, bufferedBytes: 0, assembly: undefined }, messages: [payload], disposition: "accepted" };
+  }
   const segment: InSegment = { seq, index, count, payload };
   if (seq !== state.ack + 1) {
     if (state.bufferedBytes + payload.length > limits.maxReorderBytes) return { kind: "ok", state, messages: [], disposition: "over-reorder-cap" };
@@ -106,7 +112,7 @@ export function receiveSegment(state: ReceiverState, data: RelayData, limits: Re
     }
     const head: InSegment | undefined = buffer[0];
     if (head !== undefined && head.seq === ack + 1) {
-      buffer = buffer.slice(1);
+      buffer = buffer.length === 1 ? NO_SEGMENTS : buffer.slice(1);
       bufferedBytes -= head.payload.length;
       next = head;
     } else {

@@ -25,6 +25,8 @@ export interface SenderState {
   readonly nextSeq: number;
   /** Transmitted, not yet acknowledged, ascending seq. */
   readonly inFlight: readonly OutSegment[];
+  /** Payload bytes of `inFlight`. */
+  readonly inFlightBytes: number;
   /** Accepted, seq assigned, not yet transmitted (window full), ascending seq. */
   readonly queue: readonly OutSegment[];
   readonly queuedBytes: number;
@@ -33,8 +35,16 @@ export interface SenderState {
   readonly rtt: RttEstimate;
 }
 
+/** Shared empty segment list (idle streams allocate none). */
+export const NO_SEGMENTS: readonly OutSegment[] = Object.freeze([]);
+
 export function initialSender(firstSeq: number): SenderState {
-  return { nextSeq: firstSeq, inFlight: [], queue: [], queuedBytes: 0, backoff: 0, rtt: INITIAL_RTT };
+  return { nextSeq: firstSeq, inFlight: NO_SEGMENTS, inFlightBytes: 0, queue: NO_SEGMENTS, queuedBytes: 0, backoff: 0, rtt: INITIAL_RTT };
+}
+
+/** Stops tracking in-flight segments (the peer turned out legacy: it never acks). */
+export function forgetInFlight(state: SenderState): SenderState {
+  return state.inFlight.length === 0 ? state : { ...state, inFlight: NO_SEGMENTS, inFlightBytes: 0 };
 }
 
 /**
@@ -45,7 +55,7 @@ export function initialSender(firstSeq: number): SenderState {
 export function enqueueMessage(state: SenderState, payload: Uint8Array, maxSegmentBytes: number | undefined): SenderState {
   const size = maxSegmentBytes ?? Math.max(1, payload.length);
   const count = Math.max(1, Math.ceil(payload.length / size));
-  const segments: OutSegment[] = [];
+  const segments: OutSegment[] = [...state.queue];
   for (let index = 0; index < count; index++) {
     segments.push({
       seq: state.nextSeq + index,
@@ -58,7 +68,7 @@ export function enqueueMessage(state: SenderState, payload: Uint8Array, maxSegme
       beforeResume: false,
     });
   }
-  return { ...state, nextSeq: state.nextSeq + count, queue: [...state.queue, ...segments], queuedBytes: state.queuedBytes + payload.length };
+  return { ...state, nextSeq: state.nextSeq + count, queue: segments, queuedBytes: state.queuedBytes + payload.length };
 }
 
 export interface WindowLimits {
@@ -74,7 +84,7 @@ export interface WindowLimits {
 export function pumpWindow(state: SenderState, limits: WindowLimits, now: number): { state: SenderState; toSend: OutSegment[] } {
   if (state.queue.length === 0) return { state, toSend: [] };
   const inFlight = [...state.inFlight];
-  let bytes = inFlight.reduce((n, s) => n + s.payload.length, 0);
+  let bytes = state.inFlightBytes;
   const toSend: OutSegment[] = [];
   let taken = 0;
   let queuedBytes = state.queuedBytes;
@@ -90,12 +100,13 @@ export function pumpWindow(state: SenderState, limits: WindowLimits, now: number
     taken++;
   }
   if (taken === 0) return { state, toSend };
-  return { state: { ...state, inFlight, queue: state.queue.slice(taken), queuedBytes }, toSend };
+  const queue = taken === state.queue.length ? NO_SEGMENTS : state.queue.slice(taken);
+  return { state: { ...state, inFlight, inFlightBytes: bytes, queue, queuedBytes }, toSend };
 }
 
 /** Sends everything queued without tracking it (legacy peer: it never acks, we never retransmit). */
 export function drainUntracked(state: SenderState): { state: SenderState; toSend: OutSegment[] } {
-  return { state: { ...state, inFlight: [], queue: [], queuedBytes: 0 }, toSend: [...state.queue] };
+  return { state: { ...state, inFlight: NO_SEGMENTS, inFlightBytes: 0, queue: NO_SEGMENTS, queuedBytes: 0 }, toSend: [...state.queue] };
 }
 
 /** True when `seq` is covered by a cumulative `ack` and its bitmap. */
@@ -123,17 +134,30 @@ export function applyAck(state: SenderState, ack: number, ackBits: number, now: 
   if (ack >= state.nextSeq) return { kind: "invalid", reason: `relay_invalid_ack: peer acknowledged seq ${ack} but next seq is ${state.nextSeq}` };
   let newestSample: number | undefined;
   let highestAcked = ack;
+  let inFlightBytes = state.inFlightBytes;
   const remaining: OutSegment[] = [];
   for (const segment of state.inFlight) {
     if (isAcked(segment.seq, ack, ackBits)) {
       highestAcked = Math.max(highestAcked, segment.seq);
+      inFlightBytes -= segment.payload.length;
       if (!segment.retransmitted && segment.sentAt !== undefined) newestSample = now - segment.sentAt;
     } else {
       remaining.push(segment);
     }
   }
-  for (let i = 0; i < 32; i++) if ((ackBits >>> i) & 1) highestAcked = Math.max(highestAcked, Math.min(ack + 1 + i, state.nextSeq - 1));
   const progressed = remaining.length !== state.inFlight.length;
+  // The usual ack covers everything in flight: nothing is left to fast-retransmit.
+  if (remaining.length === 0) {
+    return {
+      kind: "ok",
+      progressed,
+      fastRetransmit: [],
+      state: progressed
+        ? { ...state, inFlight: NO_SEGMENTS, inFlightBytes: 0, backoff: 0, rtt: newestSample === undefined ? state.rtt : sampleRtt(state.rtt, newestSample) }
+        : state,
+    };
+  }
+  for (let i = 0; i < 32; i++) if ((ackBits >>> i) & 1) highestAcked = Math.max(highestAcked, Math.min(ack + 1 + i, state.nextSeq - 1));
   const fastRetransmit: OutSegment[] = [];
   const inFlight = remaining.map((segment) => {
     if (!segment.fastRetransmitted && highestAcked >= segment.seq + FAST_RETRANSMIT_THRESHOLD) {
@@ -150,6 +174,7 @@ export function applyAck(state: SenderState, ack: number, ackBits: number, now: 
     state: {
       ...state,
       inFlight,
+      inFlightBytes,
       backoff: progressed ? 0 : state.backoff,
       rtt: newestSample === undefined ? state.rtt : sampleRtt(state.rtt, newestSample),
     },
@@ -164,6 +189,7 @@ export function retransmitAll(state: SenderState, now: number): { state: SenderS
 
 /** Notes that a `resume` goes out now: everything in flight was sent on a path that may be gone. */
 export function markBeforeResume(state: SenderState): SenderState {
+  if (state.inFlight.length === 0) return state;
   return { ...state, inFlight: state.inFlight.map((s) => ({ ...s, beforeResume: true })) };
 }
 

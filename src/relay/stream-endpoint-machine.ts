@@ -10,18 +10,22 @@
  * - `logDrop({message})`: a dropped or refused frame (never thrown);
  * - `failStream({reason, byPeer})`: the stream ended (runs once on entering `closed`).
  * Timers are delayed `raise`s with named delays (`retransmitTimeout`, `ackDelay`,
- * `heartbeatInterval`, `deadPeerTimeout`) scheduled on the actor's injected clock.
+ * `heartbeatInterval`, `deadPeerTimeout`) scheduled on the actor's injected clock. They are lazy
+ * (see `EndpointContext.timers`): scheduled when a deadline appears or moves earlier, never
+ * cancelled or rescheduled when it moves later or goes away, so a busy stream schedules about one
+ * delayed event per timeout period instead of several per frame.
  */
 import { assign, enqueueActions, not, setup } from "xstate";
 import type { RelayMessageFrame } from "./frame-codec.js";
 import {
-  currentRto,
   type EndpointContext,
   type EndpointEvent,
   type EndpointInput,
   initialContext,
+  NO_TIMERS,
   step,
   type TimerName,
+  timerDelay,
 } from "./endpoint-step.js";
 
 const TIMER_EVENTS = {
@@ -56,17 +60,21 @@ export const streamEndpointMachine = setup({
     cancelAllTimers: enqueueActions(({ enqueue }) => {
       for (const timer of Object.keys(TIMER_EVENTS) as TimerName[]) enqueue.cancel(timerId(timer));
     }),
-    clearTimerFlags: assign({ timers: { retransmit: false, ack: false, heartbeat: false, peer: false } }),
+    clearTimerFlags: assign({ timers: NO_TIMERS }),
   },
   guards: {
     failed: ({ context }) => context.failure !== undefined,
     attached: ({ context }) => context.attached,
   },
   delays: {
-    retransmitTimeout: ({ context }) => currentRto(context),
-    ackDelay: ({ context }) => context.options.ackDelayMs,
-    heartbeatInterval: ({ context }) => context.options.heartbeatIntervalMs,
-    deadPeerTimeout: ({ context }) => context.options.deadPeerTimeoutMs,
+    // Each delay runs to the timer's due time in the context (set by the step that schedules it):
+    // the retransmission timeout (RTO with backoff), `ackDelayMs`, `heartbeatIntervalMs` and
+    // `deadPeerTimeoutMs` after the event that armed them, or what is left of them after an early
+    // expiry of a lazy timer.
+    retransmitTimeout: ({ context }) => timerDelay(context, "retransmit"),
+    ackDelay: ({ context }) => timerDelay(context, "ack"),
+    heartbeatInterval: ({ context }) => timerDelay(context, "heartbeat"),
+    deadPeerTimeout: ({ context }) => timerDelay(context, "peer"),
   },
 }).createMachine({
   id: "relayStreamEndpoint",

@@ -7,7 +7,13 @@
  * node --import tsx bench/relay-micro.ts [--round-trips 20000] [--streams 1000] [--repeats 5]
  * node --cpu-prof --cpu-prof-dir=.tmp/relay-prof --import tsx bench/relay-micro.ts
  * node --expose-gc --import tsx bench/relay-micro.ts     # adds heap per idle stream
+ * node --no-allocation-site-pretenuring --import tsx bench/relay-micro.ts   # steadier, see below
  * ```
+ * In this all-microtask loop V8's allocation-site pretenuring sometimes decides, a few seconds in,
+ * to allocate short-lived objects in old space; from then on every round trip costs about twice as
+ * much (constant mark-compacts). The bench's executor (socket I/O between frames) shows no such
+ * GC pattern, so compare runs with `--no-allocation-site-pretenuring`, and on a shared machine
+ * alternate the variants (CPU time, min and median).
  * - ping-pong: sequential request/response on one stream (a getMetadata-sized request and response),
  *   µs per round trip; frames cross the link in a microtask, so both endpoints run as on real sockets
  *   with the system clock (ack and retransmit timers are real `setTimeout`s).

@@ -3,7 +3,7 @@
  *
  * The schema is small and fixed (four envelope fields, a five-way oneof, messages of at most four
  * fields), so sizes are computed first and every frame is written into one exactly sized
- * `Uint8Array`, and inbound frames are read in one pass without the reflection layer. Output is the
+ * `Uint8Array` (a view of a shared slab when small), and inbound frames are read in one pass without the reflection layer. Output is the
  * same as protobuf-es `toBinary`/`fromBinary` (fields in tag order, proto3 defaults omitted, `ack`
  * written whenever present); anything outside the common shape returns `undefined` and the caller
  * falls back to protobuf-es: unknown or repeated fields, unexpected wire types, over-long varints,
@@ -81,6 +81,28 @@ class Writer {
   }
 }
 
+/**
+ * Small frames are cut from shared slabs (like Node's `Buffer` pool): a `Uint8Array` view costs
+ * far less than its own backing store. A slab region is handed out once and never rewritten, so a
+ * frame stays valid for as long as anyone holds it; a slab lives while any of its frames does.
+ */
+const SLAB_BYTES = 16 * 1024;
+const MAX_SLAB_FRAME_BYTES = 2 * 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > MAX_SLAB_FRAME_BYTES) return new Uint8Array(size);
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const bytes = new Uint8Array(slab, slabUsed, size);
+  // Keep views 8-byte aligned, as Node's pool does.
+  slabUsed += (size + 7) & ~7;
+  return bytes;
+}
+
 /** Encodes `frame`, or returns `undefined` when it is outside the fast path (see the file comment). */
 export function encodeFrameFast(frame: RelayMessageFrame): Uint8Array | undefined {
   const { version, streamId, ack, ackBits, body } = frame;
@@ -117,7 +139,7 @@ export function encodeFrameFast(frame: RelayMessageFrame): Uint8Array | undefine
       return undefined;
   }
   if (body.case !== undefined) size += lenField(bodySize);
-  const w = new Writer(new Uint8Array(size));
+  const w = new Writer(allocate(size));
   w.u32(T_VERSION, version);
   w.ascii(T_STREAM_ID, streamId);
   if (ack !== undefined) {

@@ -27,7 +27,6 @@ export interface RelayStreamInit {
 }
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 /** The stream each running actor belongs to (the machine's actions are bound once, for every stream). */
 const streamOfActor = new WeakMap<AnyActorRef, RelayStream>();
@@ -113,7 +112,7 @@ export class RelayStream implements MessageTransport {
 
   send(message: string): void {
     if (this.#closedReason !== undefined) return;
-    this.#actor.send({ type: "SEND", payload: encoder.encode(message), now: this.#clock.now() });
+    this.#actor.send({ type: "SEND", payload: Buffer.from(message, "utf8"), now: this.#clock.now() });
   }
 
   onMessage(listener: (message: string) => void): () => void {

@@ -15,7 +15,7 @@
  * cancelled or rescheduled when it moves later or goes away, so a busy stream schedules about one
  * delayed event per timeout period instead of several per frame.
  */
-import { assign, enqueueActions, not, setup } from "xstate";
+import { assign, enqueueActions, setup } from "xstate";
 import type { RelayMessageFrame } from "./frame-codec.js";
 import {
   type EndpointContext,
@@ -45,7 +45,7 @@ const TIMER_DELAYS = {
 /** Id of the delayed event for a timer (for `cancel`). */
 export const timerId = (timer: TimerName): string => `relay.${timer}`;
 
-export const streamEndpointMachine = setup({
+const endpointSetup = setup({
   types: {
     context: {} as EndpointContext,
     events: {} as EndpointEvent,
@@ -64,7 +64,6 @@ export const streamEndpointMachine = setup({
   },
   guards: {
     failed: ({ context }) => context.failure !== undefined,
-    attached: ({ context }) => context.attached,
   },
   delays: {
     // Each delay runs to the timer's due time in the context (set by the step that schedules it):
@@ -76,7 +75,40 @@ export const streamEndpointMachine = setup({
     heartbeatInterval: ({ context }) => timerDelay(context, "heartbeat"),
     deadPeerTimeout: ({ context }) => timerDelay(context, "peer"),
   },
-}).createMachine({
+});
+
+/**
+ * Runs the pure protocol step and enqueues its effects as named actions, in order: the context
+ * update, frames, deliveries, log notes and timer scheduling.
+ */
+const runStep = endpointSetup.enqueueActions(({ context, event, enqueue }) => {
+  const { context: next, effects } = step(context, event);
+  enqueue.assign(() => next);
+  for (const effect of effects) {
+    switch (effect.kind) {
+      case "send":
+        enqueue({ type: "sendFrame", params: { frame: effect.frame } });
+        break;
+      case "ack":
+        enqueue({ type: "emitAck", params: { frame: effect.frame } });
+        break;
+      case "deliver":
+        enqueue({ type: "deliverMessage", params: { payload: effect.payload } });
+        break;
+      case "log":
+        enqueue({ type: "logDrop", params: { message: effect.message } });
+        break;
+      case "cancelTimer":
+        enqueue.cancel(timerId(effect.timer));
+        break;
+      case "startTimer":
+        enqueue.raise({ type: TIMER_EVENTS[effect.timer] }, { id: timerId(effect.timer), delay: TIMER_DELAYS[effect.timer] });
+        break;
+    }
+  }
+});
+
+export const streamEndpointMachine = endpointSetup.createMachine({
   id: "relayStreamEndpoint",
   context: ({ input }) => initialContext(input),
   initial: "open",
@@ -84,41 +116,13 @@ export const streamEndpointMachine = setup({
     open: {
       initial: "detached",
       always: { guard: "failed", target: "closed" },
-      on: {
-        // Every event runs the pure protocol step; it enqueues the step's effects as named actions,
-        // in order. The attached/detached substates follow `context.attached`.
-        "*": {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const { context: next, effects } = step(context, event);
-            enqueue.assign(() => next);
-            for (const effect of effects) {
-              switch (effect.kind) {
-                case "send":
-                  enqueue({ type: "sendFrame", params: { frame: effect.frame } });
-                  break;
-                case "ack":
-                  enqueue({ type: "emitAck", params: { frame: effect.frame } });
-                  break;
-                case "deliver":
-                  enqueue({ type: "deliverMessage", params: { payload: effect.payload } });
-                  break;
-                case "log":
-                  enqueue({ type: "logDrop", params: { message: effect.message } });
-                  break;
-                case "cancelTimer":
-                  enqueue.cancel(timerId(effect.timer));
-                  break;
-                case "startTimer":
-                  enqueue.raise({ type: TIMER_EVENTS[effect.timer] }, { id: timerId(effect.timer), delay: TIMER_DELAYS[effect.timer] });
-                  break;
-              }
-            }
-          }),
-        },
-      },
+      // Every event runs the pure protocol step. The substates follow `context.attached`: only
+      // ATTACH sets it and only DETACH clears it, so those two events move between them (no
+      // eventless re-check after every event); a failure of any step ends in `closed`.
+      on: { "*": { actions: runStep } },
       states: {
-        detached: { always: { guard: "attached", target: "attached" } },
-        attached: { always: { guard: not("attached"), target: "detached" } },
+        detached: { on: { ATTACH: { target: "attached", actions: runStep } } },
+        attached: { on: { DETACH: { target: "detached", actions: runStep } } },
       },
     },
     closed: {

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { conformanceCommand } from "../conformance/conformance-command.js";
 
 /** `exec-server conformance --url URL [--json FILE] [--only PATTERN]`. */
 export function configureConformance(program: Command): void {
@@ -17,6 +16,7 @@ export function configureConformance(program: Command): void {
     .option("--scratch-dir <dir>", "use and keep this scratch directory (default: a fresh one under the temp directory)")
     .option("--verbose", "print progress on stderr", false)
     .action(async (opts: { url: string; json?: string; only?: string; tokenFile?: string; scratchDir?: string; verbose: boolean }) => {
+      const { conformanceCommand } = await import("../conformance/conformance-command.js");
       process.exitCode = await conformanceCommand({
         url: opts.url,
         json: opts.json,

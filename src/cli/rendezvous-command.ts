@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { startRendezvous } from "../remote/rendezvous/rendezvous-server.js";
 import { collect, nonNegativeInteger, positiveInteger, probability } from "./parse-options.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
@@ -62,6 +61,7 @@ export function configureRendezvous(program: Command): void {
         ? { drop: opts.chaosDrop, duplicate: opts.chaosDuplicate, reorder: opts.chaosReorder, seed: opts.chaosSeed }
         : undefined;
       const host = (match[1] as string).replace(/^\[|\]$/g, "");
+      const { startRendezvous } = await import("../remote/rendezvous/rendezvous-server.js");
       const rendezvous = await startRendezvous({
         host,
         port: Number(match[2]),

@@ -4,7 +4,6 @@ import { ListenUrlError } from "../server/listen-url.js";
 import { ExecServer, type ExecServerOptions } from "../server/exec-server.js";
 import { startExecServer } from "../server/start-exec-server.js";
 import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV } from "../remote/bearer-token-source.js";
-import { RemoteExecutor, RemoteExecutorConfig } from "../remote/remote-executor.js";
 import { collect, nonNegativeInteger, positiveInteger } from "./parse-options.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
@@ -114,6 +113,8 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
   if (!opts.executorId) exitWith(2, "--remote needs --executor-id ID");
   const token = opts.bearerTokenFile ? fileToken(opts.bearerTokenFile) : environmentToken();
   if (!token) exitWith(2, `--remote needs a registry token: --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
+  // Loaded on demand so a local server does not pay for the relay at start-up.
+  const { RemoteExecutor, RemoteExecutorConfig } = await import("../remote/remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
   const executor = new RemoteExecutor({
     config: new RemoteExecutorConfig(opts.remote as string, opts.executorId, token, opts.name),

@@ -2,7 +2,7 @@ import { WebSocket } from "ws";
 import { createExecServerClient, type ExecServerClient } from "../../generated/openrpc/client.js";
 import type { ClientOptions } from "../rpc/client-core.js";
 import type { MessageTransport } from "../rpc/message-transport.js";
-import { HarnessConnection, type HarnessConnectionOptions } from "../remote/harness-connection.js";
+import type { HarnessConnectionOptions } from "../remote/harness-connection.js";
 import { websocketTransport } from "../server/websocket-transport.js";
 
 /** Options of {@link connectTransport} and {@link connectExecServer}. */
@@ -36,6 +36,9 @@ export async function connectTransport(url: string, options: ConnectOptions = {}
   if (!/^wss?:\/\//.test(url)) throw new Error(`exec-server URL must be ws:// or wss://, got ${url}`);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   if (isHarnessUrl(url)) {
+    // Loaded on demand: the relay (xstate, protobuf) is not needed for plain websockets and costs
+    // start-up time for every local server.
+    const { HarnessConnection } = await import("../remote/harness-connection.js");
     const connection = await HarnessConnection.connect(url, {
       ...options.harness,
       dial: { handshakeTimeoutMs: timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }), ...options.harness?.dial },

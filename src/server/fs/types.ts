@@ -4,6 +4,18 @@
  * carry `environmentId`, which the router strips before the filesystem layer sees it.
  */
 
+/** Results are exactly the generated OpenRPC types (one source of truth for the wire shape). */
+export type {
+  DirectoryEntry as FsDirectoryEntry,
+  FsCopyResult,
+  FsCreateDirectoryResult,
+  FsGetMetadataResult,
+  FsReadDirectoryResult,
+  FsReadFileResult,
+  FsRemoveResult,
+  FsWriteFileResult,
+} from "../../../generated/openrpc/types.js";
+
 /**
  * A sandbox policy as it travels on the wire (codex's `SandboxPolicy` serialisation). Only `type`
  * and the writable roots are interpreted; other members (`network_access`, ...) are ignored.
@@ -37,11 +49,6 @@ export interface FsReadFileParams extends FsCommonParams {
   /** Absolute path of the file to read. */
   path: string;
 }
-/** `fs/readFile` result. */
-export interface FsReadFileResult {
-  /** File contents, standard base64 with padding. */
-  dataBase64: string;
-}
 
 /** `fs/writeFile` params. */
 export interface FsWriteFileParams extends FsCommonParams {
@@ -50,8 +57,6 @@ export interface FsWriteFileParams extends FsCommonParams {
   /** New contents, standard base64 with padding. */
   dataBase64: string;
 }
-/** `fs/writeFile` result (empty). */
-export type FsWriteFileResult = Record<string, never>;
 
 /** `fs/createDirectory` params. */
 export interface FsCreateDirectoryParams extends FsCommonParams {
@@ -60,48 +65,17 @@ export interface FsCreateDirectoryParams extends FsCommonParams {
   /** Create missing parents and accept an existing directory; default true. */
   recursive?: boolean | null;
 }
-/** `fs/createDirectory` result (empty). */
-export type FsCreateDirectoryResult = Record<string, never>;
 
 /** `fs/getMetadata` params. */
 export interface FsGetMetadataParams extends FsCommonParams {
   /** Absolute path to describe. */
   path: string;
 }
-/** `fs/getMetadata` result. */
-export interface FsGetMetadataResult {
-  /** True when the path (following symlinks) is a directory. */
-  isDirectory: boolean;
-  /** True when the path (following symlinks) is a regular file. */
-  isFile: boolean;
-  /** True when the path itself (lstat) is a symbolic link. */
-  isSymlink: boolean;
-  /** Creation (birth) time, epoch milliseconds; 0 when the filesystem does not record it. */
-  createdAtMs: number;
-  /** Last modification time, epoch milliseconds; 0 when unavailable. */
-  modifiedAtMs: number;
-  /** Size in bytes (following symlinks). */
-  size: number;
-}
 
 /** `fs/readDirectory` params. */
 export interface FsReadDirectoryParams extends FsCommonParams {
   /** Absolute path of the directory to list. */
   path: string;
-}
-/** One `fs/readDirectory` entry. */
-export interface FsDirectoryEntry {
-  /** The entry's name (not a path). */
-  fileName: string;
-  /** True when the entry (following symlinks) is a directory. */
-  isDirectory: boolean;
-  /** True when the entry (following symlinks) is a regular file. */
-  isFile: boolean;
-}
-/** `fs/readDirectory` result. */
-export interface FsReadDirectoryResult {
-  /** Entries sorted by `fileName` (UTF-16 code unit order); entries whose stat fails are skipped. */
-  entries: FsDirectoryEntry[];
 }
 
 /** `fs/remove` params. */
@@ -113,8 +87,6 @@ export interface FsRemoveParams extends FsCommonParams {
   /** Succeed when the path does not exist; default true. */
   force?: boolean | null;
 }
-/** `fs/remove` result (empty). */
-export type FsRemoveResult = Record<string, never>;
 
 /** `fs/copy` params. */
 export interface FsCopyParams extends FsCommonParams {
@@ -125,5 +97,3 @@ export interface FsCopyParams extends FsCommonParams {
   /** Must be true to copy a directory. */
   recursive: boolean;
 }
-/** `fs/copy` result (empty). */
-export type FsCopyResult = Record<string, never>;

@@ -1,6 +1,6 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,29 +8,17 @@ import { createInterface } from "node:readline";
 import { createExecServerClient } from "../../generated/openrpc/client.js";
 import { HarnessConnection } from "../../src/remote/harness-connection.js";
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
+import { compileRelayProtoForPython, PYTHON, pythonPeersSkip } from "./python-peers.js";
 
-const PYTHON = "/usr/bin/python3";
-const ROOT = join(import.meta.dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "exec-server-legacy-exec-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function available(): boolean {
-  try {
-    execFileSync(PYTHON, ["-c", "import websockets, google.protobuf"], { stdio: "ignore" });
-    execFileSync("protoc", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test(
   "our harness talks to an independent legacy executor: whole messages, each request delivered once",
-  { skip: available() ? false : "python3-websockets, python3-protobuf or protoc is not installed (.ci/run installs them)" },
+  { skip: pythonPeersSkip("websockets, google.protobuf", true) },
   async () => {
-    const pb2 = join(scratch, "pb2");
-    execFileSync("mkdir", ["-p", pb2]);
-    execFileSync("protoc", [`--proto_path=${join(ROOT, "proto")}`, `--python_out=${pb2}`, "codex/exec_server/relay/v1/relay.proto"]);
+    const pb2 = compileRelayProtoForPython(join(scratch, "pb2"));
     const rendezvous = await startRendezvous({ registryTokens: ["legacy-exec-token"] });
     const child = spawn(PYTHON, [join(import.meta.dirname, "python-legacy-executor.py"), pb2, rendezvous.baseUrl, "legacy-exec", "legacy-exec-token"], { stdio: ["pipe", "pipe", "inherit"] });
     const lines = createInterface({ input: child.stdout });

@@ -1,6 +1,6 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,30 +9,18 @@ import { ExecServer } from "../../src/server/exec-server.js";
 import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-executor.js";
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { waitUntil } from "../helpers/wait.js";
+import { compileRelayProtoForPython, PYTHON, pythonPeersSkip } from "./python-peers.js";
 
 const run = promisify(execFile);
-const PYTHON = "/usr/bin/python3";
-const ROOT = join(import.meta.dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "exec-server-legacy-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function available(): boolean {
-  try {
-    execFileSync(PYTHON, ["-c", "import websockets, google.protobuf"], { stdio: "ignore" });
-    execFileSync("protoc", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test(
   "an independent legacy harness (upstream framing, Google's protobuf) gets whole, unrepeated messages from our executor",
-  { skip: available() ? false : "python3-websockets, python3-protobuf or protoc is not installed (.ci/run installs them)" },
+  { skip: pythonPeersSkip("websockets, google.protobuf", true) },
   async () => {
-    const pb2 = join(scratch, "pb2");
-    execFileSync("mkdir", ["-p", pb2]);
-    execFileSync("protoc", [`--proto_path=${join(ROOT, "proto")}`, `--python_out=${pb2}`, "codex/exec_server/relay/v1/relay.proto"]);
+    const pb2 = compileRelayProtoForPython(join(scratch, "pb2"));
     const rendezvous = await startRendezvous({ registryTokens: ["legacy-token"] });
     const server = new ExecServer();
     const executor = new RemoteExecutor({ config: RemoteExecutorConfig.withBearerToken(rendezvous.baseUrl, "legacy", "legacy-token"), server });

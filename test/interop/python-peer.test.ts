@@ -1,40 +1,21 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ackFrame, dataFrame, encodeFrame, resumeFrame } from "../../src/relay/frame-codec.js";
 import { startExecServer } from "../../src/server/start-exec-server.js";
+import { compileRelayProtoForPython, PYTHON, pythonPeersSkip } from "./python-peers.js";
 
 const run = promisify(execFile);
-const PYTHON = "/usr/bin/python3";
 const SCRIPT = join(import.meta.dirname, "python-peer.py");
-const ROOT = join(import.meta.dirname, "..", "..");
 
-function pythonHas(modules: string): boolean {
-  try {
-    execFileSync(PYTHON, ["-c", `import ${modules}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasWebsockets = pythonHas("websockets");
-const hasProtobuf = pythonHas("google.protobuf") && (() => {
-  try {
-    execFileSync("protoc", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const scratch = mkdtempSync(join(tmpdir(), "exec-server-interop-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-test("a Python websockets client runs a session against the server", { skip: hasWebsockets ? false : "python3-websockets is not installed (.ci/run installs it)" }, async () => {
+test("a Python websockets client runs a session against the server", { skip: pythonPeersSkip("websockets", false) }, async () => {
   const server = await startExecServer();
   try {
     const { stdout } = await run(PYTHON, [SCRIPT, "session", server.url, scratch], { timeout: 30_000 });
@@ -50,10 +31,8 @@ test("a Python websockets client runs a session against the server", { skip: has
   }
 });
 
-test("Google's protobuf library decodes our frames, including ack presence, and re-encodes them byte-identically", { skip: hasProtobuf ? false : "python3-protobuf or protoc is not installed (.ci/run installs them)" }, async () => {
-  const out = join(scratch, "pb2");
-  execFileSync("mkdir", ["-p", out]);
-  execFileSync("protoc", [`--proto_path=${join(ROOT, "proto")}`, `--python_out=${out}`, "codex/exec_server/relay/v1/relay.proto"]);
+test("Google's protobuf library decodes our frames, including ack presence, and re-encodes them byte-identically", { skip: pythonPeersSkip("google.protobuf", true) }, async () => {
+  const out = compileRelayProtoForPython(join(scratch, "pb2"));
   const payload = new TextEncoder().encode('{"id":1,"method":"initialize"}');
   const frames = [
     encodeFrame(resumeFrame("s", 0, { ack: 0, ackBits: 0 })),

@@ -9,7 +9,7 @@ import { ExecServer } from "../../src/server/exec-server.js";
 import { HarnessConnection } from "../../src/remote/harness-connection.js";
 import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-executor.js";
 import type { BearerTokenSource } from "../../src/remote/bearer-token-source.js";
-import { startRendezvous, type Rendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
+import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const TOKEN = "executor-registry-token";

@@ -17,6 +17,7 @@ interface RendezvousCliOptions {
   maxHarnessSockets: number;
   maxStreamsPerHarness: number;
   maxMessageBytes: number;
+  pingIntervalMs: number;
   chaosDrop: number;
   chaosDuplicate: number;
   chaosReorder: number;
@@ -42,6 +43,7 @@ export function configureRendezvous(program: Command): void {
     .option("--max-harness-sockets <n>", "harness sockets per executor", positiveInteger, 256)
     .option("--max-streams-per-harness <n>", "streams one harness socket may own", positiveInteger, 128)
     .option("--max-message-bytes <n>", "largest websocket message, bytes", positiveInteger, 80 * 1024 * 1024)
+    .option("--ping-interval-ms <n>", "websocket ping interval; a peer that misses a pong is dropped (0 = off), ms", nonNegativeInteger, 30_000)
     .option("--chaos-drop <p>", "TEST ONLY: drop this fraction of data/ack frames", probability, 0)
     .option("--chaos-duplicate <p>", "TEST ONLY: duplicate this fraction of data/ack frames", probability, 0)
     .option("--chaos-reorder <p>", "TEST ONLY: reorder this fraction of data/ack frames", probability, 0)
@@ -71,6 +73,7 @@ export function configureRendezvous(program: Command): void {
         maxHarnessSockets: opts.maxHarnessSockets,
         maxStreamsPerHarness: opts.maxStreamsPerHarness,
         maxMessageBytes: opts.maxMessageBytes,
+        pingIntervalMs: opts.pingIntervalMs,
         chaos,
         ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
         ...(opts.publicUrl ? { publicBaseUrl: opts.publicUrl } : {}),

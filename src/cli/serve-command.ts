@@ -17,6 +17,7 @@ interface ServeOptions {
   allowUnauthenticatedRemote: boolean;
   maxMessageBytes: number;
   maxConnections: number;
+  pingIntervalMs: number;
   maxInflightRequests: number;
   sessionTtlMs: number;
   maxSessions: number;
@@ -44,6 +45,7 @@ export function configureServe(program: Command): Command {
     .option("--allow-unauthenticated-remote", "allow listening on a non-loopback address without a connection token", false)
     .option("--max-message-bytes <n>", "largest inbound websocket message, bytes", positiveInteger, 128 * 1024 * 1024)
     .option("--max-connections <n>", "open websockets at once; further upgrades get 503", positiveInteger, 1024)
+    .option("--ping-interval-ms <n>", "websocket ping interval; a peer that misses a pong is disconnected (0 = off), ms", nonNegativeInteger, 30_000)
     .option("--max-inflight-requests <n>", "requests processed at once per connection; more get -32600", positiveInteger, 1024)
     .option("--session-ttl-ms <n>", "how long a detached session waits for resume before its processes are killed, ms", nonNegativeInteger, 10_000)
     .option("--max-sessions <n>", "live sessions (attached or detached)", positiveInteger, 1024)
@@ -98,6 +100,7 @@ async function serveLocal(opts: ServeOptions): Promise<void> {
       allowUnauthenticatedRemote: opts.allowUnauthenticatedRemote,
       maxMessageBytes: opts.maxMessageBytes,
       maxConnections: opts.maxConnections,
+      pingIntervalMs: opts.pingIntervalMs,
     });
   } catch (error) {
     if (error instanceof ListenUrlError) exitWith(2, error.message);
@@ -120,7 +123,7 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
     config: new RemoteExecutorConfig(opts.remote as string, opts.executorId, token, opts.name),
     server,
     relay: { maxStreams: opts.maxStreams },
-    ...(opts.caFile ? { dial: { ca: readFileSync(opts.caFile) } } : {}),
+    dial: { pingIntervalMs: opts.pingIntervalMs, ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}) },
     log: stderrLog,
   });
   installShutdown(async () => {

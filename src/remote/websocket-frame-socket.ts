@@ -1,5 +1,6 @@
 import { WebSocket, type ClientOptions } from "ws";
 import type { FrameSocket } from "../relay/relay-mux.js";
+import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../util/websocket-keepalive.js";
 
 /** Options for dialling a relay websocket. */
 export interface DialOptions {
@@ -9,6 +10,8 @@ export interface DialOptions {
   handshakeTimeoutMs?: number;
   /** Largest inbound message in bytes. Default 80 MiB. */
   maxMessageBytes?: number;
+  /** Ping interval in ms; a rendezvous that misses a pong is treated as gone (reconnect). 0 disables. Default 30 000. */
+  pingIntervalMs?: number;
 }
 
 /** An open relay websocket as a {@link FrameSocket}, plus a way to close it. */
@@ -36,6 +39,7 @@ export async function dialFrameSocket(url: string, options: DialOptions = {}): P
       socket.terminate();
     });
   });
+  keepAlive(socket, options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
   return frameSocketOf(socket);
 }
 

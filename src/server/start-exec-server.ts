@@ -21,6 +21,8 @@ export interface StartExecServerOptions extends ExecServerOptions {
   maxMessageBytes?: number;
   /** Open websockets at once; further upgrades get 503. Default 1 024. */
   maxConnections?: number;
+  /** Websocket ping interval in ms; a client that misses a pong is disconnected. 0 disables. Default 30 000. */
+  pingIntervalMs?: number;
   /**
    * Outbound flow control of each websocket or stdio connection: process output pauses while more than
    * `highWaterBytes` are buffered for the client, until `lowWaterBytes` remain. Default 8 MiB / 2 MiB.
@@ -60,6 +62,7 @@ export async function startExecServer(options: StartExecServerOptions = {}): Pro
     port: target.port,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    ...(options.pingIntervalMs === undefined ? {} : { pingIntervalMs: options.pingIntervalMs }),
     allowedOrigins: options.allowedOrigins ?? [],
     connectionToken: options.connectionToken,
     allowUnauthenticatedRemote: options.allowUnauthenticatedRemote ?? false,

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import { timingSafeEqual } from "node:crypto";
 import { WebSocketServer, type WebSocket } from "ws";
 import { formatListenUrl, isLoopbackAddress } from "./listen-url.js";
+import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../util/websocket-keepalive.js";
 
 /** Options of {@link startWebsocketListener}. Every limit has a documented default. */
 export interface WebsocketListenerOptions {
@@ -24,6 +25,8 @@ export interface WebsocketListenerOptions {
   allowUnauthenticatedRemote?: boolean;
   /** Open websockets at once; further upgrades get 503. Default 1 024. */
   maxConnections?: number;
+  /** Ping interval in ms; a client that misses a pong is disconnected (its session detaches). 0 disables. Default 30 000. */
+  pingIntervalMs?: number;
   /** Called once per accepted websocket. */
   onConnection(socket: WebSocket, request: IncomingMessage): void;
 }
@@ -85,7 +88,10 @@ export async function startWebsocketListener(options: WebsocketListenerOptions):
       socket.end(`HTTP/1.1 ${refusal.status} ${refusal.text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => options.onConnection(ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      keepAlive(ws, options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+      options.onConnection(ws, request);
+    });
   });
 
   function refuseUpgrade(request: IncomingMessage): { status: number; text: string } | undefined {

@@ -80,3 +80,26 @@ test("refuses requests beyond maxInFlightRequests on one connection and keeps se
     await server.close();
   }
 });
+
+test("disconnects a client that stops answering pings, so its session detaches and can be resumed", async () => {
+  const server = await startExecServer({ pingIntervalMs: 100 });
+  try {
+    const silent = await JsonWsClient.connect(server.url);
+    const sessionId = await silent.handshake();
+    // The peer vanishes without closing: it no longer reads, so it never answers a ping.
+    (silent.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const again = await JsonWsClient.connect(server.url);
+    const deadline = Date.now() + 5000;
+    let resumed: string | undefined;
+    while (Date.now() < deadline && resumed === undefined) {
+      const answer = await again.request("initialize", { clientName: "again", resumeSessionId: sessionId });
+      if (answer.result) resumed = String(answer.result["sessionId"]);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(resumed, sessionId, "the dead connection was dropped and its session detached");
+    silent.socket.terminate();
+    await again.close();
+  } finally {
+    await server.close();
+  }
+});

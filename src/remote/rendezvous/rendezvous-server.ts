@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
 import { UrlSigner, type RendezvousRole } from "./url-signer.js";
+import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../../util/websocket-keepalive.js";
 
 /** Options of {@link startRendezvous}; every limit has a documented default. */
 export interface RendezvousOptions extends RendezvousRouterOptions {
@@ -27,6 +28,8 @@ export interface RendezvousOptions extends RendezvousRouterOptions {
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** Base URL to put in issued URLs (behind a proxy). Default: the bound address. */
   publicBaseUrl?: string;
+  /** Ping interval in ms for executor and harness sockets; a peer that misses a pong is dropped. 0 disables. Default 30 000. */
+  pingIntervalMs?: number;
 }
 
 /** A running reference rendezvous + registry. */
@@ -103,7 +106,11 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
       return;
     }
     const { executorId, role } = verdict.claims;
-    wss.handleUpgrade(request, socket, head, (ws) => (role === "executor" ? serveExecutor(executorId, ws) : serveHarness(executorId, ws)));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      keepAlive(ws, options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+      if (role === "executor") serveExecutor(executorId, ws);
+      else serveHarness(executorId, ws);
+    });
   });
 
   function routerSocket(ws: WebSocket): RouterSocket {

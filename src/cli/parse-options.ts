@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { MAX_TIMER_DELAY_MS } from "../util/clock.js";
 
 /** Commander parser for a non-negative integer option (sizes in bytes, durations in ms). */
 export function nonNegativeInteger(value: string): number {
@@ -6,6 +7,13 @@ export function nonNegativeInteger(value: string): number {
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) {
     throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
   }
+  return parsed;
+}
+
+/** Commander parser for a duration in ms: a non-negative integer a Node timer can hold (≤ 2^31 - 1). */
+export function durationMs(value: string): number {
+  const parsed = nonNegativeInteger(value);
+  if (parsed > MAX_TIMER_DELAY_MS) throw new InvalidArgumentError(`expected at most ${MAX_TIMER_DELAY_MS} ms, got ${parsed}`);
   return parsed;
 }
 

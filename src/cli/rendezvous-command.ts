@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { collect, nonNegativeInteger, positiveInteger, probability } from "./parse-options.js";
+import { collect, durationMs, nonNegativeInteger, positiveInteger, probability } from "./parse-options.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
 /** Environment variable with the rendezvous registry token(s), comma-separated. */
@@ -38,12 +38,12 @@ export function configureRendezvous(program: Command): void {
     .option("--tls-cert <file>", "PEM certificate: serve https and issue wss:// URLs (needs --tls-key)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--public-url <url>", "base URL to put in issued URLs (behind a proxy); default: the bound address")
-    .option("--url-ttl-ms <n>", "lifetime of an issued websocket URL, ms", positiveInteger, 600_000)
-    .option("--executor-grace-ms <n>", "keep harness sockets this long after their executor disconnects, ms", nonNegativeInteger, 30_000)
+    .option("--url-ttl-ms <n>", "lifetime of an issued websocket URL, ms", durationMs, 600_000)
+    .option("--executor-grace-ms <n>", "keep harness sockets this long after their executor disconnects, ms", durationMs, 30_000)
     .option("--max-harness-sockets <n>", "harness sockets per executor", positiveInteger, 256)
     .option("--max-streams-per-harness <n>", "streams one harness socket may own", positiveInteger, 128)
     .option("--max-message-bytes <n>", "largest websocket message, bytes", positiveInteger, 80 * 1024 * 1024)
-    .option("--ping-interval-ms <n>", "websocket ping interval; a peer that misses a pong is dropped (0 = off), ms", nonNegativeInteger, 30_000)
+    .option("--ping-interval-ms <n>", "websocket ping interval; a peer that misses a pong is dropped (0 = off), ms", durationMs, 30_000)
     .option("--chaos-drop <p>", "TEST ONLY: drop this fraction of data/ack frames", probability, 0)
     .option("--chaos-duplicate <p>", "TEST ONLY: duplicate this fraction of data/ack frames", probability, 0)
     .option("--chaos-reorder <p>", "TEST ONLY: reorder this fraction of data/ack frames", probability, 0)

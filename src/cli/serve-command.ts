@@ -4,7 +4,7 @@ import { ListenUrlError } from "../server/listen-url.js";
 import { ExecServer, type ExecServerOptions } from "../server/exec-server.js";
 import { startExecServer } from "../server/start-exec-server.js";
 import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV } from "../remote/bearer-token-source.js";
-import { collect, nonNegativeInteger, positiveInteger } from "./parse-options.js";
+import { collect, durationMs, nonNegativeInteger, positiveInteger } from "./parse-options.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
 /** Environment variable holding the local listener's connection token (alternative to --connection-token-file). */
@@ -25,6 +25,7 @@ interface ServeOptions {
   maxRetainedBytes: number;
   retentionMs: number;
   terminateGraceMs: number;
+  maxReadWaitMs: number;
   maxReadFileBytes: number;
   maxWriteFileBytes: number;
   remote?: string;
@@ -45,14 +46,15 @@ export function configureServe(program: Command): Command {
     .option("--allow-unauthenticated-remote", "allow listening on a non-loopback address without a connection token", false)
     .option("--max-message-bytes <n>", "largest inbound websocket message, bytes", positiveInteger, 128 * 1024 * 1024)
     .option("--max-connections <n>", "open websockets at once; further upgrades get 503", positiveInteger, 1024)
-    .option("--ping-interval-ms <n>", "websocket ping interval; a peer that misses a pong is disconnected (0 = off), ms", nonNegativeInteger, 30_000)
+    .option("--ping-interval-ms <n>", "websocket ping interval; a peer that misses a pong is disconnected (0 = off), ms", durationMs, 30_000)
     .option("--max-inflight-requests <n>", "requests processed at once per connection; more get -32600", positiveInteger, 1024)
-    .option("--session-ttl-ms <n>", "how long a detached session waits for resume before its processes are killed, ms", nonNegativeInteger, 10_000)
+    .option("--session-ttl-ms <n>", "how long a detached session waits for resume before its processes are killed, ms", durationMs, 10_000)
     .option("--max-sessions <n>", "live sessions (attached or detached)", positiveInteger, 1024)
     .option("--max-processes <n>", "running processes per session", positiveInteger, 256)
     .option("--max-retained-bytes <n>", "retained output per process, bytes (oldest evicted, reported as truncated)", positiveInteger, 1024 * 1024)
-    .option("--retention-ms <n>", "how long a closed process stays readable before its id is reusable, ms", nonNegativeInteger, 30_000)
-    .option("--terminate-grace-ms <n>", "delay between SIGTERM and SIGKILL on process/terminate, ms", nonNegativeInteger, 2_000)
+    .option("--retention-ms <n>", "how long a closed process stays readable before its id is reusable, ms", durationMs, 30_000)
+    .option("--terminate-grace-ms <n>", "delay between SIGTERM and SIGKILL on process/terminate, ms", durationMs, 2_000)
+    .option("--max-read-wait-ms <n>", "longest process/read long-poll; larger waitMs values are clamped, ms", durationMs, 300_000)
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening)")
@@ -79,6 +81,7 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxRetainedBytes: opts.maxRetainedBytes,
       retentionAfterCloseMs: opts.retentionMs,
       terminateGraceMs: opts.terminateGraceMs,
+      maxReadWaitMs: opts.maxReadWaitMs,
     },
     fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes },
     maxInFlightRequests: opts.maxInflightRequests,

@@ -2,6 +2,7 @@ import type { EnvironmentInfo } from "../../generated/openrpc/types.js";
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import { connectExecServer, type ConnectedClient, type ConnectOptions } from "../client/connect.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
+import { MAX_TIMER_DELAY_MS } from "../util/clock.js";
 
 /** The reserved id of the machine the manager runs on. */
 export const LOCAL_ENVIRONMENT_ID = "local";
@@ -56,8 +57,12 @@ export class EnvironmentManager {
   /** Adds or replaces a remote environment; throws -32602 with the contract's messages on bad input. */
   add(environmentId: string, execServerUrl: string, connectTimeoutMs?: number | null): void {
     validateEnvironment(environmentId, execServerUrl);
-    if (connectTimeoutMs !== undefined && connectTimeoutMs !== null && !(Number.isInteger(connectTimeoutMs) && connectTimeoutMs > 0)) {
-      throw new RpcError(ErrorCode.InvalidParams, `connectTimeoutMs must be a positive integer, got ${connectTimeoutMs}`);
+    if (
+      connectTimeoutMs !== undefined &&
+      connectTimeoutMs !== null &&
+      !(Number.isInteger(connectTimeoutMs) && connectTimeoutMs > 0 && connectTimeoutMs <= MAX_TIMER_DELAY_MS)
+    ) {
+      throw new RpcError(ErrorCode.InvalidParams, `connectTimeoutMs must be an integer from 1 to ${MAX_TIMER_DELAY_MS}, got ${connectTimeoutMs}`);
     }
     const previous = this.#environments.get(environmentId);
     if (!previous && this.#environments.size >= this.#max) {

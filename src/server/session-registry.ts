@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FlowControl } from "../rpc/message-transport.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
+import { MAX_TIMER_DELAY_MS } from "../util/clock.js";
 
 /** Where a session's server notifications go while a connection is attached. */
 export type NotificationSink = (method: string, params: unknown) => void;
@@ -56,7 +57,9 @@ export class SessionRegistry<R extends SessionResources = SessionResources> {
     this.#options = options;
     this.#detachTtlMs = options.detachTtlMs ?? DEFAULT_DETACH_TTL_MS;
     this.#maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-    if (!(this.#detachTtlMs >= 0)) throw new RangeError(`detachTtlMs must be >= 0, got ${this.#detachTtlMs}`);
+    if (!(this.#detachTtlMs >= 0 && this.#detachTtlMs <= MAX_TIMER_DELAY_MS)) {
+      throw new RangeError(`detachTtlMs must be within 0..${MAX_TIMER_DELAY_MS}, got ${this.#detachTtlMs}`);
+    }
     if (!(this.#maxSessions >= 1)) throw new RangeError(`maxSessions must be >= 1, got ${this.#maxSessions}`);
   }
 

@@ -3,6 +3,9 @@
  * explicitly with {@link ManualClock} instead of sleeping.
  */
 
+/** Longest delay a Node timer honours, in ms (2^31 - 1); longer delays fire at once, so limits stay below it. */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** Opaque timer handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;
 

@@ -56,4 +56,5 @@ test("refuses bad ids and URLs with the contract's messages", () => {
   assert.throws(() => manager.add("local", "ws://127.0.0.1:1"), { message: "environment id local is reserved" });
   assert.throws(() => manager.add("x", "ftp://h"), { message: "remote environment url must be ws:// or wss://, got ftp://h" });
   assert.throws(() => manager.remove("local"), { message: "the local environment cannot be removed" });
+  assert.throws(() => manager.add("x", "ws://127.0.0.1:1", 1e12), { message: "connectTimeoutMs must be an integer from 1 to 2147483647, got 1000000000000" });
 });

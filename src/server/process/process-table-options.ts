@@ -1,5 +1,5 @@
 import { RpcError, ErrorCode } from "../../rpc/rpc-error.js";
-import { systemClock, type Clock } from "../../util/clock.js";
+import { MAX_TIMER_DELAY_MS as MAX_TIMER_MS, systemClock, type Clock } from "../../util/clock.js";
 
 /** Clock and timers the process table uses (the project's injected {@link Clock}). */
 export type ProcessTimers = Clock;
@@ -17,6 +17,8 @@ export interface ProcessTableOptions {
   terminateGraceMs?: number;
   /** Processes that may be starting or running (not yet closed) at once. Default 256. */
   maxProcesses?: number;
+  /** Longest `process/read` long-poll in milliseconds; larger `waitMs` values are clamped to it. Default 300000 (5 min). */
+  maxReadWaitMs?: number;
   /** Clock and timers. Default {@link realTimers}. */
   timers?: ProcessTimers;
   /** Server environment that `envPolicy` inherits from. Default `process.env`. */
@@ -34,6 +36,7 @@ export const processTableDefaults = {
   retentionAfterCloseMs: 30_000,
   terminateGraceMs: 2_000,
   maxProcesses: 256,
+  maxReadWaitMs: 300_000,
 } as const;
 
 /** Applies defaults and validates limits; throws a -32602 {@link RpcError} naming a bad option. */
@@ -43,14 +46,21 @@ export function resolveProcessTableOptions(options: ProcessTableOptions = {}): R
     retentionAfterCloseMs: options.retentionAfterCloseMs ?? processTableDefaults.retentionAfterCloseMs,
     terminateGraceMs: options.terminateGraceMs ?? processTableDefaults.terminateGraceMs,
     maxProcesses: options.maxProcesses ?? processTableDefaults.maxProcesses,
+    maxReadWaitMs: options.maxReadWaitMs ?? processTableDefaults.maxReadWaitMs,
     timers: options.timers ?? realTimers,
     baseEnv: options.baseEnv ?? process.env,
     onSinkError: options.onSinkError ?? (() => {}),
   };
-  for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses"] as const) {
+  for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses", "maxReadWaitMs"] as const) {
     const value = resolved[key];
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RpcError(ErrorCode.InvalidParams, `process table option ${key} must be a non-negative integer, got ${value}`);
+    }
+  }
+  for (const key of ["retentionAfterCloseMs", "terminateGraceMs", "maxReadWaitMs"] as const) {
+    // Node timers fire at once for delays above 2^31 - 1 ms.
+    if (resolved[key] > MAX_TIMER_MS) {
+      throw new RpcError(ErrorCode.InvalidParams, `process table option ${key} must be at most ${MAX_TIMER_MS} ms, got ${resolved[key]}`);
     }
   }
   if (resolved.maxProcesses < 1) {

@@ -144,7 +144,8 @@ export class ProcessTable {
     if (managed === undefined) {
       throw new RpcError(ErrorCode.InvalidRequest, `unknown process id ${params.processId}`);
     }
-    return managed.read({ afterSeq, maxBytes, waitMs: this.disposed ? 0 : waitMs });
+    // Longer waits are clamped (documented): a timer beyond 2^31 ms would fire at once in Node.
+    return managed.read({ afterSeq, maxBytes, waitMs: this.disposed ? 0 : Math.min(waitMs, this.options.maxReadWaitMs) });
   }
 
   /** `process/write`. Invalid base64 → -32600; every other outcome is a status. */

@@ -159,6 +159,22 @@ async function catWithChunks(table: ProcessTable, processId: string, pieces: str
 }
 
 describe("ProcessTable reads", () => {
+  it("clamps a huge waitMs to maxReadWaitMs instead of overflowing the timer", async () => {
+    const table = newTable({ maxReadWaitMs: 300 });
+    await table.start(params("sleeper", ["sleep", "5"]));
+    const started = Date.now();
+    const result = await table.read({ processId: "sleeper", waitMs: 1e12 });
+    const elapsed = Date.now() - started;
+    assert.deepEqual(result.chunks, []);
+    assert.ok(elapsed >= 250, `waited ${elapsed} ms, not a timer that fired at once`);
+    assert.ok(elapsed < 3000, `waited ${elapsed} ms, clamped`);
+    table.terminate({ processId: "sleeper" });
+  });
+
+  it("refuses timer options beyond what Node timers can hold", () => {
+    assert.throws(() => new ProcessTable({ retentionAfterCloseMs: 2 ** 31 }), rpcError(ErrorCode.InvalidParams, /retentionAfterCloseMs must be at most 2147483647 ms/));
+  });
+
   it("pages with afterSeq and nextSeq", async () => {
     const table = newTable();
     await catWithChunks(table, "page", ["aaaa", "bbbb", "cccc"]);

@@ -26,6 +26,7 @@ interface ServeOptions {
   retentionMs: number;
   terminateGraceMs: number;
   maxReadWaitMs: number;
+  maxStdinBufferedBytes: number;
   maxReadFileBytes: number;
   maxWriteFileBytes: number;
   remote?: string;
@@ -55,6 +56,7 @@ export function configureServe(program: Command): Command {
     .option("--retention-ms <n>", "how long a closed process stays readable before its id is reusable, ms", durationMs, 30_000)
     .option("--terminate-grace-ms <n>", "delay between SIGTERM and SIGKILL on process/terminate, ms", durationMs, 2_000)
     .option("--max-read-wait-ms <n>", "longest process/read long-poll; larger waitMs values are clamped, ms", durationMs, 300_000)
+    .option("--max-stdin-buffered-bytes <n>", "input buffered for a child that is not reading; process/write answers once below it, bytes", positiveInteger, 8 * 1024 * 1024)
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening)")
@@ -82,6 +84,7 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       retentionAfterCloseMs: opts.retentionMs,
       terminateGraceMs: opts.terminateGraceMs,
       maxReadWaitMs: opts.maxReadWaitMs,
+      maxStdinBufferedBytes: opts.maxStdinBufferedBytes,
     },
     fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes },
     maxInFlightRequests: opts.maxInflightRequests,

@@ -22,6 +22,12 @@ export interface ChildHandle {
   readonly pid: number;
   /** Writes to stdin (pipes) or the terminal (PTY). */
   write(data: Buffer): ChildWriteResult;
+  /**
+   * Resolves once at most `limitBytes` of written input are still buffered in this process (the
+   * child is reading), or the input closed. Pipes track stdin; a PTY resolves at once (terminal
+   * input is small and interactive).
+   */
+  inputDrained(limitBytes: number): Promise<void>;
   /** Releases the output streams so `onClose` fires even if a straggler keeps them open. */
   destroyStreams(): void;
   /**

@@ -153,11 +153,17 @@ export class ManagedProcess implements ChildEvents {
     this.wake();
   }
 
-  /** `process/write` for this process. */
-  write(data: Buffer): ProcessWriteStatus {
+  /**
+   * `process/write` for this process. An accepted write resolves once at most `maxBufferedBytes` of
+   * input wait for the child (stdin backpressure: a child that does not read cannot make the server
+   * buffer without bound), or the input closed.
+   */
+  async write(data: Buffer, maxBufferedBytes: number): Promise<ProcessWriteStatus> {
     if (this.phase === "starting") return "starting";
     if (this.phase !== "running" || this.handle === undefined) return "stdinClosed";
-    return this.handle.write(data);
+    const status = this.handle.write(data);
+    if (status === "accepted") await this.handle.inputDrained(maxBufferedBytes);
+    return status;
   }
 
   /**

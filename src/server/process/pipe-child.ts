@@ -40,6 +40,22 @@ export function spawnPipeChild(request: ChildSpawnRequest, events: ChildEvents):
           stdin.write(data);
           return "accepted";
         },
+        inputDrained(limitBytes: number): Promise<void> {
+          const stdin = child.stdin;
+          if (stdin === null) return Promise.resolve();
+          return new Promise<void>((resolve) => {
+            const check = () => {
+              if (stdin.destroyed || stdin.writableEnded || stdin.writableLength <= limitBytes) {
+                stdin.off("drain", check);
+                stdin.off("close", check);
+                resolve();
+              }
+            };
+            stdin.on("drain", check);
+            stdin.on("close", check);
+            check();
+          });
+        },
         pause() {
           child.stdout?.pause();
           child.stderr?.pause();

@@ -17,6 +17,8 @@ export interface ProcessTableOptions {
   terminateGraceMs?: number;
   /** Processes that may be starting or running (not yet closed) at once. Default 256. */
   maxProcesses?: number;
+  /** Input buffered for a child that has not read it yet, in bytes; `process/write` answers once it is below this. Default 8 MiB (8388608). */
+  maxStdinBufferedBytes?: number;
   /** Longest `process/read` long-poll in milliseconds; larger `waitMs` values are clamped to it. Default 300000 (5 min). */
   maxReadWaitMs?: number;
   /** Clock and timers. Default {@link realTimers}. */
@@ -37,6 +39,7 @@ export const processTableDefaults = {
   terminateGraceMs: 2_000,
   maxProcesses: 256,
   maxReadWaitMs: 300_000,
+  maxStdinBufferedBytes: 8 * 1024 * 1024,
 } as const;
 
 /** Applies defaults and validates limits; throws a -32602 {@link RpcError} naming a bad option. */
@@ -47,11 +50,12 @@ export function resolveProcessTableOptions(options: ProcessTableOptions = {}): R
     terminateGraceMs: options.terminateGraceMs ?? processTableDefaults.terminateGraceMs,
     maxProcesses: options.maxProcesses ?? processTableDefaults.maxProcesses,
     maxReadWaitMs: options.maxReadWaitMs ?? processTableDefaults.maxReadWaitMs,
+    maxStdinBufferedBytes: options.maxStdinBufferedBytes ?? processTableDefaults.maxStdinBufferedBytes,
     timers: options.timers ?? realTimers,
     baseEnv: options.baseEnv ?? process.env,
     onSinkError: options.onSinkError ?? (() => {}),
   };
-  for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses", "maxReadWaitMs"] as const) {
+  for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses", "maxReadWaitMs", "maxStdinBufferedBytes"] as const) {
     const value = resolved[key];
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RpcError(ErrorCode.InvalidParams, `process table option ${key} must be a non-negative integer, got ${value}`);

@@ -149,13 +149,13 @@ export class ProcessTable {
   }
 
   /** `process/write`. Invalid base64 → -32600; every other outcome is a status. */
-  write(params: ProcessWriteParams): ProcessWriteResult {
+  async write(params: ProcessWriteParams): Promise<ProcessWriteResult> {
     if (typeof params.chunk !== "string" || !BASE64.test(params.chunk)) {
       throw new RpcError(ErrorCode.InvalidRequest, "process/write requires valid base64 chunk");
     }
     const managed = this.processes.get(params.processId);
     if (managed === undefined) return { status: "unknownProcess" };
-    return { status: managed.write(Buffer.from(params.chunk, "base64")) };
+    return { status: await managed.write(Buffer.from(params.chunk, "base64"), this.options.maxStdinBufferedBytes) };
   }
 
   /** `process/terminate`: `{running: true}` when a running process was signalled. */

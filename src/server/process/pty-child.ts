@@ -64,6 +64,9 @@ export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEve
   });
   return {
     pid: pty.pid,
+    inputDrained(): Promise<void> {
+      return Promise.resolve();
+    },
     write(data: Buffer): ChildWriteResult {
       if (!open) return "stdinClosed";
       // node-pty's typings say string, but the write goes straight to a net.Socket, which takes

@@ -50,7 +50,7 @@ describe("ProcessTable with a PTY", () => {
       params("pty", ["bash", "--norc", "--noprofile", "-c", 'echo ready; while read l; do echo "got:$l"; done'], { tty: true }),
     );
     const ready = await readUntil(table, "pty", "ready");
-    assert.deepEqual(table.write({ processId: "pty", chunk: b64("hello\n") }), { status: "accepted" });
+    assert.deepEqual(await table.write({ processId: "pty", chunk: b64("hello\n") }), { status: "accepted" });
     await readUntil(table, "pty", "got:hello", ready.afterSeq);
     assert.deepEqual(table.terminate({ processId: "pty" }), { running: true });
     const final = await waitClosed(table, "pty");
@@ -73,7 +73,7 @@ describe("ProcessTable with a PTY", () => {
   it("kills an interactive bash that ignores SIGTERM, together with its jobs", async () => {
     const table = newTable({ terminateGraceMs: 200 });
     await table.start(params("sh", ["bash", "--norc", "--noprofile", "-i"], { tty: true, env: { PATH: CHILD_PATH, PS1: "$ " } }));
-    table.write({ processId: "sh", chunk: b64("sleep 300 &\necho started-$((20+22))\n") });
+    await table.write({ processId: "sh", chunk: b64("sleep 300 &\necho started-$((20+22))\n") });
     await readUntil(table, "sh", "started-42");
     const pid = table.pidOf("sh");
     assert.ok(pid !== undefined);
@@ -124,17 +124,17 @@ describe("ProcessTable with pipes", () => {
   it("forwards writes to stdin when pipeStdin is true", async () => {
     const table = newTable();
     await table.start(params("cat", ["cat"], { pipeStdin: true }));
-    assert.deepEqual(table.write({ processId: "cat", chunk: b64("ping\n") }), { status: "accepted" });
+    assert.deepEqual(await table.write({ processId: "cat", chunk: b64("ping\n") }), { status: "accepted" });
     await readUntil(table, "cat", "ping\n");
     table.terminate({ processId: "cat" });
     await waitClosed(table, "cat");
-    assert.deepEqual(table.write({ processId: "cat", chunk: b64("late\n") }), { status: "stdinClosed" });
+    assert.deepEqual(await table.write({ processId: "cat", chunk: b64("late\n") }), { status: "stdinClosed" });
   });
 
   it("closes stdin when pipeStdin is false", async () => {
     const table = newTable();
     await table.start(params("nostdin", ["bash", "-c", "sleep 0.2; cat; echo eof"]));
-    assert.deepEqual(table.write({ processId: "nostdin", chunk: b64("x") }), { status: "stdinClosed" });
+    assert.deepEqual(await table.write({ processId: "nostdin", chunk: b64("x") }), { status: "stdinClosed" });
     const final = await waitClosed(table, "nostdin");
     assert.equal(final.chunks.map((c) => text(c.chunk)).join(""), "eof\n");
     assert.equal(final.exitCode, 0);
@@ -153,10 +153,30 @@ async function catWithChunks(table: ProcessTable, processId: string, pieces: str
   await table.start(params(processId, ["cat"], { pipeStdin: true }));
   let afterSeq = 0;
   for (const piece of pieces) {
-    table.write({ processId, chunk: b64(piece) });
+    await table.write({ processId, chunk: b64(piece) });
     afterSeq = (await readUntil(table, processId, piece, afterSeq)).afterSeq;
   }
 }
+
+describe("ProcessTable stdin backpressure", () => {
+  it("answers process/write only once a child that does not read has drained below maxStdinBufferedBytes", async () => {
+    const table = newTable({ maxStdinBufferedBytes: 2 * 1024 * 1024 });
+    await table.start(params("deaf", ["sleep", "30"], { pipeStdin: true }));
+    const mebibyte = Buffer.alloc(1024 * 1024, 120).toString("base64");
+    let pending: Promise<unknown> | undefined;
+    let answered = 0;
+    for (let i = 0; i < 8 && pending === undefined; i++) {
+      const write = table.write({ processId: "deaf", chunk: mebibyte }).then(() => answered++);
+      const settledQuickly = await Promise.race([write.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 300))]);
+      if (!settledQuickly) pending = write;
+    }
+    assert.ok(pending !== undefined, "a write waits once the buffer is over the limit");
+    assert.ok(answered >= 2 && answered <= 4, `writes answered before the limit: ${answered}`);
+    table.terminate({ processId: "deaf" });
+    await pending;
+    await waitClosed(table, "deaf");
+  });
+});
 
 describe("ProcessTable reads", () => {
   it("clamps a huge waitMs to maxReadWaitMs instead of overflowing the timer", async () => {
@@ -222,7 +242,7 @@ describe("ProcessTable reads", () => {
     const pending = table.read({ processId: "wake", waitMs: 20_000 });
     const other = await table.read({ processId: "wake" });
     assert.deepEqual(other.chunks, [], "a concurrent read is answered while the long-poll waits");
-    table.write({ processId: "wake", chunk: b64("now") });
+    await table.write({ processId: "wake", chunk: b64("now") });
     const result = await pending;
     assert.ok(Date.now() - started < 10_000);
     assert.equal(text(result.chunks[0]?.chunk ?? ""), "now");
@@ -258,7 +278,7 @@ describe("ProcessTable reads", () => {
     table.setSink(null);
     await catWithChunks(table, "detached", ["kept"]);
     const notifications = recordNotifications(table);
-    table.write({ processId: "detached", chunk: b64("live") });
+    await table.write({ processId: "detached", chunk: b64("live") });
     await readUntil(table, "detached", "live", 1);
     assert.equal(text((await table.read({ processId: "detached" })).chunks[0]?.chunk ?? ""), "kept");
     assert.deepEqual(notifications.map((n) => [n.method, n.params.seq]), [["process/output", 2]]);
@@ -271,9 +291,9 @@ describe("ProcessTable errors and ids", () => {
     await assert.rejects(table.start(params("e", [])), rpcError(ErrorCode.InvalidParams, "argv must not be empty"));
     await assert.rejects(table.start(params("e", ["true"], { cwd: "tmp" })), rpcError(ErrorCode.InvalidParams, /cwd must be an absolute path/));
     await assert.rejects(table.read({ processId: "nope" }), rpcError(ErrorCode.InvalidRequest, "unknown process id nope"));
-    assert.deepEqual(table.write({ processId: "nope", chunk: b64("x") }), { status: "unknownProcess" });
+    assert.deepEqual(await table.write({ processId: "nope", chunk: b64("x") }), { status: "unknownProcess" });
     assert.deepEqual(table.terminate({ processId: "nope" }), { running: false });
-    assert.throws(() => table.write({ processId: "nope", chunk: "not base64!" }), rpcError(ErrorCode.InvalidRequest, /base64/));
+    await assert.rejects(table.write({ processId: "nope", chunk: "not base64!" }), rpcError(ErrorCode.InvalidRequest, /base64/));
   });
 
   it("fails a start with the OS error and releases the id", async () => {
@@ -305,9 +325,9 @@ describe("ProcessTable errors and ids", () => {
   it("answers starting to a write that arrives while the process is spawning", async () => {
     const table = newTable();
     const starting = table.start(params("early", ["cat"], { pipeStdin: true }));
-    assert.deepEqual(table.write({ processId: "early", chunk: b64("x") }), { status: "starting" });
+    assert.deepEqual(await table.write({ processId: "early", chunk: b64("x") }), { status: "starting" });
     await starting;
-    assert.deepEqual(table.write({ processId: "early", chunk: b64("x") }), { status: "accepted" });
+    assert.deepEqual(await table.write({ processId: "early", chunk: b64("x") }), { status: "accepted" });
   });
 
   it("keeps a closed id for the retention period, then releases it", async () => {

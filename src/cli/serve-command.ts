@@ -29,6 +29,7 @@ interface ServeOptions {
   maxStdinBufferedBytes: number;
   maxReadFileBytes: number;
   maxWriteFileBytes: number;
+  maxDirectoryEntries: number;
   remote?: string;
   executorId?: string;
   name?: string;
@@ -59,6 +60,7 @@ export function configureServe(program: Command): Command {
     .option("--max-stdin-buffered-bytes <n>", "input buffered for a child that is not reading; process/write answers once below it, bytes", positiveInteger, 8 * 1024 * 1024)
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
+    .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
     .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening)")
     .option("--executor-id <id>", "remote mode: executor id to register as")
     .option("--name <name>", "remote mode: display name for logs")
@@ -86,7 +88,7 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxReadWaitMs: opts.maxReadWaitMs,
       maxStdinBufferedBytes: opts.maxStdinBufferedBytes,
     },
-    fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes },
+    fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes, maxDirectoryEntries: opts.maxDirectoryEntries },
     maxInFlightRequests: opts.maxInflightRequests,
     ...(opts.verbose ? { log: stderrLog } : {}),
   };

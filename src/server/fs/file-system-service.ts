@@ -45,6 +45,8 @@ const MiB = 1024 * 1024;
 export const DEFAULT_MAX_READ_FILE_BYTES = 256 * MiB;
 /** Default {@link FileSystemServiceOptions.maxWriteFileBytes}: 256 MiB. */
 export const DEFAULT_MAX_WRITE_FILE_BYTES = 256 * MiB;
+/** Default {@link FileSystemServiceOptions.maxDirectoryEntries}. */
+export const DEFAULT_MAX_DIRECTORY_ENTRIES = 100_000;
 /**
  * Largest allowed `maxReadFileBytes`, in bytes: the biggest file whose base64 text still fits in
  * one JavaScript string (V8's maximum string length; about 384 MiB on 64-bit Node 20). A 512 MiB
@@ -65,6 +67,11 @@ export interface FileSystemServiceOptions {
    * before it is decoded. Default {@link DEFAULT_MAX_WRITE_FILE_BYTES} (256 MiB).
    */
   readonly maxWriteFileBytes?: number;
+  /**
+   * Most entries `fs/readDirectory` lists; a larger directory is refused with -32600 before any
+   * entry is stat'ed. Default {@link DEFAULT_MAX_DIRECTORY_ENTRIES} (100 000).
+   */
+  readonly maxDirectoryEntries?: number;
 }
 
 /** Bytes read per `read(2)` when loading a file; bounds the over-allocation for small files. */
@@ -84,6 +91,8 @@ export class FileSystemService {
   readonly maxReadFileBytes: number;
   /** Effective write limit in bytes (see {@link FileSystemServiceOptions.maxWriteFileBytes}). */
   readonly maxWriteFileBytes: number;
+  /** Effective directory listing limit (see {@link FileSystemServiceOptions.maxDirectoryEntries}). */
+  readonly maxDirectoryEntries: number;
 
   /** @throws RangeError when a limit is not a non-negative safe integer within its bound. */
   constructor(options: FileSystemServiceOptions = {}) {
@@ -98,6 +107,12 @@ export class FileSystemService {
       options.maxWriteFileBytes,
       DEFAULT_MAX_WRITE_FILE_BYTES,
       bufferConstants.MAX_LENGTH,
+    );
+    this.maxDirectoryEntries = limitOption(
+      "maxDirectoryEntries",
+      options.maxDirectoryEntries,
+      DEFAULT_MAX_DIRECTORY_ENTRIES,
+      Number.MAX_SAFE_INTEGER,
     );
   }
 
@@ -198,6 +213,12 @@ export class FileSystemService {
     parseSandbox(p["sandbox"]);
     return guard(method, path, async () => {
       const names = await readdir(path);
+      if (names.length > this.maxDirectoryEntries) {
+        throw new RpcError(
+          ErrorCode.InvalidRequest,
+          `${method}: ${path} has ${names.length} entries, more than the limit of ${this.maxDirectoryEntries}`,
+        );
+      }
       const entries: FsDirectoryEntry[] = [];
       for (let start = 0; start < names.length; start += STAT_BATCH) {
         const batch = names.slice(start, start + STAT_BATCH);

@@ -5,7 +5,7 @@ import { lstat, mkdir, mkdtemp, readFile, readlink, realpath, rm, stat, symlink,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ErrorCode } from "../../../src/rpc/rpc-error.js";
+import { ErrorCode, RpcError } from "../../../src/rpc/rpc-error.js";
 import {
   DEFAULT_MAX_READ_FILE_BYTES,
   FileSystemService,
@@ -40,6 +40,23 @@ describe("FileSystemService options", () => {
     assert.throws(() => new FileSystemService({ maxReadFileBytes: -1 }), RangeError);
     assert.throws(() => new FileSystemService({ maxWriteFileBytes: 1.5 }), RangeError);
     assert.throws(() => new FileSystemService({ maxReadFileBytes: MAX_READ_FILE_BYTES_LIMIT + 1 }), RangeError);
+  });
+});
+
+describe("fs/readDirectory limits", () => {
+  it("refuses a directory with more entries than maxDirectoryEntries", async () => {
+    const dir = join(root, "crowded");
+    await service.createDirectory({ path: dir });
+    for (const name of ["a", "b", "c"]) await service.writeFile({ path: join(dir, name), dataBase64: "" });
+    const small = new FileSystemService({ maxDirectoryEntries: 2 });
+    await assert.rejects(small.readDirectory({ path: dir }), (error: unknown) => {
+      assert.ok(error instanceof RpcError);
+      assert.equal(error.code, ErrorCode.InvalidRequest);
+      assert.equal(error.message, `fs/readDirectory: ${dir} has 3 entries, more than the limit of 2`);
+      return true;
+    });
+    const enough = new FileSystemService({ maxDirectoryEntries: 3 });
+    assert.equal((await enough.readDirectory({ path: dir })).entries.length, 3);
   });
 });
 

@@ -1,6 +1,7 @@
 import { RelayMux, type RelayMuxOptions } from "../relay/relay-mux.js";
 import type { RelayStream } from "../relay/relay-stream.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
+import { withRelayLiveness } from "./relay-liveness.js";
 import { dialFrameSocket, type DialedFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
 
 /** Options of {@link HarnessConnection}. */
@@ -35,7 +36,7 @@ export class HarnessConnection {
     this.#url = url;
     this.#options = options;
     this.#log = options.log ?? (() => {});
-    this.mux = new RelayMux({ ...options.relay, role: "harness" });
+    this.mux = new RelayMux({ ...withRelayLiveness(options.relay), role: "harness" });
     this.#socket = socket;
     this.#adopt(socket);
   }

@@ -1,6 +1,7 @@
 import { RelayMux, type RelayMuxOptions } from "../relay/relay-mux.js";
 import type { ExecServer } from "../server/exec-server.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
+import { withRelayLiveness } from "./relay-liveness.js";
 import { staticToken, type BearerTokenSource } from "./bearer-token-source.js";
 import { registerExecutor, RegistryError, type ExecutorRegistration } from "./registry-client.js";
 import { dialFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
@@ -68,7 +69,7 @@ export class RemoteExecutor {
     this.#options = options;
     this.#backoff = new Backoff(options.backoff);
     this.#log = options.log ?? (() => {});
-    this.mux = new RelayMux({ ...options.relay, role: "executor" });
+    this.mux = new RelayMux({ ...withRelayLiveness(options.relay), role: "executor" });
     this.mux.onStream((stream) => {
       this.#log(`stream ${stream.streamId} opened (${this.mux.streamCount} open)`);
       stream.onClose((reason) => this.#log(`stream ${stream.streamId} closed: ${reason} (${this.mux.streamCount} open)`));

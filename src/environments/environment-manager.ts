@@ -1,6 +1,7 @@
 import type { EnvironmentInfo } from "../../generated/openrpc/types.js";
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import { connectExecServer, type ConnectedClient, type ConnectOptions } from "../client/connect.js";
+import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { MAX_TIMER_DELAY_MS } from "../util/clock.js";
 
@@ -21,6 +22,13 @@ export interface EnvironmentManagerOptions {
   onNotification?: (environmentId: string, method: string, params: unknown) => void;
   /** Connection options (CA, relay options). */
   connect?: ConnectOptions;
+  /**
+   * Flow control of wherever notifications are forwarded to (the gateway's client connection), if
+   * any. While it is congested after a forwarded notification, the environment's connection stops
+   * reading (when its transport can pause), so the remote server's own backpressure pauses the
+   * remote process instead of this process buffering without bound.
+   */
+  downstreamFlow?: () => FlowControl | undefined;
 }
 
 interface RemoteEnvironment {
@@ -42,6 +50,8 @@ interface RemoteEnvironment {
  */
 export class EnvironmentManager {
   readonly #environments = new Map<string, RemoteEnvironment>();
+  /** Connections paused for downstream backpressure, with the unsubscribe of their drain wait. */
+  readonly #paused = new Map<MessageTransport, () => void>();
   readonly #options: EnvironmentManagerOptions;
   readonly #defaultTimeout: number;
   readonly #initializeTimeout: number;
@@ -127,6 +137,27 @@ export class EnvironmentManager {
     }
   }
 
+  /** Resumes every connection paused for downstream backpressure (the downstream changed or went away). */
+  resumeAll(): void {
+    for (const [transport, stopWaiting] of [...this.#paused]) {
+      stopWaiting();
+      this.#paused.delete(transport);
+      transport.resumeReceiving?.();
+    }
+  }
+
+  #applyBackpressure(transport: MessageTransport): void {
+    const flow = this.#options.downstreamFlow?.();
+    if (!flow?.congested() || this.#paused.has(transport) || transport.pauseReceiving === undefined) return;
+    transport.pauseReceiving();
+    const stopWaiting = flow.onDrain(() => {
+      stopWaiting();
+      this.#paused.delete(transport);
+      transport.resumeReceiving?.();
+    });
+    this.#paused.set(transport, stopWaiting);
+  }
+
   /** Closes every remote connection (the environments stay defined). */
   closeAll(): void {
     for (const environment of this.#environments.values()) this.#disconnect(environment);
@@ -166,10 +197,15 @@ export class EnvironmentManager {
     const forward = this.#options.onNotification;
     if (forward) {
       for (const method of ["process/output", "process/exited", "process/closed"] as const) {
-        connected.client.on(method, (params) => forward(environment.environmentId, method, params));
+        connected.client.on(method, (params) => {
+          forward(environment.environmentId, method, params);
+          this.#applyBackpressure(connected.transport);
+        });
       }
     }
     connected.transport.onClose(() => {
+      this.#paused.get(connected.transport)?.();
+      this.#paused.delete(connected.transport);
       environment.connected = false;
       // The next call reconnects and resumes the remote session.
       if (environment.connection !== undefined) environment.connection = undefined;

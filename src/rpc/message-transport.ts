@@ -32,6 +32,14 @@ export interface MessageTransport {
    * check it first, so an oversized message fails one request instead of the whole stream.
    */
   readonly maxMessageBytes?: number;
+  /**
+   * Stops delivering inbound messages until {@link MessageTransport.resumeReceiving} (a websocket
+   * stops reading its TCP socket, so the peer's sends back up and its own flow control engages).
+   * Optional: transports that share a socket (relay streams) cannot pause one stream.
+   */
+  pauseReceiving?(): void;
+  /** Delivers inbound messages again after {@link MessageTransport.pauseReceiving}. */
+  resumeReceiving?(): void;
 }
 
 /** True when `message` is longer than `limit` UTF-8 bytes (cheap for the common, clearly-small case). */

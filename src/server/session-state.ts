@@ -19,6 +19,7 @@ export class SessionState implements SessionResources {
   readonly processes: ProcessTable;
   readonly environments: EnvironmentManager;
   #sink: NotificationSink | null = null;
+  #flow: FlowControl | undefined;
 
   constructor(options: SessionStateOptions = {}) {
     this.processes = new ProcessTable(options.processes ?? {});
@@ -27,12 +28,18 @@ export class SessionState implements SessionResources {
       onNotification: (environmentId, method, params) => {
         this.#sink?.(method, { ...(params as object), environmentId });
       },
+      downstreamFlow: () => (this.#sink === null ? undefined : this.#flow),
     });
   }
 
-  /** Remote environments' notifications are forwarded unpaced; only local process output honours `flow`. */
+  /**
+   * Local process output and remote environments' notifications both honour `flow`: local children
+   * are paused, remote connections stop reading (their servers then pause the remote children).
+   */
   setSink(sink: NotificationSink | null, flow?: FlowControl): void {
     this.#sink = sink;
+    this.#flow = flow;
+    this.environments.resumeAll();
     this.processes.setSink(sink, flow ?? null);
   }
 

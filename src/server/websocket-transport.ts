@@ -51,6 +51,12 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
       return () => socket.off("message", handler);
     },
     onClose: (listener) => closing.subscribe(listener),
+    pauseReceiving() {
+      if (!closing.closed) socket.pause();
+    },
+    resumeReceiving() {
+      if (!closing.closed) socket.resume();
+    },
     close(reason) {
       if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
         socket.close(1000, reason?.slice(0, 120));

@@ -150,3 +150,27 @@ test("writes stdin of a remote process through the gateway", async () => {
   const terminated = await client.call("process/terminate", { processId: "cat", environmentId: "plain" });
   assert.equal(terminated["running"], true);
 });
+
+test("a gateway client that stops reading pauses a remote environment's flood end to end, then gets every byte", async () => {
+  const total = 120 * 1024 * 1024;
+  const client = await gatewayClient();
+  await client.call("environment/add", { environmentId: "flood", execServerUrl: plain.url });
+  await client.call("process/start", { processId: "flood", argv: ["sh", "-c", `sleep 0.3; exec head -c ${total} /dev/zero`], cwd: scratch, env: {}, tty: false, environmentId: "flood" });
+  const tcp = (client.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  tcp.pause();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  clearInterval(sampler);
+  const growth = peak - baseline;
+  // Without backpressure the gateway buffers the whole flood (≈ 160 MiB of JSON) in this process.
+  assert.ok(growth < 80 * 1024 * 1024, `rss grew by ${(growth / 2 ** 20).toFixed(1)} MiB while the client was stalled`);
+  tcp.resume();
+  const closed = await client.waitFor(() => client.notifications.find((n) => n.method === "process/closed" && n.params?.["environmentId"] === "flood"), 30_000, "closed");
+  assert.ok(closed);
+  const bytes = client.notifications
+    .filter((n) => n.method === "process/output" && n.params?.["environmentId"] === "flood")
+    .reduce((sum, n) => sum + Buffer.from(String(n.params?.["chunk"]), "base64").length, 0);
+  assert.equal(bytes, total);
+});

@@ -128,3 +128,19 @@ test("conformance exits 1 when the server is unreachable", { skip }, async () =>
   const result = await exitOf(run(["conformance", "--url", "ws://127.0.0.1:9"]));
   assert.equal(result.code, 1);
 });
+
+test("run --tty forwards input to a remote PTY shell and passes its exit code through", { skip }, async () => {
+  const server = run([]);
+  try {
+    const url = await firstLine(server);
+    const child = run(["run", "--tty", "--url", url, "--", "bash", "--norc"]);
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdin.end("echo hi-$((6*7))\nexit 4\n");
+    const result = await exitOf(child);
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(stdout, /hi-42/);
+  } finally {
+    server.kill("SIGKILL");
+  }
+});

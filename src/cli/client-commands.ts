@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import { connectExecServer, type ConnectOptions } from "../client/connect.js";
 import { RpcError } from "../rpc/rpc-error.js";
 import { exitWith } from "./shutdown.js";
@@ -44,7 +45,7 @@ export function configureClientCommands(program: Command): void {
     .option("--ca-file <file>", "extra PEM CA certificate to trust for wss://")
     .option("--token-file <file>", "connection token file (sent as Authorization: Bearer) for a guarded plain websocket")
     .option("--cwd <dir>", "working directory on the server", process.cwd())
-    .option("--tty", "run under a PTY", false)
+    .option("--tty", "run under a PTY and forward this terminal's input to it (raw mode when stdin is a terminal)", false)
     .argument("<argv...>", "program and arguments (put -- before them)")
     .action(async (argv: string[], opts: ClientCliOptions & { cwd: string; tty: boolean }) => {
       const { client, close } = await connectExecServer(opts.url, connectOptions(opts)).catch((error: Error) => exitWith(1, error.message));
@@ -62,7 +63,11 @@ export function configureClientCommands(program: Command): void {
         await client.initialize({ clientName: "exec-server run" });
         client.notifyInitialized();
         await client.process.start({ processId: "run", argv, cwd: opts.cwd, env: pickEnv(), tty: opts.tty });
+        // A PTY gets our input (Ctrl-D is the terminal's own EOF); plain pipes have no way to signal
+        // end of input in the protocol, so their stdin stays closed.
+        const stopForwarding = opts.tty ? forwardInput(client) : () => {};
         await done;
+        stopForwarding();
       } catch (error) {
         exitWith(1, error instanceof RpcError ? `error ${error.code}: ${error.message}` : (error as Error).message);
       } finally {
@@ -87,6 +92,29 @@ export function configureClientCommands(program: Command): void {
       if (!response.ok) exitWith(1, `registry refused (${response.status}): ${body.slice(0, 4096)}`);
       process.stdout.write(`${(JSON.parse(body) as { url: string }).url}\n`);
     });
+}
+
+/** Forwards this process's stdin to the remote PTY, in raw mode when it is a terminal; returns a stop function. */
+function forwardInput(client: ExecServerClient): () => void {
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  let writes = Promise.resolve();
+  const onData = (data: Buffer) => {
+    stdin.pause();
+    // Writes are sent in order and the next read waits for the server's answer (its backpressure).
+    writes = writes
+      .then(() => client.process.write({ processId: "run", chunk: data.toString("base64") }))
+      .then(() => undefined, () => undefined)
+      .finally(() => stdin.resume());
+  };
+  stdin.on("data", onData);
+  stdin.resume();
+  return () => {
+    stdin.off("data", onData);
+    if (raw) stdin.setRawMode(false);
+    stdin.pause();
+  };
 }
 
 interface ClientCliOptions {

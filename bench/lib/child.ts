@@ -39,8 +39,7 @@ export async function launchChild(role: string, config: ChildConfig = {}, option
   }
   const child = fork(CHILD_MAIN, [role, JSON.stringify(config)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => live.delete(child));
+  child.once("exit", () => live.delete(child));
   let nextId = 1;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -74,29 +73,26 @@ export async function launchChild(role: string, config: ChildConfig = {}, option
         child.send({ id, op, arg });
       });
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(killer);
-    },
+    stop: () => stopChild(child),
   };
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once `child` has exited (at once if it already has). */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
 }
 
 /** Stops every child still running (called at the end of the bench and on errors). */
 export async function stopAllChildren(): Promise<void> {
-  await Promise.all(
-    [...live].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-        }),
-    ),
-  );
+  await Promise.all([...live].map(stopChild));
 }
 
 // Last resort when the bench itself exits abruptly: no child may outlive it.
@@ -107,15 +103,8 @@ process.on("exit", () => {
 /** Registers a process started elsewhere (e.g. `websocketd`) so it is killed with the bench children. */
 export function trackProcess(child: ChildProcess): { stop(): Promise<void> } {
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => live.delete(child));
+  child.once("exit", () => live.delete(child));
   return {
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(killer);
-    },
+    stop: () => stopChild(child),
   };
 }

@@ -4,7 +4,7 @@ import { ListenUrlError } from "../server/listen-url.js";
 import { ExecServer, type ExecServerOptions } from "../server/exec-server.js";
 import { startExecServer } from "../server/start-exec-server.js";
 import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV } from "../remote/bearer-token-source.js";
-import { collect, durationMs, nonNegativeInteger, positiveInteger } from "./parse-options.js";
+import { collect, durationMs, positiveInteger } from "./parse-options.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
 /** Environment variable holding the local listener's connection token (alternative to --connection-token-file). */

@@ -108,11 +108,6 @@ export class ConnectionProcessor<Ctx> {
     this.#transport.close(reason);
   }
 
-  /** Resolves when every request received so far has been answered. */
-  async drain(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
-  }
-
   #receive(text: string): void {
     if (this.#state === "initializing") {
       // Pipelined clients send `initialized` and requests right behind `initialize`: hold them until

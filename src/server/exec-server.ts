@@ -44,11 +44,6 @@ export class ExecServer {
     this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }));
   }
 
-  /** Number of open connections. */
-  get connectionCount(): number {
-    return this.#connections.size;
-  }
-
   /** Serves one JSON-RPC connection over `transport` until it closes. */
   serve(transport: MessageTransport): ConnectionProcessor<ServerContext> {
     const connection: ConnectionProcessor<ServerContext> = new ConnectionProcessor<ServerContext>(transport, {

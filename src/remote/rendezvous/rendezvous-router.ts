@@ -73,11 +73,6 @@ export class RendezvousRouter {
     return route;
   }
 
-  /** True while an executor socket is attached for `executorId`. */
-  hasExecutor(executorId: string): boolean {
-    return this.#routes.get(executorId)?.executor != null;
-  }
-
   /** Attaches the executor's socket, replacing (and closing) any previous one. */
   attachExecutor(executorId: string, socket: RouterSocket): void {
     const route = this.#route(executorId);

@@ -20,7 +20,7 @@ import { isNotFoundError, toFsRpcError } from "./fs-error.js";
 import { absolutePath, booleanField, paramsObject, requiredString } from "./fs-params.js";
 import { resolveRealPath } from "./resolve-real-path.js";
 import { assertWriteAllowed, isWithin, parseSandbox, type SandboxPolicy } from "./sandbox-policy.js";
-import { decodedBase64Length, strictBase64Problem } from "./strict-base64.js";
+import { decodedBase64Length, strictBase64Problem } from "../../util/strict-base64.js";
 import type {
   FsCopyParams,
   FsCopyResult,

@@ -9,6 +9,7 @@ import type { ProcessTableOptions, ResolvedProcessTableOptions } from "./process
 import { resolveProcessTableOptions } from "./process-table-options.js";
 import { spawnPtyChild } from "./pty-child.js";
 import { checkDirectory } from "./resolve-program.js";
+import { strictBase64Problem } from "../../util/strict-base64.js";
 import type {
   ProcessNotificationSink,
   ProcessReadParams,
@@ -21,7 +22,6 @@ import type {
   ProcessWriteResult,
 } from "./types.js";
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * The processes of one session (CONTRACT.md §3), independent of any transport: the server's
@@ -150,8 +150,9 @@ export class ProcessTable {
 
   /** `process/write`. Invalid base64 → -32600; every other outcome is a status. */
   async write(params: ProcessWriteParams): Promise<ProcessWriteResult> {
-    if (typeof params.chunk !== "string" || !BASE64.test(params.chunk)) {
-      throw new RpcError(ErrorCode.InvalidRequest, "process/write requires valid base64 chunk");
+    const problem = typeof params.chunk === "string" ? strictBase64Problem(params.chunk) : "chunk must be a string";
+    if (problem !== undefined) {
+      throw new RpcError(ErrorCode.InvalidRequest, `process/write requires valid base64 chunk: ${problem}`);
     }
     const managed = this.processes.get(params.processId);
     if (managed === undefined) return { status: "unknownProcess" };

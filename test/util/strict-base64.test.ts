@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodedBase64Length, strictBase64Problem } from "../../../src/server/fs/strict-base64.js";
+import { decodedBase64Length, strictBase64Problem } from "../../src/util/strict-base64.js";
 
 describe("strictBase64Problem", () => {
   it("accepts every canonical encoding and predicts its decoded length", () => {

@@ -5,7 +5,7 @@
 import { Ajv } from "ajv";
 import standaloneModule from "ajv/dist/standalone/index.js";
 import type { MethodModel, Schema, SpecModel } from "./model.js";
-import { SpecError, paramsObjectSchema } from "./model.js";
+import { PATH_KEYWORD, SpecError, paramsObjectSchema } from "./model.js";
 import { outPath, runtimeModule } from "./paths.js";
 import { Printer, type OutputFile } from "./printer.js";
 
@@ -52,6 +52,8 @@ export function compileStandalone(
   specPath: string,
 ): OutputFile {
   const ajv = new Ajv(AJV_OPTIONS);
+  // Annotations of the document's own: ajv's strict mode would refuse them as unknown keywords.
+  ajv.addVocabulary([PATH_KEYWORD]);
   try {
     ajv.addSchema({ $id: COMPONENTS_ID, definitions: Object.fromEntries(components.map((c) => [c.name, rewriteRefs(c.schema, "")])) });
   } catch (error) {

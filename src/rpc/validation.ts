@@ -14,6 +14,14 @@ export interface SchemaError {
   params: Record<string, unknown>;
   /** Present when the validator was compiled with `verbose: true`. */
   data?: unknown;
+  /** The schema holding the failing keyword (present with `verbose: true`). */
+  parentSchema?: unknown;
+}
+
+/** True when the failing schema is a path string (`x-path`, the document's `PathUri`). */
+function isPathSchema(error: SchemaError): boolean {
+  const parent = error.parentSchema;
+  return typeof parent === "object" && parent !== null && (parent as Record<string, unknown>)["x-path"] === true;
 }
 
 /** A compiled (standalone) ajv validator. */
@@ -59,7 +67,9 @@ export function describeSchemaError(error: SchemaError, root: string): string {
     case "minLength":
       return p["limit"] === 1 ? `${path} must not be empty` : `${path} must be at least ${String(p["limit"])} characters`;
     case "pattern":
-      return p["pattern"] === "^/" ? `${path} must be an absolute path${got}` : `${path} must match pattern ${JSON.stringify(p["pattern"])}${got}`;
+      // A path member is a plain absolute path or a URI (with a scheme); anything else is the
+      // relative path of the seed dialect, so the seed's message stays.
+      return p["pattern"] === "^/" || isPathSchema(error) ? `${path} must be an absolute path${got}` : `${path} must match pattern ${JSON.stringify(p["pattern"])}${got}`;
     case "enum":
       return `${path} must be one of ${(p["allowedValues"] as unknown[] | undefined)?.map((v) => JSON.stringify(v)).join(", ") ?? "the allowed values"}${got}`;
     case "type":

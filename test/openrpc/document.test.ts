@@ -12,6 +12,7 @@ interface Pairing {
 interface Method {
   name: string;
   "x-direction": string;
+  "x-since"?: string;
   examples?: Pairing[];
 }
 
@@ -25,13 +26,26 @@ const validStart = { processId: "p1", argv: ["bash", "-lc", "true"], cwd: "/tmp"
 describe("the OpenRPC document", () => {
   it("declares every method and notification of the contract", () => {
     assert.deepEqual(
-      document.methods.map((m) => m.name).sort(),
+      document.methods.filter((m) => m["x-since"] === undefined).map((m) => m.name).sort(),
       [
         "environment/add", "environment/list", "environment/remove",
         "fs/copy", "fs/createDirectory", "fs/getMetadata", "fs/readDirectory", "fs/readFile", "fs/remove", "fs/writeFile",
         "initialize", "initialized",
         "process/closed", "process/exited", "process/output", "process/read", "process/start", "process/terminate", "process/write",
         "rpc.discover",
+      ],
+    );
+  });
+
+  it("declares the codex 0.169 inventory (UPSTREAM-0.169.md §1) as x-since codex-0.169, except the network proxy callbacks", () => {
+    assert.deepEqual(
+      document.methods.filter((m) => m["x-since"] === "codex-0.169").map((m) => m.name).sort(),
+      [
+        "capabilities/discoverV2", "capabilityRoots/discoverV1",
+        "environment/info", "environment/status", "environmentConfig/read",
+        "fs/canonicalize", "fs/close", "fs/missingChanged", "fs/open", "fs/readBlock", "fs/walk", "fs/watchMissing", "fs/writeBlock",
+        "http/request", "http/request/bodyDelta",
+        "process/signal",
       ],
     );
   });

@@ -2,6 +2,7 @@ import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import type { Handlers } from "../../generated/openrpc/dispatch.js";
 import { LOCAL_ENVIRONMENT_ID } from "../environments/environment-manager.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
+import { describeEnvironment } from "./environment-info.js";
 import type { FileSystemService } from "./fs/index.js";
 import type { ServerContext } from "./server-context.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -74,7 +75,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       const session = params.resumeSessionId ? sessions.resume(params.resumeSessionId, ctx, sink, flow) : sessions.create(ctx, sink, flow);
       ctx.session = session;
       ctx.experimentalApi = params.capabilities?.experimentalApi === true;
-      return { sessionId: session.id };
+      return { sessionId: session.id, environmentInfo: describeEnvironment() };
     },
     "process/start": (params, ctx) => route(ctx, params, (p) => processes(ctx).start(p), (c, p) => c.process.start(p)),
     "process/read": (params, ctx) =>
@@ -103,8 +104,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
     },
     // TODO(issue 11): process/signal {interrupt} → SIGINT to the process group, `{}` also for unknown ids.
     "process/signal": notImplementedYet("process/signal"),
-    // TODO(issue 11): fs/canonicalize (realpath).
-    "fs/canonicalize": notImplementedYet("fs/canonicalize"),
+    "fs/canonicalize": (params, ctx) => route(ctx, params, (p) => fs.canonicalize(p), (c, p) => c.fs.canonicalize(p)),
     // TODO(issue 11): fs/walk (breadth-first, WalkOptions limits, errors list, truncated).
     "fs/walk": notImplementedYet("fs/walk"),
     // TODO(issue 11): file handles fs/open, fs/readBlock, fs/writeBlock, fs/close (≤ 128 per connection, ≤ 1 MiB blocks).
@@ -116,9 +116,9 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
     "fs/watchMissing": notImplementedYet("fs/watchMissing"),
     // TODO(issue 11): http/request (buffered and streamed with http/request/bodyDelta, redirectPolicy, timeoutMs, valueEnvVar).
     "http/request": notImplementedYet("http/request"),
-    // TODO(issue 11): environment/info and environment/status.
-    "environment/info": notImplementedYet("environment/info"),
-    "environment/status": notImplementedYet("environment/status"),
+    "environment/info": () => describeEnvironment(),
+    // The server answers only once it is serving, so it is always ready.
+    "environment/status": () => ({ status: "ready" }),
     // TODO(issue 11): environmentConfig/read (codex config and requirements layers for a cwd).
     "environmentConfig/read": notImplementedYet("environmentConfig/read"),
     // TODO(issue 11): capability discovery (plugins, skills, namespace manifests under capability roots).

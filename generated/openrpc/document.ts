@@ -109,7 +109,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
                   "path": "/bin/bash"
                 },
                 "executorVersion": "0.1.0",
-                "providerId": "sha256:9d5ed678fe57bcca610140957afab571e3b5d2d4b2a1f3b8c0f2e4b7e0a8d1c3",
+                "providerId": "sha256:8844b9ddc4ef9c28fb8700c8bc57d7d71a617b2378e1208fa28633bd6057409a",
                 "cwd": "file:///home/user",
                 "userHomeDir": "file:///home/user",
                 "platformOs": "linux",
@@ -2891,7 +2891,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
                 "path": "/bin/bash"
               },
               "executorVersion": "0.1.0",
-              "providerId": "sha256:9d5ed678fe57bcca610140957afab571e3b5d2d4b2a1f3b8c0f2e4b7e0a8d1c3",
+              "providerId": "sha256:8844b9ddc4ef9c28fb8700c8bc57d7d71a617b2378e1208fa28633bd6057409a",
               "cwd": "file:///home/user",
               "userHomeDir": "file:///home/user",
               "platformOs": "linux",

@@ -94,17 +94,17 @@ export function detectShell(inputs: Pick<EnvironmentInputs, "env" | "loginShell"
  */
 export function describeEnvironment(inputs: EnvironmentInputs = systemEnvironmentInputs()): EnvironmentInfo {
   const tmpdirVariable = inputs.env["TMPDIR"];
-  const info: EnvironmentInfo = {
+  // Members in upstream's order; the optional ones are omitted when unknown, as upstream does.
+  return {
     shell: detectShell(inputs),
     executorVersion: PACKAGE_VERSION,
     providerId: PROVIDER_ID,
     cwd: isAbsolute(inputs.cwd) ? inputs.cwd : null,
+    ...(isAbsolute(inputs.homeDir) ? { userHomeDir: inputs.homeDir } : {}),
     platformOs: hostOsName(inputs.platform),
     prependPathDirs: [],
     temporaryDirectories: tmpdirVariable !== undefined && isAbsolute(tmpdirVariable) ? [tmpdirVariable] : [],
+    ...(isAbsolute(inputs.tempDir) ? { tempDir: inputs.tempDir } : {}),
     capabilities: { ...ENVIRONMENT_CAPABILITIES },
   };
-  if (isAbsolute(inputs.homeDir)) info.userHomeDir = inputs.homeDir;
-  if (isAbsolute(inputs.tempDir)) info.tempDir = inputs.tempDir;
-  return info;
 }

@@ -70,12 +70,13 @@ export async function startWebsocketTap(targetUrl: string): Promise<WebsocketTap
     return bytes;
   };
 
-  const closeFrom = (from: WebSocket, to: WebSocket, code: number, reason: Buffer): void => {
-    if (to.readyState === WebSocket.CLOSED || to.readyState === WebSocket.CLOSING) return;
+  /** Mirrors a close seen on one side onto the other: the same code when it may be sent, else an abort (1006) or a bare close. */
+  const closeOther = (other: WebSocket, code: number, reason: Buffer): void => {
+    if (other.readyState === WebSocket.CLOSED || other.readyState === WebSocket.CLOSING) return;
     const sendable = sendableCloseCode(code);
-    if (sendable === undefined && from.readyState === WebSocket.CLOSED && code === 1006) to.terminate();
-    else if (to.readyState === WebSocket.CONNECTING) to.terminate();
-    else to.close(sendable, sendable === undefined ? undefined : reason);
+    if (other.readyState === WebSocket.CONNECTING || code === 1006) other.terminate();
+    else if (sendable === undefined) other.close();
+    else other.close(sendable, reason);
   };
 
   server.on("connection", (client, request) => {
@@ -101,8 +102,8 @@ export async function startWebsocketTap(targetUrl: string): Promise<WebsocketTap
       const bytes = record(connection, "server->client", data, binary);
       if (client.readyState === WebSocket.OPEN) client.send(bytes, { binary });
     });
-    client.on("close", (code, reason) => closeFrom(client, upstream, code, reason));
-    upstream.on("close", (code, reason) => closeFrom(upstream, client, code, reason));
+    client.on("close", (code, reason) => closeOther(upstream, code, reason));
+    upstream.on("close", (code, reason) => closeOther(client, code, reason));
     // Errors end in a close event, which closes the other side; nothing more to do here.
     client.on("error", () => undefined);
     upstream.on("error", () => client.terminate());

@@ -2,15 +2,15 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CODEX_VERSION, codexSkip } from "../../helpers/codex-binary.js";
 import { runCodexClientScenario, type ScenarioRun } from "./codex-client-scenario.js";
-import { realCodexExecServer, type ExecServerTarget } from "./exec-server-targets.js";
+import { ourExecServer, realCodexExecServer, type ExecServerTarget } from "./exec-server-targets.js";
 import { APP_SERVER_ENVIRONMENT_ID } from "./run-app-server-turn.js";
 import { fileReads, fileWrites, nativePath, processRuns } from "./tap-evidence.js";
 
 /**
- * The exec-servers the real codex client is pointed at. `ourExecServer` (exec-server-targets.ts) joins this list
- * once our server speaks the 0.169 dialect (issue 11); docs/codex-client.md records what fails before that.
+ * The exec-servers the real codex client is pointed at: the Rust original and ours (which speaks the 0.169
+ * dialect since issue 11: file: URIs, environmentInfo, the 0.169 process/start members).
  */
-const TARGETS: ExecServerTarget[] = [realCodexExecServer];
+const TARGETS: ExecServerTarget[] = [realCodexExecServer, ourExecServer];
 
 const SCENARIO_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 120_000;

@@ -18,6 +18,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Opens (or resumes) the session for this connection.",
     since: "seed",
     paths: { params: [], result: [{ at: ["environmentInfo", "cwd"] }, { at: ["environmentInfo", "userHomeDir"] }, { at: ["environmentInfo", "prependPathDirs", "[]"] }, { at: ["environmentInfo", "temporaryDirectories", "[]"] }, { at: ["environmentInfo", "tempDir"] }] },
+    dialectResultMembers: [],
   },
   {
     name: "initialized",
@@ -29,6 +30,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Completes the handshake; process, fs and environment methods are allowed afterwards.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "process/start",
@@ -40,6 +42,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Spawns a process (optionally PTY-backed) under a caller-chosen id.",
     since: "seed",
     paths: { params: [{ at: ["cwd"], foreignError: { code: -32602, message: "cwd URI `{uri}` is not valid on this exec-server host: {reason}" } }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: ["sandboxType"],
   },
   {
     name: "process/read",
@@ -51,6 +54,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Returns retained output after a sequence number, optionally long-polling.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "process/write",
@@ -62,6 +66,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Writes bytes to a process's stdin (PTY input for tty processes).",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "process/terminate",
@@ -73,6 +78,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Signals the process group: SIGTERM, then SIGKILL after a grace period.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "process/signal",
@@ -84,6 +90,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Sends a signal (only `interrupt`) to a process.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "process/output",
@@ -95,6 +102,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "A chunk of process output.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "process/exited",
@@ -106,6 +114,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "The process exited (output may still follow until `process/closed`).",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "process/closed",
@@ -117,6 +126,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Exited and all streams reached EOF; always the process's last event.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/readFile",
@@ -128,6 +138,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Reads a whole file.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/writeFile",
@@ -139,6 +150,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Creates or truncates a file and writes the bytes.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/createDirectory",
@@ -150,6 +162,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Creates a directory (and its parents when recursive).",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/getMetadata",
@@ -161,6 +174,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "stat/lstat summary of a path.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/readDirectory",
@@ -172,6 +186,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Lists a directory; entries whose stat fails (dangling links) are skipped.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/remove",
@@ -183,6 +198,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Removes a file, symlink or directory.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/copy",
@@ -194,6 +210,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Copies a file, symlink or directory tree.",
     since: "seed",
     paths: { params: [{ at: ["sourcePath"] }, { at: ["destinationPath"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/canonicalize",
@@ -205,6 +222,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved).",
     since: "codex-0.169",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["path"] }] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/walk",
@@ -216,6 +234,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Lists a directory tree breadth-first within limits.",
     since: "codex-0.169",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["entries", "[]", "path"] }, { at: ["errors", "[]", "path"] }] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/open",
@@ -227,6 +246,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).",
     since: "codex-0.169",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/readBlock",
@@ -238,6 +258,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Reads up to `len` bytes at `offset` from a `read` handle.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/writeBlock",
@@ -249,6 +270,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Writes bytes at `offset` through a `replace` handle (gaps are zero-filled).",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/close",
@@ -260,6 +282,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Closes a file handle (idempotent: an unknown id also answers `{}`).",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/watchMissing",
@@ -271,6 +294,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Watches for any of `missing` to appear (or `present` to disappear); one watch per connection.",
     since: "codex-0.169",
     paths: { params: [{ at: ["missing", "[]"] }, { at: ["present"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "fs/missingChanged",
@@ -282,6 +306,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "The `fs/watchMissing` registration fired.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "http/request",
@@ -293,6 +318,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Performs an HTTP request from the executor.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "http/request/bodyDelta",
@@ -304,6 +330,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "A piece of a streamed `http/request` response body.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "environment/add",
@@ -315,6 +342,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Adds or replaces a named remote environment (experimental).",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "environment/list",
@@ -326,6 +354,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Lists the environments of this session, `local` first.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "environment/remove",
@@ -337,6 +366,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Removes a named remote environment and closes its connection.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "environment/info",
@@ -348,6 +378,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Describes the executor: shell, version, directories, platform and capability flags.",
     since: "codex-0.169",
     paths: { params: [], result: [{ at: ["cwd"] }, { at: ["userHomeDir"] }, { at: ["prependPathDirs", "[]"] }, { at: ["temporaryDirectories", "[]"] }, { at: ["tempDir"] }] },
+    dialectResultMembers: [],
   },
   {
     name: "environment/status",
@@ -359,6 +390,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Readiness of the executor (always `ready` once it answers).",
     since: "codex-0.169",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "environmentConfig/read",
@@ -370,6 +402,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Reads codex configuration and requirements layers relevant to `cwd` on the executor.",
     since: "codex-0.169",
     paths: { params: [{ at: ["cwd"] }], result: [{ at: ["userHomeDir"] }, { at: ["codexHomeDir"] }, { at: ["config", "layers", "[]", "baseDir"] }, { at: ["requirements", "layers", "[]", "baseDir"] }] },
+    dialectResultMembers: [],
   },
   {
     name: "capabilityRoots/discoverV1",
@@ -381,6 +414,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Inspects capability roots for a plugin manifest, skills and namespace manifests.",
     since: "codex-0.169",
     paths: { params: [{ at: ["roots", "[]", "path"] }, { at: ["roots", "[]", "sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["roots", "[]", "sandbox", "cwd"] }, { at: ["roots", "[]", "sandbox", "workspaceRoots", "[]"] }, { at: ["roots", "[]", "sandbox", "userHomeDir"] }, { at: ["roots", "[]", "sandbox", "temporaryDirectories", "[]"] }, { at: ["roots", "[]", "sandbox", "policyContext", "cwd"] }, { at: ["roots", "[]", "sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["roots", "[]", "path"] }, { at: ["roots", "[]", "plugin", "manifest", "path"] }, { at: ["roots", "[]", "plugin", "mcpConfig", "path"] }, { at: ["roots", "[]", "plugin", "appsConfig", "path"] }, { at: ["roots", "[]", "skills", "[]", "instructions", "path"] }, { at: ["roots", "[]", "skills", "[]", "metadata", "path"] }, { at: ["roots", "[]", "namespaceManifests", "[]", "path"] }] },
+    dialectResultMembers: [],
   },
   {
     name: "capabilities/discoverV2",
@@ -392,6 +426,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Discovers plugins and skills available for `cwd`.",
     since: "codex-0.169",
     paths: { params: [{ at: ["cwd"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }], result: [] },
+    dialectResultMembers: [],
   },
   {
     name: "rpc.discover",
@@ -403,5 +438,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Returns this OpenRPC document.",
     since: "seed",
     paths: { params: [], result: [] },
+    dialectResultMembers: [],
   },
 ];

@@ -114,6 +114,7 @@ export class LinkHub {
     const url = new URL(request.url ?? "/", "http://node.invalid");
     if (url.pathname !== LINK_PATH) return false;
     const peerId = url.searchParams.get("node") ?? "";
+    const target = url.searchParams.get("to") ?? "";
     const ts = Number(url.searchParams.get("ts"));
     const sig = url.searchParams.get("sig") ?? "";
     const refuse = (why: string) => {
@@ -123,10 +124,12 @@ export class LinkHub {
     };
     if (this.#closed) return refuse("node closing");
     if (peerId === "" || peerId === this.#options.nodeId) return refuse("bad node id");
+    // A dead node's record can point at a port a new node reuses: a link is for the node it was dialled for.
+    if (target !== this.#options.nodeId) return refuse(`link meant for ${target || "(no node)"}, this is ${this.#options.nodeId}`);
     if (!Number.isSafeInteger(ts) || Math.abs(Date.now() - ts) > (this.#options.maxClockSkewMs ?? 300_000)) return refuse("stale or missing timestamp");
     const given = Buffer.from(sig);
     const matches = this.#options.verifyKeys().some((key) => {
-      const expected = Buffer.from(linkSignature(key, peerId, ts));
+      const expected = Buffer.from(linkSignature(key, peerId, target, ts));
       return expected.length === given.length && timingSafeEqual(expected, given);
     });
     if (!matches) return refuse("bad signature");
@@ -174,8 +177,9 @@ export class LinkHub {
       const ts = Date.now();
       const url = new URL(base);
       url.searchParams.set("node", this.#options.nodeId);
+      url.searchParams.set("to", peer.id);
       url.searchParams.set("ts", String(ts));
-      url.searchParams.set("sig", linkSignature(this.#options.signingKey(), this.#options.nodeId, ts));
+      url.searchParams.set("sig", linkSignature(this.#options.signingKey(), this.#options.nodeId, peer.id, ts));
       const socket = new WebSocket(url, {
         perMessageDeflate: false,
         maxPayload: this.#maxMessageBytes,
@@ -255,7 +259,7 @@ export class LinkHub {
   }
 }
 
-/** base64url HMAC-SHA256 over `link \n nodeId \n ts`. */
-function linkSignature(key: Buffer, nodeId: string, ts: number): string {
-  return createHmac("sha256", key).update(`link\n${nodeId}\n${ts}`).digest("base64url");
+/** base64url HMAC-SHA256 over `link \n from \n to \n ts`. */
+function linkSignature(key: Buffer, from: string, to: string, ts: number): string {
+  return createHmac("sha256", key).update(`link\n${from}\n${to}\n${ts}`).digest("base64url");
 }

@@ -11,6 +11,7 @@ import { waitUntil } from "../../../helpers/wait.js";
 import { harnessUrl, openSession, responseProblems, startExecutor, startNode, type Session } from "./cluster-fixture.js";
 
 const skip = redisSkip();
+const verboseLog = process.env.CLUSTER_MODEL_VERBOSE ? { log: (line: string) => process.stderr.write(`${Date.now() % 100000} ${line}\n`) } : {};
 
 /** One harness per node; a killed node takes its harness (and that harness's calls) with it. */
 interface HarnessSlot {
@@ -43,11 +44,11 @@ class World {
 
   async start(): Promise<void> {
     for (let i = 0; i < 3; i += 1) {
-      const node = await startNode(this.redisUrl, { executorGraceMs: 15_000 });
+      const node = await startNode(this.redisUrl, { executorGraceMs: 15_000, ...verboseLog });
       this.nodes.push(node);
       this.ports.push(Number(new URL(node.baseUrl).port));
     }
-    this.exec = await startExecutor(this.executorId, this.nodes.map((node) => node.baseUrl));
+    this.exec = await startExecutor(this.executorId, this.nodes.map((node) => node.baseUrl), verboseLog.log);
     await waitUntil(() => this.exec.executor.state === "connected", 10_000, "executor connected");
     for (let i = 0; i < 3; i += 1) this.slots.push(await this.#openSlot(i, 0));
   }
@@ -64,7 +65,7 @@ class World {
     this.killed.add(`${index}:${slot.generation}`);
     await (this.nodes[index] as ClusterRendezvous).crash();
     slot.harness.close();
-    this.nodes[index] = await startNode(this.redisUrl, { port: this.ports[index] as number, executorGraceMs: 15_000 });
+    this.nodes[index] = await startNode(this.redisUrl, { port: this.ports[index] as number, executorGraceMs: 15_000, ...verboseLog });
     this.slots[index] = await this.#openSlot(index, slot.generation + 1);
   }
 
@@ -160,13 +161,16 @@ describe("rendezvous cluster: model", { skip }, () => {
           try {
             await world.start();
             await fc.asyncModelRun(() => ({ model: {}, real: world }), [...commands, call(0, 2), call(1, 2), call(2, 2), settle]);
+          } catch (error) {
+            if (process.env.CLUSTER_MODEL_VERBOSE) process.stderr.write(`run ${run} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+            throw error;
           } finally {
             await world.stop();
           }
         },
       ),
       // Each run starts three nodes and an executor: a handful of runs keeps the suite fast.
-      { numRuns: Number(process.env.CLUSTER_MODEL_RUNS ?? 4), seed: Number(process.env.CLUSTER_MODEL_SEED ?? 15), endOnFailure: true },
+      { numRuns: Number(process.env.CLUSTER_MODEL_RUNS ?? 4), seed: Number(process.env.CLUSTER_MODEL_SEED ?? 15), endOnFailure: true, ...(process.env.CLUSTER_MODEL_PATH ? { path: process.env.CLUSTER_MODEL_PATH } : {}) },
     );
   });
 });

@@ -119,12 +119,32 @@ async function probeRedis(): Promise<Measures> {
   }
 }
 
+interface NatsConnection {
+  info?: { version: string };
+  subscribe(subject: string, options: { callback: (error: unknown, message: { data: Uint8Array }) => void }): unknown;
+  publish(subject: string, data?: Uint8Array | string): void;
+  flush(): Promise<void>;
+  drain(): Promise<void>;
+}
+interface NatsTransport {
+  connect(options: { servers: string }): Promise<NatsConnection>;
+}
+interface NatsKv {
+  put(key: string, value: Uint8Array): Promise<number>;
+  create(key: string, value: Uint8Array): Promise<number>;
+}
+interface NatsKvModule {
+  Kvm: new (connection: NatsConnection) => { create(name: string, options: Record<string, unknown>): Promise<NatsKv> };
+}
+
 async function probeNats(): Promise<Measures | string> {
-  let transport: typeof import("@nats-io/transport-node");
-  let kvModule: typeof import("@nats-io/kv");
+  // Not a project dependency: loaded by name at run time, with the few types the probe uses declared here.
+  let transport: NatsTransport;
+  let kvModule: NatsKvModule;
   try {
-    transport = await import("@nats-io/transport-node");
-    kvModule = await import("@nats-io/kv");
+    const names = ["@nats-io/transport-node", "@nats-io/kv"];
+    transport = (await import(names[0] as string)) as NatsTransport;
+    kvModule = (await import(names[1] as string)) as NatsKvModule;
   } catch {
     return "skipped: @nats-io/transport-node and @nats-io/kv are not installed (npm i --no-save @nats-io/transport-node@3.4.0 @nats-io/kv@3.4.0)";
   }
@@ -138,7 +158,7 @@ async function probeNats(): Promise<Measures | string> {
     const b = await transport.connect({ servers: `127.0.0.1:${port}` });
     const version = a.info?.version ?? "unknown";
     const kvm = new kvModule.Kvm(a);
-    const kv = await kvm.create("probe", { storage: "memory" as never, history: 1, ttl: 30_000 });
+    const kv = await kvm.create("probe", { storage: "memory", history: 1, ttl: 30_000 });
     const encoder = new TextEncoder();
     const value = encoder.encode(VALUE);
     const leaseWriteUs = await timed(SEQUENTIAL, (i) => kv.put(`lease.${i + 1000}`, value));
@@ -149,7 +169,7 @@ async function probeNats(): Promise<Measures | string> {
     await Promise.all(Array.from({ length: BURST }, (_, i) => kv.put(`exec.${i}`, value)));
     const burstRegistrationsPerSecond = Math.round(BURST / ((nowMs() - started) / 1000));
     const after = await jsz();
-    b.subscribe("probe.ping", { callback: (_error, message) => b.publish("probe.pong", message.data) });
+    b.subscribe("probe.ping", { callback: (_error: unknown, message: { data: Uint8Array }) => b.publish("probe.pong", message.data) });
     let waiter: (() => void) | undefined;
     a.subscribe("probe.pong", { callback: () => waiter?.() });
     await b.flush();

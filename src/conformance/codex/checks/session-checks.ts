@@ -89,7 +89,8 @@ export function sessionChecks(): Check[] {
         const thief = await CodexPeer.open(ctx, { handshake: false });
         await thief.fails("initialize", { clientName: "exec-server-conformance", resumeSessionId: owner.sessionId }, -32010, "initialize resuming an attached session", {
           upstream: `session ${owner.sessionId!} is already attached to another connection`,
-          mention: ALREADY_ATTACHED,
+          // Case-sensitive, as codex's client matches it (String::contains).
+          mention: new RegExp(ALREADY_ATTACHED),
         });
         await owner.call("environment/status", undefined, { what: "the owner's connection after the refused resume" });
       },

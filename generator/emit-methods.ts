@@ -37,7 +37,6 @@ export function emitMethods(model: SpecModel, specPath: string): OutputFile {
       `    summary: ${JSON.stringify(m.summary)},`,
       `    since: ${JSON.stringify(m.since)},`,
       `    paths: { params: ${pathList(m.paramPaths)}, result: ${pathList(m.resultPaths)} },`,
-      `    dialectResultMembers: [${m.dialectResultMembers.map((name) => JSON.stringify(name)).join(", ")}],`,
       "  },",
     );
   }

@@ -53,8 +53,6 @@ export interface MethodModel {
   paramPaths: PathMember[];
   /** Path members of the result (empty for notifications). */
   resultPaths: PathMember[];
-  /** Result members listed by the result's `x-dialect-members` under `codex-0.169`. */
-  dialectResultMembers: string[];
 }
 
 /** The whole document, ready for the emitters. */
@@ -70,8 +68,6 @@ const DIRECTIONS: readonly Direction[] = ["request", "client-notification", "ser
 const SINCE: readonly MethodSince[] = ["seed", "codex-0.169"];
 /** Schema annotation marking a path string (the edge codec decodes and encodes it). */
 export const PATH_KEYWORD = "x-path";
-/** Result content-descriptor annotation listing result members of the 0.169 dialect. */
-const DIALECT_MEMBERS_KEYWORD = "x-dialect-members";
 /** Content-descriptor annotation overriding the error for a URI naming no path on this host. */
 const FOREIGN_ERROR_KEYWORD = "x-path-foreign-error";
 /** Step names meaning "every array item" and "every record value" (see `PathStep`). */
@@ -194,22 +190,6 @@ function foreignErrorOf(cd: Record<string, unknown>, where: string): PathMember[
     throw new SpecError(`${where}: ${FOREIGN_ERROR_KEYWORD} must be {code: integer, message: string}`);
   }
   return { code: value["code"] as number, message: value["message"] };
-}
-
-function dialectMembersOf(cd: Record<string, unknown> | undefined, resultSchema: Schema | undefined, where: string): string[] {
-  const value = cd?.[DIALECT_MEMBERS_KEYWORD];
-  if (value === undefined) return [];
-  const members = isObject(value) ? value["codex-0.169"] : undefined;
-  if (!isObject(value) || Object.keys(value).some((key) => key !== "codex-0.169") || !Array.isArray(members) || !members.every((m) => typeof m === "string")) {
-    throw new SpecError(`${where}: ${DIALECT_MEMBERS_KEYWORD} must be {"codex-0.169": [member names]}`);
-  }
-  const properties = isObject(resultSchema) && isObject(resultSchema["properties"]) ? resultSchema["properties"] : {};
-  const required = isObject(resultSchema) && Array.isArray(resultSchema["required"]) ? (resultSchema["required"] as unknown[]) : [];
-  for (const member of members as string[]) {
-    if (!Object.hasOwn(properties, member)) throw new SpecError(`${where}: ${DIALECT_MEMBERS_KEYWORD} names ${member}, which is not a result member`);
-    if (required.includes(member)) throw new SpecError(`${where}: ${DIALECT_MEMBERS_KEYWORD} names ${member}, which the result requires`);
-  }
-  return members as string[];
 }
 
 /** The JSON Schema of a whole by-name params object. */
@@ -366,7 +346,6 @@ export async function buildModel(input: unknown): Promise<SpecModel> {
       since: since as MethodSince,
       paramPaths,
       resultPaths,
-      dialectResultMembers: dialectMembersOf(resultCd, derefResult, `${where} result`),
     };
   });
   return { document, schemas, methods };

@@ -14,7 +14,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
     "license": {
       "name": "Apache-2.0"
     },
-    "description": "Remote execution server for agent harnesses: processes, PTYs and filesystem over JSON-RPC (websocket, stdio or relay). Contract: CONTRACT.md.\n\nEnvelope: JSON-RPC 2.0 shapes; `\"jsonrpc\":\"2.0\"` is accepted but optional inbound and always emitted outbound. `id` is an integer or a string. Omitted `params` means null; `{}` is accepted for methods without params. Optional members may arrive as null or be absent.\n\nExtensions used on method objects:\n- `x-direction` (required): `request` = client → server call with a response; `client-notification` = client → server notification (no id, no response); `server-notification` = server → client notification (no id, no response). OpenRPC has no notion of direction, so notifications are methods without a `result` and this extension says who sends them.\n- `x-params-closed` (default false): when true the params object is closed (`additionalProperties: false`) and unknown members are refused with -32602 naming the member.\n- `x-since` (default `seed`): `codex-0.169` marks a method introduced by the codex 0.169 dialect (UPSTREAM-0.169.md); such methods always answer paths as `file:` URIs.\n- `x-path` (on a schema, `PathUri`): the string is a filesystem path. It is decoded by one edge codec before the handler runs and encoded back in results and notifications (see `PathUri`).\n- `x-dialect-members` (on a result content descriptor): `{\"codex-0.169\": [member, ...]}` lists result members of the codex 0.169 dialect; they are left out of answers to requests in the seed dialect (every path member a plain path), so seed clients get the seed's result.\n- `x-path-foreign-error` (on a content descriptor): the code and message used when that path member is a `file:` URI that is not valid on this host (a drive letter or a host), instead of -32600 `'<uri>' is invalid on '<os>'`.\n\nAll params are by name. Every process/* and fs/* method takes an optional `environmentId` routing the call to a named remote environment (default: the local machine); process notifications from a remote environment carry the same `environmentId`.\n\nDialects: the seed dialect (CONTRACT.md) sends plain absolute paths; the codex 0.169 dialect sends `file:` URIs. Every path member accepts both; results answer in the dialect of the request (a request whose path members were all plain absolute paths gets plain paths back, anything else `file:` URIs), and methods marked `x-since: codex-0.169`, `initialize` and notifications always use `file:` URIs.\n\nNot declared here: the server → client request `network/policyRequest` and the notification `network/policyDecision` of codex 0.169. They only serve processes started with `networkProxy`, which this server refuses (-32602), so it never sends them."
+    "description": "Remote execution server for agent harnesses: processes, PTYs and filesystem over JSON-RPC (websocket, stdio or relay). Contract: CONTRACT.md.\n\nEnvelope: JSON-RPC 2.0 shapes; `\"jsonrpc\":\"2.0\"` is accepted but optional inbound and always emitted outbound. `id` is an integer or a string. Omitted `params` means null; `{}` is accepted for methods without params. Optional members may arrive as null or be absent.\n\nExtensions used on method objects:\n- `x-direction` (required): `request` = client → server call with a response; `client-notification` = client → server notification (no id, no response); `server-notification` = server → client notification (no id, no response). OpenRPC has no notion of direction, so notifications are methods without a `result` and this extension says who sends them.\n- `x-params-closed` (default false): when true the params object is closed (`additionalProperties: false`) and unknown members are refused with -32602 naming the member.\n- `x-since` (default `seed`): `codex-0.169` marks a method introduced by the codex 0.169 dialect (UPSTREAM-0.169.md); such methods always answer paths as `file:` URIs.\n- `x-path` (on a schema, `PathUri`): the string is a filesystem path. It is decoded by one edge codec before the handler runs and encoded back in results and notifications (see `PathUri`).\n- `x-path-foreign-error` (on a content descriptor): the code and message used when that path member is a `file:` URI that is not valid on this host (a drive letter or a host), instead of -32600 `'<uri>' is invalid on '<os>'`.\n\nAll params are by name. Every process/* and fs/* method takes an optional `environmentId` routing the call to a named remote environment (default: the local machine); process notifications from a remote environment carry the same `environmentId`.\n\nDialects: the seed dialect (CONTRACT.md) sends plain absolute paths; the codex 0.169 dialect sends `file:` URIs. Every path member accepts both; results answer in the dialect of the request (a request whose path members were all plain absolute paths gets plain paths back, anything else `file:` URIs), and methods marked `x-since: codex-0.169`, `initialize` and notifications always use `file:` URIs.\n\nNot declared here: the server → client request `network/policyRequest` and the notification `network/policyDecision` of codex 0.169. They only serve processes started with `networkProxy`, which this server refuses (-32602), so it never sends them."
   },
   "methods": [
     {
@@ -353,11 +353,6 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       ],
       "result": {
         "name": "result",
-        "x-dialect-members": {
-          "codex-0.169": [
-            "sandboxType"
-          ]
-        },
         "schema": {
           "type": "object",
           "required": [
@@ -416,7 +411,8 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "result": {
             "name": "result",
             "value": {
-              "processId": "proc-1"
+              "processId": "proc-1",
+              "sandboxType": "none"
             }
           }
         },
@@ -474,7 +470,8 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "result": {
             "name": "result",
             "value": {
-              "processId": "shell-1"
+              "processId": "shell-1",
+              "sandboxType": "none"
             }
           }
         },

@@ -18,7 +18,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Opens (or resumes) the session for this connection.",
     since: "seed",
     paths: { params: [], result: [{ at: ["environmentInfo", "cwd"] }, { at: ["environmentInfo", "userHomeDir"] }, { at: ["environmentInfo", "prependPathDirs", "[]"] }, { at: ["environmentInfo", "temporaryDirectories", "[]"] }, { at: ["environmentInfo", "tempDir"] }] },
-    dialectResultMembers: [],
   },
   {
     name: "initialized",
@@ -30,7 +29,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Completes the handshake; process, fs and environment methods are allowed afterwards.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "process/start",
@@ -42,7 +40,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Spawns a process (optionally PTY-backed) under a caller-chosen id.",
     since: "seed",
     paths: { params: [{ at: ["cwd"], foreignError: { code: -32602, message: "cwd URI `{uri}` is not valid on this exec-server host: {reason}" } }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: ["sandboxType"],
   },
   {
     name: "process/read",
@@ -54,7 +51,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Returns retained output after a sequence number, optionally long-polling.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "process/write",
@@ -66,7 +62,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Writes bytes to a process's stdin (PTY input for tty processes).",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "process/terminate",
@@ -78,7 +73,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Signals the process group: SIGTERM, then SIGKILL after a grace period.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "process/signal",
@@ -90,7 +84,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Sends a signal (only `interrupt`) to a process.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "process/output",
@@ -102,7 +95,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "A chunk of process output.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "process/exited",
@@ -114,7 +106,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "The process exited (output may still follow until `process/closed`).",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "process/closed",
@@ -126,7 +117,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Exited and all streams reached EOF; always the process's last event.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/readFile",
@@ -138,7 +128,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Reads a whole file.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/writeFile",
@@ -150,7 +139,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Creates or truncates a file and writes the bytes.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/createDirectory",
@@ -162,7 +150,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Creates a directory (and its parents when recursive).",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/getMetadata",
@@ -174,7 +161,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "stat/lstat summary of a path.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/readDirectory",
@@ -186,7 +172,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Lists a directory; entries whose stat fails (dangling links) are skipped.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/remove",
@@ -198,7 +183,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Removes a file, symlink or directory.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/copy",
@@ -210,7 +194,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Copies a file, symlink or directory tree.",
     since: "seed",
     paths: { params: [{ at: ["sourcePath"] }, { at: ["destinationPath"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/canonicalize",
@@ -222,7 +205,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved).",
     since: "codex-0.169",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["path"] }] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/walk",
@@ -234,7 +216,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Lists a directory tree breadth-first within limits.",
     since: "codex-0.169",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["entries", "[]", "path"] }, { at: ["errors", "[]", "path"] }] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/open",
@@ -246,7 +227,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).",
     since: "codex-0.169",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/readBlock",
@@ -258,7 +238,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Reads up to `len` bytes at `offset` from a `read` handle.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/writeBlock",
@@ -270,7 +249,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Writes bytes at `offset` through a `replace` handle (gaps are zero-filled).",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/close",
@@ -282,7 +260,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Closes a file handle (idempotent: an unknown id also answers `{}`).",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/watchMissing",
@@ -294,7 +271,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Watches for any of `missing` to appear (or `present` to disappear); one watch per connection.",
     since: "codex-0.169",
     paths: { params: [{ at: ["missing", "[]"] }, { at: ["present"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "fs/missingChanged",
@@ -306,7 +282,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "The `fs/watchMissing` registration fired.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "http/request",
@@ -318,7 +293,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Performs an HTTP request from the executor.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "http/request/bodyDelta",
@@ -330,7 +304,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "A piece of a streamed `http/request` response body.",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "environment/add",
@@ -342,7 +315,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Adds or replaces a named remote environment (experimental).",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "environment/list",
@@ -354,7 +326,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Lists the environments of this session, `local` first.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "environment/remove",
@@ -366,7 +337,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Removes a named remote environment and closes its connection.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "environment/info",
@@ -378,7 +348,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Describes the executor: shell, version, directories, platform and capability flags.",
     since: "codex-0.169",
     paths: { params: [], result: [{ at: ["cwd"] }, { at: ["userHomeDir"] }, { at: ["prependPathDirs", "[]"] }, { at: ["temporaryDirectories", "[]"] }, { at: ["tempDir"] }] },
-    dialectResultMembers: [],
   },
   {
     name: "environment/status",
@@ -390,7 +359,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Readiness of the executor (always `ready` once it answers).",
     since: "codex-0.169",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "environmentConfig/read",
@@ -402,7 +370,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Reads codex configuration and requirements layers relevant to `cwd` on the executor.",
     since: "codex-0.169",
     paths: { params: [{ at: ["cwd"] }], result: [{ at: ["userHomeDir"] }, { at: ["codexHomeDir"] }, { at: ["config", "layers", "[]", "baseDir"] }, { at: ["requirements", "layers", "[]", "baseDir"] }] },
-    dialectResultMembers: [],
   },
   {
     name: "capabilityRoots/discoverV1",
@@ -414,7 +381,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Inspects capability roots for a plugin manifest, skills and namespace manifests.",
     since: "codex-0.169",
     paths: { params: [{ at: ["roots", "[]", "path"] }, { at: ["roots", "[]", "sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["roots", "[]", "sandbox", "cwd"] }, { at: ["roots", "[]", "sandbox", "workspaceRoots", "[]"] }, { at: ["roots", "[]", "sandbox", "userHomeDir"] }, { at: ["roots", "[]", "sandbox", "temporaryDirectories", "[]"] }, { at: ["roots", "[]", "sandbox", "policyContext", "cwd"] }, { at: ["roots", "[]", "sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["roots", "[]", "path"] }, { at: ["roots", "[]", "plugin", "manifest", "path"] }, { at: ["roots", "[]", "plugin", "mcpConfig", "path"] }, { at: ["roots", "[]", "plugin", "appsConfig", "path"] }, { at: ["roots", "[]", "skills", "[]", "instructions", "path"] }, { at: ["roots", "[]", "skills", "[]", "metadata", "path"] }, { at: ["roots", "[]", "namespaceManifests", "[]", "path"] }] },
-    dialectResultMembers: [],
   },
   {
     name: "capabilities/discoverV2",
@@ -426,7 +392,6 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Discovers plugins and skills available for `cwd`.",
     since: "codex-0.169",
     paths: { params: [{ at: ["cwd"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }], result: [] },
-    dialectResultMembers: [],
   },
   {
     name: "rpc.discover",
@@ -438,6 +403,5 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     summary: "Returns this OpenRPC document.",
     since: "seed",
     paths: { params: [], result: [] },
-    dialectResultMembers: [],
   },
 ];

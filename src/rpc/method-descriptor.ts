@@ -73,11 +73,6 @@ export interface MethodDescriptor {
   readonly since: MethodSince;
   /** Locations of its path members, for the edge path codec. */
   readonly paths: MethodPaths;
-  /**
-   * Top-level result members of the codex 0.169 dialect (the result's `x-dialect-members`): the
-   * edge codec leaves them out of answers to seed-dialect requests (every path member plain).
-   */
-  readonly dialectResultMembers: readonly string[];
 }
 
 /** Type-level shape of one method: params, result and direction. */

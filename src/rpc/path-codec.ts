@@ -4,9 +4,7 @@
  * (UPSTREAM-0.169.md §3). Driven by the generated method descriptors (`paths`: where the document's
  * `x-path` members sit), it decodes every path member of the params to a native absolute path
  * before the handler runs, and encodes the path members of the result (and of notifications) back
- * into the dialect of the request; a seed-dialect request also gets the seed's result shape (the
- * 0.169 members listed in `dialectResultMembers` are left out). Handlers only ever see native
- * absolute paths and always answer the 0.169 shape.
+ * into the dialect of the request. Handlers only ever see native absolute paths.
  */
 import type { MethodDescriptor, PathMember, PathStep } from "./method-descriptor.js";
 import { decodePathUri, encodePathUri, hostOsName, PathUriError } from "./path-uri.js";
@@ -32,7 +30,7 @@ export interface DecodedParams {
   readonly params: unknown;
   /** `plain` only when the request carried path members and all were plain absolute paths. */
   readonly dialect: PathDialect;
-  /** The result for the caller: path members encoded (native paths → URIs for `uri`), 0.169-only members left out for `plain`. */
+  /** The result with its path members encoded for the caller (native paths → URIs for `uri`). */
   encodeResult(result: unknown): unknown;
 }
 
@@ -71,12 +69,6 @@ function mapStrings(value: unknown, steps: readonly PathStep[], fn: (text: strin
     }
   }
   return copy ?? value;
-}
-
-/** `value` without the top-level `members` (a copy when any is present). */
-function omitMembers(value: unknown, members: readonly string[]): unknown {
-  if (members.length === 0 || !isRecord(value) || !members.some((m) => Object.hasOwn(value, m))) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !members.includes(key)));
 }
 
 function fillTemplate(template: string, uri: string, reason: string): string {
@@ -122,12 +114,7 @@ export class PathCodec {
     }
     const dialect: PathDialect = plain > 0 && uris === 0 ? "plain" : "uri";
     const encodeWith = resultDialect(dialect);
-    const omitted = encodeWith === "plain" ? descriptor.dialectResultMembers : [];
-    return {
-      params: decoded,
-      dialect,
-      encodeResult: (result) => this.#encode(descriptor.paths.result, omitMembers(result, omitted), encodeWith),
-    };
+    return { params: decoded, dialect, encodeResult: (result) => this.#encode(descriptor.paths.result, result, encodeWith) };
   }
 
   /**

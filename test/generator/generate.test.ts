@@ -107,7 +107,6 @@ describe("generateOpenRpc on a tiny spec", () => {
       '    summary: "Gets a thing.",',
       '    since: "seed",',
       "    paths: { params: [], result: [] },",
-      "    dialectResultMembers: [],",
       "  },",
     ]);
   });
@@ -210,21 +209,6 @@ describe("generateOpenRpc on an invalid document", () => {
     const spec = tinySpec();
     (spec["methods"] as Array<Record<string, unknown>>)[1]!["params"] = [{ name: "id", schema: { type: "string" }, "x-path-foreign-error": { code: 1, message: "m" } }];
     assert.equal(await specError(spec), "method thing/changed param id: x-path-foreign-error needs the param itself to be a path (x-path)");
-  });
-
-  it("emits x-dialect-members and names a bad one", async () => {
-    const spec = tinySpec();
-    const result = (spec["methods"] as Array<Record<string, unknown>>)[0]!["result"] as Record<string, unknown>;
-    const schema = result["schema"] as { properties: Record<string, unknown> };
-    schema.properties["extra"] = { type: "string" };
-    result["x-dialect-members"] = { "codex-0.169": ["extra"] };
-    assertBlock((await generate(spec)).get("methods.ts"), ['    dialectResultMembers: ["extra"],']);
-    result["x-dialect-members"] = { "codex-0.169": ["kind"] };
-    assert.equal(await specError(spec), "method thing/get result: x-dialect-members names kind, which the result requires");
-    result["x-dialect-members"] = { "codex-0.169": ["nope"] };
-    assert.equal(await specError(spec), "method thing/get result: x-dialect-members names nope, which is not a result member");
-    result["x-dialect-members"] = { seed: ["extra"] };
-    assert.equal(await specError(spec), 'method thing/get result: x-dialect-members must be {"codex-0.169": [member names]}');
   });
 
   it("names a schema ajv cannot compile", async () => {

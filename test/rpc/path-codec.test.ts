@@ -30,7 +30,6 @@ const TOY: MethodDescriptor = {
     ],
     result: [{ at: ["found", "[]", "path"] }, { at: ["home"] }],
   },
-  dialectResultMembers: ["newInUri"],
 };
 
 const codec = new PathCodec({ os: "linux" });
@@ -129,14 +128,6 @@ describe("PathCodec result and notification encoding", () => {
 
   it("answers plain paths to a plain request", () => {
     assert.deepEqual(codec.decodeParams(TOY, { cwd: "/x" }).encodeResult(result), result);
-  });
-
-  it("leaves the 0.169 dialect's result members out of answers to a plain request only", () => {
-    const withNew = { home: "/root", newInUri: "none" };
-    assert.deepEqual(codec.decodeParams(TOY, { cwd: "/x" }).encodeResult(withNew), { home: "/root" });
-    assert.deepEqual(codec.decodeParams(TOY, { cwd: "file:///x" }).encodeResult(withNew), { home: "file:///root", newInUri: "none" });
-    assert.deepEqual(codec.decodeParams(TOY, {}).encodeResult(withNew), { home: "file:///root", newInUri: "none" });
-    assert.deepEqual(describeMethod("process/start").dialectResultMembers, ["sandboxType"]);
   });
 
   it("answers URIs for methods of the 0.169 dialect whatever the request used", () => {

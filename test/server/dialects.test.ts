@@ -146,11 +146,6 @@ describe("processes in the 0.169 dialect", () => {
     assert.equal(read["sandboxDenied"], false);
   });
 
-  test("a seed-dialect process/start (plain cwd) gets the seed's result, without sandboxType", async () => {
-    const client = await ready();
-    assert.deepEqual(await client.call("process/start", { processId: "seed", argv: ["true"], cwd: scratch, env: {}, tty: false }), { processId: "seed" });
-  });
-
   test("a foreign cwd URI gets upstream's process/start message (-32602)", async () => {
     const client = await ready();
     const response = await client.request("process/start", { processId: "w", argv: ["true"], cwd: "file:///C:/x", env: {}, tty: false });
@@ -187,7 +182,7 @@ describe("processes in the 0.169 dialect", () => {
     assert.equal(read.error?.message, "unknown process id refused");
     // Unrestricted 0.169 profiles run.
     for (const permissions of [{ type: "external", network: "enabled" }, { type: "managed", file_system: { type: "unrestricted" }, network: "enabled" }]) {
-      const ok = await client.call("process/start", { processId: `ok-${permissions.type}`, ...base, cwd: encodePathUri(scratch), sandbox: { permissions, windowsSandboxLevel: "disabled" } });
+      const ok = await client.call("process/start", { processId: `ok-${permissions.type}`, ...base, sandbox: { permissions, windowsSandboxLevel: "disabled" } });
       assert.equal(ok["sandboxType"], "none");
     }
   });

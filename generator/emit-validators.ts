@@ -18,6 +18,9 @@ export const AJV_OPTIONS = {
   verbose: true,
   // Component schemas become shared functions instead of being inlined into every method.
   inlineRefs: false,
+  // Tagged unions (`oneOf` + `discriminator: {propertyName}`) validate only the branch their tag
+  // names, so errors describe that branch (or name the tag when no branch has it).
+  discriminator: true,
 } as const;
 
 /** Id under which `components.schemas` are registered with ajv (as `definitions`). */

@@ -3344,14 +3344,14 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       },
       "sandbox": {
         "name": "sandbox",
-        "description": "Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602).",
+        "description": "Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced).",
         "schema": {
           "anyOf": [
             {
-              "$ref": "#/components/schemas/FsSandbox"
+              "$ref": "#/components/schemas/WireFileSystemSandboxContext"
             },
             {
-              "$ref": "#/components/schemas/WireFileSystemSandboxContext"
+              "$ref": "#/components/schemas/FsSandbox"
             },
             {
               "type": "null"
@@ -3648,7 +3648,8 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       },
       "FileSystemPath": {
         "description": "Target of a restricted file-system entry (tagged by `type`).",
-        "anyOf": [
+        "type": "object",
+        "oneOf": [
           {
             "type": "object",
             "required": [
@@ -3694,7 +3695,10 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               }
             }
           }
-        ]
+        ],
+        "discriminator": {
+          "propertyName": "type"
+        }
       },
       "FileSystemSandboxEntry": {
         "type": "object",
@@ -3733,7 +3737,8 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       },
       "ManagedFileSystemPermissions": {
         "description": "File-system part of a managed permission profile (tagged by `type`).",
-        "anyOf": [
+        "type": "object",
+        "oneOf": [
           {
             "type": "object",
             "required": [
@@ -3770,11 +3775,15 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               }
             }
           }
-        ]
+        ],
+        "discriminator": {
+          "propertyName": "type"
+        }
       },
       "ExecPermissionProfile": {
         "description": "codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).",
-        "anyOf": [
+        "type": "object",
+        "oneOf": [
           {
             "type": "object",
             "required": [
@@ -3820,7 +3829,10 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               }
             }
           }
-        ]
+        ],
+        "discriminator": {
+          "propertyName": "type"
+        }
       },
       "SandboxPolicyContext": {
         "type": "object",

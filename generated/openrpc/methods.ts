@@ -127,7 +127,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Reads a whole file.",
     since: "seed",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/writeFile",
@@ -138,7 +138,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Creates or truncates a file and writes the bytes.",
     since: "seed",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/createDirectory",
@@ -149,7 +149,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Creates a directory (and its parents when recursive).",
     since: "seed",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/getMetadata",
@@ -160,7 +160,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "stat/lstat summary of a path.",
     since: "seed",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/readDirectory",
@@ -171,7 +171,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Lists a directory; entries whose stat fails (dangling links) are skipped.",
     since: "seed",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/remove",
@@ -182,7 +182,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Removes a file, symlink or directory.",
     since: "seed",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/copy",
@@ -193,7 +193,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Copies a file, symlink or directory tree.",
     since: "seed",
-    paths: { params: [{ at: ["sourcePath"] }, { at: ["destinationPath"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["sourcePath"] }, { at: ["destinationPath"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/canonicalize",
@@ -204,7 +204,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved).",
     since: "codex-0.169",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["path"] }] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [{ at: ["path"] }] },
   },
   {
     name: "fs/walk",
@@ -215,7 +215,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Lists a directory tree breadth-first within limits.",
     since: "codex-0.169",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [{ at: ["entries", "[]", "path"] }, { at: ["errors", "[]", "path"] }] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [{ at: ["entries", "[]", "path"] }, { at: ["errors", "[]", "path"] }] },
   },
   {
     name: "fs/open",
@@ -226,7 +226,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     paramsClosed: true,
     summary: "Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).",
     since: "codex-0.169",
-    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }], result: [] },
+    paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },
   {
     name: "fs/readBlock",

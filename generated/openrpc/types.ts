@@ -737,8 +737,8 @@ export interface FsReadFileParams {
   path: PathUri;
   /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -762,8 +762,8 @@ export interface FsWriteFileParams {
   dataBase64: Base64;
   /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -788,8 +788,8 @@ export interface FsCreateDirectoryParams {
   recursive?: boolean | null;
   /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -809,8 +809,8 @@ export interface FsGetMetadataParams {
   path: PathUri;
   /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -838,8 +838,8 @@ export interface FsGetMetadataResult {
 export interface FsReadDirectoryParams {
   /** Absolute path or `file:` URI. */
   path: PathUri;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -871,8 +871,8 @@ export interface FsRemoveParams {
   force?: boolean | null;
   /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -894,8 +894,8 @@ export interface FsCopyParams {
   destinationPath: PathUri;
   /** Required to copy a directory. */
   recursive: boolean;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -913,8 +913,8 @@ export type FsCopyResult = Record<string, never>;
 export interface FsCanonicalizeParams {
   /** Absolute path or `file:` URI. */
   path: PathUri;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -936,8 +936,8 @@ export interface FsWalkParams {
   path: PathUri;
   /** Walk limits. */
   options: WalkOptions;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -967,8 +967,8 @@ export interface FsOpenParams {
    * Default: `"read"`.
    */
   mode?: "read" | "replace" | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. Seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced) or the codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602). */
-  sandbox?: FsSandbox | WireFileSystemSandboxContext | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }

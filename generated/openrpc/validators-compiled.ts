@@ -476,7 +476,7 @@ return errors === 0;
 }
 
 const schema17 = {"type":"object","required":["permissions","windowsSandboxLevel"],"description":"codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). This server runs unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuses restricted ones with -32602 (not enforced yet).","properties":{"permissions":{"$ref":"#/definitions/ExecPermissionProfile"},"windowsSandboxLevel":{"type":"string","enum":["disabled","restricted-token","elevated","mxc"]},"cwd":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"userHomeDir":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"temporaryDirectories":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"windowsSandboxProxySettingsMode":{"anyOf":[{"type":"string","enum":["reconcile","preserve"]},{"type":"null"}]},"useLegacyLandlock":{"type":["boolean","null"],"default":false},"sandboxOverride":{"anyOf":[{"type":"string","enum":["noOverride","escalatedSandboxWithRestrictions","bypassSandboxFirstAttempt"]},{"type":"null"}]},"policyContext":{"anyOf":[{"$ref":"#/definitions/SandboxPolicyContext"},{"type":"null"}]}}};
-const schema18 = {"description":"codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).","anyOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"disabled"}}},{"type":"object","required":["type","network"],"properties":{"type":{"const":"external"},"network":{"$ref":"#/definitions/NetworkAccess"}}},{"type":"object","required":["type","file_system","network"],"properties":{"type":{"const":"managed"},"file_system":{"$ref":"#/definitions/ManagedFileSystemPermissions"},"network":{"$ref":"#/definitions/NetworkAccess"}}}]};
+const schema18 = {"description":"codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"disabled"}}},{"type":"object","required":["type","network"],"properties":{"type":{"const":"external"},"network":{"$ref":"#/definitions/NetworkAccess"}}},{"type":"object","required":["type","file_system","network"],"properties":{"type":{"const":"managed"},"file_system":{"$ref":"#/definitions/ManagedFileSystemPermissions"},"network":{"$ref":"#/definitions/NetworkAccess"}}}],"discriminator":{"propertyName":"type"}};
 const schema19 = {"type":"string","enum":["restricted","enabled"],"description":"Network access of a permission profile."};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -494,9 +494,9 @@ validate41.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"description":"File-system part of a managed permission profile (tagged by `type`).","anyOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"unrestricted"}}},{"type":"object","required":["type","entries"],"properties":{"type":{"const":"restricted"},"entries":{"type":"array","items":{"$ref":"#/definitions/FileSystemSandboxEntry"}},"glob_scan_max_depth":{"type":["integer","null"],"minimum":1}}}]};
+const schema20 = {"description":"File-system part of a managed permission profile (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"unrestricted"}}},{"type":"object","required":["type","entries"],"properties":{"type":{"const":"restricted"},"entries":{"type":"array","items":{"$ref":"#/definitions/FileSystemSandboxEntry"}},"glob_scan_max_depth":{"type":["integer","null"],"minimum":1}}}],"discriminator":{"propertyName":"type"}};
 const schema21 = {"type":"object","required":["path","access"],"description":"One entry of a restricted file-system policy.","properties":{"path":{"$ref":"#/definitions/FileSystemPath"},"access":{"type":"string","enum":["read","write","deny","none"]},"missing_path_behavior":{"anyOf":[{"type":"string","enum":["skip"]},{"type":"null"}]}}};
-const schema22 = {"description":"Target of a restricted file-system entry (tagged by `type`).","anyOf":[{"type":"object","required":["type","path"],"properties":{"type":{"const":"path"},"path":{"$ref":"#/definitions/PathUri"}}},{"type":"object","required":["type","pattern"],"properties":{"type":{"const":"glob_pattern"},"pattern":{"type":"string"}}},{"type":"object","required":["type","value"],"properties":{"type":{"const":"special"},"value":{"$ref":"#/definitions/FileSystemSpecialPath"}}}]};
+const schema22 = {"description":"Target of a restricted file-system entry (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type","path"],"properties":{"type":{"const":"path"},"path":{"$ref":"#/definitions/PathUri"}}},{"type":"object","required":["type","pattern"],"properties":{"type":{"const":"glob_pattern"},"pattern":{"type":"string"}}},{"type":"object","required":["type","value"],"properties":{"type":{"const":"special"},"value":{"$ref":"#/definitions/FileSystemSpecialPath"}}}],"discriminator":{"propertyName":"type"}};
 
 function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -575,118 +575,40 @@ return errors === 0;
 function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(errors === _errs1){
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "path"){
+const _errs2 = errors;
+if(errors === _errs2){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.path === undefined) && (missing0 = "path"))){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.anyOf[0].required,parentSchema:schema22.anyOf[0],data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.oneOf[0].required,parentSchema:schema22.oneOf[0],data}];
+return false;
 }
 else {
 if(data.type !== undefined){
 let data0 = data.type;
-const _errs3 = errors;
-if("path" !== data0){
-const err1 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/0/properties/type/const",keyword:"const",params:{allowedValue: "path"},message:"must be equal to constant",schema:"path",parentSchema:schema22.anyOf[0].properties.type,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var valid1 = _errs3 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.path !== undefined){
 const _errs4 = errors;
-if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
+if("path" !== data0){
+validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "path"},message:"must be equal to constant",schema:"path",parentSchema:schema22.oneOf[0].properties.type,data:data0}];
+return false;
 }
-var valid1 = _errs4 === errors;
-}
-else {
-var valid1 = true;
-}
-}
-}
-}
-else {
-const err2 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.anyOf[0].type,parentSchema:schema22.anyOf[0],data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs5 = errors;
-if(errors === _errs5){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing1;
-if(((data.type === undefined) && (missing1 = "type")) || ((data.pattern === undefined) && (missing1 = "pattern"))){
-const err3 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema22.anyOf[1].required,parentSchema:schema22.anyOf[1],data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-else {
-if(data.type !== undefined){
-let data2 = data.type;
-const _errs7 = errors;
-if("glob_pattern" !== data2){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/1/properties/type/const",keyword:"const",params:{allowedValue: "glob_pattern"},message:"must be equal to constant",schema:"glob_pattern",parentSchema:schema22.anyOf[1].properties.type,data:data2};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-var valid2 = _errs7 === errors;
+var valid2 = _errs4 === errors;
 }
 else {
 var valid2 = true;
 }
 if(valid2){
-if(data.pattern !== undefined){
-let data3 = data.pattern;
-const _errs8 = errors;
-if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/pattern",schemaPath:"#/anyOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.anyOf[1].properties.pattern.type,parentSchema:schema22.anyOf[1].properties.pattern,data:data3};
-if(vErrors === null){
-vErrors = [err5];
+if(data.path !== undefined){
+const _errs5 = errors;
+if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
 }
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var valid2 = _errs8 === errors;
+var valid2 = _errs5 === errors;
 }
 else {
 var valid2 = true;
@@ -695,103 +617,111 @@ var valid2 = true;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.anyOf[1].type,parentSchema:schema22.anyOf[1],data};
-if(vErrors === null){
-vErrors = [err6];
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[0].type,parentSchema:schema22.oneOf[0],data}];
+return false;
+}
+}
+}
+else if(tag0 === "glob_pattern"){
+const _errs6 = errors;
+if(errors === _errs6){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if(((data.type === undefined) && (missing1 = "type")) || ((data.pattern === undefined) && (missing1 = "pattern"))){
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema22.oneOf[1].required,parentSchema:schema22.oneOf[1],data}];
+return false;
 }
 else {
-vErrors.push(err6);
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs8 = errors;
+if("glob_pattern" !== data2){
+validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "glob_pattern"},message:"must be equal to constant",schema:"glob_pattern",parentSchema:schema22.oneOf[1].properties.type,data:data2}];
+return false;
 }
-errors++;
+var valid4 = _errs8 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data.pattern !== undefined){
+let data3 = data.pattern;
+const _errs9 = errors;
+if(typeof data3 !== "string"){
+validate45.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.oneOf[1].properties.pattern.type,parentSchema:schema22.oneOf[1].properties.pattern,data:data3}];
+return false;
+}
+var valid4 = _errs9 === errors;
+}
+else {
+var valid4 = true;
 }
 }
-var _valid0 = _errs5 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs10 = errors;
-if(errors === _errs10){
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[1].type,parentSchema:schema22.oneOf[1],data}];
+return false;
+}
+}
+}
+else if(tag0 === "special"){
+const _errs11 = errors;
+if(errors === _errs11){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing2;
 if(((data.type === undefined) && (missing2 = "type")) || ((data.value === undefined) && (missing2 = "value"))){
-const err7 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema22.anyOf[2].required,parentSchema:schema22.anyOf[2],data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema22.oneOf[2].required,parentSchema:schema22.oneOf[2],data}];
+return false;
 }
 else {
 if(data.type !== undefined){
 let data4 = data.type;
-const _errs12 = errors;
-if("special" !== data4){
-const err8 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/2/properties/type/const",keyword:"const",params:{allowedValue: "special"},message:"must be equal to constant",schema:"special",parentSchema:schema22.anyOf[2].properties.type,data:data4};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-var valid3 = _errs12 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.value !== undefined){
 const _errs13 = errors;
+if("special" !== data4){
+validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "special"},message:"must be equal to constant",schema:"special",parentSchema:schema22.oneOf[2].properties.type,data:data4}];
+return false;
+}
+var valid6 = _errs13 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.value !== undefined){
+const _errs14 = errors;
 if(!(validate48(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
 vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
 errors = vErrors.length;
 }
-var valid3 = _errs13 === errors;
+var valid6 = _errs14 === errors;
 }
 else {
-var valid3 = true;
+var valid6 = true;
 }
 }
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/anyOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.anyOf[2].type,parentSchema:schema22.anyOf[2],data};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var _valid0 = _errs10 === errors;
-valid0 = valid0 || _valid0;
-}
-}
-if(!valid0){
-const err10 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema22.anyOf,parentSchema:schema22,data};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-validate45.errors = vErrors;
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[2].type,parentSchema:schema22.oneOf[2],data}];
 return false;
 }
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
+}
 }
 else {
-vErrors = null;
+validate45.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema22.discriminator,parentSchema:schema22,data}];
+return false;
 }
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema22.discriminator,parentSchema:schema22,data}];
+return false;
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
+return false;
 }
 }
 validate45.errors = vErrors;
@@ -927,193 +857,131 @@ return errors === 0;
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(errors === _errs1){
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "unrestricted"){
+const _errs2 = errors;
+if(errors === _errs2){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.type === undefined) && (missing0 = "type")){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema20.anyOf[0].required,parentSchema:schema20.anyOf[0],data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema20.oneOf[0].required,parentSchema:schema20.oneOf[0],data}];
+return false;
 }
 else {
 if(data.type !== undefined){
 let data0 = data.type;
 if("unrestricted" !== data0){
-const err1 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/0/properties/type/const",keyword:"const",params:{allowedValue: "unrestricted"},message:"must be equal to constant",schema:"unrestricted",parentSchema:schema20.anyOf[0].properties.type,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
+validate43.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "unrestricted"},message:"must be equal to constant",schema:"unrestricted",parentSchema:schema20.oneOf[0].properties.type,data:data0}];
+return false;
 }
 }
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.anyOf[0].type,parentSchema:schema20.anyOf[0],data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.oneOf[0].type,parentSchema:schema20.oneOf[0],data}];
+return false;
 }
 }
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs4 = errors;
-if(errors === _errs4){
+}
+else if(tag0 === "restricted"){
+const _errs5 = errors;
+if(errors === _errs5){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
 if(((data.type === undefined) && (missing1 = "type")) || ((data.entries === undefined) && (missing1 = "entries"))){
-const err3 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema20.anyOf[1].required,parentSchema:schema20.anyOf[1],data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema20.oneOf[1].required,parentSchema:schema20.oneOf[1],data}];
+return false;
 }
 else {
 if(data.type !== undefined){
 let data1 = data.type;
-const _errs6 = errors;
+const _errs7 = errors;
 if("restricted" !== data1){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/1/properties/type/const",keyword:"const",params:{allowedValue: "restricted"},message:"must be equal to constant",schema:"restricted",parentSchema:schema20.anyOf[1].properties.type,data:data1};
-if(vErrors === null){
-vErrors = [err4];
+validate43.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "restricted"},message:"must be equal to constant",schema:"restricted",parentSchema:schema20.oneOf[1].properties.type,data:data1}];
+return false;
+}
+var valid4 = _errs7 === errors;
 }
 else {
-vErrors.push(err4);
+var valid4 = true;
 }
-errors++;
-}
-var valid2 = _errs6 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
+if(valid4){
 if(data.entries !== undefined){
 let data2 = data.entries;
-const _errs7 = errors;
-if(errors === _errs7){
+const _errs8 = errors;
+if(errors === _errs8){
 if(Array.isArray(data2)){
-var valid3 = true;
+var valid5 = true;
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-const _errs9 = errors;
+const _errs10 = errors;
 if(!(validate44(data2[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
 vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
-var valid3 = _errs9 === errors;
-if(!valid3){
+var valid5 = _errs10 === errors;
+if(!valid5){
 break;
 }
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/entries",schemaPath:"#/anyOf/1/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.anyOf[1].properties.entries.type,parentSchema:schema20.anyOf[1].properties.entries,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid2 = _errs7 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data.glob_scan_max_depth !== undefined){
-let data4 = data.glob_scan_max_depth;
-const _errs10 = errors;
-if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
-const err6 = {instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/anyOf/1/properties/glob_scan_max_depth/type",keyword:"type",params:{type: schema20.anyOf[1].properties.glob_scan_max_depth.type},message:"must be integer,null",schema:schema20.anyOf[1].properties.glob_scan_max_depth.type,parentSchema:schema20.anyOf[1].properties.glob_scan_max_depth,data:data4};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(errors === _errs10){
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 1 || isNaN(data4)){
-const err7 = {instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/anyOf/1/properties/glob_scan_max_depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.anyOf[1].properties.glob_scan_max_depth,data:data4};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-var valid2 = _errs10 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.anyOf[1].type,parentSchema:schema20.anyOf[1],data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid0 = _errs4 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err9 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema20.anyOf,parentSchema:schema20,data};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-validate43.errors = vErrors;
+validate43.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/oneOf/1/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.oneOf[1].properties.entries.type,parentSchema:schema20.oneOf[1].properties.entries,data:data2}];
 return false;
 }
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
+}
+var valid4 = _errs8 === errors;
 }
 else {
-vErrors = null;
+var valid4 = true;
 }
+if(valid4){
+if(data.glob_scan_max_depth !== undefined){
+let data4 = data.glob_scan_max_depth;
+const _errs11 = errors;
+if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
+validate43.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/type",keyword:"type",params:{type: schema20.oneOf[1].properties.glob_scan_max_depth.type},message:"must be integer,null",schema:schema20.oneOf[1].properties.glob_scan_max_depth.type,parentSchema:schema20.oneOf[1].properties.glob_scan_max_depth,data:data4}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 1 || isNaN(data4)){
+validate43.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.oneOf[1].properties.glob_scan_max_depth,data:data4}];
+return false;
+}
+}
+}
+var valid4 = _errs11 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.oneOf[1].type,parentSchema:schema20.oneOf[1],data}];
+return false;
+}
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema20.discriminator,parentSchema:schema20,data}];
+return false;
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema20.discriminator,parentSchema:schema20,data}];
+return false;
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data}];
+return false;
 }
 }
 validate43.errors = vErrors;
@@ -1124,211 +992,147 @@ return errors === 0;
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(errors === _errs1){
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "disabled"){
+const _errs2 = errors;
+if(errors === _errs2){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.type === undefined) && (missing0 = "type")){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema18.anyOf[0].required,parentSchema:schema18.anyOf[0],data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema18.oneOf[0].required,parentSchema:schema18.oneOf[0],data}];
+return false;
 }
 else {
 if(data.type !== undefined){
 let data0 = data.type;
 if("disabled" !== data0){
-const err1 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/0/properties/type/const",keyword:"const",params:{allowedValue: "disabled"},message:"must be equal to constant",schema:"disabled",parentSchema:schema18.anyOf[0].properties.type,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
+validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "disabled"},message:"must be equal to constant",schema:"disabled",parentSchema:schema18.oneOf[0].properties.type,data:data0}];
+return false;
 }
 }
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.anyOf[0].type,parentSchema:schema18.anyOf[0],data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[0].type,parentSchema:schema18.oneOf[0],data}];
+return false;
 }
 }
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs4 = errors;
-if(errors === _errs4){
+}
+else if(tag0 === "external"){
+const _errs5 = errors;
+if(errors === _errs5){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
 if(((data.type === undefined) && (missing1 = "type")) || ((data.network === undefined) && (missing1 = "network"))){
-const err3 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema18.anyOf[1].required,parentSchema:schema18.anyOf[1],data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema18.oneOf[1].required,parentSchema:schema18.oneOf[1],data}];
+return false;
 }
 else {
 if(data.type !== undefined){
 let data1 = data.type;
-const _errs6 = errors;
-if("external" !== data1){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/1/properties/type/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema18.anyOf[1].properties.type,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-var valid2 = _errs6 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data.network !== undefined){
 const _errs7 = errors;
+if("external" !== data1){
+validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema18.oneOf[1].properties.type,data:data1}];
+return false;
+}
+var valid4 = _errs7 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data.network !== undefined){
+const _errs8 = errors;
 if(!(validate41(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
 vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
-var valid2 = _errs7 === errors;
+var valid4 = _errs8 === errors;
 }
 else {
-var valid2 = true;
+var valid4 = true;
 }
 }
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.anyOf[1].type,parentSchema:schema18.anyOf[1],data};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[1].type,parentSchema:schema18.oneOf[1],data}];
+return false;
 }
 }
-var _valid0 = _errs4 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs8 = errors;
-if(errors === _errs8){
+}
+else if(tag0 === "managed"){
+const _errs9 = errors;
+if(errors === _errs9){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing2;
 if((((data.type === undefined) && (missing2 = "type")) || ((data.file_system === undefined) && (missing2 = "file_system"))) || ((data.network === undefined) && (missing2 = "network"))){
-const err6 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema18.anyOf[2].required,parentSchema:schema18.anyOf[2],data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema18.oneOf[2].required,parentSchema:schema18.oneOf[2],data}];
+return false;
 }
 else {
 if(data.type !== undefined){
 let data3 = data.type;
-const _errs10 = errors;
-if("managed" !== data3){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/anyOf/2/properties/type/const",keyword:"const",params:{allowedValue: "managed"},message:"must be equal to constant",schema:"managed",parentSchema:schema18.anyOf[2].properties.type,data:data3};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var valid3 = _errs10 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.file_system !== undefined){
 const _errs11 = errors;
+if("managed" !== data3){
+validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "managed"},message:"must be equal to constant",schema:"managed",parentSchema:schema18.oneOf[2].properties.type,data:data3}];
+return false;
+}
+var valid6 = _errs11 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.file_system !== undefined){
+const _errs12 = errors;
 if(!(validate43(data.file_system, {instancePath:instancePath+"/file_system",parentData:data,parentDataProperty:"file_system",rootData}))){
 vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
-var valid3 = _errs11 === errors;
+var valid6 = _errs12 === errors;
 }
 else {
-var valid3 = true;
+var valid6 = true;
 }
-if(valid3){
+if(valid6){
 if(data.network !== undefined){
-const _errs12 = errors;
+const _errs13 = errors;
 if(!(validate41(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
 vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
 errors = vErrors.length;
 }
-var valid3 = _errs12 === errors;
+var valid6 = _errs13 === errors;
 }
 else {
-var valid3 = true;
+var valid6 = true;
 }
 }
 }
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/anyOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.anyOf[2].type,parentSchema:schema18.anyOf[2],data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-var _valid0 = _errs8 === errors;
-valid0 = valid0 || _valid0;
-}
-}
-if(!valid0){
-const err9 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema18.anyOf,parentSchema:schema18,data};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-validate40.errors = vErrors;
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[2].type,parentSchema:schema18.oneOf[2],data}];
 return false;
 }
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
+}
 }
 else {
-vErrors = null;
+validate40.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema18.discriminator,parentSchema:schema18,data}];
+return false;
 }
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema18.discriminator,parentSchema:schema18,data}];
+return false;
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data}];
+return false;
 }
 }
 validate40.errors = vErrors;
@@ -3431,7 +3235,7 @@ return errors === 0;
 }
 
 export const validateFsReadFileParams = validate111;
-const schema53 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema53 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
 function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3452,209 +3256,15 @@ validate112.errors = vErrors;
 return errors === 0;
 }
 
-const schema55 = {"anyOf":[{"$ref":"#/definitions/WrappedSandboxPolicy"},{"$ref":"#/definitions/SandboxPolicy"}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."};
-const schema56 = {"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"$ref":"#/definitions/SandboxPolicy"}}};
-const schema57 = {"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"$ref":"#/definitions/SandboxType"},"writable_roots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Roots writable under `workspace-write`."},"writableRoots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Camel-case spelling of `writable_roots`, also accepted."}}};
-const schema58 = {"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."};
-
-function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate117.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.type,parentSchema:schema58,data}];
-return false;
-}
-if(!(((data === "danger-full-access") || (data === "read-only")) || (data === "workspace-write"))){
-validate117.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema58.enum},message:"must be equal to one of the allowed values",schema:schema58.enum,parentSchema:schema58,data}];
-return false;
-}
-validate117.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.type === undefined) && (missing0 = "type")){
-validate116.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema57.required,parentSchema:schema57,data}];
-return false;
-}
-else {
-if(data.type !== undefined){
-const _errs1 = errors;
-if(!(validate117(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
-vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.writable_roots !== undefined){
-let data1 = data.writable_roots;
-const _errs2 = errors;
-if(errors === _errs2){
-if(Array.isArray(data1)){
-var valid1 = true;
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-const _errs4 = errors;
-if(!(validate46(data1[i0], {instancePath:instancePath+"/writable_roots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs4 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate116.errors = [{instancePath:instancePath+"/writable_roots",schemaPath:"#/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema57.properties.writable_roots.type,parentSchema:schema57.properties.writable_roots,data:data1}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.writableRoots !== undefined){
-let data3 = data.writableRoots;
-const _errs5 = errors;
-if(errors === _errs5){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len1 = data3.length;
-for(let i1=0; i1<len1; i1++){
-const _errs7 = errors;
-if(!(validate46(data3[i1], {instancePath:instancePath+"/writableRoots/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs7 === errors;
-if(!valid2){
-break;
-}
-}
-}
-else {
-validate116.errors = [{instancePath:instancePath+"/writableRoots",schemaPath:"#/properties/writableRoots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema57.properties.writableRoots.type,parentSchema:schema57.properties.writableRoots,data:data3}];
-return false;
-}
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate116.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data}];
-return false;
-}
-}
-validate116.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.sandboxPolicy === undefined) && (missing0 = "sandboxPolicy")){
-validate115.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema56.required,parentSchema:schema56,data}];
-return false;
-}
-else {
-if(data.sandboxPolicy !== undefined){
-if(!(validate116(data.sandboxPolicy, {instancePath:instancePath+"/sandboxPolicy",parentData:data,parentDataProperty:"sandboxPolicy",rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-else {
-validate115.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data}];
-return false;
-}
-}
-validate115.errors = vErrors;
-return errors === 0;
-}
-
 
 function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate114.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate114.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate125.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate114.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -3674,11 +3284,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate125.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate114.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate125.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate114.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -3723,7 +3333,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate125.errors = vErrors;
+validate114.errors = vErrors;
 return false;
 }
 else {
@@ -3747,7 +3357,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate125.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate114.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -3809,7 +3419,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate125.errors = vErrors;
+validate114.errors = vErrors;
 return false;
 }
 else {
@@ -3833,7 +3443,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate125.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate114.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -3911,7 +3521,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate125.errors = vErrors;
+validate114.errors = vErrors;
 return false;
 }
 else {
@@ -3935,7 +3545,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate125.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate114.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -3996,7 +3606,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate125.errors = vErrors;
+validate114.errors = vErrors;
 return false;
 }
 else {
@@ -4052,7 +3662,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate125.errors = vErrors;
+validate114.errors = vErrors;
 return false;
 }
 else {
@@ -4083,11 +3693,205 @@ var valid0 = true;
 }
 }
 else {
-validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate114.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
+validate114.errors = vErrors;
+return errors === 0;
+}
+
+const schema56 = {"anyOf":[{"$ref":"#/definitions/WrappedSandboxPolicy"},{"$ref":"#/definitions/SandboxPolicy"}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."};
+const schema57 = {"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"$ref":"#/definitions/SandboxPolicy"}}};
+const schema58 = {"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"$ref":"#/definitions/SandboxType"},"writable_roots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Roots writable under `workspace-write`."},"writableRoots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Camel-case spelling of `writable_roots`, also accepted."}}};
+const schema59 = {"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."};
+
+function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data}];
+return false;
+}
+if(!(((data === "danger-full-access") || (data === "read-only")) || (data === "workspace-write"))){
+validate125.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema59.enum},message:"must be equal to one of the allowed values",schema:schema59.enum,parentSchema:schema59,data}];
+return false;
+}
 validate125.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.type === undefined) && (missing0 = "type")){
+validate124.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema58.required,parentSchema:schema58,data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+const _errs1 = errors;
+if(!(validate125(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.writable_roots !== undefined){
+let data1 = data.writable_roots;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data1)){
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs4 = errors;
+if(!(validate46(data1[i0], {instancePath:instancePath+"/writable_roots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate124.errors = [{instancePath:instancePath+"/writable_roots",schemaPath:"#/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.writable_roots.type,parentSchema:schema58.properties.writable_roots,data:data1}];
+return false;
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.writableRoots !== undefined){
+let data3 = data.writableRoots;
+const _errs5 = errors;
+if(errors === _errs5){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+const _errs7 = errors;
+if(!(validate46(data3[i1], {instancePath:instancePath+"/writableRoots/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs7 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate124.errors = [{instancePath:instancePath+"/writableRoots",schemaPath:"#/properties/writableRoots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.writableRoots.type,parentSchema:schema58.properties.writableRoots,data:data3}];
+return false;
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate124.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data}];
+return false;
+}
+}
+validate124.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.sandboxPolicy === undefined) && (missing0 = "sandboxPolicy")){
+validate123.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema57.required,parentSchema:schema57,data}];
+return false;
+}
+else {
+if(data.sandboxPolicy !== undefined){
+if(!(validate124(data.sandboxPolicy, {instancePath:instancePath+"/sandboxPolicy",parentData:data,parentDataProperty:"sandboxPolicy",rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else {
+validate123.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data}];
+return false;
+}
+}
+validate123.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate122.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate122.errors = vErrors;
 return errors === 0;
 }
 
@@ -4163,8 +3967,8 @@ var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs8 = errors;
-if(!(validate125(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate122(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -4241,7 +4045,7 @@ return errors === 0;
 }
 
 export const validateFsWriteFileParams = validate135;
-const schema61 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"dataBase64":{"$ref":"components#/definitions/Base64"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","dataBase64"],"additionalProperties":false};
+const schema61 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"dataBase64":{"$ref":"components#/definitions/Base64"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","dataBase64"],"additionalProperties":false};
 
 function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4278,60 +4082,11 @@ return errors === 0;
 function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate140.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate140.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate144.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate140.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -4351,11 +4106,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate144.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate140.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate144.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate140.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -4400,7 +4155,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate144.errors = vErrors;
+validate140.errors = vErrors;
 return false;
 }
 else {
@@ -4424,7 +4179,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate144.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate140.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -4486,7 +4241,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate144.errors = vErrors;
+validate140.errors = vErrors;
 return false;
 }
 else {
@@ -4510,7 +4265,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate144.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate140.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -4588,7 +4343,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate144.errors = vErrors;
+validate140.errors = vErrors;
 return false;
 }
 else {
@@ -4612,7 +4367,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate144.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate140.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -4673,7 +4428,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate144.errors = vErrors;
+validate140.errors = vErrors;
 return false;
 }
 else {
@@ -4729,7 +4484,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate144.errors = vErrors;
+validate140.errors = vErrors;
 return false;
 }
 else {
@@ -4760,11 +4515,60 @@ var valid0 = true;
 }
 }
 else {
-validate144.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate140.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate144.errors = vErrors;
+validate140.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate148(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate148.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate148.errors = vErrors;
 return errors === 0;
 }
 
@@ -4852,8 +4656,8 @@ var _valid0 = _errs8 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
-if(!(validate144(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate144.errors : vErrors.concat(validate144.errors);
+if(!(validate148(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -4931,7 +4735,7 @@ return errors === 0;
 }
 
 export const validateFsCreateDirectoryParams = validate154;
-const schema67 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema67 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
 function validate155(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4956,60 +4760,11 @@ return errors === 0;
 function validate157(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate157.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate157.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate161(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate161.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate157.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -5029,11 +4784,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate161.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate157.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate161.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate157.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -5078,7 +4833,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate161.errors = vErrors;
+validate157.errors = vErrors;
 return false;
 }
 else {
@@ -5102,7 +4857,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate161.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate157.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -5164,7 +4919,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate161.errors = vErrors;
+validate157.errors = vErrors;
 return false;
 }
 else {
@@ -5188,7 +4943,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate161.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate157.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -5266,7 +5021,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate161.errors = vErrors;
+validate157.errors = vErrors;
 return false;
 }
 else {
@@ -5290,7 +5045,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate161.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate157.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -5351,7 +5106,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate161.errors = vErrors;
+validate157.errors = vErrors;
 return false;
 }
 else {
@@ -5407,7 +5162,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate161.errors = vErrors;
+validate157.errors = vErrors;
 return false;
 }
 else {
@@ -5438,11 +5193,60 @@ var valid0 = true;
 }
 }
 else {
-validate161.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate157.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate161.errors = vErrors;
+validate157.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate165.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate165.errors = vErrors;
 return errors === 0;
 }
 
@@ -5531,8 +5335,8 @@ var _valid0 = _errs9 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs10 = errors;
-if(!(validate161(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate161.errors : vErrors.concat(validate161.errors);
+if(!(validate165(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs10 === errors;
@@ -5610,7 +5414,7 @@ return errors === 0;
 }
 
 export const validateFsGetMetadataParams = validate171;
-const schema72 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema72 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
 function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -5635,60 +5439,11 @@ return errors === 0;
 function validate174(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate174.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate174.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate178(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate178.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate174.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -5708,11 +5463,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate178.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate174.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate178.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate174.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -5757,7 +5512,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate178.errors = vErrors;
+validate174.errors = vErrors;
 return false;
 }
 else {
@@ -5781,7 +5536,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate178.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate174.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -5843,7 +5598,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate178.errors = vErrors;
+validate174.errors = vErrors;
 return false;
 }
 else {
@@ -5867,7 +5622,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate178.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate174.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -5945,7 +5700,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate178.errors = vErrors;
+validate174.errors = vErrors;
 return false;
 }
 else {
@@ -5969,7 +5724,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate178.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate174.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -6030,7 +5785,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate178.errors = vErrors;
+validate174.errors = vErrors;
 return false;
 }
 else {
@@ -6086,7 +5841,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate178.errors = vErrors;
+validate174.errors = vErrors;
 return false;
 }
 else {
@@ -6117,11 +5872,60 @@ var valid0 = true;
 }
 }
 else {
-validate178.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate174.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate178.errors = vErrors;
+validate174.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate182.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate182.errors = vErrors;
 return errors === 0;
 }
 
@@ -6197,8 +6001,8 @@ var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs8 = errors;
-if(!(validate178(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+if(!(validate182(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -6275,7 +6079,7 @@ return errors === 0;
 }
 
 export const validateFsReadDirectoryParams = validate188;
-const schema77 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema77 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
 function validate189(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6300,60 +6104,11 @@ return errors === 0;
 function validate191(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate191.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate191.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate195(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate195.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate191.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -6373,11 +6128,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate195.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate191.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate195.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate191.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -6422,7 +6177,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate195.errors = vErrors;
+validate191.errors = vErrors;
 return false;
 }
 else {
@@ -6446,7 +6201,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate195.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate191.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -6508,7 +6263,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate195.errors = vErrors;
+validate191.errors = vErrors;
 return false;
 }
 else {
@@ -6532,7 +6287,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate195.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate191.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -6610,7 +6365,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate195.errors = vErrors;
+validate191.errors = vErrors;
 return false;
 }
 else {
@@ -6634,7 +6389,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate195.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate191.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -6695,7 +6450,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate195.errors = vErrors;
+validate191.errors = vErrors;
 return false;
 }
 else {
@@ -6751,7 +6506,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate195.errors = vErrors;
+validate191.errors = vErrors;
 return false;
 }
 else {
@@ -6782,11 +6537,60 @@ var valid0 = true;
 }
 }
 else {
-validate195.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate191.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate195.errors = vErrors;
+validate191.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate199.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate199.errors = vErrors;
 return errors === 0;
 }
 
@@ -6849,8 +6653,8 @@ var _valid0 = _errs5 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs6 = errors;
-if(!(validate195(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
+if(!(validate199(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -6926,7 +6730,7 @@ return errors === 0;
 }
 
 export const validateFsRemoveParams = validate205;
-const schema82 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema82 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
 function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -6951,60 +6755,11 @@ return errors === 0;
 function validate208(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate208.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate208.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate212(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate212.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate208.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -7024,11 +6779,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate212.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate208.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate212.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate208.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -7073,7 +6828,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate212.errors = vErrors;
+validate208.errors = vErrors;
 return false;
 }
 else {
@@ -7097,7 +6852,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate212.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate208.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -7159,7 +6914,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate212.errors = vErrors;
+validate208.errors = vErrors;
 return false;
 }
 else {
@@ -7183,7 +6938,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate212.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate208.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -7261,7 +7016,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate212.errors = vErrors;
+validate208.errors = vErrors;
 return false;
 }
 else {
@@ -7285,7 +7040,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate212.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate208.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -7346,7 +7101,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate212.errors = vErrors;
+validate208.errors = vErrors;
 return false;
 }
 else {
@@ -7402,7 +7157,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate212.errors = vErrors;
+validate208.errors = vErrors;
 return false;
 }
 else {
@@ -7433,11 +7188,60 @@ var valid0 = true;
 }
 }
 else {
-validate212.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate208.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate212.errors = vErrors;
+validate208.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate216(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate216.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate216.errors = vErrors;
 return errors === 0;
 }
 
@@ -7539,8 +7343,8 @@ var _valid0 = _errs11 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs12 = errors;
-if(!(validate212(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate212.errors : vErrors.concat(validate212.errors);
+if(!(validate216(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs12 === errors;
@@ -7619,7 +7423,7 @@ return errors === 0;
 }
 
 export const validateFsCopyParams = validate222;
-const schema87 = {"type":"object","properties":{"sourcePath":{"$ref":"components#/definitions/PathUri"},"destinationPath":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
+const schema87 = {"type":"object","properties":{"sourcePath":{"$ref":"components#/definitions/PathUri"},"destinationPath":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
 
 function validate223(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -7644,60 +7448,11 @@ return errors === 0;
 function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate226.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate226.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate230(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate230.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate226.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -7717,11 +7472,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate230.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate226.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate230.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate226.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -7766,7 +7521,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate230.errors = vErrors;
+validate226.errors = vErrors;
 return false;
 }
 else {
@@ -7790,7 +7545,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate230.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate226.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -7852,7 +7607,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate230.errors = vErrors;
+validate226.errors = vErrors;
 return false;
 }
 else {
@@ -7876,7 +7631,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate230.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate226.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -7954,7 +7709,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate230.errors = vErrors;
+validate226.errors = vErrors;
 return false;
 }
 else {
@@ -7978,7 +7733,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate230.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate226.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -8039,7 +7794,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate230.errors = vErrors;
+validate226.errors = vErrors;
 return false;
 }
 else {
@@ -8095,7 +7850,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate230.errors = vErrors;
+validate226.errors = vErrors;
 return false;
 }
 else {
@@ -8126,11 +7881,60 @@ var valid0 = true;
 }
 }
 else {
-validate230.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate226.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate230.errors = vErrors;
+validate226.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate234(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate234.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate234.errors = vErrors;
 return errors === 0;
 }
 
@@ -8218,8 +8022,8 @@ var _valid0 = _errs8 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
-if(!(validate230(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate230.errors : vErrors.concat(validate230.errors);
+if(!(validate234(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -8297,7 +8101,7 @@ return errors === 0;
 }
 
 export const validateFsCanonicalizeParams = validate240;
-const schema92 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema92 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
 function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -8322,60 +8126,11 @@ return errors === 0;
 function validate243(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate243.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate243.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate247(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate247.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate243.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -8395,11 +8150,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate247.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate243.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate247.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate243.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -8444,7 +8199,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate247.errors = vErrors;
+validate243.errors = vErrors;
 return false;
 }
 else {
@@ -8468,7 +8223,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate247.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate243.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -8530,7 +8285,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate247.errors = vErrors;
+validate243.errors = vErrors;
 return false;
 }
 else {
@@ -8554,7 +8309,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate247.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate243.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -8632,7 +8387,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate247.errors = vErrors;
+validate243.errors = vErrors;
 return false;
 }
 else {
@@ -8656,7 +8411,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate247.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate243.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -8717,7 +8472,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate247.errors = vErrors;
+validate243.errors = vErrors;
 return false;
 }
 else {
@@ -8773,7 +8528,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate247.errors = vErrors;
+validate243.errors = vErrors;
 return false;
 }
 else {
@@ -8804,11 +8559,60 @@ var valid0 = true;
 }
 }
 else {
-validate247.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate243.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate247.errors = vErrors;
+validate243.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate251.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate251.errors = vErrors;
 return errors === 0;
 }
 
@@ -8871,8 +8675,8 @@ var _valid0 = _errs5 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs6 = errors;
-if(!(validate247(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate247.errors : vErrors.concat(validate247.errors);
+if(!(validate251(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -8948,7 +8752,7 @@ return errors === 0;
 }
 
 export const validateFsWalkParams = validate257;
-const schema97 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"options":{"$ref":"components#/definitions/WalkOptions"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","options"],"additionalProperties":false};
+const schema97 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"options":{"$ref":"components#/definitions/WalkOptions"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","options"],"additionalProperties":false};
 
 function validate258(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -9089,60 +8893,11 @@ return errors === 0;
 function validate262(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate262.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate262.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate266(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate266.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate262.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -9162,11 +8917,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate266.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate262.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate266.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate262.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -9211,7 +8966,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate266.errors = vErrors;
+validate262.errors = vErrors;
 return false;
 }
 else {
@@ -9235,7 +8990,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate266.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate262.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -9297,7 +9052,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate266.errors = vErrors;
+validate262.errors = vErrors;
 return false;
 }
 else {
@@ -9321,7 +9076,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate266.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate262.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -9399,7 +9154,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate266.errors = vErrors;
+validate262.errors = vErrors;
 return false;
 }
 else {
@@ -9423,7 +9178,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate266.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate262.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -9484,7 +9239,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate266.errors = vErrors;
+validate262.errors = vErrors;
 return false;
 }
 else {
@@ -9540,7 +9295,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate266.errors = vErrors;
+validate262.errors = vErrors;
 return false;
 }
 else {
@@ -9571,11 +9326,60 @@ var valid0 = true;
 }
 }
 else {
-validate266.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate262.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate266.errors = vErrors;
+validate262.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate270(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate270.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate270.errors = vErrors;
 return errors === 0;
 }
 
@@ -9650,8 +9454,8 @@ var _valid0 = _errs6 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs7 = errors;
-if(!(validate266(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate266.errors : vErrors.concat(validate266.errors);
+if(!(validate270(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
@@ -9728,7 +9532,7 @@ return errors === 0;
 }
 
 export const validateFsOpenParams = validate276;
-const schema103 = {"type":"object","properties":{"handleId":{"type":"string"},"path":{"$ref":"components#/definitions/PathUri"},"mode":{"anyOf":[{"type":"string","enum":["read","replace"]},{"type":"null"}],"default":"read"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","path"],"additionalProperties":false};
+const schema103 = {"type":"object","properties":{"handleId":{"type":"string"},"path":{"$ref":"components#/definitions/PathUri"},"mode":{"anyOf":[{"type":"string","enum":["read","replace"]},{"type":"null"}],"default":"read"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","path"],"additionalProperties":false};
 
 function validate277(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -9753,60 +9557,11 @@ return errors === 0;
 function validate279(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate115(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate115.errors : vErrors.concat(validate115.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate116(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema55.anyOf,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate279.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate279.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate283(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate283.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate279.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
@@ -9826,11 +9581,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate283.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate279.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate283.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate279.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -9875,7 +9630,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate283.errors = vErrors;
+validate279.errors = vErrors;
 return false;
 }
 else {
@@ -9899,7 +9654,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate283.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate279.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -9961,7 +9716,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate283.errors = vErrors;
+validate279.errors = vErrors;
 return false;
 }
 else {
@@ -9985,7 +9740,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate283.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate279.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -10063,7 +9818,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate283.errors = vErrors;
+validate279.errors = vErrors;
 return false;
 }
 else {
@@ -10087,7 +9842,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate283.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate279.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -10148,7 +9903,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate283.errors = vErrors;
+validate279.errors = vErrors;
 return false;
 }
 else {
@@ -10204,7 +9959,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate283.errors = vErrors;
+validate279.errors = vErrors;
 return false;
 }
 else {
@@ -10235,11 +9990,60 @@ var valid0 = true;
 }
 }
 else {
-validate283.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate279.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate283.errors = vErrors;
+validate279.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate287(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate287.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate287.errors = vErrors;
 return errors === 0;
 }
 
@@ -10387,8 +10191,8 @@ var _valid1 = _errs13 === errors;
 valid2 = valid2 || _valid1;
 if(!valid2){
 const _errs14 = errors;
-if(!(validate283(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate283.errors : vErrors.concat(validate283.errors);
+if(!(validate287(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;

@@ -48,6 +48,17 @@ function preview(value: unknown): string {
   return text.length > MAX_VALUE_PREVIEW ? `${text.slice(0, MAX_VALUE_PREVIEW - 1)}…` : text;
 }
 
+/** The tag values (`properties[tag].const`) of the branches of a discriminated `oneOf`. */
+function tagValues(schema: unknown, tag: string): unknown[] {
+  if (typeof schema !== "object" || schema === null) return [];
+  const branches = (schema as { oneOf?: unknown }).oneOf;
+  if (!Array.isArray(branches)) return [];
+  return branches.flatMap((branch: unknown) => {
+    const property = (branch as { properties?: Record<string, { const?: unknown }> } | null)?.properties?.[tag];
+    return property !== undefined && Object.hasOwn(property, "const") ? [property.const] : [];
+  });
+}
+
 function child(path: string, root: string, name: string): string {
   return path === root ? name : `${path}.${name}`;
 }
@@ -74,6 +85,14 @@ export function describeSchemaError(error: SchemaError, root: string): string {
       return `${path} must be one of ${(p["allowedValues"] as unknown[] | undefined)?.map((v) => JSON.stringify(v)).join(", ") ?? "the allowed values"}${got}`;
     case "type":
       return `${path} must be ${String(p["type"]).split(",").join(" or ")}${got}`;
+    case "discriminator": {
+      // A tagged union (`oneOf` + `discriminator`) whose tag names no branch, or is missing.
+      const tag = String(p["tag"]);
+      const tagged = typeof error.data === "object" && error.data !== null ? (error.data as Record<string, unknown>)[tag] : undefined;
+      const allowed = tagValues(error.parentSchema, tag);
+      const choice = allowed.length > 0 ? `one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}` : "a known variant";
+      return `${child(path, root, tag)} must be ${choice}${tagged === undefined ? "" : ` (got ${preview(tagged)})`}`;
+    }
     default:
       return `${path} ${error.message ?? `fails ${error.keyword}`}${got}`;
   }

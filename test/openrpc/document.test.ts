@@ -148,6 +148,26 @@ describe("the generated validators", () => {
     });
   });
 
+  it("name the missing member or the unknown tag of a codex 0.169 sandbox context", () => {
+    const readFile = (sandbox: unknown) => validateParams("fs/readFile", { path: "file:///x", sandbox });
+    assert.deepEqual(readFile({ permissions: { type: "disabled" } }), {
+      ok: false,
+      message: "invalid params for fs/readFile: sandbox.windowsSandboxLevel is required",
+    });
+    assert.deepEqual(readFile({ permissions: { type: "zzz" }, windowsSandboxLevel: "disabled" }), {
+      ok: false,
+      message: 'invalid params for fs/readFile: sandbox.permissions.type must be one of "disabled", "external", "managed" (got "zzz")',
+    });
+    assert.deepEqual(readFile({ permissions: { type: "managed", network: "enabled" }, windowsSandboxLevel: "disabled" }), {
+      ok: false,
+      message: "invalid params for fs/readFile: sandbox.permissions.file_system is required",
+    });
+    assert.deepEqual(
+      readFile({ permissions: { type: "managed", file_system: { type: "restricted", entries: [{ path: { type: "nope" }, access: "read" }] }, network: "enabled" }, windowsSandboxLevel: "disabled" }),
+      { ok: false, message: 'invalid params for fs/readFile: sandbox.permissions.file_system.entries[0].path.type must be one of "path", "glob_pattern", "special" (got "nope")' },
+    );
+  });
+
   it("accept null for optional members upstream sends as null", () => {
     assert.deepEqual(validateParams("process/read", { processId: "p", afterSeq: null, maxBytes: null, waitMs: null }), { ok: true });
     assert.deepEqual(validateParams("process/start", { ...validStart, envPolicy: null, arg0: null, environmentId: "gpu" }), { ok: true });

@@ -493,7 +493,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "name": "argv",
               "value": [
                 "/bin/bash",
-                "-lc",
+                "-c",
                 "ls"
               ]
             },

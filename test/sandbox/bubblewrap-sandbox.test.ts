@@ -89,6 +89,66 @@ describe("sandboxed processes (real bubblewrap)", { skip }, () => {
     }
   });
 
+  it("enforces the profile the codex CLI sends for -s workspace-write", async () => {
+    // As docs/codex-client.md records it: project roots writable, /tmp and $TMPDIR writable, the
+    // protected names read-only when present (skipped when missing), flat cwd/workspaceRoots.
+    const projectSubpath = (subpath: string) => ({
+      path: { type: "special", value: { kind: "project_roots", subpath } },
+      access: "read",
+      missing_path_behavior: "skip",
+    });
+    const codexWorkspaceWrite = {
+      permissions: {
+        type: "managed",
+        file_system: {
+          type: "restricted",
+          entries: [
+            { path: { type: "special", value: { kind: "root" } }, access: "read" },
+            { path: { type: "special", value: { kind: "project_roots" } }, access: "write" },
+            { path: { type: "special", value: { kind: "slash_tmp" } }, access: "write" },
+            { path: { type: "special", value: { kind: "tmpdir" } }, access: "write" },
+            ...[".git", ".agents", ".codex", ".aws"].map(projectSubpath),
+          ],
+        },
+        network: "restricted",
+      },
+      windowsSandboxLevel: "disabled",
+      useLegacyLandlock: false,
+      cwd: uri(workspace),
+      workspaceRoots: [uri(workspace)],
+      windowsSandboxProxySettingsMode: "reconcile",
+    };
+    const tmpMarker = join("/tmp", `exec-server-sandbox-${randomBytes(6).toString("hex")}`);
+    const tmpdirMarker = join(sibling, "tmpdir-file");
+    // The workspace lives under /tmp, which this profile makes writable: "outside" is $HOME.
+    const outside = join(homedir(), `exec-server-sandbox-${randomBytes(6).toString("hex")}`);
+    const prepared = await sandbox.prepareProcess(codexWorkspaceWrite, { cwd: workspace, env: { TMPDIR: sibling } });
+    try {
+      const result = await runScript(
+        prepared,
+        [
+          "echo w > codex-inside.txt && echo wrote-inside",
+          `echo t > ${tmpMarker} && echo wrote-tmp`,
+          `echo t > ${tmpdirMarker} && echo wrote-tmpdir`,
+          "echo x > .git/hook || echo git-refused",
+          "mkdir .codex && echo made-codex",
+          `echo x > ${outside} || echo outside-refused`,
+        ].join("; "),
+        { cwd: workspace, env: { PATH: "/usr/bin:/bin", TMPDIR: sibling } },
+      );
+      for (const word of ["wrote-inside", "wrote-tmp", "wrote-tmpdir", "git-refused", "made-codex", "outside-refused"]) {
+        assert.ok(result.output.includes(word), `${word} missing from ${result.output}`);
+      }
+      assert.equal(existsSync(outside), false);
+      assert.equal(await readFile(tmpMarker, "utf8"), "t\n");
+    } finally {
+      await rm(tmpMarker, { force: true });
+      await rm(join(workspace, ".codex"), { recursive: true, force: true });
+      await rm(tmpdirMarker, { force: true });
+      await rm(outside, { force: true });
+    }
+  });
+
   it("cuts a restricted command off a loopback listener outside and lets an enabled one connect", async () => {
     let connections = 0;
     const server: Server = createServer((socket) => {

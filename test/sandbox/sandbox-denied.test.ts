@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isLikelySandboxDenied } from "../../src/sandbox/index.js";
 
-const denied = (exitCode: number, output: string[], sandboxed = true, networkRestricted = false): boolean =>
+const denied = (exitCode: number, output: (string | Uint8Array)[], sandboxed = true, networkRestricted = false): boolean =>
   isLikelySandboxDenied({ sandboxed, networkRestricted, exitCode, output });
 
 describe("isLikelySandboxDenied", () => {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { signalSession } from "../../src/server/process/signal-session.js";
 import { ExecSandbox, SandboxRefusedError } from "../../src/sandbox/index.js";
 import { bubblewrapSkip } from "../helpers/bubblewrap.js";
+import { workspaceWriteProcessSandbox } from "../interop/codex-client/workspace-write-profile.js";
 import { waitUntil } from "../helpers/wait.js";
 import { runScript, startChild, uri } from "./run-sandboxed.js";
 
@@ -90,34 +91,9 @@ describe("sandboxed processes (real bubblewrap)", { skip }, () => {
   });
 
   it("enforces the profile the codex CLI sends for -s workspace-write", async () => {
-    // As docs/codex-client.md records it: project roots writable, /tmp and $TMPDIR writable, the
-    // protected names read-only when present (skipped when missing), flat cwd/workspaceRoots.
-    const projectSubpath = (subpath: string) => ({
-      path: { type: "special", value: { kind: "project_roots", subpath } },
-      access: "read",
-      missing_path_behavior: "skip",
-    });
-    const codexWorkspaceWrite = {
-      permissions: {
-        type: "managed",
-        file_system: {
-          type: "restricted",
-          entries: [
-            { path: { type: "special", value: { kind: "root" } }, access: "read" },
-            { path: { type: "special", value: { kind: "project_roots" } }, access: "write" },
-            { path: { type: "special", value: { kind: "slash_tmp" } }, access: "write" },
-            { path: { type: "special", value: { kind: "tmpdir" } }, access: "write" },
-            ...[".git", ".agents", ".codex", ".aws"].map(projectSubpath),
-          ],
-        },
-        network: "restricted",
-      },
-      windowsSandboxLevel: "disabled",
-      useLegacyLandlock: false,
-      cwd: uri(workspace),
-      workspaceRoots: [uri(workspace)],
-      windowsSandboxProxySettingsMode: "reconcile",
-    };
+    // Exactly what codex sends (docs/codex-client.md): project roots writable, /tmp and $TMPDIR writable,
+    // the protected names read-only when present (skipped when missing), flat cwd/workspaceRoots.
+    const codexWorkspaceWrite = workspaceWriteProcessSandbox(workspace);
     const tmpMarker = join("/tmp", `exec-server-sandbox-${randomBytes(6).toString("hex")}`);
     const tmpdirMarker = join(sibling, "tmpdir-file");
     // The workspace lives under /tmp, which this profile makes writable: "outside" is $HOME.

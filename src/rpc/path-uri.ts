@@ -238,3 +238,14 @@ export function decodePathUri(input: string, os: string = hostOsName()): string 
   }
   return normalise(text);
 }
+
+/**
+ * One path member as the edge codec reads it: a plain absolute path (seed dialect) as it is, anything
+ * else through {@link decodePathUri}. For code that receives params the codec has already decoded
+ * (e.g. the sandbox library's `decodePath` option) and must accept exactly what the codec accepted.
+ *
+ * @throws PathUriError as {@link decodePathUri}.
+ */
+export function decodePathOrUri(text: string, os: string = hostOsName()): string {
+  return text.startsWith("/") ? text : decodePathUri(text, os);
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodePathUri, describeUrlParseFailure, encodePathUri, hostOsName, PathUriError } from "../../src/rpc/path-uri.js";
+import { decodePathOrUri, decodePathUri, describeUrlParseFailure, encodePathUri, hostOsName, PathUriError } from "../../src/rpc/path-uri.js";
 
 type Expected = string | { code: number; message: string };
 
@@ -171,6 +171,14 @@ describe("decodePathUri", () => {
     assert.equal(describeUrlParseFailure("https://[::1]x/"), "invalid IPv6 address");
     assert.equal(describeUrlParseFailure("https://[::1]:x/"), "invalid port number");
     assert.equal(describeUrlParseFailure("file://[::1]:9/"), "invalid IPv6 address");
+  });
+});
+
+describe("decodePathOrUri", () => {
+  it("keeps a plain absolute path as it is and decodes anything else as a URI", () => {
+    assert.equal(decodePathOrUri("/srv//a/../b", "linux"), "/srv//a/../b");
+    assert.equal(decodePathOrUri("file:///srv/a%20b", "linux"), "/srv/a b");
+    assert.throws(() => decodePathOrUri("relative", "linux"), { message: "invalid URI: relative URL without a base" });
   });
 });
 

@@ -8,6 +8,7 @@ export {
   describeFrame,
   encodeFrame,
   hasAckPresence,
+  handshakeFrame,
   heartbeatFrame,
   type ParsedFrame,
   parseFrame,

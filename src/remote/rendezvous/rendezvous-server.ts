@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { isIP, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { EnvironmentRegistry } from "./environment-registry.js";
 import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
 import { UrlSigner, type RendezvousRole } from "./url-signer.js";
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../../util/websocket-keepalive.js";
@@ -30,6 +31,8 @@ export interface RendezvousOptions extends RendezvousRouterOptions {
   publicBaseUrl?: string;
   /** Ping interval in ms for executor and harness sockets; a peer that misses a pong is dropped. 0 disables. Default 30 000. */
   pingIntervalMs?: number;
+  /** Lifetime of a codex-0.169 `harness_key_authorization`, ms. Default 3 600 000 (see environment-registry.ts). */
+  authorizationTtlMs?: number;
 }
 
 /** A running reference rendezvous + registry. */
@@ -37,6 +40,8 @@ export interface Rendezvous {
   /** `http(s)://IP:PORT`: the registry base URL executors pass to `--remote`. */
   readonly baseUrl: string;
   readonly router: RendezvousRouter;
+  /** The codex 0.169 endpoints (`/cloud/environment/...`) and their own router. */
+  readonly environments: EnvironmentRegistry;
   /** Issues a signed `role=harness` URL for `executorId` (what the harness endpoint returns). */
   harnessUrl(executorId: string): string;
   close(): Promise<void>;
@@ -56,11 +61,13 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   if (options.registryTokens.length === 0 || options.registryTokens.some((token) => token === "")) {
     throw new Error("the rendezvous needs at least one non-empty registry token");
   }
-  const signer = new UrlSigner(options.signingSecret ?? randomBytes(32));
+  const secret = options.signingSecret ?? randomBytes(32);
+  const signer = new UrlSigner(secret);
   const urlTtlMs = options.urlTtlMs ?? DEFAULT_URL_TTL_MS;
   const router = new RendezvousRouter(options);
   const log = options.log ?? (() => {});
   const harnessTokens = options.harnessTokens ?? options.registryTokens;
+  const environments = new EnvironmentRegistry({ ...options, harnessTokens, secret, urlTtlMs });
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? DEFAULT_RENDEZVOUS_MAX_MESSAGE_BYTES,
@@ -75,6 +82,7 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
     if (request.method === "GET" && path === "/readyz") return reply(response, 200, undefined);
+    if (environments.handleRequest(request, response, path, wsBase)) return;
     const match = /^\/cloud\/executor\/([^/]+)\/(register|harness)$/.exec(path);
     if (!match) return reply(response, 404, { error: { code: "not_found", message: `no route for ${request.method} ${path}` } });
     if (request.method !== "POST") return reply(response, 405, { error: { code: "method_not_allowed", message: "use POST" } });
@@ -99,6 +107,7 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createHttpServer(onRequest);
 
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (environments.handleUpgrade(request, socket, head, wss)) return;
     const verdict = signer.verify(request.url ?? "/", Date.now());
     if (!verdict.ok) {
       log(`refused websocket: ${verdict.reason}`);
@@ -162,9 +171,11 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   return {
     baseUrl: httpBase,
     router,
+    environments,
     harnessUrl: (executorId) => issue(executorId, "harness"),
     async close() {
       router.close();
+      environments.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -41,6 +41,8 @@ export interface EnvironmentRegistryOptions extends RendezvousRouterOptions {
   pingIntervalMs?: number;
   /** Largest JSON request body, bytes. Default 64 KiB. */
   maxBodyBytes?: number;
+  /** Tests and diagnostics: sees every binary frame routed for an environment, as the rendezvous does. */
+  tap?: ((from: "executor" | "harness", environmentId: string, bytes: Uint8Array) => void) | undefined;
 }
 
 /** Default of {@link EnvironmentRegistryOptions.authorizationTtlMs}: one hour. */
@@ -219,7 +221,10 @@ export class EnvironmentRegistry {
     this.#live.set(environmentId, { registrationId, ws });
     this.router.attachExecutor(environmentId, socket);
     ws.on("message", (data, isBinary) => {
-      if (isBinary) this.router.fromExecutor(environmentId, socket, toBytes(data));
+      if (!isBinary) return;
+      const bytes = toBytes(data);
+      this.#options.tap?.("executor", environmentId, bytes);
+      this.router.fromExecutor(environmentId, socket, bytes);
     });
     ws.on("close", () => {
       if (this.#live.get(environmentId)?.ws === ws) this.#live.delete(environmentId);
@@ -235,7 +240,10 @@ export class EnvironmentRegistry {
       return;
     }
     ws.on("message", (data, isBinary) => {
-      if (isBinary) this.router.fromHarness(environmentId, socket, toBytes(data));
+      if (!isBinary) return;
+      const bytes = toBytes(data);
+      this.#options.tap?.("harness", environmentId, bytes);
+      this.router.fromHarness(environmentId, socket, bytes);
     });
     ws.on("close", () => this.router.detachHarness(environmentId, socket));
     ws.on("error", (error) => this.#log(`harness socket error: ${error.message}`));

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { isIP, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { EnvironmentRegistry } from "./environment-registry.js";
+import { EnvironmentRegistry, type EnvironmentRegistryOptions } from "./environment-registry.js";
 import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
 import { UrlSigner, type RendezvousRole } from "./url-signer.js";
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../../util/websocket-keepalive.js";
@@ -33,6 +33,8 @@ export interface RendezvousOptions extends RendezvousRouterOptions {
   pingIntervalMs?: number;
   /** Lifetime of a codex-0.169 `harness_key_authorization`, ms. Default 3 600 000 (see environment-registry.ts). */
   authorizationTtlMs?: number;
+  /** Tests and diagnostics: every binary frame routed for a 0.169 environment (see environment-registry.ts). */
+  tap?: EnvironmentRegistryOptions["tap"] | undefined;
 }
 
 /** A running reference rendezvous + registry. */

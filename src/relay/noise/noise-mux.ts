@@ -47,7 +47,7 @@ export interface NoiseMuxOptions {
   readonly endpoint?: Partial<RelayEndpointOptions>;
   /** Offer/accept our reliability layer. Default true; false speaks exactly 0.169 (tests emulate it). */
   readonly offerReliability?: boolean;
-  /** Executor: the ids the registry returned (they enter every prologue). */
+  /** Executor: the ids the registry returned (they enter every prologue); see {@link NoiseMux.updateRegistration}. */
   readonly registration?: { readonly environmentId: string; readonly registrationId: string };
   /** Executor: asks the registry about a handshake (`/validate`). */
   readonly authorize?: (request: AuthorizationRequest) => Promise<AuthorizationVerdict>;
@@ -80,6 +80,7 @@ export class NoiseMux {
   #socket: ClosableFrameSocket | undefined;
   #unsubscribe: (() => void)[] = [];
   #pendingValidations = 0;
+  #registration: { readonly environmentId: string; readonly registrationId: string } | undefined;
   #failures = 0;
   /** Handshakes refused on the current socket (for tests and logs). */
   get handshakeFailures(): number {
@@ -95,6 +96,7 @@ export class NoiseMux {
     this.#endpoint = { ...endpoint, maxSegmentBytes: Math.max(endpoint.maxSegmentBytes, this.limits.maxRecordBytes) };
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => {});
+    this.#registration = options.registration;
     if (options.role === "executor" && (options.registration === undefined || options.authorize === undefined)) {
       throw new Error("an executor NoiseMux needs registration and authorize");
     }
@@ -153,6 +155,14 @@ export class NoiseMux {
     this.#track(stream);
     if (this.#socket !== undefined) stream.attach();
     return stream;
+  }
+
+  /**
+   * Executor: a new registration (after the registry issued a new one). New handshakes use its ids;
+   * established streams keep their keys and continue.
+   */
+  updateRegistration(registration: { readonly environmentId: string; readonly registrationId: string }): void {
+    this.#registration = registration;
   }
 
   /** Resets every stream and detaches the socket. */
@@ -215,7 +225,7 @@ export class NoiseMux {
     if (kind !== "handshake") return;
     if (this.#streams.size >= this.limits.maxStreams) return this.#refuseHandshake(socket, frame, `more than ${this.limits.maxStreams} streams`);
     if (this.#pendingValidations >= this.limits.maxPendingValidations) return this.#refuseHandshake(socket, frame, `more than ${this.limits.maxPendingValidations} validations pending`);
-    const registration = this.#options.registration!;
+    const registration = this.#registration!;
     let accepted;
     try {
       accepted = NoiseRelayStream.respond(
@@ -223,6 +233,7 @@ export class NoiseMux {
           ...this.#common(frame.streamId),
           localStatic: this.#options.identity,
           prologue: handshakePrologue({ ...registration, streamId: frame.streamId }),
+          registrationId: registration.registrationId,
           authorize: this.#options.authorize!,
           offerReliability: this.#options.offerReliability ?? true,
         },

@@ -18,7 +18,8 @@
  *   duplicates dropped; a socket loss ends the stream.
  *
  * Any failure (bad handshake, decrypt failure, window overflow, data before msg2) resets the stream
- * with 0.169's only reason, `noise_relay_protocol_error`; the detail goes to the log only.
+ * with 0.169's only reason, `noise_relay_protocol_error`; the detail goes to the log only. Towards a
+ * 0.169 peer every reset carries that reason; our peers also get the reasons of ordinary closes.
  */
 import type { FlowControl, MessageTransport } from "../../rpc/message-transport.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
@@ -48,6 +49,8 @@ export type AuthorizationVerdict =
 /** What the executor asks its registry about one handshake. */
 export interface AuthorizationRequest {
   readonly streamId: string;
+  /** The registration whose id is in this stream's prologue. */
+  readonly registrationId: string;
   readonly harnessKey: HybridPublicKey;
   /** The msg1 payload (UTF-8), as the registry issued it to the harness. */
   readonly authorization: string;
@@ -85,6 +88,8 @@ export interface InitiatorInit extends CommonInit {
 export interface ResponderInit extends CommonInit {
   readonly localStatic: HybridKeyPair;
   readonly prologue: Uint8Array;
+  /** The registration id in `prologue`. */
+  readonly registrationId: string;
   readonly authorize: (request: AuthorizationRequest) => Promise<AuthorizationVerdict>;
   /** Accept our reliability layer when the harness offers it. Default true. */
   readonly offerReliability?: boolean;
@@ -156,7 +161,7 @@ export class NoiseRelayStream implements MessageTransport {
     }
     stream.#harnessKey = remoteStatic;
     const verdict = init
-      .authorize({ streamId: init.streamId, harnessKey: remoteStatic, authorization })
+      .authorize({ streamId: init.streamId, registrationId: init.registrationId, harnessKey: remoteStatic, authorization })
       .catch((error: unknown) => {
         init.log(`noise: validating stream ${init.streamId} failed: ${error instanceof Error ? error.message : String(error)}`);
         return "invalid" as const;
@@ -292,7 +297,6 @@ export class NoiseRelayStream implements MessageTransport {
     if (this.#phase === "closed") return;
     const body = frame.body;
     if (body.case === "reset") {
-      this.#init.log(`noise: stream ${this.streamId} reset by peer: ${body.value.reason}`);
       if (this.#reliable !== undefined) this.#reliable.receiveFrame(frame);
       this.#finish(body.value.reason, true);
       return;
@@ -485,11 +489,10 @@ export class NoiseRelayStream implements MessageTransport {
   }
 }
 
-/** Seals the payload of an outbound data frame (nonce = seq); resets carry 0.169's reason; the rest passes. */
+/** Seals the payload of an outbound data frame (nonce = seq); other frames pass (our peers get our reset reasons). */
 function sealOutbound(frame: RelayMessageFrame, cipher: TransportCipher): RelayMessageFrame {
   const body = frame.body;
   if (body.case === "data") return { ...frame, body: { case: "data", value: { ...body.value, payload: cipher.seal(body.value.seq, body.value.payload) } } };
-  if (body.case === "reset") return { ...frame, body: { case: "reset", value: { ...body.value, reason: NOISE_PROTOCOL_ERROR } } };
   return frame;
 }
 

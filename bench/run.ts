@@ -21,8 +21,9 @@ import { lossyRelay } from "./scenarios/lossy-relay.js";
 import { streamScale } from "./scenarios/stream-scale.js";
 import { processOutput } from "./scenarios/process-output.js";
 import { coldStart } from "./scenarios/cold-start.js";
+import { noiseRelay } from "./scenarios/noise-relay.js";
 
-const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart];
+const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, noiseRelay];
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface Args {

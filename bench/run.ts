@@ -22,8 +22,9 @@ import { streamScale } from "./scenarios/stream-scale.js";
 import { processOutput } from "./scenarios/process-output.js";
 import { coldStart } from "./scenarios/cold-start.js";
 import { noiseRelay } from "./scenarios/noise-relay.js";
+import { clusterScenario } from "./scenarios/cluster.js";
 
-const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, noiseRelay];
+const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, noiseRelay, clusterScenario];
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface Args {

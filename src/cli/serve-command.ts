@@ -65,7 +65,7 @@ export function configureServe(program: Command): Command {
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
-    .option("--remote <url>", "remote mode: registry base URL to register with (instead of listening)")
+    .option("--remote <url>", "remote mode: registry base URL to register with (instead of listening); cleartext transport: several comma-separated URLs = rendezvous nodes tried in turn")
     .option("--environment-id <id>", "remote mode: environment id to register (codex 0.169's flag)")
     .option("--executor-id <id>", "remote mode: same as --environment-id (the seed-era name)")
     .addOption(
@@ -142,12 +142,17 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
     exitWith(2, error instanceof Error ? error.message : String(error));
   }
   if (!token) exitWith(2, `--remote needs a registry token: --registration-bearer-stdin, --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
-  if (opts.remoteTransport === "noise") return serveNoise(opts, id, token);
+  const baseUrls = (opts.remote as string).split(",").map((url) => url.trim()).filter(Boolean);
+  if (baseUrls.length === 0) exitWith(2, "--remote needs a registry base URL");
+  if (opts.remoteTransport === "noise") {
+    if (baseUrls.length > 1) exitWith(2, "the noise transport takes one registry URL (several rendezvous nodes are a --remote-transport cleartext feature)");
+    return serveNoise(opts, id, token);
+  }
   // Loaded on demand so a local server does not pay for the relay at start-up.
   const { RemoteExecutor, RemoteExecutorConfig } = await import("../remote/remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
   const executor = new RemoteExecutor({
-    config: new RemoteExecutorConfig(opts.remote as string, id, token, opts.name),
+    config: new RemoteExecutorConfig(baseUrls[0] as string, id, token, opts.name, baseUrls.slice(1)),
     server,
     relay: { maxStreams: opts.maxStreams },
     dial: { pingIntervalMs: opts.pingIntervalMs, ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}) },

@@ -5,7 +5,8 @@ import { isIP, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { EnvironmentRegistry, type EnvironmentRegistryOptions } from "./environment-registry.js";
-import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
+import type { RendezvousRouter, RendezvousRouterOptions, RouterSocket } from "./rendezvous-router.js";
+import { LocalBackend, RendezvousUnavailableError, type RendezvousBackend } from "./rendezvous-backend.js";
 import { UrlSigner, type RendezvousRole } from "./url-signer.js";
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../../util/websocket-keepalive.js";
 
@@ -31,6 +32,11 @@ export interface RendezvousOptions extends RendezvousRouterOptions {
   publicBaseUrl?: string;
   /** Ping interval in ms for executor and harness sockets; a peer that misses a pong is dropped. 0 disables. Default 30 000. */
   pingIntervalMs?: number;
+  /**
+   * What routes and signs behind the HTTP front end. Default: the embedded single-process backend
+   * (an in-memory router, `signingSecret`). A cluster node passes its own (`cluster/`).
+   */
+  backend?: (routerOptions: RendezvousRouterOptions) => RendezvousBackend;
   /** Lifetime of a codex-0.169 `harness_key_authorization`, ms. Default 3 600 000 (see environment-registry.ts). */
   authorizationTtlMs?: number;
   /** Tests and diagnostics: every binary frame routed for a 0.169 environment (see environment-registry.ts). */
@@ -42,7 +48,8 @@ export interface Rendezvous {
   /** `http(s)://IP:PORT`: the registry base URL executors pass to `--remote`. */
   readonly baseUrl: string;
   readonly router: RendezvousRouter;
-  /** The codex 0.169 endpoints (`/cloud/environment/...`) and their own router. */
+  readonly backend: RendezvousBackend;
+  /** The codex 0.169 endpoints (`/cloud/environment/...`) and their own router (this process only, not clustered). */
   readonly environments: EnvironmentRegistry;
   /** Issues a signed `role=harness` URL for `executorId` (what the harness endpoint returns). */
   harnessUrl(executorId: string): string;
@@ -64,9 +71,9 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
     throw new Error("the rendezvous needs at least one non-empty registry token");
   }
   const secret = options.signingSecret ?? randomBytes(32);
-  const signer = new UrlSigner(secret);
   const urlTtlMs = options.urlTtlMs ?? DEFAULT_URL_TTL_MS;
-  const router = new RendezvousRouter(options);
+  const backend: RendezvousBackend = options.backend?.(options) ?? new LocalBackend(options, new UrlSigner(secret));
+  const router = backend.router;
   const log = options.log ?? (() => {});
   const harnessTokens = options.harnessTokens ?? options.registryTokens;
   const environments = new EnvironmentRegistry({ ...options, harnessTokens, secret, urlTtlMs });
@@ -79,12 +86,27 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   let httpBase = "";
 
   const issue = (executorId: string, role: RendezvousRole) =>
-    signer.sign(wsBase, { executorId, role, expiresAtMs: Date.now() + urlTtlMs });
+    backend.sign(wsBase, { executorId, role, expiresAtMs: Date.now() + urlTtlMs });
 
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
-    if (request.method === "GET" && path === "/readyz") return reply(response, 200, undefined);
+    if (request.method === "GET" && path === "/readyz") {
+      const readiness = backend.readiness();
+      return reply(response, readiness.ready ? 200 : 503, readiness.detail === undefined ? undefined : { ready: readiness.ready, detail: readiness.detail });
+    }
     if (environments.handleRequest(request, response, path, wsBase)) return;
+    if (request.method === "GET" && path === "/status") {
+      const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim();
+      if (token === undefined) return reply(response, 401, { error: { code: "unauthenticated", message: "missing bearer token" } });
+      if (!options.registryTokens.some((candidate) => sameSecret(candidate, token))) {
+        return reply(response, 403, { error: { code: "forbidden", message: "bearer token not accepted" } });
+      }
+      void backend.status().then(
+        (status) => reply(response, 200, status),
+        (error: unknown) => reply(response, 503, { error: { code: "status_unavailable", message: error instanceof Error ? error.message : String(error) } }),
+      );
+      return;
+    }
     const match = /^\/cloud\/executor\/([^/]+)\/(register|harness)$/.exec(path);
     if (!match) return reply(response, 404, { error: { code: "not_found", message: `no route for ${request.method} ${path}` } });
     if (request.method !== "POST") return reply(response, 405, { error: { code: "method_not_allowed", message: "use POST" } });
@@ -102,15 +124,29 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
       return reply(response, 403, { error: { code: "forbidden", message: "bearer token not accepted" } });
     }
     request.resume();
-    if (role === "executor") log(`registered executor ${executorId}`);
-    return reply(response, 200, { executor_id: executorId, url: issue(executorId, role) });
+    if (role === "harness") return reply(response, 200, { executor_id: executorId, url: issue(executorId, role) });
+    backend.register(executorId, executorName(request.headers["x-executor-name"])).then(
+      () => {
+        log(`registered executor ${executorId}`);
+        reply(response, 200, { executor_id: executorId, url: issue(executorId, role) });
+      },
+      (error: unknown) => {
+        if (error instanceof RendezvousUnavailableError) {
+          log(`refused registration of ${executorId}: ${error.message}`);
+          response.setHeader("retry-after", String(error.retryAfterSeconds));
+          return reply(response, 503, { error: { code: error.code, message: error.message } });
+        }
+        reply(response, 500, { error: { code: "internal", message: error instanceof Error ? error.message : String(error) } });
+      },
+    );
   };
 
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createHttpServer(onRequest);
 
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (environments.handleUpgrade(request, socket, head, wss)) return;
-    const verdict = signer.verify(request.url ?? "/", Date.now());
+    if (backend.upgrade?.(request, socket, head)) return;
+    const verdict = backend.verify(request.url ?? "/", Date.now());
     if (!verdict.ok) {
       log(`refused websocket: ${verdict.reason}`);
       socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
@@ -135,26 +171,26 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
 
   function serveExecutor(executorId: string, ws: WebSocket): void {
     const socket = routerSocket(ws);
-    router.attachExecutor(executorId, socket);
+    backend.attachExecutor(executorId, socket);
     ws.on("message", (data, isBinary) => {
       if (!isBinary) return log("dropped text frame from executor (relay frames are binary)");
-      router.fromExecutor(executorId, socket, toBytes(data));
+      backend.fromExecutor(executorId, socket, toBytes(data));
     });
-    ws.on("close", () => router.detachExecutor(executorId, socket));
+    ws.on("close", () => backend.detachExecutor(executorId, socket));
     ws.on("error", (error) => log(`executor ${executorId} socket error: ${error.message}`));
   }
 
   function serveHarness(executorId: string, ws: WebSocket): void {
     const socket = routerSocket(ws);
-    if (!router.attachHarness(executorId, socket)) {
+    if (!backend.attachHarness(executorId, socket)) {
       ws.close(1013, "too many harness sockets for this executor");
       return;
     }
     ws.on("message", (data, isBinary) => {
       if (!isBinary) return log("dropped text frame from harness (relay frames are binary)");
-      router.fromHarness(executorId, socket, toBytes(data));
+      backend.fromHarness(executorId, socket, toBytes(data));
     });
-    ws.on("close", () => router.detachHarness(executorId, socket));
+    ws.on("close", () => backend.detachHarness(executorId, socket));
     ws.on("error", (error) => log(`harness socket error: ${error.message}`));
   }
 
@@ -169,14 +205,23 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   const hostPart = isIP(address.address) === 6 ? `[${address.address}]` : address.address;
   httpBase = options.publicBaseUrl?.replace(/\/+$/, "") ?? `${options.tls ? "https" : "http"}://${hostPart}:${address.port}`;
   wsBase = httpBase.replace(/^http/, "ws");
+  try {
+    await backend.start?.({ publicBaseUrl: httpBase, boundBaseUrl: `${options.tls ? "https" : "http"}://${hostPart}:${address.port}` });
+  } catch (error) {
+    await backend.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
 
   return {
     baseUrl: httpBase,
     router,
+    backend,
     environments,
     harnessUrl: (executorId) => issue(executorId, "harness"),
     async close() {
-      router.close();
+      await backend.close();
       environments.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => {
@@ -191,6 +236,16 @@ function reply(response: ServerResponse, status: number, body: unknown): void {
   const text = body === undefined ? "" : JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   response.end(text);
+}
+
+/** The optional `x-executor-name` header (URI-encoded by our executor), at most 256 characters. */
+function executorName(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== "string" || header === "") return undefined;
+  try {
+    return decodeURIComponent(header).slice(0, 256);
+  } catch {
+    return header.slice(0, 256);
+  }
 }
 
 function sameSecret(expected: string, given: string): boolean {

@@ -138,6 +138,24 @@ describe("our executor and harness over Noise", () => {
     assert.ok(listing.entries.length > 0);
   });
 
+  test("a frame over 256 KiB tears down the executor's socket (0.169's cap); the executor redials and serves again", async () => {
+    const { rendezvous, executor, harness } = await noiseStack({}, "env-cap");
+    const { WebSocket } = await import("ws");
+    const socket = new WebSocket(harness.connection.url);
+    cleanups.push(() => socket.terminate());
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    const { encodeFrame, dataFrame } = await import("../../src/relay/frame-codec.js");
+    socket.send(encodeFrame(dataFrame("oversized", { seq: 0, payload: new Uint8Array(300 * 1024) })));
+    await waitUntil(() => executor.connections >= 2, 10_000, "the executor to redial after the oversized frame");
+    assert.equal(executor.registrations, 1, "the same URL is redialled");
+    const { client } = await initialized(harness, "after-cap");
+    assert.ok((await client.fs.readDirectory({ path: "/" })).entries.length > 0);
+    assert.ok(rendezvous.environments.registration("env-cap"));
+  });
+
   test("a second executor for a connected environment gets 503 registration_conflict and retries until the first leaves", async () => {
     const first = await noiseStack({}, "env-conflict");
     const server = new ExecServer();

@@ -30,7 +30,7 @@ import {
   X25519_KEY_BYTES,
 } from "./noise-suite.js";
 import { SymmetricState } from "./symmetric-state.js";
-import { mlkemDecapsulate, mlkemEncapsulate, mlkemKeyPair, systemRandom, x25519, x25519PublicKey, type MlKemKeyPair, type RandomSource } from "./suite-primitives.js";
+import { generateX25519, mlkemDecapsulate, mlkemEncapsulate, mlkemKeyPair, systemRandom, x25519, x25519PublicKey, type MlKemKeyPair, type RandomSource } from "./suite-primitives.js";
 
 /** Both directions of an established channel, and the final handshake hash (channel binding). */
 export interface TransportKeys {
@@ -46,6 +46,12 @@ interface Ephemeral {
 }
 
 function makeEphemeral(random: RandomSource): Ephemeral {
+  // With the system's randomness OpenSSL generates the key (no import); injected randomness (test
+  // vectors) is used as the private key itself.
+  if (random === systemRandom) {
+    const { privateKey, publicKey } = generateX25519();
+    return { x25519Private: privateKey, x25519Public: publicKey, kem: mlkemKeyPair(random(MLKEM768_SEED_BYTES)) };
+  }
   const x25519Private = random(X25519_KEY_BYTES);
   return { x25519Private, x25519Public: x25519PublicKey(x25519Private), kem: mlkemKeyPair(random(MLKEM768_SEED_BYTES)) };
 }

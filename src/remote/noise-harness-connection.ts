@@ -120,7 +120,7 @@ export class NoiseHarnessConnection {
       if (this.#socket !== socket) return;
       this.mux.detachSocket();
       if (this.#closed) return;
-      if (this.#options.reconnect === false || this.mux.streamCount === 0) {
+      if (this.#options.reconnect === false) {
         this.#log(`harness socket closed (${reason})`);
         return;
       }
@@ -151,7 +151,9 @@ export class NoiseHarnessConnection {
         this.#adopt(socket);
         return;
       } catch (error) {
-        if (Date.now() >= deadline || (error instanceof EnvironmentRegistryError && !error.retryable)) {
+        // Only refused credentials end the redial: after a rendezvous restart the environment may be
+        // unknown (404) or unavailable (503) until its executor has registered again.
+        if (Date.now() >= deadline || (error instanceof EnvironmentRegistryError && error.kind === "auth")) {
           this.mux.close("harness_reconnect_failed");
           this.#log(`giving up redialling: ${error instanceof Error ? error.message : String(error)}`);
           return;

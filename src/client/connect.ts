@@ -117,7 +117,7 @@ async function connectNoise(environment: { baseUrl: string; environmentId: strin
   // Loaded on demand, like the cleartext relay (ML-KEM and the relay are not needed for plain websockets).
   const { NoiseHarnessConnection } = await import("../remote/noise-harness-connection.js");
   const connection = await NoiseHarnessConnection.connect({
-    retryTimeoutMs: timeoutMs,
+    connectTimeoutMs: timeoutMs,
     ...options.noise,
     registry: { ...environment, token, timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) },
     dial: { handshakeTimeoutMs: timeoutMs, ...options.noise?.dial },

@@ -32,7 +32,9 @@ export interface NoiseHarnessOptions {
   readonly reconnect?: boolean;
   /** Retry/redial backoff. Default 250 ms doubling to 5 s with 20 % jitter. */
   readonly backoff?: BackoffOptions;
-  /** Give up `/connect` retries (5xx, network) and redials after this long, ms. Default 60 000. */
+  /** Give up the first `/connect` and dial (retrying 5xx and network errors) after this long, ms. Default 60 000. */
+  readonly connectTimeoutMs?: number;
+  /** Give up redialling a dropped socket after this long, ms. Default 60 000. */
   readonly retryTimeoutMs?: number;
   readonly log?: (line: string) => void;
 }
@@ -74,7 +76,7 @@ export class NoiseHarnessConnection {
   /** Asks the registry for the environment (retrying 5xx and network errors) and dials it. */
   static async connect(options: NoiseHarnessOptions): Promise<NoiseHarnessConnection> {
     const identity = options.identity ?? harnessIdentity();
-    const deadline = Date.now() + (options.retryTimeoutMs ?? 60_000);
+    const deadline = Date.now() + (options.connectTimeoutMs ?? 60_000);
     const backoff = new Backoff({ initialMs: 250, maxMs: 5000, ...options.backoff });
     for (;;) {
       try {

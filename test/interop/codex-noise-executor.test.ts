@@ -63,7 +63,7 @@ after(async () => {
 const connect = (overrides: { identity?: ReturnType<typeof generateHybridKeyPair>; reliable?: boolean } = {}) =>
   NoiseHarnessConnection.connect({
     registry: { baseUrl: rendezvous.baseUrl, environmentId: ENVIRONMENT, token: HARNESS_TOKEN },
-    retryTimeoutMs: 20_000,
+    connectTimeoutMs: 20_000,
     ...(overrides.identity ? { identity: overrides.identity } : {}),
   });
 

@@ -21,7 +21,7 @@ after(async () => {
 
 describe("conformance suite against our exec-server over a real websocket", () => {
   test("passes every check (only the remote-environment example is skipped) and records the variants", async () => {
-    const report = await runConformance({ connect: () => connectTransport(server.url) });
+    const report = await runConformance({ connect: () => connectTransport(server.url), dialect: "seed" });
     const text = formatReport(report);
     assert.equal(report.failed, 0, text);
     assert.ok(report.passed >= 50, `only ${report.passed} checks passed:\n${text}`);
@@ -34,12 +34,13 @@ describe("conformance suite against our exec-server over a real websocket", () =
     assert.equal(report.variants["signalExitCode"], "143");
     assert.equal(report.variants["optionalFields"], undefined);
     assert.match(text, /\n\d+ passed, 0 failed, 1 skipped$/);
+    assert.deepEqual(report.dialect, { name: "seed", reason: "requested" });
   });
 
   test("the command prints the table, writes --json and exits 0", async () => {
     const printed: string[] = [];
     const jsonFile = join(outDir, "report.json");
-    const code = await conformanceCommand({ url: server.url, json: jsonFile, only: "^lifecycle/", write: (text) => printed.push(text) });
+    const code = await conformanceCommand({ url: server.url, dialect: "seed", json: jsonFile, only: "^lifecycle/", write: (text) => printed.push(text) });
     assert.equal(code, 0, printed.join(""));
     assert.match(printed.join(""), /lifecycle\/second-initialize/);
     const json = JSON.parse(await readFile(jsonFile, "utf8")) as { summary: { passed: number; failed: number }; variants: Record<string, string>; checks: Array<{ id: string; status: string }> };

@@ -24,9 +24,16 @@ export class AppServerError extends Error {
 }
 
 /**
+ * Answers a server→client request (an approval, user input): the `result` to send, or `undefined` to refuse it
+ * with -32601.
+ */
+export type ServerRequestAnswerer = (request: AppServerMessage) => Record<string, unknown> | undefined;
+
+/**
  * A client of `codex app-server` over stdio (newline-delimited JSON-RPC without a `jsonrpc` member, the
  * app-server's framing). Keeps every notification; server→client requests (approvals, user input) are
- * recorded and refused with -32601 so a turn can never hang on them.
+ * recorded and answered by the `answer` given to {@link CodexAppServer.start} — by default refused with -32601,
+ * so a turn can never hang on them.
  */
 export class CodexAppServer {
   readonly notifications: AppServerMessage[] = [];
@@ -36,7 +43,7 @@ export class CodexAppServer {
   readonly #waiters = new Set<() => void>();
   readonly #child: ManagedChild;
 
-  private constructor(child: ManagedChild) {
+  private constructor(child: ManagedChild, answer: ServerRequestAnswerer) {
     this.#child = child;
     const lines = createInterface({ input: child.child.stdout! });
     lines.on("line", (line) => {
@@ -48,7 +55,9 @@ export class CodexAppServer {
       }
       if (message.method !== undefined && message.id !== undefined) {
         this.serverRequests.push(message);
-        this.#write({ id: message.id, error: { code: -32601, message: "the test client answers no server requests" } });
+        const result = answer(message);
+        if (result !== undefined) this.#write({ id: message.id, result });
+        else this.#write({ id: message.id, error: { code: -32601, message: "the test client answers no such server request" } });
       } else if (message.method !== undefined) {
         this.notifications.push(message);
       } else if (message.id !== undefined) {
@@ -61,16 +70,24 @@ export class CodexAppServer {
 
   /**
    * Starts `codex app-server` (stdio transport) with the model served by the stand-in at `modelBaseUrl`,
-   * `CODEX_HOME` = `codexHome` and `cwd` = `workspace`.
+   * `CODEX_HOME` = `codexHome`, `cwd` = `workspace` and `extraArgs` (more `-c` overrides; default none);
+   * `answer` answers its server→client requests (default: refuse every one).
    */
-  static start(options: { codexHome: string; modelBaseUrl: string; workspace: string }): CodexAppServer {
-    const child = spawnManaged(codexPath(), ["app-server", ...standInConfigArgs(options.modelBaseUrl)], {
+  static start(options: {
+    codexHome: string;
+    modelBaseUrl: string;
+    workspace: string;
+    extraArgs?: readonly string[];
+    answer?: ServerRequestAnswerer;
+  }): CodexAppServer {
+    const args = ["app-server", ...standInConfigArgs(options.modelBaseUrl), ...(options.extraArgs ?? [])];
+    const child = spawnManaged(codexPath(), args, {
       cwd: options.workspace,
       env: codexChildEnv(options.codexHome),
       stdio: ["pipe", "pipe", "pipe"],
       captureStdout: false,
     });
-    return new CodexAppServer(child);
+    return new CodexAppServer(child, options.answer ?? (() => undefined));
   }
 
   /** What the app-server wrote to stderr so far (its logs). */

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecServerTarget } from "./exec-server-targets.js";
-import { startResponsesStandIn, type RecordedModelRequest } from "./responses-stand-in.js";
-import { runAppServerTurn, type AppServerTurnResult } from "./run-app-server-turn.js";
-import { runCodexExec, type CodexExecResult } from "./run-codex-exec.js";
-import { STAND_IN_KEY } from "./codex-invocation.js";
+import type { RecordedModelRequest } from "./responses-stand-in.js";
+import type { AppServerTurnResult } from "./run-app-server-turn.js";
+import type { CodexExecResult } from "./run-codex-exec.js";
+import { runScriptedTurn } from "./scripted-turn-run.js";
 import { prepareToolConversation, type ToolConversation } from "./tool-conversation.js";
-import { startWebsocketTap, type TapFrame } from "./websocket-tap.js";
+import type { TapFrame } from "./websocket-tap.js";
 
 /** How the real codex client reaches the exec-server. */
 export type CodexClientMode = "exec" | "app-server";
@@ -37,52 +37,47 @@ function readIfPresent(path: string): string | undefined {
 }
 
 /**
- * Runs one scripted codex turn in `mode` against a fresh instance of `target`, through a websocket tap, with a
- * fresh workspace and Responses API stand-in, and returns what was seen. Everything started here (the target,
- * the tap, the stand-in, codex, the workspace) is stopped or removed before this settles, also on failure.
+ * Runs the three-tool turn (tool-conversation.ts) in `mode` against a fresh instance of `target`, sandbox
+ * bypassed, in a fresh workspace under the OS temporary directory, and returns what was seen. Everything
+ * started here is stopped or removed before this settles, also on failure.
  */
 export async function runCodexClientScenario(target: ExecServerTarget, mode: CodexClientMode, timeoutMs = 60_000): Promise<ScenarioRun> {
-  const started = Date.now();
-  const workspace = realpathSync(mkdtempSync(join(tmpdir(), "codex-client-")));
-  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(workspace, { recursive: true, force: true })];
-  try {
-    const conversation = prepareToolConversation(workspace);
-    const standIn = await startResponsesStandIn(conversation.turns, STAND_IN_KEY);
-    cleanups.push(() => standIn.close());
-    const server = await target.start();
-    cleanups.push(() => server.stop());
-    const tap = await startWebsocketTap(server.url);
-    cleanups.push(() => tap.close());
-    const common = { execServerUrl: tap.url, modelBaseUrl: standIn.baseUrl, workspace, prompt: PROMPT, timeoutMs };
-    const exec = mode === "exec" ? await runCodexExec(common) : undefined;
-    const appServer = mode === "app-server" ? await runAppServerTurn(common) : undefined;
-    const callIds = [conversation.shell.callId, conversation.image.callId, conversation.patch.callId];
-    return {
-      conversation,
-      workspace,
-      frames: tap.frames,
-      modelRequests: standIn.requests,
-      modelOverflow: standIn.overflow,
-      toolOutputs: Object.fromEntries(callIds.map((id) => [id, standIn.toolOutput(id)])),
-      disk: { created: readIfPresent(conversation.patch.createdPath), edited: readIfPresent(conversation.patch.editedPath) },
-      exec,
-      appServer,
-      elapsedMs: Date.now() - started,
-    };
-  } finally {
-    await runAll(cleanups.reverse());
-  }
-}
-
-/** Runs every cleanup even when one fails; then throws the failures together. */
-async function runAll(cleanups: (() => Promise<void> | void)[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const cleanup of cleanups) {
-    try {
-      await cleanup();
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  if (failures.length > 0) throw new AggregateError(failures, "scenario cleanup failed");
+  let conversation: ToolConversation | undefined;
+  const run = await runScriptedTurn(
+    target,
+    () => {
+      const workspace = realpathSync(mkdtempSync(join(tmpdir(), "codex-client-")));
+      const dispose = (): void => rmSync(workspace, { recursive: true, force: true });
+      let prepared: ToolConversation;
+      try {
+        prepared = prepareToolConversation(workspace);
+      } catch (error) {
+        dispose();
+        throw error;
+      }
+      conversation = prepared;
+      return {
+        workspace,
+        turns: prepared.turns,
+        callIds: [prepared.shell.callId, prepared.image.callId, prepared.patch.callId],
+        prompt: PROMPT,
+        inspectDisk: () => ({ created: readIfPresent(prepared.patch.createdPath), edited: readIfPresent(prepared.patch.editedPath) }),
+        dispose,
+      };
+    },
+    { mode },
+    timeoutMs,
+  );
+  return {
+    conversation: conversation!,
+    workspace: run.workspace,
+    frames: run.frames,
+    modelRequests: run.modelRequests,
+    modelOverflow: run.modelOverflow,
+    toolOutputs: run.toolOutputs,
+    disk: { created: run.disk["created"], edited: run.disk["edited"] },
+    exec: run.exec,
+    appServer: run.appServer,
+    elapsedMs: run.elapsedMs,
+  };
 }

@@ -1,5 +1,5 @@
 import { makeCodexHome } from "../../helpers/codex-binary.js";
-import { CodexAppServer, type AppServerMessage } from "./app-server-client.js";
+import { CodexAppServer, type AppServerMessage, type ServerRequestAnswerer } from "./app-server-client.js";
 
 /** How an app-server turn on an added environment ended. */
 export interface AppServerTurnResult {
@@ -15,12 +15,20 @@ export interface AppServerTurnResult {
 /** The environment id the turn runs on. */
 export const APP_SERVER_ENVIRONMENT_ID = "interop-exec-server";
 
+/** The app-server's `SandboxMode` (thread/start `sandbox`). */
+export type AppServerSandboxMode = "read-only" | "workspace-write" | "danger-full-access";
+
+/** The app-server's simple `AskForApproval` values (thread/start `approvalPolicy`). */
+export type AppServerApprovalPolicy = "untrusted" | "on-request" | "never";
+
 /**
  * Mode B: `codex app-server` over stdio. `initialize` with `capabilities.experimentalApi` (needed for
  * `environment/add`), `initialized`, `environment/add {environmentId, execServerUrl}`, an ephemeral
- * `thread/start` in `workspace` whose only environment is the added one (`sandbox: "danger-full-access"`,
- * `approvalPolicy: "never"`), `turn/start` with `prompt`, then waits for `turn/completed` (at most
- * `timeoutMs`, default 60 s). The app-server and its CODEX_HOME are always removed before this settles.
+ * `thread/start` in `workspace` whose only environment is the added one (`sandbox`, default
+ * `"danger-full-access"`; `approvalPolicy`, default `"never"`), `turn/start` with `prompt`, then waits for
+ * `turn/completed` (at most `timeoutMs`, default 60 s). Approval requests go to `answer` (default: refused);
+ * `extraArgs` are more `-c` overrides for the app-server (default none).
+ * The app-server and its CODEX_HOME are always removed before this settles.
  */
 export async function runAppServerTurn(options: {
   execServerUrl: string;
@@ -28,10 +36,20 @@ export async function runAppServerTurn(options: {
   workspace: string;
   prompt: string;
   timeoutMs?: number;
+  sandbox?: AppServerSandboxMode;
+  approvalPolicy?: AppServerApprovalPolicy;
+  answer?: ServerRequestAnswerer;
+  extraArgs?: readonly string[];
 }): Promise<AppServerTurnResult> {
   const home = makeCodexHome();
   const started = Date.now();
-  const server = CodexAppServer.start({ codexHome: home.dir, modelBaseUrl: options.modelBaseUrl, workspace: options.workspace });
+  const server = CodexAppServer.start({
+    codexHome: home.dir,
+    modelBaseUrl: options.modelBaseUrl,
+    workspace: options.workspace,
+    ...(options.answer === undefined ? {} : { answer: options.answer }),
+    ...(options.extraArgs === undefined ? {} : { extraArgs: options.extraArgs }),
+  });
   try {
     await server.request("initialize", {
       clientInfo: { name: "exec-server-interop-test", version: "0.0.0" },
@@ -41,8 +59,8 @@ export async function runAppServerTurn(options: {
     await server.request("environment/add", { environmentId: APP_SERVER_ENVIRONMENT_ID, execServerUrl: options.execServerUrl });
     const thread = await server.request("thread/start", {
       cwd: options.workspace,
-      sandbox: "danger-full-access",
-      approvalPolicy: "never",
+      sandbox: options.sandbox ?? "danger-full-access",
+      approvalPolicy: options.approvalPolicy ?? "never",
       ephemeral: true,
       environments: [{ environmentId: APP_SERVER_ENVIRONMENT_ID, cwd: options.workspace }],
     });

@@ -12,10 +12,15 @@ export interface CodexExecResult {
   elapsedMs: number;
 }
 
+/** `codex exec`'s default policy arguments: approvals and sandbox bypassed, so codex sends `sandbox: null`. */
+export const BYPASS_SANDBOX_ARGS: readonly string[] = ["--dangerously-bypass-approvals-and-sandbox"];
+
 /**
  * Mode A: one non-interactive `codex exec` turn whose tools run on the exec-server at `execServerUrl`
  * (`CODEX_EXEC_SERVER_URL`), with the model served by the stand-in at `modelBaseUrl`. Runs in `workspace`
- * (`-C`, no git repository required), approvals and sandbox bypassed so codex sends no restricted sandbox.
+ * (`-C`, no git repository required) with `policyArgs`: sandbox, approval and shell-environment arguments
+ * (default {@link BYPASS_SANDBOX_ARGS}; e.g. `["-s", "workspace-write"]`, under which `codex exec`'s approval
+ * policy is `never`).
  * A fresh CODEX_HOME is made and removed. The run is killed (its whole process group) after `timeoutMs`
  * (default 60 s) and always before this resolves.
  */
@@ -25,6 +30,7 @@ export async function runCodexExec(options: {
   workspace: string;
   prompt: string;
   timeoutMs?: number;
+  policyArgs?: readonly string[];
 }): Promise<CodexExecResult> {
   const home = makeCodexHome();
   const started = Date.now();
@@ -33,7 +39,7 @@ export async function runCodexExec(options: {
     ...standInConfigArgs(options.modelBaseUrl),
     "--skip-git-repo-check",
     "--ephemeral",
-    "--dangerously-bypass-approvals-and-sandbox",
+    ...(options.policyArgs ?? BYPASS_SANDBOX_ARGS),
     "--color",
     "never",
     "-C",

@@ -21,6 +21,8 @@ export interface ProcessEvidence {
   stderr: string;
   /** From `process/exited` or a `process/read` that reported `exited`; `undefined` when no exit was seen. */
   exitCode: number | null | undefined;
+  /** `sandboxDenied` of the same exit report; `undefined` when no exit was seen or the server left it out. */
+  sandboxDenied: boolean | undefined;
   closed: boolean;
 }
 
@@ -66,12 +68,29 @@ function notifications(frames: readonly TapFrame[], method: string): { connectio
  * and exit the wire carried back for it (notifications and `process/read` answers, deduplicated by seq).
  */
 export function processRuns(frames: readonly TapFrame[], argvNeedle: string): ProcessEvidence[] {
+  return matchingProcessRuns(frames, (start) => {
+    const argv = start.params["argv"];
+    return Array.isArray(argv) && argv.some((arg) => typeof arg === "string" && arg.includes(argvNeedle));
+  });
+}
+
+/** Like {@link processRuns}, for the processes whose `process/start.metadata.toolCallId` is `toolCallId` (codex sets it). */
+export function toolCallProcessRuns(frames: readonly TapFrame[], toolCallId: string): ProcessEvidence[] {
+  return matchingProcessRuns(frames, (start) => (start.params["metadata"] as Record<string, unknown> | undefined)?.["toolCallId"] === toolCallId);
+}
+
+/** Every `process/start` call for the tool call `toolCallId`, answered or not. */
+export function toolCallProcessStarts(frames: readonly TapFrame[], toolCallId: string): TappedCall[] {
+  return tappedCalls(frames).filter(
+    (call) => call.method === "process/start" && (call.params["metadata"] as Record<string, unknown> | undefined)?.["toolCallId"] === toolCallId,
+  );
+}
+
+function matchingProcessRuns(frames: readonly TapFrame[], matches: (start: TappedCall) => boolean): ProcessEvidence[] {
   const calls = tappedCalls(frames);
   const runs: ProcessEvidence[] = [];
   for (const start of calls) {
-    if (start.method !== "process/start" || start.result === undefined) continue;
-    const argv = start.params["argv"];
-    if (!Array.isArray(argv) || !argv.some((arg) => typeof arg === "string" && arg.includes(argvNeedle))) continue;
+    if (start.method !== "process/start" || start.result === undefined || !matches(start)) continue;
     const processId = String(start.params["processId"]);
     const mine = (entry: { connection: number; params: Record<string, unknown> }): boolean =>
       entry.connection === start.connection && entry.params["processId"] === processId;
@@ -80,18 +99,23 @@ export function processRuns(frames: readonly TapFrame[], argvNeedle: string): Pr
       chunks.set(Number(chunk["seq"]), { stream: String(chunk["stream"]), text: Buffer.from(String(chunk["chunk"]), "base64").toString("utf8") });
     };
     let exitCode: number | null | undefined;
+    let sandboxDenied: boolean | undefined;
     let closed = false;
+    const exitReport = (report: Record<string, unknown>): void => {
+      exitCode = report["exitCode"] as number | null;
+      if (typeof report["sandboxDenied"] === "boolean") sandboxDenied = report["sandboxDenied"];
+    };
     for (const note of notifications(frames, "process/output").filter(mine)) keep(note.params);
-    for (const note of notifications(frames, "process/exited").filter(mine)) exitCode = note.params["exitCode"] as number | null;
+    for (const note of notifications(frames, "process/exited").filter(mine)) exitReport(note.params);
     if (notifications(frames, "process/closed").some(mine)) closed = true;
     for (const read of calls.filter((call) => call.method === "process/read" && call.result !== undefined && mine(call))) {
       for (const chunk of (read.result?.["chunks"] ?? []) as Record<string, unknown>[]) keep(chunk);
-      if (read.result?.["exited"] === true) exitCode = read.result["exitCode"] as number | null;
+      if (read.result?.["exited"] === true) exitReport(read.result);
       if (read.result?.["closed"] === true) closed = true;
     }
     const ordered = [...chunks.entries()].sort(([a], [b]) => a - b).map(([, chunk]) => chunk);
     const text = (streams: string[]): string => ordered.filter((chunk) => streams.includes(chunk.stream)).map((chunk) => chunk.text).join("");
-    runs.push({ start, processId, stdout: text(["stdout", "pty"]), stderr: text(["stderr"]), exitCode, closed });
+    runs.push({ start, processId, stdout: text(["stdout", "pty"]), stderr: text(["stderr"]), exitCode, sandboxDenied, closed });
   }
   return runs;
 }
@@ -108,4 +132,11 @@ export function fileWrites(frames: readonly TapFrame[], path: string): { call: T
   return tappedCalls(frames)
     .filter((call) => call.method === "fs/writeFile" && call.result !== undefined && nativePath(call.params["path"]) === path)
     .map((call) => ({ call, data: Buffer.from(String(call.params["dataBase64"]), "base64") }));
+}
+
+/** Every `fs/*` call (answered or not) that names `path` (native) as its `path`, `sourcePath` or `destinationPath`. */
+export function fsCallsFor(frames: readonly TapFrame[], path: string): TappedCall[] {
+  return tappedCalls(frames).filter(
+    (call) => call.method.startsWith("fs/") && ["path", "sourcePath", "destinationPath"].some((member) => nativePath(call.params[member]) === path),
+  );
 }

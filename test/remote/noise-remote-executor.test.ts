@@ -80,6 +80,18 @@ describe("our executor and harness over Noise", () => {
     assert.ok(!rendezvousLog.join("\n").includes(REGISTRY_TOKEN) && !rendezvousLog.join("\n").includes(HARNESS_TOKEN));
   });
 
+  test("a forged or foreign authorization is refused: the registry says invalid, our executor resets the stream", async () => {
+    const { harness, rendezvousLog, executor } = await noiseStack({}, "env-forged");
+    const { connection } = harness;
+    const forged = harness.mux.openStream({ remoteStatic: connection.executorKey, environmentId: connection.environmentId, registrationId: connection.registrationId, authorization: "v1.99999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
+    const reason = await new Promise<string>((resolve) => forged.onClose(resolve));
+    assert.equal(reason, "noise_relay_protocol_error");
+    assert.ok(rendezvousLog.some((line) => /validate env-forged stream .*: invalid/.test(line)));
+    assert.equal(executor.mux?.handshakeFailures, 1, "charged to the socket");
+    const honest = await initialized(harness, "honest");
+    assert.equal(typeof honest.sessionId, "string");
+  });
+
   test("deliver every output chunk and the exit exactly once across an executor socket drop", async () => {
     const { harness, executor } = await noiseStack();
     const { client } = await initialized(harness, "drop");

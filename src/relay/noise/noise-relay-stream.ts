@@ -56,11 +56,6 @@ export interface AuthorizationRequest {
   readonly authorization: string;
 }
 
-/** Why a stream ended, for callers that must tell a terminal refusal from a transient failure. */
-export class NoiseStreamRejected extends Error {
-  override readonly name = "NoiseStreamRejected";
-}
-
 /** Shared by both roles. */
 interface CommonInit {
   readonly streamId: string;

@@ -14,6 +14,7 @@ interface RendezvousCliOptions {
   publicUrl?: string;
   urlTtlMs: number;
   authorizationTtlMs: number;
+  directCredentialsFile?: string;
   executorGraceMs: number;
   maxHarnessSockets: number;
   maxStreamsPerHarness: number;
@@ -46,6 +47,7 @@ export function configureRendezvous(program: Command): void {
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--public-url <url>", "base URL to put in issued URLs (behind a proxy); default: the bound address")
     .option("--url-ttl-ms <n>", "lifetime of an issued websocket URL, ms", durationMs, 600_000)
+    .option("--direct-credentials-file <file>", "AWS access keys accepted for codex 0.169's direct transport (SigV4), one `ACCESS_KEY_ID SECRET_ACCESS_KEY` per line; without it direct/register answers 501")
     .option("--authorization-ttl-ms <n>", "lifetime of a codex 0.169 harness key authorization (checked by /validate at each handshake), ms", durationMs, 3_600_000)
     .option("--executor-grace-ms <n>", "keep harness sockets this long after their executor disconnects, ms", durationMs, 30_000)
     .option("--max-harness-sockets <n>", "harness sockets per executor", positiveInteger, 256)
@@ -100,6 +102,7 @@ export function configureRendezvous(program: Command): void {
         registryTokens: tokens,
         urlTtlMs: opts.urlTtlMs,
         authorizationTtlMs: opts.authorizationTtlMs,
+        ...(opts.directCredentialsFile ? { directCredentials: readDirectCredentials(opts.directCredentialsFile) } : {}),
         executorGraceMs: opts.executorGraceMs,
         maxHarnessSockets: opts.maxHarnessSockets,
         maxStreamsPerHarness: opts.maxStreamsPerHarness,
@@ -113,4 +116,19 @@ export function configureRendezvous(program: Command): void {
       process.stdout.write(`${rendezvous.baseUrl}\n`);
       installShutdown(() => rendezvous.close());
     });
+}
+
+/** `ACCESS_KEY_ID SECRET_ACCESS_KEY` per line; blank lines and `#` comments are skipped. */
+function readDirectCredentials(file: string): { accessKeyId: string; secretAccessKey: string }[] {
+  const credentials = readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const [accessKeyId, secretAccessKey, extra] = line.split(/\s+/);
+      if (!accessKeyId || !secretAccessKey || extra !== undefined) exitWith(2, `--direct-credentials-file ${file}: each line must be ACCESS_KEY_ID SECRET_ACCESS_KEY`);
+      return { accessKeyId, secretAccessKey };
+    });
+  if (credentials.length === 0) exitWith(2, `--direct-credentials-file ${file} has no credentials`);
+  return credentials;
 }

@@ -116,12 +116,20 @@ async function connectNoise(environment: { baseUrl: string; environmentId: strin
   if (token === undefined) throw new Error(`environment ${environment.environmentId} needs a registry bearer token`);
   // Loaded on demand, like the cleartext relay (ML-KEM and the relay are not needed for plain websockets).
   const { NoiseHarnessConnection } = await import("../remote/noise-harness-connection.js");
-  const connection = await NoiseHarnessConnection.connect({
-    connectTimeoutMs: timeoutMs,
-    ...options.noise,
-    registry: { ...environment, token, timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) },
-    dial: { handshakeTimeoutMs: timeoutMs, ...options.noise?.dial },
-  });
+  const { DirectEnvironmentAnswer } = await import("../remote/environment-registry-client.js");
+  let connection;
+  try {
+    connection = await NoiseHarnessConnection.connect({
+      connectTimeoutMs: timeoutMs,
+      ...options.noise,
+      registry: { ...environment, token, timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) },
+      dial: { handshakeTimeoutMs: timeoutMs, ...options.noise?.dial },
+    });
+  } catch (error) {
+    // A direct-transport environment: plain JSON-RPC on the capability URL (no bearer, no Noise).
+    if (error instanceof DirectEnvironmentAnswer) return connectTransport(error.url, { ...options, headers: {} });
+    throw error;
+  }
   const stream = connection.openStream();
   stream.onClose(() => connection.close());
   // Wait for the handshake, so a refusal (wrong key, rejected credentials) is this call's error.

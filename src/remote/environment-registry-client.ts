@@ -8,8 +8,12 @@ import { request as httpsRequest } from "node:https";
 import { publicKeyFromJson, publicKeyToJson, type HybridPublicKey } from "../relay/noise/hybrid-keypair.js";
 import { NOISE_SECURITY_PROFILE } from "../relay/noise/noise-suite.js";
 
-/** How a registry call failed: `auth` (401/403, fatal), `conflict` (503 registration_conflict, retry), `request` (other status), `network`, `response` (bad body). */
-export type EnvironmentRegistryErrorKind = "auth" | "conflict" | "request" | "network" | "response";
+/**
+ * How a registry call failed: `auth` (401/403, fatal), `conflict` (503 registration_conflict, retry),
+ * `request` (other status), `network`, `response` (bad body), `direct` (`/connect` answered with a
+ * direct-transport environment: see {@link DirectEnvironmentAnswer}).
+ */
+export type EnvironmentRegistryErrorKind = "auth" | "conflict" | "request" | "network" | "response" | "direct";
 
 export class EnvironmentRegistryError extends Error {
   override readonly name = "EnvironmentRegistryError";
@@ -43,6 +47,16 @@ export interface EnvironmentRegistryTarget {
   readonly ca?: string | Buffer | undefined;
 }
 
+/**
+ * `/connect` found a **direct** environment (codex 0.169 `direct_jsonrpc_v1`): no Noise; the harness
+ * speaks plain JSON-RPC text frames on `url` (a capability URL, dialled with no credential).
+ */
+export class DirectEnvironmentAnswer extends EnvironmentRegistryError {
+  constructor(readonly url: string) {
+    super("direct", 200, "the environment uses the direct transport");
+  }
+}
+
 /** The registry's answer to an executor registration. */
 export interface EnvironmentRegistration {
   readonly environmentId: string;
@@ -74,6 +88,7 @@ export async function registerEnvironment(target: EnvironmentRegistryTarget, exe
 /** `POST {base}/cloud/environment/{id}/connect` with the harness's public key. */
 export async function connectEnvironment(target: EnvironmentRegistryTarget, harnessKey: HybridPublicKey): Promise<EnvironmentConnection> {
   const record = await call(target, "connect", { harness_public_key: publicKeyToJson(harnessKey) }, "environment registry harness connection failed");
+  if (record.transport === "direct_jsonrpc_v1") throw new DirectEnvironmentAnswer(wsUrl(record));
   const environmentId = field(record, "environment_id");
   if (environmentId !== target.environmentId) throw responseError(`environment_id ${JSON.stringify(environmentId)} does not match the requested ${JSON.stringify(target.environmentId)}`);
   if (record.security_profile !== NOISE_SECURITY_PROFILE) throw responseError("unsupported security profile");

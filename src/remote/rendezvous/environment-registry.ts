@@ -7,8 +7,8 @@
  * | `POST /cloud/environment/{id}/register` `{security_profile, executor_public_key}` | registry token | `{environment_id, url, security_profile, executor_registration_id}` |
  * | `POST /cloud/environment/{id}/connect` `{harness_public_key}` | harness token | `{environment_id, url, security_profile, executor_registration_id, executor_public_key, harness_key_authorization}` |
  * | `POST /cloud/environment/{id}/validate` `{executor_registration_id, harness_public_key, harness_key_authorization}` | registry token | `{valid}` |
- * | `POST /cloud/environment/{id}/direct/register` | — | 501 `direct_transport_unsupported` (the direct transport needs AWS SigV4) |
- * | websocket `/cloud-agent/default/ws/environment/{id}?role=environment\|harness&...&sig=...` | the signature | relay frames |
+ * | `POST /cloud/environment/{id}/direct/register` `{transport: "direct_jsonrpc_v1"}` | AWS SigV4 (`directCredentials`; none → 501) | `{environment_id, transport, registration_id, url}` (see direct-environments.ts) |
+ * | websocket `/cloud-agent/default/ws/environment/{id}?role=environment\|harness\|direct\|direct-harness&...&sig=...` | the signature (+ SigV4 for `direct`) | relay frames; plain JSON-RPC for the direct roles |
  *
  * Auth failures are 401 (no or malformed bearer) and 403 (bearer not accepted). A registration while
  * another registration of the environment has a live executor socket is refused with 503
@@ -23,7 +23,9 @@ import type { WebSocket, WebSocketServer } from "ws";
 import { publicKeyFingerprint, publicKeyFromJson, type HybridPublicKey, type NoisePublicKeyJson } from "../../relay/noise/hybrid-keypair.js";
 import { NOISE_SECURITY_PROFILE } from "../../relay/noise/noise-suite.js";
 import { keepAlive } from "../../util/websocket-keepalive.js";
+import { DirectEnvironments, DirectRefusal } from "./direct-environments.js";
 import { EnvironmentUrlSigner } from "./environment-urls.js";
+import type { SigV4Credential } from "./sigv4-verifier.js";
 import { HarnessKeyAuthorizer } from "./harness-key-authorization.js";
 import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
 
@@ -41,6 +43,8 @@ export interface EnvironmentRegistryOptions extends RendezvousRouterOptions {
   pingIntervalMs?: number;
   /** Largest JSON request body, bytes. Default 64 KiB. */
   maxBodyBytes?: number;
+  /** AWS credentials accepted for the direct transport's SigV4. Default none: `direct/register` answers 501. */
+  directCredentials?: readonly SigV4Credential[] | undefined;
   /** Tests and diagnostics: sees every binary frame routed for an environment, as the rendezvous does. */
   tap?: ((from: "executor" | "harness", environmentId: string, bytes: Uint8Array) => void) | undefined;
 }
@@ -74,6 +78,7 @@ export class EnvironmentRegistry {
   /** Environment id → the executor socket currently attached and its registration. */
   readonly #live = new Map<string, { registrationId: string; ws: WebSocket }>();
   readonly #log: (line: string) => void;
+  readonly #direct: DirectEnvironments;
 
   constructor(options: EnvironmentRegistryOptions) {
     this.#options = options;
@@ -81,6 +86,7 @@ export class EnvironmentRegistry {
     this.#authorizer = new HarnessKeyAuthorizer(options.secret);
     this.router = new RendezvousRouter(options);
     this.#log = options.log ?? (() => {});
+    this.#direct = new DirectEnvironments(options.directCredentials ?? [], this.#signer, options.urlTtlMs ?? 600_000, this.#log);
   }
 
   /** The current registration of an environment (tests, status). */
@@ -92,11 +98,11 @@ export class EnvironmentRegistry {
   handleRequest(request: IncomingMessage, response: ServerResponse, path: string, wsBase: string): boolean {
     const match = /^\/cloud\/environment\/([^/]+)\/(register|direct\/register|connect|validate)$/.exec(path);
     if (!match) return false;
-    void this.#serve(request, response, match[1] as string, match[2] as string, wsBase);
+    void this.#serve(request, response, match[1] as string, match[2] as string, wsBase, path);
     return true;
   }
 
-  async #serve(request: IncomingMessage, response: ServerResponse, rawId: string, action: string, wsBase: string): Promise<void> {
+  async #serve(request: IncomingMessage, response: ServerResponse, rawId: string, action: string, wsBase: string, rawPath: string): Promise<void> {
     try {
       if (request.method !== "POST") throw new HttpError(405, "method_not_allowed", "use POST");
       let environmentId: string;
@@ -107,15 +113,16 @@ export class EnvironmentRegistry {
       }
       if (environmentId === "") throw new HttpError(400, "bad_environment_id", "empty environment id");
       if (action === "direct/register") {
-        throw new HttpError(501, "direct_transport_unsupported", "this rendezvous serves the noise transport only (the direct transport needs AWS SigV4)");
+        const raw = await readBody(request, this.#options.maxBodyBytes ?? 64 * 1024);
+        return reply(response, 200, this.#direct.register(request, rawPath, raw, environmentId, wsBase));
       }
       this.#authenticate(request, action === "connect" ? this.#options.harnessTokens : this.#options.registryTokens);
-      const body = await readJson(request, this.#options.maxBodyBytes ?? 64 * 1024);
+      const body = parseJson(await readBody(request, this.#options.maxBodyBytes ?? 64 * 1024));
       const answer =
         action === "register" ? this.#register(environmentId, body, wsBase) : action === "connect" ? this.#connect(environmentId, body, wsBase) : this.#validate(environmentId, body, request);
       reply(response, 200, answer);
     } catch (error) {
-      if (error instanceof HttpError) return reply(response, error.status, { error: { code: error.code, message: error.message } });
+      if (error instanceof HttpError || error instanceof DirectRefusal) return reply(response, error.status, { error: { code: error.code, message: error.message } });
       this.#log(`environment registry error: ${error instanceof Error ? error.message : String(error)}`);
       reply(response, 500, { error: { code: "internal", message: "internal error" } });
     }
@@ -151,7 +158,11 @@ export class EnvironmentRegistry {
   #connect(environmentId: string, body: Record<string, unknown>, wsBase: string) {
     const harnessKey = parseKey(body.harness_public_key, "harness_public_key");
     const registration = this.#registrations.get(environmentId);
-    if (registration === undefined) throw new HttpError(404, "environment_not_found", `environment ${environmentId} is not registered`);
+    if (registration === undefined) {
+      const direct = this.#direct.connect(environmentId, wsBase);
+      if (direct !== undefined) return direct;
+      throw new HttpError(404, "environment_not_found", `environment ${environmentId} is not registered`);
+    }
     if (this.#live.get(environmentId)?.registrationId !== registration.registrationId) {
       throw new HttpError(503, "environment_unavailable", `the executor of environment ${environmentId} is not connected`);
     }
@@ -199,10 +210,25 @@ export class EnvironmentRegistry {
     const verdict = this.#signer.verify(path, Date.now());
     if (!verdict.ok) {
       this.#log(`refused environment websocket: ${verdict.reason}`);
-      socket.end("HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      // An executor's own URL that expired: 409, so it registers again (0.169 does on a 4xx; direct only on 409).
+      const executorUrl = verdict.expired === true && (verdict.role === "environment" || verdict.role === "direct");
+      socket.end(executorUrl ? "HTTP/1.1 409 Conflict\r\nconnection: close\r\ncontent-length: 0\r\n\r\n" : "HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       return true;
     }
     const { environmentId, role, registrationId } = verdict.claims;
+    if (role === "direct" || role === "direct-harness") {
+      const refusal = this.#direct.checkUpgrade(role, environmentId, registrationId, request);
+      if (refusal !== undefined) {
+        socket.end(`HTTP/1.1 ${refusal} ${refusal === 401 ? "Unauthorized" : refusal === 409 ? "Conflict" : "Service Unavailable"}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        return true;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        keepAlive(ws, this.#options.pingIntervalMs ?? 30_000);
+        if (role === "direct") this.#direct.attachExecutor(environmentId, ws);
+        else this.#direct.attachHarness(environmentId, ws);
+      });
+      return true;
+    }
     if (role === "environment" && this.#registrations.get(environmentId)?.registrationId !== registrationId) {
       this.#log(`refused executor websocket of superseded registration ${registrationId}`);
       socket.end("HTTP/1.1 409 Conflict\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
@@ -262,7 +288,7 @@ function parseKey(value: unknown, field: string): HybridPublicKey {
   }
 }
 
-async function readJson(request: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -270,9 +296,13 @@ async function readJson(request: IncomingMessage, limit: number): Promise<Record
     if (size > limit) throw new HttpError(413, "body_too_large", `request body over ${limit} bytes`);
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    parsed = JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpError(400, "bad_json", "request body must be JSON");
   }

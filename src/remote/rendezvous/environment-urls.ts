@@ -1,7 +1,11 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** Who dials an environment websocket: the executor (`environment`) or a harness. */
-export type EnvironmentRole = "environment" | "harness";
+/**
+ * Who dials an environment websocket: the Noise executor (`environment`) or a harness, or, for the
+ * direct transport, the executor (`direct`) or the harness paired with it (`direct-harness`).
+ */
+export type EnvironmentRole = "environment" | "harness" | "direct" | "direct-harness";
+const ROLES: readonly string[] = ["environment", "harness", "direct", "direct-harness"];
 
 /** Claims of a codex-0.169-style capability URL. */
 export interface EnvironmentClaims {
@@ -43,7 +47,8 @@ export class EnvironmentUrlSigner {
     return pathAndQuery.startsWith(ENVIRONMENT_WS_PREFIX);
   }
 
-  verify(pathAndQuery: string, nowMs: number): { ok: true; claims: EnvironmentClaims } | { ok: false; reason: string } {
+  /** Checks a request path; `expired` tells a genuine but outdated URL (executors then register again). */
+  verify(pathAndQuery: string, nowMs: number): { ok: true; claims: EnvironmentClaims } | { ok: false; reason: string; expired?: boolean; role?: EnvironmentRole } {
     const url = new URL(pathAndQuery, "http://rendezvous.invalid");
     if (!url.pathname.startsWith(ENVIRONMENT_WS_PREFIX)) return { ok: false, reason: "unknown path" };
     let environmentId: string;
@@ -53,14 +58,14 @@ export class EnvironmentUrlSigner {
       return { ok: false, reason: "malformed environment id" };
     }
     const role = url.searchParams.get("role");
-    if (role !== "environment" && role !== "harness") return { ok: false, reason: "role must be environment or harness" };
+    if (role === null || !ROLES.includes(role)) return { ok: false, reason: `role must be one of ${ROLES.join(", ")}` };
     const exp = Number(url.searchParams.get("exp"));
     if (!Number.isSafeInteger(exp)) return { ok: false, reason: "missing or malformed exp" };
-    const claims: EnvironmentClaims = { environmentId, role, registrationId: url.searchParams.get("reg") ?? "", expiresAtMs: exp };
+    const claims: EnvironmentClaims = { environmentId, role: role as EnvironmentRole, registrationId: url.searchParams.get("reg") ?? "", expiresAtMs: exp };
     const expected = Buffer.from(this.#mac(claims));
     const given = Buffer.from(url.searchParams.get("sig") ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "bad signature" };
-    if (exp <= nowMs) return { ok: false, reason: "url expired" };
+    if (exp <= nowMs) return { ok: false, reason: "url expired", expired: true, role: claims.role };
     return { ok: true, claims };
   }
 

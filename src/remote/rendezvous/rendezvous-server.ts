@@ -41,6 +41,8 @@ export interface RendezvousOptions extends RendezvousRouterOptions {
   authorizationTtlMs?: number;
   /** Tests and diagnostics: every binary frame routed for a 0.169 environment (see environment-registry.ts). */
   tap?: EnvironmentRegistryOptions["tap"] | undefined;
+  /** AWS access keys accepted for codex 0.169's direct transport (SigV4). Default none: `direct/register` answers 501. */
+  directCredentials?: EnvironmentRegistryOptions["directCredentials"];
 }
 
 /** A running reference rendezvous + registry. */

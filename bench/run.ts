@@ -23,8 +23,9 @@ import { processOutput } from "./scenarios/process-output.js";
 import { coldStart } from "./scenarios/cold-start.js";
 import { noiseRelay } from "./scenarios/noise-relay.js";
 import { clusterScenario } from "./scenarios/cluster.js";
+import { sandboxStart } from "./scenarios/sandbox-start.js";
 
-const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, noiseRelay, clusterScenario];
+const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, noiseRelay, clusterScenario, sandboxStart];
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface Args {

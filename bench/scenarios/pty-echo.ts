@@ -75,8 +75,8 @@ export const ptyEcho: Scenario = {
   title: "PTY echo round trip",
   async run(context: BenchContext): Promise<ScenarioResult> {
     const started = nowMs();
-    const count = context.quick ? 50 : 1000;
-    const warmup = context.quick ? 10 : 100;
+    const count = context.quick ? 50 : 300;
+    const warmup = context.quick ? 10 : 30;
     const ours = await startOurs();
     const rust = await startRustOrReason(context.rust);
     const problems: string[] = [];

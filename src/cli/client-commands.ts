@@ -1,9 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
-import { connectExecServer, type ConnectOptions } from "../client/connect.js";
+import type { ConnectOptions, ConnectedClient } from "../client/connect.js";
 import { RpcError } from "../rpc/rpc-error.js";
 import { exitWith } from "./shutdown.js";
+
+/** `connectExecServer`, loaded when a client command runs (the server's start-up does not pay for it). */
+async function connectExecServer(url: string, options: ConnectOptions): Promise<ConnectedClient> {
+  return (await import("../client/connect.js")).connectExecServer(url, options);
+}
 
 /** Environment variable read by `harness-url` for the registry token. */
 export const HARNESS_TOKEN_ENV = "EXEC_SERVER_RENDEZVOUS_TOKEN";

@@ -1,6 +1,6 @@
 import type { EnvironmentInfo } from "../../generated/openrpc/types.js";
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
-import { connectExecServer, type ConnectedClient, type ConnectOptions } from "../client/connect.js";
+import type { ConnectedClient, ConnectOptions } from "../client/connect.js";
 import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { MAX_TIMER_DELAY_MS } from "../util/clock.js";
@@ -167,11 +167,14 @@ export class EnvironmentManager {
     const timeoutMs = environment.connectTimeoutMs ?? this.#defaultTimeout;
     const where = `environment ${environment.environmentId} (${environment.execServerUrl})`;
     let connected: ConnectedClient;
-    const pending = connectExecServer(environment.execServerUrl, {
-      ...this.#options.connect,
-      connectTimeoutMs: timeoutMs,
-      harness: { reconnect: false, ...this.#options.connect?.harness },
-    });
+    // Loaded on first use: most servers never add an environment, and every module costs start-up time.
+    const pending = import("../client/connect.js").then(({ connectExecServer }) =>
+      connectExecServer(environment.execServerUrl, {
+        ...this.#options.connect,
+        connectTimeoutMs: timeoutMs,
+        harness: { reconnect: false, ...this.#options.connect?.harness },
+      }),
+    );
     try {
       connected = await withTimeout(pending, timeoutMs, `timed out after ${timeoutMs} ms`);
     } catch (error) {

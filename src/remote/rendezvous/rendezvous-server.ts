@@ -3,7 +3,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from "node:https";
 import { isIP, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket } from "ws";
+import { WebSocketServer } from "../../util/ws-classes.js";
 import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
 import { UrlSigner, type RendezvousRole } from "./url-signer.js";
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../../util/websocket-keepalive.js";

@@ -115,6 +115,16 @@ export class RelayStream implements MessageTransport {
     this.#actor.send({ type: "SEND", payload: Buffer.from(message, "utf8"), now: this.#clock.now() });
   }
 
+  /**
+   * Sends a message given as its UTF-8 bytes (large `process/output` notifications are built that
+   * way): the bytes become the payload as they are, without the string round trip and copy `send`
+   * makes. The caller must not modify `utf8` afterwards (it is kept until acknowledged).
+   */
+  sendBytes(utf8: Uint8Array): void {
+    if (this.#closedReason !== undefined) return;
+    this.#actor.send({ type: "SEND", payload: utf8, now: this.#clock.now() });
+  }
+
   onMessage(listener: (message: string) => void): () => void {
     this.#messageListeners.add(listener);
     const early = this.#early;

@@ -5,7 +5,7 @@
 import { Ajv } from "ajv";
 import standaloneModule from "ajv/dist/standalone/index.js";
 import type { MethodModel, Schema, SpecModel } from "./model.js";
-import { SpecError, paramsObjectSchema } from "./model.js";
+import { PATH_KEYWORD, SpecError, paramsObjectSchema } from "./model.js";
 import { outPath, runtimeModule } from "./paths.js";
 import { Printer, type OutputFile } from "./printer.js";
 
@@ -18,6 +18,9 @@ export const AJV_OPTIONS = {
   verbose: true,
   // Component schemas become shared functions instead of being inlined into every method.
   inlineRefs: false,
+  // Tagged unions (`oneOf` + `discriminator: {propertyName}`) validate only the branch their tag
+  // names, so errors describe that branch (or name the tag when no branch has it).
+  discriminator: true,
 } as const;
 
 /** Id under which `components.schemas` are registered with ajv (as `definitions`). */
@@ -52,6 +55,8 @@ export function compileStandalone(
   specPath: string,
 ): OutputFile {
   const ajv = new Ajv(AJV_OPTIONS);
+  // Annotations of the document's own: ajv's strict mode would refuse them as unknown keywords.
+  ajv.addVocabulary([PATH_KEYWORD]);
   try {
     ajv.addSchema({ $id: COMPONENTS_ID, definitions: Object.fromEntries(components.map((c) => [c.name, rewriteRefs(c.schema, "")])) });
   } catch (error) {

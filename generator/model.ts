@@ -4,7 +4,7 @@
  * and checked for the project's own conventions (`x-direction`, by-name params, unique type names).
  */
 import { dereferenceDocument, validateOpenRPCDocument } from "@open-rpc/schema-utils-js";
-import type { Direction } from "../src/rpc/method-descriptor.js";
+import type { Direction, MethodSince, PathMember } from "../src/rpc/method-descriptor.js";
 
 /** A JSON Schema as found in the document (loosely typed on purpose). */
 export type Schema = boolean | { [key: string]: unknown };
@@ -47,6 +47,12 @@ export interface MethodModel {
   resultSchema: Schema | undefined;
   /** Client accessor: `["process", "start"]`, or `["initialize"]` at top level. */
   clientPath: string[];
+  /** `x-since` (default `seed`). */
+  since: MethodSince;
+  /** Path members of the params object (see `findPathMembers`). */
+  paramPaths: PathMember[];
+  /** Path members of the result (empty for notifications). */
+  resultPaths: PathMember[];
 }
 
 /** The whole document, ready for the emitters. */
@@ -59,6 +65,14 @@ export interface SpecModel {
 }
 
 const DIRECTIONS: readonly Direction[] = ["request", "client-notification", "server-notification"];
+const SINCE: readonly MethodSince[] = ["seed", "codex-0.169"];
+/** Schema annotation marking a path string (the edge codec decodes and encodes it). */
+export const PATH_KEYWORD = "x-path";
+/** Content-descriptor annotation overriding the error for a URI naming no path on this host. */
+const FOREIGN_ERROR_KEYWORD = "x-path-foreign-error";
+/** Step names meaning "every array item" and "every record value" (see `PathStep`). */
+const ITEMS_STEP = "[]";
+const VALUES_STEP = "{}";
 const SCHEMA_REF = /^#\/components\/schemas\/([A-Za-z_][A-Za-z0-9_]*)$/;
 const DESCRIPTOR_REF = /^#\/components\/contentDescriptors\/(.+)$/;
 
@@ -139,6 +153,45 @@ function checkSchemaRefs(schema: unknown, known: ReadonlySet<string>, where: str
   for (const value of Object.values(schema)) checkSchemaRefs(value, known, where);
 }
 
+/**
+ * Every location of a path member (a schema with `x-path: true`) inside a dereferenced schema:
+ * through `properties`, array `items`, record `additionalProperties` and every branch of
+ * `anyOf`/`oneOf`/`allOf`. Locations are de-duplicated, in first-seen order.
+ *
+ * @throws SpecError when an `x-path` schema is not a string schema, or a member is named `[]`/`{}`.
+ */
+export function findPathMembers(schema: unknown, where: string, at: readonly string[] = [], out: string[][] = [], stack: unknown[] = []): string[][] {
+  if (!isObject(schema) || stack.includes(schema)) return out;
+  if (schema[PATH_KEYWORD] !== undefined) {
+    if (schema[PATH_KEYWORD] !== true || schema["type"] !== "string") throw new SpecError(`${where}: ${PATH_KEYWORD} must be true on a string schema`);
+    if (!out.some((known) => known.length === at.length && known.every((step, i) => step === at[i]))) out.push([...at]);
+    return out;
+  }
+  const inner = [...stack, schema];
+  for (const key of ["anyOf", "oneOf", "allOf"]) {
+    const branches = schema[key];
+    if (Array.isArray(branches)) for (const branch of branches) findPathMembers(branch, where, at, out, inner);
+  }
+  if (isObject(schema["properties"])) {
+    for (const [name, sub] of Object.entries(schema["properties"])) {
+      if (name === ITEMS_STEP || name === VALUES_STEP) throw new SpecError(`${where}: a member may not be named ${JSON.stringify(name)}`);
+      findPathMembers(sub, where, [...at, name], out, inner);
+    }
+  }
+  if (isObject(schema["items"])) findPathMembers(schema["items"], where, [...at, ITEMS_STEP], out, inner);
+  if (isObject(schema["additionalProperties"])) findPathMembers(schema["additionalProperties"], where, [...at, VALUES_STEP], out, inner);
+  return out;
+}
+
+function foreignErrorOf(cd: Record<string, unknown>, where: string): PathMember["foreignError"] {
+  const value = cd[FOREIGN_ERROR_KEYWORD];
+  if (value === undefined) return undefined;
+  if (!isObject(value) || !Number.isInteger(value["code"]) || typeof value["message"] !== "string") {
+    throw new SpecError(`${where}: ${FOREIGN_ERROR_KEYWORD} must be {code: integer, message: string}`);
+  }
+  return { code: value["code"] as number, message: value["message"] };
+}
+
 /** The JSON Schema of a whole by-name params object. */
 export function paramsObjectSchema(params: ReadonlyArray<{ name: string; required: boolean; schema: Schema }>, closed: boolean): Schema {
   if (params.length === 0 && !closed) return {};
@@ -215,6 +268,10 @@ export async function buildModel(input: unknown): Promise<SpecModel> {
     if (typeof direction !== "string" || !DIRECTIONS.includes(direction as Direction)) {
       throw new SpecError(`${where}: x-direction must be one of ${DIRECTIONS.map((d) => `"${d}"`).join(", ")}, got ${JSON.stringify(direction)}`);
     }
+    const since = raw["x-since"] ?? "seed";
+    if (typeof since !== "string" || !SINCE.includes(since as MethodSince)) {
+      throw new SpecError(`${where}: x-since must be one of ${SINCE.map((d) => `"${d}"`).join(", ")}, got ${JSON.stringify(since)}`);
+    }
     const closed = raw["x-params-closed"] ?? false;
     if (typeof closed !== "boolean") throw new SpecError(`${where}: x-params-closed must be a boolean`);
     const rawParams = raw["params"] as unknown[];
@@ -225,8 +282,11 @@ export async function buildModel(input: unknown): Promise<SpecModel> {
     if (isRequest && raw["result"] === undefined) throw new SpecError(`${where}: a request needs a result`);
     if (!isRequest && raw["result"] !== undefined) throw new SpecError(`${where}: a notification (${direction}) must not have a result`);
 
+    const foreignErrors = new Map<string, NonNullable<PathMember["foreignError"]>>();
     const params = rawParams.map((p, i): ParamModel => {
       const cd = resolveDescriptor(document, p, `${where} params[${i}]`);
+      const foreign = foreignErrorOf(cd, `${where} param ${String(cd["name"])}`);
+      if (foreign !== undefined) foreignErrors.set(String(cd["name"]), foreign);
       checkSchemaRefs(cd["schema"], known, `${where} param ${String(cd["name"])}`);
       return {
         name: String(cd["name"]),
@@ -250,6 +310,17 @@ export async function buildModel(input: unknown): Promise<SpecModel> {
     const resultCd = isObject(raw["result"]) ? resolveDescriptor(document, raw["result"], `${where} result`) : undefined;
     if (resultCd !== undefined) checkSchemaRefs(resultCd["schema"], known, `${where} result`);
     const derefResult = isObject(derefRaw["result"]) ? (derefRaw["result"]["schema"] as Schema) : undefined;
+    const paramPaths: PathMember[] = [];
+    for (const p of derefParams) {
+      for (const at of findPathMembers(p.schema, `${where} param ${p.name}`, [p.name])) {
+        const foreign = at.length === 1 ? foreignErrors.get(p.name) : undefined;
+        paramPaths.push(foreign === undefined ? { at } : { at, foreignError: foreign });
+      }
+      if (foreignErrors.has(p.name) && !paramPaths.some((m) => m.at.length === 1 && m.at[0] === p.name)) {
+        throw new SpecError(`${where} param ${p.name}: ${FOREIGN_ERROR_KEYWORD} needs the param itself to be a path (x-path)`);
+      }
+    }
+    const resultPaths: PathMember[] = derefResult === undefined ? [] : findPathMembers(derefResult, `${where} result`).map((at) => ({ at }));
 
     const baseName = pascalCase(name);
     const paramsTypeName = isRequest ? `${baseName}Params` : `${baseName}Notification`;
@@ -272,6 +343,9 @@ export async function buildModel(input: unknown): Promise<SpecModel> {
       paramsSchema: paramsObjectSchema(derefParams, closed),
       resultSchema: derefResult,
       clientPath: clientPathOf(name),
+      since: since as MethodSince,
+      paramPaths,
+      resultPaths,
     };
   });
   return { document, schemas, methods };

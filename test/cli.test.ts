@@ -112,7 +112,7 @@ test("conformance passes against a running server and ends with the summary line
   const server = run([]);
   try {
     const url = await firstLine(server);
-    const child = run(["conformance", "--url", url, "--only", "^(lifecycle|fs)/"]);
+    const child = run(["conformance", "--url", url, "--dialect", "seed", "--only", "^(lifecycle|fs)/"]);
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     const result = await exitOf(child);
@@ -122,6 +122,12 @@ test("conformance passes against a running server and ends with the summary line
   } finally {
     server.kill("SIGKILL");
   }
+});
+
+test("conformance refuses an unknown --dialect and lists the choices", { skip }, async () => {
+  const result = await exitOf(run(["conformance", "--url", "ws://127.0.0.1:9", "--dialect", "codex-0.1"]));
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /argument 'codex-0\.1' is invalid\. Allowed choices are auto, seed, codex-0\.169/);
 });
 
 test("conformance exits 1 when the server is unreachable", { skip }, async () => {

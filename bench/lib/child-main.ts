@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { startExecServer } from "../../src/server/start-exec-server.js";
 import { ExecServer } from "../../src/server/exec-server.js";
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
+import { startClusterRendezvous } from "../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-executor.js";
 import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import type { ChaosOptions } from "../../src/remote/rendezvous/frame-chaos.js";
@@ -26,6 +27,8 @@ export interface ChildConfig {
   executorId?: string;
   maxStreams?: number;
   endpoint?: Partial<RelayEndpointOptions>;
+  /** `cluster-node`: the engine URL (redis://...). */
+  engineUrl?: string;
 }
 
 type Op = (arg: unknown) => unknown;
@@ -87,6 +90,22 @@ async function main(): Promise<unknown> {
       ops.set("harnessUrl", (executorId) => rendezvous.harnessUrl(String(executorId)));
       ops.set("stats", () => ({ ...rendezvous.router.chaosStats, droppedFrames: rendezvous.router.droppedFrames }));
       return { baseUrl: rendezvous.baseUrl };
+    }
+    case "cluster-node": {
+      const node = await startClusterRendezvous({
+        registryTokens: [config.token ?? "bench-token"],
+        maxStreamsPerHarness: config.maxStreamsPerHarness ?? 128,
+        // The bench's swarm holds thousands of executors and harness sockets.
+        maxHarnessSockets: 4096,
+        cluster: { url: config.engineUrl ?? "", leaseMs: 15_000, peerGraceMs: 2000 },
+      });
+      shutdown = () => node.close();
+      ops.set("harnessUrl", (executorId) => node.harnessUrl(String(executorId)));
+      ops.set("counts", () => {
+        const snapshot = node.router.snapshot();
+        return { executors: snapshot.executors.length, harnessSockets: snapshot.harnessSockets, streams: snapshot.streams, dropped: node.router.droppedFrames };
+      });
+      return { baseUrl: node.baseUrl, nodeId: node.node.nodeId };
     }
     case "executor": {
       const server = new ExecServer({ sessions: { maxSessions: config.maxSessions ?? 4096 } });

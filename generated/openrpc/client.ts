@@ -42,6 +42,11 @@ export interface ExecServerClient {
      * Spec node: methods[process/terminate]
      */
     readonly terminate: RequestFn<MethodMap["process/terminate"]>;
+    /**
+     * `process/signal`: Sends a signal (only `interrupt`) to a process.
+     * Spec node: methods[process/signal]
+     */
+    readonly signal: RequestFn<MethodMap["process/signal"]>;
   };
   /** `fs` methods. */
   readonly fs: {
@@ -80,6 +85,49 @@ export interface ExecServerClient {
      * Spec node: methods[fs/copy]
      */
     readonly copy: RequestFn<MethodMap["fs/copy"]>;
+    /**
+     * `fs/canonicalize`: Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved).
+     * Spec node: methods[fs/canonicalize]
+     */
+    readonly canonicalize: RequestFn<MethodMap["fs/canonicalize"]>;
+    /**
+     * `fs/walk`: Lists a directory tree breadth-first within limits.
+     * Spec node: methods[fs/walk]
+     */
+    readonly walk: RequestFn<MethodMap["fs/walk"]>;
+    /**
+     * `fs/open`: Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).
+     * Spec node: methods[fs/open]
+     */
+    readonly open: RequestFn<MethodMap["fs/open"]>;
+    /**
+     * `fs/readBlock`: Reads up to `len` bytes at `offset` from a `read` handle.
+     * Spec node: methods[fs/readBlock]
+     */
+    readonly readBlock: RequestFn<MethodMap["fs/readBlock"]>;
+    /**
+     * `fs/writeBlock`: Writes bytes at `offset` through a `replace` handle (gaps are zero-filled).
+     * Spec node: methods[fs/writeBlock]
+     */
+    readonly writeBlock: RequestFn<MethodMap["fs/writeBlock"]>;
+    /**
+     * `fs/close`: Closes a file handle (idempotent: an unknown id also answers `{}`).
+     * Spec node: methods[fs/close]
+     */
+    readonly close: RequestFn<MethodMap["fs/close"]>;
+    /**
+     * `fs/watchMissing`: Watches for any of `missing` to appear (or `present` to disappear); one watch per connection.
+     * Spec node: methods[fs/watchMissing]
+     */
+    readonly watchMissing: RequestFn<MethodMap["fs/watchMissing"]>;
+  };
+  /** `http` methods. */
+  readonly http: {
+    /**
+     * `http/request`: Performs an HTTP request from the executor.
+     * Spec node: methods[http/request]
+     */
+    readonly request: RequestFn<MethodMap["http/request"]>;
   };
   /** `environment` methods. */
   readonly environment: {
@@ -98,6 +146,40 @@ export interface ExecServerClient {
      * Spec node: methods[environment/remove]
      */
     readonly remove: RequestFn<MethodMap["environment/remove"]>;
+    /**
+     * `environment/info`: Describes the executor: shell, version, directories, platform and capability flags.
+     * Spec node: methods[environment/info]
+     */
+    readonly info: RequestFn<MethodMap["environment/info"]>;
+    /**
+     * `environment/status`: Readiness of the executor (always `ready` once it answers).
+     * Spec node: methods[environment/status]
+     */
+    readonly status: RequestFn<MethodMap["environment/status"]>;
+  };
+  /** `environmentConfig` methods. */
+  readonly environmentConfig: {
+    /**
+     * `environmentConfig/read`: Reads codex configuration and requirements layers relevant to `cwd` on the executor.
+     * Spec node: methods[environmentConfig/read]
+     */
+    readonly read: RequestFn<MethodMap["environmentConfig/read"]>;
+  };
+  /** `capabilityRoots` methods. */
+  readonly capabilityRoots: {
+    /**
+     * `capabilityRoots/discoverV1`: Inspects capability roots for a plugin manifest, skills and namespace manifests.
+     * Spec node: methods[capabilityRoots/discoverV1]
+     */
+    readonly discoverV1: RequestFn<MethodMap["capabilityRoots/discoverV1"]>;
+  };
+  /** `capabilities` methods. */
+  readonly capabilities: {
+    /**
+     * `capabilities/discoverV2`: Discovers plugins and skills available for `cwd`.
+     * Spec node: methods[capabilities/discoverV2]
+     */
+    readonly discoverV2: RequestFn<MethodMap["capabilities/discoverV2"]>;
   };
   /** `rpc` methods. */
   readonly rpc: {
@@ -130,6 +212,7 @@ export function createExecServerClient(transport: MessageTransport, options: Cli
       read: core.method("process/read"),
       write: core.method("process/write"),
       terminate: core.method("process/terminate"),
+      signal: core.method("process/signal"),
     },
     fs: {
       readFile: core.method("fs/readFile"),
@@ -139,11 +222,32 @@ export function createExecServerClient(transport: MessageTransport, options: Cli
       readDirectory: core.method("fs/readDirectory"),
       remove: core.method("fs/remove"),
       copy: core.method("fs/copy"),
+      canonicalize: core.method("fs/canonicalize"),
+      walk: core.method("fs/walk"),
+      open: core.method("fs/open"),
+      readBlock: core.method("fs/readBlock"),
+      writeBlock: core.method("fs/writeBlock"),
+      close: core.method("fs/close"),
+      watchMissing: core.method("fs/watchMissing"),
+    },
+    http: {
+      request: core.method("http/request"),
     },
     environment: {
       add: core.method("environment/add"),
       list: core.method("environment/list"),
       remove: core.method("environment/remove"),
+      info: core.method("environment/info"),
+      status: core.method("environment/status"),
+    },
+    environmentConfig: {
+      read: core.method("environmentConfig/read"),
+    },
+    capabilityRoots: {
+      discoverV1: core.method("capabilityRoots/discoverV1"),
+    },
+    capabilities: {
+      discoverV2: core.method("capabilities/discoverV2"),
     },
     rpc: {
       discover: core.method("rpc.discover"),

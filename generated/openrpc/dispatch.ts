@@ -3,7 +3,7 @@
 import { type Dispatcher, type DispatcherOptions, createDispatcherCore } from "../../src/rpc/dispatcher-core.js";
 import { openrpcDocument } from "./document.js";
 import { methodDescriptors } from "./methods.js";
-import type { EnvironmentAddParams, EnvironmentAddResult, EnvironmentListParams, EnvironmentListResult, EnvironmentRemoveParams, EnvironmentRemoveResult, FsCopyParams, FsCopyResult, FsCreateDirectoryParams, FsCreateDirectoryResult, FsGetMetadataParams, FsGetMetadataResult, FsReadDirectoryParams, FsReadDirectoryResult, FsReadFileParams, FsReadFileResult, FsRemoveParams, FsRemoveResult, FsWriteFileParams, FsWriteFileResult, InitializeParams, InitializeResult, InitializedNotification, ProcessReadParams, ProcessReadResult, ProcessStartParams, ProcessStartResult, ProcessTerminateParams, ProcessTerminateResult, ProcessWriteParams, ProcessWriteResult } from "./types.js";
+import type { CapabilitiesDiscoverV2Params, CapabilitiesDiscoverV2Result, CapabilityRootsDiscoverV1Params, CapabilityRootsDiscoverV1Result, EnvironmentAddParams, EnvironmentAddResult, EnvironmentConfigReadParams, EnvironmentConfigReadResult, EnvironmentInfoParams, EnvironmentInfoResult, EnvironmentListParams, EnvironmentListResult, EnvironmentRemoveParams, EnvironmentRemoveResult, EnvironmentStatusParams, EnvironmentStatusResult, FsCanonicalizeParams, FsCanonicalizeResult, FsCloseParams, FsCloseResult, FsCopyParams, FsCopyResult, FsCreateDirectoryParams, FsCreateDirectoryResult, FsGetMetadataParams, FsGetMetadataResult, FsOpenParams, FsOpenResult, FsReadBlockParams, FsReadBlockResult, FsReadDirectoryParams, FsReadDirectoryResult, FsReadFileParams, FsReadFileResult, FsRemoveParams, FsRemoveResult, FsWalkParams, FsWalkResult, FsWatchMissingParams, FsWatchMissingResult, FsWriteBlockParams, FsWriteBlockResult, FsWriteFileParams, FsWriteFileResult, HttpRequestParams, HttpRequestResult, InitializeParams, InitializeResult, InitializedNotification, ProcessReadParams, ProcessReadResult, ProcessSignalParams, ProcessSignalResult, ProcessStartParams, ProcessStartResult, ProcessTerminateParams, ProcessTerminateResult, ProcessWriteParams, ProcessWriteResult } from "./types.js";
 import { validateParams, validateResult } from "./validators.js";
 
 /**
@@ -38,6 +38,11 @@ export interface Handlers<Ctx> {
    * Spec node: methods[process/terminate]
    */
   "process/terminate"(params: ProcessTerminateParams, ctx: Ctx): Promise<ProcessTerminateResult> | ProcessTerminateResult;
+  /**
+   * `process/signal`: Sends a signal (only `interrupt`) to a process.
+   * Spec node: methods[process/signal]
+   */
+  "process/signal"(params: ProcessSignalParams, ctx: Ctx): Promise<ProcessSignalResult> | ProcessSignalResult;
   /**
    * `fs/readFile`: Reads a whole file.
    * Spec node: methods[fs/readFile]
@@ -74,6 +79,46 @@ export interface Handlers<Ctx> {
    */
   "fs/copy"(params: FsCopyParams, ctx: Ctx): Promise<FsCopyResult> | FsCopyResult;
   /**
+   * `fs/canonicalize`: Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved).
+   * Spec node: methods[fs/canonicalize]
+   */
+  "fs/canonicalize"(params: FsCanonicalizeParams, ctx: Ctx): Promise<FsCanonicalizeResult> | FsCanonicalizeResult;
+  /**
+   * `fs/walk`: Lists a directory tree breadth-first within limits.
+   * Spec node: methods[fs/walk]
+   */
+  "fs/walk"(params: FsWalkParams, ctx: Ctx): Promise<FsWalkResult> | FsWalkResult;
+  /**
+   * `fs/open`: Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).
+   * Spec node: methods[fs/open]
+   */
+  "fs/open"(params: FsOpenParams, ctx: Ctx): Promise<FsOpenResult> | FsOpenResult;
+  /**
+   * `fs/readBlock`: Reads up to `len` bytes at `offset` from a `read` handle.
+   * Spec node: methods[fs/readBlock]
+   */
+  "fs/readBlock"(params: FsReadBlockParams, ctx: Ctx): Promise<FsReadBlockResult> | FsReadBlockResult;
+  /**
+   * `fs/writeBlock`: Writes bytes at `offset` through a `replace` handle (gaps are zero-filled).
+   * Spec node: methods[fs/writeBlock]
+   */
+  "fs/writeBlock"(params: FsWriteBlockParams, ctx: Ctx): Promise<FsWriteBlockResult> | FsWriteBlockResult;
+  /**
+   * `fs/close`: Closes a file handle (idempotent: an unknown id also answers `{}`).
+   * Spec node: methods[fs/close]
+   */
+  "fs/close"(params: FsCloseParams, ctx: Ctx): Promise<FsCloseResult> | FsCloseResult;
+  /**
+   * `fs/watchMissing`: Watches for any of `missing` to appear (or `present` to disappear); one watch per connection.
+   * Spec node: methods[fs/watchMissing]
+   */
+  "fs/watchMissing"(params: FsWatchMissingParams, ctx: Ctx): Promise<FsWatchMissingResult> | FsWatchMissingResult;
+  /**
+   * `http/request`: Performs an HTTP request from the executor.
+   * Spec node: methods[http/request]
+   */
+  "http/request"(params: HttpRequestParams, ctx: Ctx): Promise<HttpRequestResult> | HttpRequestResult;
+  /**
    * `environment/add`: Adds or replaces a named remote environment (experimental).
    * Spec node: methods[environment/add]
    */
@@ -88,6 +133,31 @@ export interface Handlers<Ctx> {
    * Spec node: methods[environment/remove]
    */
   "environment/remove"(params: EnvironmentRemoveParams, ctx: Ctx): Promise<EnvironmentRemoveResult> | EnvironmentRemoveResult;
+  /**
+   * `environment/info`: Describes the executor: shell, version, directories, platform and capability flags.
+   * Spec node: methods[environment/info]
+   */
+  "environment/info"(params: EnvironmentInfoParams, ctx: Ctx): Promise<EnvironmentInfoResult> | EnvironmentInfoResult;
+  /**
+   * `environment/status`: Readiness of the executor (always `ready` once it answers).
+   * Spec node: methods[environment/status]
+   */
+  "environment/status"(params: EnvironmentStatusParams, ctx: Ctx): Promise<EnvironmentStatusResult> | EnvironmentStatusResult;
+  /**
+   * `environmentConfig/read`: Reads codex configuration and requirements layers relevant to `cwd` on the executor.
+   * Spec node: methods[environmentConfig/read]
+   */
+  "environmentConfig/read"(params: EnvironmentConfigReadParams, ctx: Ctx): Promise<EnvironmentConfigReadResult> | EnvironmentConfigReadResult;
+  /**
+   * `capabilityRoots/discoverV1`: Inspects capability roots for a plugin manifest, skills and namespace manifests.
+   * Spec node: methods[capabilityRoots/discoverV1]
+   */
+  "capabilityRoots/discoverV1"(params: CapabilityRootsDiscoverV1Params, ctx: Ctx): Promise<CapabilityRootsDiscoverV1Result> | CapabilityRootsDiscoverV1Result;
+  /**
+   * `capabilities/discoverV2`: Discovers plugins and skills available for `cwd`.
+   * Spec node: methods[capabilities/discoverV2]
+   */
+  "capabilities/discoverV2"(params: CapabilitiesDiscoverV2Params, ctx: Ctx): Promise<CapabilitiesDiscoverV2Result> | CapabilitiesDiscoverV2Result;
 }
 
 /**

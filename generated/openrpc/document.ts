@@ -14,14 +14,14 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
     "license": {
       "name": "Apache-2.0"
     },
-    "description": "Remote execution server for agent harnesses: processes, PTYs and filesystem over JSON-RPC (websocket, stdio or relay). Contract: CONTRACT.md.\n\nEnvelope: JSON-RPC 2.0 shapes; `\"jsonrpc\":\"2.0\"` is accepted but optional inbound and always emitted outbound. `id` is an integer or a string. Omitted `params` means null; `{}` is accepted for methods without params. Optional members may arrive as null or be absent.\n\nExtensions used on method objects:\n- `x-direction` (required): `request` = client → server call with a response; `client-notification` = client → server notification (no id, no response); `server-notification` = server → client notification (no id, no response). OpenRPC has no notion of direction, so notifications are methods without a `result` and this extension says who sends them.\n- `x-params-closed` (default false): when true the params object is closed (`additionalProperties: false`) and unknown members are refused with -32602 naming the member.\n\nAll params are by name. Every process/* and fs/* method takes an optional `environmentId` routing the call to a named remote environment (default: the local machine); process notifications from a remote environment carry the same `environmentId`."
+    "description": "Remote execution server for agent harnesses: processes, PTYs and filesystem over JSON-RPC (websocket, stdio or relay). Contract: CONTRACT.md.\n\nEnvelope: JSON-RPC 2.0 shapes; `\"jsonrpc\":\"2.0\"` is accepted but optional inbound and always emitted outbound. `id` is an integer or a string. Omitted `params` means null; `{}` is accepted for methods without params. Optional members may arrive as null or be absent.\n\nExtensions used on method objects:\n- `x-direction` (required): `request` = client → server call with a response; `client-notification` = client → server notification (no id, no response); `server-notification` = server → client notification (no id, no response). OpenRPC has no notion of direction, so notifications are methods without a `result` and this extension says who sends them.\n- `x-params-closed` (default false): when true the params object is closed (`additionalProperties: false`) and unknown members are refused with -32602 naming the member.\n- `x-since` (default `seed`): `codex-0.169` marks a method introduced by the codex 0.169 dialect (UPSTREAM-0.169.md); such methods always answer paths as `file:` URIs.\n- `x-path` (on a schema, `PathUri`): the string is a filesystem path. It is decoded by one edge codec before the handler runs and encoded back in results and notifications (see `PathUri`).\n- `x-path-foreign-error` (on a content descriptor): the code and message used when that path member is a `file:` URI that is not valid on this host (a drive letter or a host), instead of -32600 `'<uri>' is invalid on '<os>'`.\n\nAll params are by name. Every process/* and fs/* method takes an optional `environmentId` routing the call to a named remote environment (default: the local machine); process notifications from a remote environment carry the same `environmentId`.\n\nDialects: the seed dialect (CONTRACT.md) sends plain absolute paths; the codex 0.169 dialect sends `file:` URIs. Every path member accepts both; results answer in the dialect of the request (a request whose path members were all plain absolute paths gets plain paths back, anything else `file:` URIs), and methods marked `x-since: codex-0.169`, `initialize` and notifications always use `file:` URIs.\n\nNot declared here: the server → client request `network/policyRequest` and the notification `network/policyDecision` of codex 0.169. They only serve processes started with `networkProxy`, which this server refuses (-32602), so it never sends them."
   },
   "methods": [
     {
       "name": "initialize",
       "x-direction": "request",
       "summary": "Opens (or resumes) the session for this connection.",
-      "description": "Must be the first request on a connection. A second `initialize` fails with -32600 `initialize may only be sent once per connection` (a failed one may be retried). With `resumeSessionId` the detached session is re-attached and the same `sessionId` returned. Servers predating sessions answered `{}`; clients must accept that too.",
+      "description": "Must be the first request on a connection. A second `initialize` fails with -32600 `initialize may only be sent once per connection` (a failed one may be retried). With `resumeSessionId` the detached session is re-attached and the same `sessionId` returned. Servers predating sessions answered `{}`; clients must accept that too. The result carries `environmentInfo` (as `environment/info`).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -69,6 +69,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             "sessionId": {
               "type": "string",
               "description": "UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect."
+            },
+            "environmentInfo": {
+              "$ref": "#/components/schemas/EnvironmentInfo"
             }
           }
         }
@@ -99,7 +102,38 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "result": {
             "name": "result",
             "value": {
-              "sessionId": "2f1e5f6c-4a8b-4d3e-9c1a-7b2d3e4f5a6b"
+              "sessionId": "2f1e5f6c-4a8b-4d3e-9c1a-7b2d3e4f5a6b",
+              "environmentInfo": {
+                "shell": {
+                  "name": "bash",
+                  "path": "/bin/bash"
+                },
+                "executorVersion": "0.1.0",
+                "providerId": "sha256:8844b9ddc4ef9c28fb8700c8bc57d7d71a617b2378e1208fa28633bd6057409a",
+                "cwd": "file:///home/user",
+                "userHomeDir": "file:///home/user",
+                "platformOs": "linux",
+                "prependPathDirs": [],
+                "temporaryDirectories": [],
+                "tempDir": "file:///tmp",
+                "capabilities": {
+                  "networkProxyLaunch": false,
+                  "networkProxyReviewDomains": false,
+                  "credentialMasking": false,
+                  "credentialMaskingCustomProviders": false,
+                  "capabilityDiscoverySandbox": false,
+                  "fsWatchMissing": false,
+                  "capabilityDiscoveryV2": false,
+                  "environmentConfigRead": false,
+                  "httpHeaderEnvVars": false,
+                  "sandboxedFileStreaming": false,
+                  "fileWriteStreaming": false,
+                  "shellSnapshotV2": false,
+                  "windowsMxc": false,
+                  "linuxRootWritePreservesDevices": false,
+                  "linuxApprovedRootWritePreservesRestrictions": false
+                }
+              }
             }
           }
         },
@@ -147,11 +181,25 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Spawns a process (optionally PTY-backed) under a caller-chosen id.",
-      "description": "Duplicate id (running, starting, or within retention) → -32600 `process <id> already exists`; spawn failure → -32603 with the OS error text, and the id is released.",
+      "description": "Duplicate id (running, starting, or within retention) → -32600 `process <id> already exists`; spawn failure → -32603 with the OS error text, and the id is released. Members of the codex 0.169 dialect this server cannot honour yet (`shellSnapshot`, a restricted `sandbox`, `enforceManagedNetwork: true`, `networkProxy`) are refused with -32602 naming the member, never ignored. A `cwd` URI with a drive letter or a host → -32602 `cwd URI `<uri>` is not valid on this exec-server host: '<uri>' is invalid on 'linux'`.",
       "paramStructure": "by-name",
       "params": [
         {
           "$ref": "#/components/contentDescriptors/processId"
+        },
+        {
+          "name": "metadata",
+          "description": "Telemetry (`threadId`, `toolCallId`); accepted and not interpreted.",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/ProcessMetadata"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
         },
         {
           "name": "argv",
@@ -167,21 +215,14 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "cwd",
-          "description": "Working directory (absolute).",
+          "description": "Working directory: an absolute path or a `file:` URI.",
           "required": true,
           "schema": {
-            "$ref": "#/components/schemas/AbsolutePath"
-          }
-        },
-        {
-          "name": "env",
-          "description": "Exact child environment when `envPolicy` is null; overlaid on the policy's result otherwise. May be `{}`.",
-          "required": true,
-          "schema": {
-            "type": "object",
-            "additionalProperties": {
-              "type": "string"
-            }
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "x-path-foreign-error": {
+            "code": -32602,
+            "message": "cwd URI `{uri}` is not valid on this exec-server host: {reason}"
           }
         },
         {
@@ -199,6 +240,31 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           }
         },
         {
+          "name": "shellSnapshot",
+          "description": "Executor-side shell state to restore. Refused with -32602 when non-null (not implemented yet).",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/ShellSnapshot"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "env",
+          "description": "Exact child environment when `envPolicy` is null; overlaid on the policy's result otherwise. May be `{}`.",
+          "required": true,
+          "schema": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          }
+        },
+        {
           "name": "tty",
           "description": "Run under a PTY; output is then reported on stream `pty`.",
           "required": true,
@@ -210,7 +276,10 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "name": "pipeStdin",
           "description": "Keep a non-PTY child's stdin writable via `process/write`; otherwise it is closed at spawn.",
           "schema": {
-            "type": "boolean",
+            "type": [
+              "boolean",
+              "null"
+            ],
             "default": false
           }
         },
@@ -223,6 +292,59 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "null"
             ],
             "default": null
+          }
+        },
+        {
+          "name": "sandbox",
+          "description": "codex 0.169 sandbox context. Null/absent, or an unrestricted profile (`disabled`, `external`, `managed` with an `unrestricted` file system and `enabled` network), runs unsandboxed (`sandboxType: none`); anything else is refused with -32602 (not implemented yet).",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/WireFileSystemSandboxContext"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "enforceManagedNetwork",
+          "description": "Enforce the managed network policy. `true` is refused with -32602 (not implemented yet).",
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        },
+        {
+          "name": "managedNetwork",
+          "description": "Allowances of the managed network; only meaningful with `enforceManagedNetwork: true` (accepted otherwise: allowances restrict nothing).",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/ManagedNetworkSandboxContext"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "networkProxy",
+          "description": "Run behind a network proxy. Refused with -32602 when non-null (needs `network/policyRequest`, not implemented).",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/RemoteNetworkProxyLaunchConfig"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         },
         {
@@ -239,6 +361,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "properties": {
             "processId": {
               "$ref": "#/components/schemas/ProcessId"
+            },
+            "sandboxType": {
+              "$ref": "#/components/schemas/ProcessSandboxType"
             }
           }
         }
@@ -286,7 +411,8 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "result": {
             "name": "result",
             "value": {
-              "processId": "proc-1"
+              "processId": "proc-1",
+              "sandboxType": "none"
             }
           }
         },
@@ -344,7 +470,83 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "result": {
             "name": "result",
             "value": {
-              "processId": "shell-1"
+              "processId": "shell-1",
+              "sandboxType": "none"
+            }
+          }
+        },
+        {
+          "name": "codex 0.169 client",
+          "params": [
+            {
+              "name": "processId",
+              "value": "exec-7"
+            },
+            {
+              "name": "metadata",
+              "value": {
+                "threadId": "0199a9c2-5a51-7f43-9a0e-3d2c1b0a9f8e",
+                "toolCallId": "call_1"
+              }
+            },
+            {
+              "name": "argv",
+              "value": [
+                "/bin/bash",
+                "-c",
+                "ls"
+              ]
+            },
+            {
+              "name": "cwd",
+              "value": "file:///home/user/project"
+            },
+            {
+              "name": "envPolicy",
+              "value": {
+                "inherit": "core",
+                "ignoreDefaultExcludes": false,
+                "exclude": [],
+                "set": {},
+                "includeOnly": []
+              }
+            },
+            {
+              "name": "env",
+              "value": {
+                "TERM": "dumb"
+              }
+            },
+            {
+              "name": "tty",
+              "value": false
+            },
+            {
+              "name": "pipeStdin",
+              "value": false
+            },
+            {
+              "name": "arg0",
+              "value": null
+            },
+            {
+              "name": "sandbox",
+              "value": null
+            },
+            {
+              "name": "enforceManagedNetwork",
+              "value": false
+            },
+            {
+              "name": "managedNetwork",
+              "value": null
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "processId": "exec-7",
+              "sandboxType": "none"
             }
           }
         }
@@ -458,6 +660,10 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "type": "integer",
               "minimum": 0,
               "description": "Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false."
+            },
+            "sandboxDenied": {
+              "type": "boolean",
+              "description": "The sandbox denied something the process tried (always false here: processes run unsandboxed). Older servers omit it."
             }
           }
         }
@@ -507,7 +713,8 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "closed": true,
               "failure": null,
               "truncated": false,
-              "droppedBytes": 0
+              "droppedBytes": 0,
+              "sandboxDenied": false
             }
           }
         },
@@ -539,7 +746,8 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "closed": false,
               "failure": null,
               "truncated": true,
-              "droppedBytes": 1048000
+              "droppedBytes": 1048000,
+              "sandboxDenied": false
             }
           }
         }
@@ -562,6 +770,17 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "required": true,
           "schema": {
             "$ref": "#/components/schemas/Base64"
+          }
+        },
+        {
+          "name": "writeId",
+          "description": "Idempotency key (codex 0.169): a repeated `writeId` is answered `accepted` without writing again.",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "minLength": 1
           }
         },
         {
@@ -608,6 +827,29 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             {
               "name": "chunk",
               "value": "bHMK"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "status": "accepted"
+            }
+          }
+        },
+        {
+          "name": "idempotent write (codex 0.169)",
+          "params": [
+            {
+              "name": "processId",
+              "value": "shell-1"
+            },
+            {
+              "name": "chunk",
+              "value": "bHMK"
+            },
+            {
+              "name": "writeId",
+              "value": "w-1"
             }
           ],
           "result": {
@@ -683,6 +925,67 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             "value": {
               "running": false
             }
+          }
+        }
+      ]
+    },
+    {
+      "name": "process/signal",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Sends a signal (only `interrupt`) to a process.",
+      "description": "Answers `{}` also for unknown or exited processes.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "$ref": "#/components/contentDescriptors/processId"
+        },
+        {
+          "name": "signal",
+          "description": "The signal; `interrupt` is SIGINT.",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "interrupt"
+            ]
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "description": "Empty, whether or not a process was signalled.",
+        "schema": {
+          "type": "object",
+          "properties": {},
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        }
+      ],
+      "examples": [
+        {
+          "name": "interrupt a command",
+          "params": [
+            {
+              "name": "processId",
+              "value": "proc-1"
+            },
+            {
+              "name": "signal",
+              "value": "interrupt"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {}
           }
         }
       ]
@@ -776,6 +1079,13 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           }
         },
         {
+          "name": "sandboxDenied",
+          "description": "The sandbox denied something the process tried (always false here). Older servers omit it.",
+          "schema": {
+            "type": "boolean"
+          }
+        },
+        {
           "$ref": "#/components/contentDescriptors/environmentId"
         }
       ],
@@ -794,6 +1104,10 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             {
               "name": "exitCode",
               "value": 0
+            },
+            {
+              "name": "sandboxDenied",
+              "value": false
             }
           ]
         }
@@ -865,6 +1179,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "$ref": "#/components/contentDescriptors/path"
         },
         {
+          "$ref": "#/components/contentDescriptors/followSymlinks"
+        },
+        {
           "$ref": "#/components/contentDescriptors/sandbox"
         },
         {
@@ -914,6 +1231,29 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "dataBase64": "aGVsbG8K"
             }
           }
+        },
+        {
+          "name": "read a file by URI (codex 0.169)",
+          "params": [
+            {
+              "name": "path",
+              "value": "file:///tmp/sp%20ace.txt"
+            },
+            {
+              "name": "followSymlinks",
+              "value": null
+            },
+            {
+              "name": "sandbox",
+              "value": null
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "dataBase64": "aGVsbG8K"
+            }
+          }
         }
       ]
     },
@@ -935,6 +1275,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "schema": {
             "$ref": "#/components/schemas/Base64"
           }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/followSymlinks"
         },
         {
           "$ref": "#/components/contentDescriptors/sandbox"
@@ -1019,6 +1362,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           }
         },
         {
+          "$ref": "#/components/contentDescriptors/followSymlinks"
+        },
+        {
           "$ref": "#/components/contentDescriptors/sandbox"
         },
         {
@@ -1078,6 +1424,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "params": [
         {
           "$ref": "#/components/contentDescriptors/path"
+        },
+        {
+          "$ref": "#/components/contentDescriptors/followSymlinks"
         },
         {
           "$ref": "#/components/contentDescriptors/sandbox"
@@ -1147,6 +1496,35 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             {
               "name": "path",
               "value": "/tmp/hello.txt"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "isDirectory": false,
+              "isFile": true,
+              "isSymlink": false,
+              "createdAtMs": 1732431600000,
+              "modifiedAtMs": 1732431660000,
+              "size": 6
+            }
+          }
+        },
+        {
+          "name": "with a codex 0.169 sandbox context",
+          "params": [
+            {
+              "name": "path",
+              "value": "file:///tmp/hello.txt"
+            },
+            {
+              "name": "sandbox",
+              "value": {
+                "permissions": {
+                  "type": "disabled"
+                },
+                "windowsSandboxLevel": "disabled"
+              }
             }
           ],
           "result": {
@@ -1274,6 +1652,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           }
         },
         {
+          "$ref": "#/components/contentDescriptors/followSymlinks"
+        },
+        {
           "$ref": "#/components/contentDescriptors/sandbox"
         },
         {
@@ -1340,7 +1721,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "description": "What to copy.",
           "required": true,
           "schema": {
-            "$ref": "#/components/schemas/AbsolutePath"
+            "$ref": "#/components/schemas/PathUri"
           }
         },
         {
@@ -1348,7 +1729,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "description": "Where to put the copy.",
           "required": true,
           "schema": {
-            "$ref": "#/components/schemas/AbsolutePath"
+            "$ref": "#/components/schemas/PathUri"
           }
         },
         {
@@ -1410,6 +1791,878 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             "name": "result",
             "value": {}
           }
+        }
+      ]
+    },
+    {
+      "name": "fs/canonicalize",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved).",
+      "description": "Missing path → -32004. The result is always a `file:` URI.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "$ref": "#/components/contentDescriptors/path"
+        },
+        {
+          "$ref": "#/components/contentDescriptors/sandbox"
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "path"
+          ],
+          "properties": {
+            "path": {
+              "$ref": "#/components/schemas/PathUri"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidRequest"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "resolve a symlink",
+          "params": [
+            {
+              "name": "path",
+              "value": "file:///tmp/link"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "path": "file:///tmp/hello.txt"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "fs/walk",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Lists a directory tree breadth-first within limits.",
+      "description": "Symlinks (unless followed as directories), fifos and dangling links are not listed. Limits of 0 → -32600 `filesystem walk limits must be greater than zero`; above the maxima → -32600 `filesystem walk limits exceed maximums: depth=64, directories=10000, entries=50000`. Walking a file answers no entries; a missing root → -32004.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "$ref": "#/components/contentDescriptors/path"
+        },
+        {
+          "name": "options",
+          "description": "Walk limits.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/WalkOptions"
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/sandbox"
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "entries",
+            "errors",
+            "truncated"
+          ],
+          "properties": {
+            "entries": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/WalkEntry"
+              }
+            },
+            "errors": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/WalkError"
+              }
+            },
+            "truncated": {
+              "type": "boolean",
+              "description": "A limit stopped the walk early."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidRequest"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "a small tree",
+          "params": [
+            {
+              "name": "path",
+              "value": "file:///tmp/a"
+            },
+            {
+              "name": "options",
+              "value": {
+                "maxDepth": 5,
+                "maxDirectories": 100,
+                "maxEntries": 100,
+                "followDirectorySymlinks": false
+              }
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "entries": [
+                {
+                  "path": "file:///tmp/a/b",
+                  "kind": "directory"
+                },
+                {
+                  "path": "file:///tmp/a/notes.txt",
+                  "kind": "file"
+                },
+                {
+                  "path": "file:///tmp/a/b/deep",
+                  "kind": "directory"
+                }
+              ],
+              "errors": [],
+              "truncated": false
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "fs/open",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).",
+      "description": "At most 128 handles per connection (`at most 128 file handles may be open per connection`); a duplicate id → -32600 `file handle `<id>` already exists`; an id over 32 bytes → -32600 `file handle ID must not exceed 32 bytes`; a directory → -32600 `path `<path>` is not a file`; missing → -32004.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "$ref": "#/components/contentDescriptors/handleId"
+        },
+        {
+          "$ref": "#/components/contentDescriptors/path"
+        },
+        {
+          "name": "mode",
+          "description": "`read` (default) or `replace`.",
+          "schema": {
+            "anyOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "read",
+                  "replace"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "default": "read"
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/sandbox"
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "handleId"
+          ],
+          "properties": {
+            "handleId": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidRequest"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "open for reading",
+          "params": [
+            {
+              "name": "handleId",
+              "value": "h1"
+            },
+            {
+              "name": "path",
+              "value": "file:///tmp/hello.txt"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "handleId": "h1"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "fs/readBlock",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Reads up to `len` bytes at `offset` from a `read` handle.",
+      "description": "`len` must be 1…1 048 576 (else -32600 `file read block length must be between 1 and 1048576`); past end of file → `{chunk: \"\", eof: true}`; unknown handle → -32004 `unknown file handle `<id>``.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "$ref": "#/components/contentDescriptors/handleId"
+        },
+        {
+          "name": "offset",
+          "description": "Byte offset.",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        {
+          "name": "len",
+          "description": "Bytes to read (1…1 048 576).",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "chunk",
+            "eof"
+          ],
+          "properties": {
+            "chunk": {
+              "$ref": "#/components/schemas/Base64"
+            },
+            "eof": {
+              "type": "boolean",
+              "description": "The read reached the end of the file."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidRequest"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "the last bytes",
+          "params": [
+            {
+              "name": "handleId",
+              "value": "h1"
+            },
+            {
+              "name": "offset",
+              "value": 4
+            },
+            {
+              "name": "len",
+              "value": 4
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "chunk": "bwo=",
+              "eof": true
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "fs/writeBlock",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Writes bytes at `offset` through a `replace` handle (gaps are zero-filled).",
+      "description": "The decoded chunk must be 1…1 048 576 bytes (else -32600 `file write block length must be between 1 and 1048576`).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "$ref": "#/components/contentDescriptors/handleId"
+        },
+        {
+          "name": "offset",
+          "description": "Byte offset.",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        {
+          "name": "chunk",
+          "description": "Bytes to write, standard base64 with padding.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Base64"
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "description": "Empty on success.",
+        "schema": {
+          "type": "object",
+          "properties": {},
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidRequest"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "write at the start",
+          "params": [
+            {
+              "name": "handleId",
+              "value": "h2"
+            },
+            {
+              "name": "offset",
+              "value": 0
+            },
+            {
+              "name": "chunk",
+              "value": "aGVsbG8K"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {}
+          }
+        }
+      ]
+    },
+    {
+      "name": "fs/close",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Closes a file handle (idempotent: an unknown id also answers `{}`).",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "$ref": "#/components/contentDescriptors/handleId"
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "description": "Empty on success.",
+        "schema": {
+          "type": "object",
+          "properties": {},
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "close",
+          "params": [
+            {
+              "name": "handleId",
+              "value": "h1"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {}
+          }
+        }
+      ]
+    },
+    {
+      "name": "fs/watchMissing",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Watches for any of `missing` to appear (or `present` to disappear); one watch per connection.",
+      "description": "A new registration replaces the previous one. It is accepted (`watching: true`) only when `watchId` is greater than the previous one, at least one `missing` path is absent and `present` (if given) exists. `fs/missingChanged` is sent once when it fires.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "watchId",
+          "description": "Increasing id of this registration.",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        {
+          "name": "missing",
+          "description": "Paths expected to appear.",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            }
+          }
+        },
+        {
+          "name": "present",
+          "description": "A path expected to disappear.",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PathUri"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "watching"
+          ],
+          "properties": {
+            "watching": {
+              "type": "boolean"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidRequest"
+        },
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        }
+      ],
+      "examples": [
+        {
+          "name": "wait for a file",
+          "params": [
+            {
+              "name": "watchId",
+              "value": 1
+            },
+            {
+              "name": "missing",
+              "value": [
+                "file:///tmp/ready"
+              ]
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "watching": true
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "fs/missingChanged",
+      "x-direction": "server-notification",
+      "x-since": "codex-0.169",
+      "summary": "The `fs/watchMissing` registration fired.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "watchId",
+          "description": "The registration that fired.",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "examples": [
+        {
+          "name": "a missing path appeared",
+          "params": [
+            {
+              "name": "watchId",
+              "value": 1
+            }
+          ]
+        }
+      ]
+    },
+    {
+      "name": "http/request",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Performs an HTTP request from the executor.",
+      "description": "HTTP error statuses are normal results. With `streamResponse` the body arrives as `http/request/bodyDelta` notifications (≤ 1 MiB each, the last one `done: true`) and `bodyBase64` is empty. Errors: -32602 for an invalid method, URL, scheme (http/https only) or header, a missing `valueEnvVar` variable, or a second streaming request with an active `requestId`; -32603 `http/request failed: …` when the request cannot be sent.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "method",
+          "description": "HTTP method.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "url",
+          "description": "`http` or `https` URL.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "headers",
+          "description": "Request headers, in order.",
+          "schema": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "$ref": "#/components/schemas/HttpRequestHeader"
+            },
+            "default": []
+          }
+        },
+        {
+          "name": "bodyBase64",
+          "description": "Request body.",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Base64"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "timeoutMs",
+          "description": "Whole-request timeout in milliseconds; null = none.",
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0
+          }
+        },
+        {
+          "name": "redirectPolicy",
+          "description": "`follow` (default) or `stop`.",
+          "schema": {
+            "anyOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "follow",
+                  "stop"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "default": "follow"
+          }
+        },
+        {
+          "name": "requestId",
+          "description": "Caller-chosen id; tags the body deltas.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "streamResponse",
+          "description": "Stream the body as `http/request/bodyDelta` notifications.",
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "status",
+            "headers",
+            "bodyBase64"
+          ],
+          "properties": {
+            "status": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 65535
+            },
+            "headers": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/HttpResponseHeader"
+              }
+            },
+            "bodyBase64": {
+              "$ref": "#/components/schemas/Base64"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "a buffered GET",
+          "params": [
+            {
+              "name": "method",
+              "value": "GET"
+            },
+            {
+              "name": "url",
+              "value": "http://127.0.0.1:8765/index.txt"
+            },
+            {
+              "name": "requestId",
+              "value": "r1"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "status": 200,
+              "headers": [
+                {
+                  "name": "content-length",
+                  "value": "10"
+                }
+              ],
+              "bodyBase64": "aGVsbG8taHR0cA=="
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "http/request/bodyDelta",
+      "x-direction": "server-notification",
+      "x-since": "codex-0.169",
+      "summary": "A piece of a streamed `http/request` response body.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "requestId",
+          "description": "The request's id.",
+          "required": true,
+          "schema": {
+            "type": "string"
+          }
+        },
+        {
+          "name": "seq",
+          "description": "Delta number, from 1.",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1
+          }
+        },
+        {
+          "name": "deltaBase64",
+          "description": "The bytes (≤ 1 MiB decoded).",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Base64"
+          }
+        },
+        {
+          "name": "done",
+          "description": "Last delta (its bytes are empty).",
+          "required": true,
+          "schema": {
+            "type": "boolean"
+          }
+        },
+        {
+          "name": "error",
+          "description": "Why the body ended early, else null.",
+          "required": true,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        {
+          "$ref": "#/components/contentDescriptors/environmentId"
+        }
+      ],
+      "examples": [
+        {
+          "name": "first delta",
+          "params": [
+            {
+              "name": "requestId",
+              "value": "r2"
+            },
+            {
+              "name": "seq",
+              "value": 1
+            },
+            {
+              "name": "deltaBase64",
+              "value": "aGVsbG8taHR0cA=="
+            },
+            {
+              "name": "done",
+              "value": false
+            },
+            {
+              "name": "error",
+              "value": null
+            }
+          ]
         }
       ]
     },
@@ -1509,7 +2762,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             "environments": {
               "type": "array",
               "items": {
-                "$ref": "#/components/schemas/EnvironmentInfo"
+                "$ref": "#/components/schemas/EnvironmentEntry"
               }
             }
           }
@@ -1607,6 +2860,414 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       ]
     },
     {
+      "name": "environment/info",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Describes the executor: shell, version, directories, platform and capability flags.",
+      "description": "Params must be omitted, null or `{}`.",
+      "paramStructure": "by-name",
+      "params": [],
+      "result": {
+        "name": "result",
+        "schema": {
+          "$ref": "#/components/schemas/EnvironmentInfo"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        }
+      ],
+      "examples": [
+        {
+          "name": "this server",
+          "params": [],
+          "result": {
+            "name": "result",
+            "value": {
+              "shell": {
+                "name": "bash",
+                "path": "/bin/bash"
+              },
+              "executorVersion": "0.1.0",
+              "providerId": "sha256:8844b9ddc4ef9c28fb8700c8bc57d7d71a617b2378e1208fa28633bd6057409a",
+              "cwd": "file:///home/user",
+              "userHomeDir": "file:///home/user",
+              "platformOs": "linux",
+              "prependPathDirs": [],
+              "temporaryDirectories": [],
+              "tempDir": "file:///tmp",
+              "capabilities": {
+                "networkProxyLaunch": false,
+                "networkProxyReviewDomains": false,
+                "credentialMasking": false,
+                "credentialMaskingCustomProviders": false,
+                "capabilityDiscoverySandbox": false,
+                "fsWatchMissing": false,
+                "capabilityDiscoveryV2": false,
+                "environmentConfigRead": false,
+                "httpHeaderEnvVars": false,
+                "sandboxedFileStreaming": false,
+                "fileWriteStreaming": false,
+                "shellSnapshotV2": false,
+                "windowsMxc": false,
+                "linuxRootWritePreservesDevices": false,
+                "linuxApprovedRootWritePreservesRestrictions": false
+              }
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "environment/status",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Readiness of the executor (always `ready` once it answers).",
+      "description": "Params must be omitted, null or `{}`.",
+      "paramStructure": "by-name",
+      "params": [],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "status"
+          ],
+          "properties": {
+            "status": {
+              "type": "string",
+              "enum": [
+                "ready"
+              ]
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        }
+      ],
+      "examples": [
+        {
+          "name": "ready",
+          "params": [],
+          "result": {
+            "name": "result",
+            "value": {
+              "status": "ready"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "environmentConfig/read",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Reads codex configuration and requirements layers relevant to `cwd` on the executor.",
+      "description": "Each inner array of `configPaths`/`requirementsPaths` is a literal TOML key path. No path at all → -32602 `at least one config or requirements path is required`; an empty key path → -32602 `TOML paths must contain at least one key segment`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "cwd",
+          "description": "Project directory the configuration applies to.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/PathUri"
+          }
+        },
+        {
+          "name": "configPaths",
+          "description": "TOML key paths to read from config layers.",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        {
+          "name": "requirementsPaths",
+          "description": "TOML key paths to read from requirements layers.",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "userHomeDir",
+            "codexHomeDir",
+            "hostname",
+            "config",
+            "requirements"
+          ],
+          "properties": {
+            "userHomeDir": {
+              "$ref": "#/components/schemas/PathUri"
+            },
+            "codexHomeDir": {
+              "$ref": "#/components/schemas/PathUri"
+            },
+            "hostname": {
+              "type": "string"
+            },
+            "config": {
+              "$ref": "#/components/schemas/ConfigLayers"
+            },
+            "requirements": {
+              "$ref": "#/components/schemas/ConfigLayers"
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "the model setting",
+          "params": [
+            {
+              "name": "cwd",
+              "value": "file:///home/user/project"
+            },
+            {
+              "name": "configPaths",
+              "value": [
+                [
+                  "model"
+                ]
+              ]
+            },
+            {
+              "name": "requirementsPaths",
+              "value": []
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "userHomeDir": "file:///home/user",
+              "codexHomeDir": "file:///home/user/.codex",
+              "hostname": "devbox",
+              "config": {
+                "layers": [
+                  {
+                    "source": "user (/home/user/.codex/config.toml)",
+                    "baseDir": "file:///home/user/.codex",
+                    "toml": "model = \"o3\"\n"
+                  }
+                ],
+                "cloudInsertionIndex": 0
+              },
+              "requirements": {
+                "layers": [],
+                "cloudInsertionIndex": 0
+              }
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "capabilityRoots/discoverV1",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Inspects capability roots for a plugin manifest, skills and namespace manifests.",
+      "description": "Per-root failures are reported in that root's `error`, not as a JSON-RPC error.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "roots",
+          "description": "Roots to inspect.",
+          "required": true,
+          "schema": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/CapabilityRoot"
+            }
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "roots"
+          ],
+          "properties": {
+            "roots": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/CapabilityRootDiscovery"
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "one root with a skill",
+          "params": [
+            {
+              "name": "roots",
+              "value": [
+                {
+                  "id": "r1",
+                  "path": "file:///home/user/caps"
+                }
+              ]
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "roots": [
+                {
+                  "id": "r1",
+                  "path": "file:///home/user/caps",
+                  "plugin": null,
+                  "skills": [
+                    {
+                      "instructions": {
+                        "path": "file:///home/user/caps/skills/s1/SKILL.md",
+                        "contents": "---\nname: s1\n---\n"
+                      },
+                      "metadata": null
+                    }
+                  ],
+                  "namespaceManifests": [],
+                  "warnings": [],
+                  "error": null
+                }
+              ]
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "capabilities/discoverV2",
+      "x-direction": "request",
+      "x-params-closed": true,
+      "x-since": "codex-0.169",
+      "summary": "Discovers plugins and skills available for `cwd`.",
+      "paramStructure": "by-name",
+      "params": [
+        {
+          "name": "cwd",
+          "description": "Project directory.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/PathUri"
+          }
+        },
+        {
+          "name": "sandbox",
+          "description": "Strict sandbox context (`cwd` required inside).",
+          "schema": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/FileSystemSandboxContext"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "result",
+        "schema": {
+          "type": "object",
+          "required": [
+            "plugins",
+            "skills",
+            "warnings"
+          ],
+          "properties": {
+            "plugins": {
+              "type": "array",
+              "items": {}
+            },
+            "skills": {
+              "type": "array",
+              "items": {}
+            },
+            "warnings": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
+        }
+      ],
+      "examples": [
+        {
+          "name": "nothing installed",
+          "params": [
+            {
+              "name": "cwd",
+              "value": "file:///home/user/project"
+            }
+          ],
+          "result": {
+            "name": "result",
+            "value": {
+              "plugins": [],
+              "skills": [],
+              "warnings": []
+            }
+          }
+        }
+      ]
+    },
+    {
       "name": "rpc.discover",
       "x-direction": "request",
       "summary": "Returns this OpenRPC document.",
@@ -1675,17 +3336,20 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       },
       "path": {
         "name": "path",
-        "description": "Absolute path.",
+        "description": "Absolute path or `file:` URI.",
         "required": true,
         "schema": {
-          "$ref": "#/components/schemas/AbsolutePath"
+          "$ref": "#/components/schemas/PathUri"
         }
       },
       "sandbox": {
         "name": "sandbox",
-        "description": "Sandbox policy the operation must respect; absent or null = no sandbox.",
+        "description": "Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced).",
         "schema": {
           "anyOf": [
+            {
+              "$ref": "#/components/schemas/WireFileSystemSandboxContext"
+            },
             {
               "$ref": "#/components/schemas/FsSandbox"
             },
@@ -1693,6 +3357,24 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "type": "null"
             }
           ]
+        }
+      },
+      "followSymlinks": {
+        "name": "followSymlinks",
+        "description": "Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet).",
+        "schema": {
+          "type": [
+            "boolean",
+            "null"
+          ]
+        }
+      },
+      "handleId": {
+        "name": "handleId",
+        "description": "Caller-chosen file handle id (≤ 32 bytes), scoped to the connection.",
+        "required": true,
+        "schema": {
+          "type": "string"
         }
       }
     },
@@ -1705,10 +3387,11 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         "type": "string",
         "description": "Environment name; `local` is the server's own machine."
       },
-      "AbsolutePath": {
+      "PathUri": {
         "type": "string",
-        "pattern": "^/",
-        "description": "An absolute POSIX path."
+        "pattern": "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",
+        "x-path": true,
+        "description": "A filesystem path: a plain absolute path (`/srv/x`, seed dialect) or a `file:` URI (`file:///srv/x`, codex 0.169 dialect). URIs follow WHATWG parsing: the scheme is case-insensitive, `file:/x` and `file://localhost/x` are accepted, `.`/`..`/`//` and a trailing `/` are normalised, percent-escapes are decoded (`%2F` then separates segments). Refused with -32602: another scheme (`unsupported path URI scheme `http``), a query (`query parameters are not allowed in path URIs`), a fragment (`fragments are not allowed in path URIs`), an unparsable authority (`invalid URI: invalid international domain name`, `invalid URI: invalid IPv6 address`, ...) and an encoded NUL (`'file:///a%00b' is invalid on 'linux'`); refused with -32600: a drive letter or a host (`'file://server/x' is invalid on 'linux'`). A relative plain path is refused like any schema error (`path must be an absolute path (got \"tmp\")`). Produced URIs are canonical: `file:///` + segments with space, `\"`, `#`, `%`, `<`, `>`, `?`, `\\\\`, `` ` ``, `{`, `}`, control characters and non-ASCII (as UTF-8) percent-encoded in upper-case hex."
       },
       "Base64": {
         "type": "string",
@@ -1814,9 +3497,16 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "writable_roots": {
             "type": "array",
             "items": {
-              "$ref": "#/components/schemas/AbsolutePath"
+              "$ref": "#/components/schemas/PathUri"
             },
             "description": "Roots writable under `workspace-write`."
+          },
+          "writableRoots": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            },
+            "description": "Camel-case spelling of `writable_roots`, also accepted."
           }
         }
       },
@@ -1874,7 +3564,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           }
         }
       },
-      "EnvironmentInfo": {
+      "EnvironmentEntry": {
         "type": "object",
         "required": [
           "environmentId",
@@ -1917,6 +3607,986 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
               "null"
             ],
             "description": "Configured connect timeout in milliseconds; null = server default."
+          }
+        }
+      },
+      "NetworkAccess": {
+        "type": "string",
+        "enum": [
+          "restricted",
+          "enabled"
+        ],
+        "description": "Network access of a permission profile."
+      },
+      "FileSystemSpecialPath": {
+        "type": "object",
+        "required": [
+          "kind"
+        ],
+        "description": "A path named by role rather than spelled out.",
+        "properties": {
+          "kind": {
+            "type": "string",
+            "enum": [
+              "root",
+              "minimal",
+              "current_working_directory",
+              "project_roots",
+              "tmpdir",
+              "slash_tmp",
+              "unknown"
+            ]
+          },
+          "subpath": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Path below the special location."
+          }
+        }
+      },
+      "FileSystemPath": {
+        "description": "Target of a restricted file-system entry (tagged by `type`).",
+        "type": "object",
+        "oneOf": [
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "path"
+            ],
+            "properties": {
+              "type": {
+                "const": "path"
+              },
+              "path": {
+                "$ref": "#/components/schemas/PathUri"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "pattern"
+            ],
+            "properties": {
+              "type": {
+                "const": "glob_pattern"
+              },
+              "pattern": {
+                "type": "string"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "value"
+            ],
+            "properties": {
+              "type": {
+                "const": "special"
+              },
+              "value": {
+                "$ref": "#/components/schemas/FileSystemSpecialPath"
+              }
+            }
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type"
+        }
+      },
+      "FileSystemSandboxEntry": {
+        "type": "object",
+        "required": [
+          "path",
+          "access"
+        ],
+        "description": "One entry of a restricted file-system policy.",
+        "properties": {
+          "path": {
+            "$ref": "#/components/schemas/FileSystemPath"
+          },
+          "access": {
+            "type": "string",
+            "enum": [
+              "read",
+              "write",
+              "deny",
+              "none"
+            ]
+          },
+          "missing_path_behavior": {
+            "anyOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "skip"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "ManagedFileSystemPermissions": {
+        "description": "File-system part of a managed permission profile (tagged by `type`).",
+        "type": "object",
+        "oneOf": [
+          {
+            "type": "object",
+            "required": [
+              "type"
+            ],
+            "properties": {
+              "type": {
+                "const": "unrestricted"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "entries"
+            ],
+            "properties": {
+              "type": {
+                "const": "restricted"
+              },
+              "entries": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/FileSystemSandboxEntry"
+                }
+              },
+              "glob_scan_max_depth": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 1
+              }
+            }
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type"
+        }
+      },
+      "ExecPermissionProfile": {
+        "description": "codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).",
+        "type": "object",
+        "oneOf": [
+          {
+            "type": "object",
+            "required": [
+              "type"
+            ],
+            "properties": {
+              "type": {
+                "const": "disabled"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "network"
+            ],
+            "properties": {
+              "type": {
+                "const": "external"
+              },
+              "network": {
+                "$ref": "#/components/schemas/NetworkAccess"
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "file_system",
+              "network"
+            ],
+            "properties": {
+              "type": {
+                "const": "managed"
+              },
+              "file_system": {
+                "$ref": "#/components/schemas/ManagedFileSystemPermissions"
+              },
+              "network": {
+                "$ref": "#/components/schemas/NetworkAccess"
+              }
+            }
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type"
+        }
+      },
+      "SandboxPolicyContext": {
+        "type": "object",
+        "description": "Where cwd-dependent permissions are resolved.",
+        "properties": {
+          "cwd": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PathUri"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "workspaceRoots": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            }
+          }
+        }
+      },
+      "WireFileSystemSandboxContext": {
+        "type": "object",
+        "required": [
+          "permissions",
+          "windowsSandboxLevel"
+        ],
+        "description": "codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). This server runs unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuses restricted ones with -32602 (not enforced yet).",
+        "properties": {
+          "permissions": {
+            "$ref": "#/components/schemas/ExecPermissionProfile"
+          },
+          "windowsSandboxLevel": {
+            "type": "string",
+            "enum": [
+              "disabled",
+              "restricted-token",
+              "elevated",
+              "mxc"
+            ]
+          },
+          "cwd": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PathUri"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "workspaceRoots": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            }
+          },
+          "userHomeDir": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PathUri"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "temporaryDirectories": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            }
+          },
+          "windowsSandboxProxySettingsMode": {
+            "anyOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "reconcile",
+                  "preserve"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "useLegacyLandlock": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          },
+          "sandboxOverride": {
+            "anyOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "noOverride",
+                  "escalatedSandboxWithRestrictions",
+                  "bypassSandboxFirstAttempt"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "policyContext": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/SandboxPolicyContext"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "FileSystemSandboxContext": {
+        "type": "object",
+        "required": [
+          "permissions",
+          "windowsSandboxLevel",
+          "cwd"
+        ],
+        "description": "Strict sandbox context of `capabilities/discoverV2` (no `policyContext`; `cwd` required).",
+        "properties": {
+          "permissions": {
+            "$ref": "#/components/schemas/ExecPermissionProfile"
+          },
+          "windowsSandboxLevel": {
+            "type": "string",
+            "enum": [
+              "disabled",
+              "restricted-token",
+              "elevated",
+              "mxc"
+            ]
+          },
+          "cwd": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "workspaceRoots": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            }
+          },
+          "userHomeDir": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PathUri"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "temporaryDirectories": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            }
+          },
+          "windowsSandboxProxySettingsMode": {
+            "anyOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "reconcile",
+                  "preserve"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "useLegacyLandlock": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          },
+          "sandboxOverride": {
+            "anyOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "noOverride",
+                  "escalatedSandboxWithRestrictions",
+                  "bypassSandboxFirstAttempt"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "ManagedNetworkSandboxContext": {
+        "type": "object",
+        "description": "Allowances of the managed network (only meaningful with `enforceManagedNetwork`).",
+        "properties": {
+          "loopbackPorts": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 65535
+            },
+            "default": []
+          },
+          "allowLocalBinding": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        }
+      },
+      "RemoteNetworkProxyLaunchConfig": {
+        "type": "object",
+        "required": [
+          "proxy"
+        ],
+        "description": "codex 0.169 network proxy launch configuration. Refused by this server (-32602): it needs the server → client `network/policyRequest` round trip, which is not implemented.",
+        "properties": {
+          "proxy": {
+            "type": "object",
+            "required": [
+              "enabled"
+            ],
+            "properties": {
+              "enabled": {
+                "type": "boolean"
+              }
+            }
+          },
+          "auditMetadata": {},
+          "executionId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "policyDecisionTimeoutMs": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1
+          }
+        }
+      },
+      "ShellInfo": {
+        "type": "object",
+        "required": [
+          "name",
+          "path"
+        ],
+        "description": "A shell: its kind (`zsh`, `bash`, `powershell`, `sh`, `cmd`) and its native executable path (not a URI).",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "path": {
+            "type": "string"
+          }
+        }
+      },
+      "ShellSnapshot": {
+        "type": "object",
+        "required": [
+          "scopeId",
+          "shell"
+        ],
+        "description": "Executor-side shell state to restore before running the command.",
+        "properties": {
+          "scopeId": {
+            "type": "string"
+          },
+          "shell": {
+            "$ref": "#/components/schemas/ShellInfo"
+          }
+        }
+      },
+      "ProcessMetadata": {
+        "type": "object",
+        "description": "Telemetry about the caller; not interpreted.",
+        "properties": {
+          "threadId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Thread id (codex sends a UUID)."
+          },
+          "toolCallId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "ProcessSandboxType": {
+        "type": "string",
+        "enum": [
+          "none",
+          "macosSeatbelt",
+          "linuxSeccomp",
+          "windowsRestrictedToken"
+        ],
+        "description": "Sandbox the process runs under; this server answers `none` (restricted sandboxes are refused)."
+      },
+      "EnvironmentCapabilities": {
+        "type": "object",
+        "description": "Feature flags of the executor; a missing flag means false. This server announces a flag true only when the feature is implemented and tested.",
+        "properties": {
+          "networkProxyLaunch": {
+            "type": "boolean",
+            "description": "`process/start` honours `networkProxy`."
+          },
+          "networkProxyReviewDomains": {
+            "type": "boolean",
+            "description": "Network proxy domain review."
+          },
+          "credentialMasking": {
+            "type": "boolean",
+            "description": "Credential masking in process output."
+          },
+          "credentialMaskingCustomProviders": {
+            "type": "boolean",
+            "description": "Credential masking for custom providers."
+          },
+          "capabilityDiscoverySandbox": {
+            "type": "boolean",
+            "description": "Capability discovery honours `sandbox`."
+          },
+          "fsWatchMissing": {
+            "type": "boolean",
+            "description": "`fs/watchMissing` and `fs/missingChanged`."
+          },
+          "capabilityDiscoveryV2": {
+            "type": "boolean",
+            "description": "`capabilities/discoverV2`."
+          },
+          "environmentConfigRead": {
+            "type": "boolean",
+            "description": "`environmentConfig/read`."
+          },
+          "httpHeaderEnvVars": {
+            "type": "boolean",
+            "description": "`http/request` headers with `valueEnvVar`."
+          },
+          "sandboxedFileStreaming": {
+            "type": "boolean",
+            "description": "File handles under a restricted sandbox."
+          },
+          "fileWriteStreaming": {
+            "type": "boolean",
+            "description": "`fs/open` with `mode: replace` and `fs/writeBlock`."
+          },
+          "shellSnapshotV2": {
+            "type": "boolean",
+            "description": "`process/start` honours `shellSnapshot`."
+          },
+          "windowsMxc": {
+            "type": "boolean",
+            "description": "Windows MXC sandbox level."
+          },
+          "linuxRootWritePreservesDevices": {
+            "type": "boolean",
+            "description": "Linux sandbox: root write access keeps devices."
+          },
+          "linuxApprovedRootWritePreservesRestrictions": {
+            "type": "boolean",
+            "description": "Linux sandbox: approved root writes keep restrictions."
+          }
+        },
+        "additionalProperties": {
+          "type": "boolean"
+        }
+      },
+      "EnvironmentInfo": {
+        "type": "object",
+        "required": [
+          "shell",
+          "executorVersion",
+          "cwd",
+          "platformOs",
+          "capabilities"
+        ],
+        "description": "Description of the executor (codex 0.169 `EnvironmentInfo`); paths are always `file:` URIs.",
+        "properties": {
+          "shell": {
+            "$ref": "#/components/schemas/ShellInfo"
+          },
+          "executorVersion": {
+            "type": "string",
+            "description": "Version of the executor (this server: its package version)."
+          },
+          "providerId": {
+            "type": "string",
+            "description": "Opaque provider identity, `sha256:<hex>`."
+          },
+          "cwd": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/PathUri"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The server process's working directory."
+          },
+          "userHomeDir": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "platformOs": {
+            "type": "string",
+            "description": "`linux`, `macos` or `windows`."
+          },
+          "prependPathDirs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            },
+            "description": "Directories prepended to `PATH` of `envPolicy` children."
+          },
+          "temporaryDirectories": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PathUri"
+            },
+            "description": "From `TMPDIR` (Unix) or `TEMP`/`TMP` (Windows)."
+          },
+          "tempDir": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "capabilities": {
+            "$ref": "#/components/schemas/EnvironmentCapabilities"
+          }
+        }
+      },
+      "WalkOptions": {
+        "type": "object",
+        "required": [
+          "maxDepth",
+          "maxDirectories",
+          "maxEntries",
+          "followDirectorySymlinks"
+        ],
+        "description": "Limits of `fs/walk` (maxima: depth 64, 10 000 directories, 50 000 entries).",
+        "properties": {
+          "maxDepth": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "maxDirectories": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "maxEntries": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "followDirectorySymlinks": {
+            "type": "boolean"
+          },
+          "pruneHiddenDirectories": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        }
+      },
+      "WalkEntry": {
+        "type": "object",
+        "required": [
+          "path",
+          "kind"
+        ],
+        "description": "One entry found by `fs/walk`.",
+        "properties": {
+          "path": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "kind": {
+            "type": "string",
+            "description": "`file` or `directory`."
+          }
+        }
+      },
+      "WalkError": {
+        "type": "object",
+        "required": [
+          "path",
+          "message"
+        ],
+        "description": "An entry `fs/walk` could not inspect.",
+        "properties": {
+          "path": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "message": {
+            "type": "string"
+          }
+        }
+      },
+      "TextFile": {
+        "type": "object",
+        "required": [
+          "path",
+          "contents"
+        ],
+        "description": "A text file and its contents.",
+        "properties": {
+          "path": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "contents": {
+            "type": "string"
+          }
+        }
+      },
+      "ConfigLayers": {
+        "type": "object",
+        "required": [
+          "layers",
+          "cloudInsertionIndex"
+        ],
+        "description": "Configuration layers found for the requested TOML key paths.",
+        "properties": {
+          "layers": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "source",
+                "baseDir",
+                "toml"
+              ],
+              "properties": {
+                "source": {
+                  "type": "string"
+                },
+                "baseDir": {
+                  "$ref": "#/components/schemas/PathUri"
+                },
+                "toml": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "cloudInsertionIndex": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "CapabilityRoot": {
+        "type": "object",
+        "required": [
+          "id",
+          "path"
+        ],
+        "description": "A directory to inspect for plugins and skills.",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "path": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "sandbox": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/WireFileSystemSandboxContext"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      },
+      "CapabilityRootDiscovery": {
+        "type": "object",
+        "required": [
+          "id",
+          "path",
+          "plugin",
+          "skills",
+          "namespaceManifests",
+          "warnings",
+          "error"
+        ],
+        "description": "What was found under one capability root; a failure is reported in `error`.",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "path": {
+            "$ref": "#/components/schemas/PathUri"
+          },
+          "plugin": {
+            "anyOf": [
+              {
+                "type": "object",
+                "required": [
+                  "manifest"
+                ],
+                "properties": {
+                  "manifest": {
+                    "$ref": "#/components/schemas/TextFile"
+                  },
+                  "mcpConfig": {
+                    "anyOf": [
+                      {
+                        "$ref": "#/components/schemas/TextFile"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "appsConfig": {
+                    "anyOf": [
+                      {
+                        "$ref": "#/components/schemas/TextFile"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "skills": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "instructions"
+              ],
+              "properties": {
+                "instructions": {
+                  "$ref": "#/components/schemas/TextFile"
+                },
+                "metadata": {
+                  "anyOf": [
+                    {
+                      "$ref": "#/components/schemas/TextFile"
+                    },
+                    {
+                      "type": "null"
+                    }
+                  ]
+                }
+              }
+            }
+          },
+          "namespaceManifests": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/TextFile"
+            }
+          },
+          "warnings": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "error": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "HttpRequestHeader": {
+        "type": "object",
+        "required": [
+          "name",
+          "value"
+        ],
+        "description": "A request header; `valueEnvVar` names an executor environment variable appended to `value`.",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "value": {
+            "type": "string"
+          },
+          "valueEnvVar": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "HttpResponseHeader": {
+        "type": "object",
+        "required": [
+          "name",
+          "value"
+        ],
+        "description": "A response header (order and repeats kept).",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "value": {
+            "type": "string"
           }
         }
       }

@@ -13,10 +13,10 @@ export type ProcessId = string;
 export type EnvironmentId = string;
 
 /**
- * An absolute POSIX path.
- * Spec node: #/components/schemas/AbsolutePath
+ * A filesystem path: a plain absolute path (`/srv/x`, seed dialect) or a `file:` URI (`file:///srv/x`, codex 0.169 dialect). URIs follow WHATWG parsing: the scheme is case-insensitive, `file:/x` and `file://localhost/x` are accepted, `.`/`..`/`//` and a trailing `/` are normalised, percent-escapes are decoded (`%2F` then separates segments). Refused with -32602: another scheme (`unsupported path URI scheme `http``), a query (`query parameters are not allowed in path URIs`), a fragment (`fragments are not allowed in path URIs`), an unparsable authority (`invalid URI: invalid international domain name`, `invalid URI: invalid IPv6 address`, ...) and an encoded NUL (`'file:///a%00b' is invalid on 'linux'`); refused with -32600: a drive letter or a host (`'file://server/x' is invalid on 'linux'`). A relative plain path is refused like any schema error (`path must be an absolute path (got "tmp")`). Produced URIs are canonical: `file:///` + segments with space, `"`, `#`, `%`, `<`, `>`, `?`, `\\`, `` ` ``, `{`, `}`, control characters and non-ASCII (as UTF-8) percent-encoded in upper-case hex.
+ * Spec node: #/components/schemas/PathUri
  */
-export type AbsolutePath = string;
+export type PathUri = string;
 
 /**
  * Standard base64 with padding.
@@ -86,7 +86,9 @@ export type SandboxType = "danger-full-access" | "read-only" | "workspace-write"
 export interface SandboxPolicy {
   type: SandboxType;
   /** Roots writable under `workspace-write`. */
-  writable_roots?: AbsolutePath[];
+  writable_roots?: PathUri[];
+  /** Camel-case spelling of `writable_roots`, also accepted. */
+  writableRoots?: PathUri[];
 }
 
 /**
@@ -127,9 +129,9 @@ export interface InitializeCapabilities {
 
 /**
  * One environment known to the session.
- * Spec node: #/components/schemas/EnvironmentInfo
+ * Spec node: #/components/schemas/EnvironmentEntry
  */
-export interface EnvironmentInfo {
+export interface EnvironmentEntry {
   environmentId: EnvironmentId;
   /** `local` is this server's machine. */
   kind: "local" | "remote";
@@ -141,6 +143,341 @@ export interface EnvironmentInfo {
   connected: boolean;
   /** Configured connect timeout in milliseconds; null = server default. */
   connectTimeoutMs?: number | null;
+}
+
+/**
+ * Network access of a permission profile.
+ * Spec node: #/components/schemas/NetworkAccess
+ */
+export type NetworkAccess = "restricted" | "enabled";
+
+/**
+ * A path named by role rather than spelled out.
+ * Spec node: #/components/schemas/FileSystemSpecialPath
+ */
+export interface FileSystemSpecialPath {
+  kind: "root" | "minimal" | "current_working_directory" | "project_roots" | "tmpdir" | "slash_tmp" | "unknown";
+  /** Path below the special location. */
+  subpath?: string | null;
+}
+
+/**
+ * Target of a restricted file-system entry (tagged by `type`).
+ * Spec node: #/components/schemas/FileSystemPath
+ */
+export type FileSystemPath = {
+  type: "path";
+  path: PathUri;
+} | {
+  type: "glob_pattern";
+  pattern: string;
+} | {
+  type: "special";
+  value: FileSystemSpecialPath;
+};
+
+/**
+ * One entry of a restricted file-system policy.
+ * Spec node: #/components/schemas/FileSystemSandboxEntry
+ */
+export interface FileSystemSandboxEntry {
+  path: FileSystemPath;
+  access: "read" | "write" | "deny" | "none";
+  missing_path_behavior?: "skip" | null;
+}
+
+/**
+ * File-system part of a managed permission profile (tagged by `type`).
+ * Spec node: #/components/schemas/ManagedFileSystemPermissions
+ */
+export type ManagedFileSystemPermissions = {
+  type: "unrestricted";
+} | {
+  type: "restricted";
+  entries: FileSystemSandboxEntry[];
+  glob_scan_max_depth?: number | null;
+};
+
+/**
+ * codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).
+ * Spec node: #/components/schemas/ExecPermissionProfile
+ */
+export type ExecPermissionProfile = {
+  type: "disabled";
+} | {
+  type: "external";
+  network: NetworkAccess;
+} | {
+  type: "managed";
+  file_system: ManagedFileSystemPermissions;
+  network: NetworkAccess;
+};
+
+/**
+ * Where cwd-dependent permissions are resolved.
+ * Spec node: #/components/schemas/SandboxPolicyContext
+ */
+export interface SandboxPolicyContext {
+  cwd?: PathUri | null;
+  workspaceRoots?: PathUri[] | null;
+}
+
+/**
+ * codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). This server runs unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuses restricted ones with -32602 (not enforced yet).
+ * Spec node: #/components/schemas/WireFileSystemSandboxContext
+ */
+export interface WireFileSystemSandboxContext {
+  permissions: ExecPermissionProfile;
+  windowsSandboxLevel: "disabled" | "restricted-token" | "elevated" | "mxc";
+  cwd?: PathUri | null;
+  workspaceRoots?: PathUri[] | null;
+  userHomeDir?: PathUri | null;
+  temporaryDirectories?: PathUri[] | null;
+  windowsSandboxProxySettingsMode?: "reconcile" | "preserve" | null;
+  /** Default: `false`. */
+  useLegacyLandlock?: boolean | null;
+  sandboxOverride?: "noOverride" | "escalatedSandboxWithRestrictions" | "bypassSandboxFirstAttempt" | null;
+  policyContext?: SandboxPolicyContext | null;
+}
+
+/**
+ * Strict sandbox context of `capabilities/discoverV2` (no `policyContext`; `cwd` required).
+ * Spec node: #/components/schemas/FileSystemSandboxContext
+ */
+export interface FileSystemSandboxContext {
+  permissions: ExecPermissionProfile;
+  windowsSandboxLevel: "disabled" | "restricted-token" | "elevated" | "mxc";
+  cwd: PathUri;
+  workspaceRoots?: PathUri[] | null;
+  userHomeDir?: PathUri | null;
+  temporaryDirectories?: PathUri[] | null;
+  windowsSandboxProxySettingsMode?: "reconcile" | "preserve" | null;
+  /** Default: `false`. */
+  useLegacyLandlock?: boolean | null;
+  sandboxOverride?: "noOverride" | "escalatedSandboxWithRestrictions" | "bypassSandboxFirstAttempt" | null;
+}
+
+/**
+ * Allowances of the managed network (only meaningful with `enforceManagedNetwork`).
+ * Spec node: #/components/schemas/ManagedNetworkSandboxContext
+ */
+export interface ManagedNetworkSandboxContext {
+  /** Default: `[]`. */
+  loopbackPorts?: number[] | null;
+  /** Default: `false`. */
+  allowLocalBinding?: boolean | null;
+}
+
+/**
+ * codex 0.169 network proxy launch configuration. Refused by this server (-32602): it needs the server → client `network/policyRequest` round trip, which is not implemented.
+ * Spec node: #/components/schemas/RemoteNetworkProxyLaunchConfig
+ */
+export interface RemoteNetworkProxyLaunchConfig {
+  proxy: {
+    enabled: boolean;
+  };
+  auditMetadata?: unknown;
+  executionId?: string | null;
+  policyDecisionTimeoutMs?: number | null;
+}
+
+/**
+ * A shell: its kind (`zsh`, `bash`, `powershell`, `sh`, `cmd`) and its native executable path (not a URI).
+ * Spec node: #/components/schemas/ShellInfo
+ */
+export interface ShellInfo {
+  name: string;
+  path: string;
+}
+
+/**
+ * Executor-side shell state to restore before running the command.
+ * Spec node: #/components/schemas/ShellSnapshot
+ */
+export interface ShellSnapshot {
+  scopeId: string;
+  shell: ShellInfo;
+}
+
+/**
+ * Telemetry about the caller; not interpreted.
+ * Spec node: #/components/schemas/ProcessMetadata
+ */
+export interface ProcessMetadata {
+  /** Thread id (codex sends a UUID). */
+  threadId?: string | null;
+  toolCallId?: string | null;
+}
+
+/**
+ * Sandbox the process runs under; this server answers `none` (restricted sandboxes are refused).
+ * Spec node: #/components/schemas/ProcessSandboxType
+ */
+export type ProcessSandboxType = "none" | "macosSeatbelt" | "linuxSeccomp" | "windowsRestrictedToken";
+
+/**
+ * Feature flags of the executor; a missing flag means false. This server announces a flag true only when the feature is implemented and tested.
+ * Spec node: #/components/schemas/EnvironmentCapabilities
+ */
+export interface EnvironmentCapabilities {
+  /** `process/start` honours `networkProxy`. */
+  networkProxyLaunch?: boolean;
+  /** Network proxy domain review. */
+  networkProxyReviewDomains?: boolean;
+  /** Credential masking in process output. */
+  credentialMasking?: boolean;
+  /** Credential masking for custom providers. */
+  credentialMaskingCustomProviders?: boolean;
+  /** Capability discovery honours `sandbox`. */
+  capabilityDiscoverySandbox?: boolean;
+  /** `fs/watchMissing` and `fs/missingChanged`. */
+  fsWatchMissing?: boolean;
+  /** `capabilities/discoverV2`. */
+  capabilityDiscoveryV2?: boolean;
+  /** `environmentConfig/read`. */
+  environmentConfigRead?: boolean;
+  /** `http/request` headers with `valueEnvVar`. */
+  httpHeaderEnvVars?: boolean;
+  /** File handles under a restricted sandbox. */
+  sandboxedFileStreaming?: boolean;
+  /** `fs/open` with `mode: replace` and `fs/writeBlock`. */
+  fileWriteStreaming?: boolean;
+  /** `process/start` honours `shellSnapshot`. */
+  shellSnapshotV2?: boolean;
+  /** Windows MXC sandbox level. */
+  windowsMxc?: boolean;
+  /** Linux sandbox: root write access keeps devices. */
+  linuxRootWritePreservesDevices?: boolean;
+  /** Linux sandbox: approved root writes keep restrictions. */
+  linuxApprovedRootWritePreservesRestrictions?: boolean;
+  [key: string]: unknown;
+}
+
+/**
+ * Description of the executor (codex 0.169 `EnvironmentInfo`); paths are always `file:` URIs.
+ * Spec node: #/components/schemas/EnvironmentInfo
+ */
+export interface EnvironmentInfo {
+  shell: ShellInfo;
+  /** Version of the executor (this server: its package version). */
+  executorVersion: string;
+  /** Opaque provider identity, `sha256:<hex>`. */
+  providerId?: string;
+  /** The server process's working directory. */
+  cwd: PathUri | null;
+  userHomeDir?: PathUri;
+  /** `linux`, `macos` or `windows`. */
+  platformOs: string;
+  /** Directories prepended to `PATH` of `envPolicy` children. */
+  prependPathDirs?: PathUri[];
+  /** From `TMPDIR` (Unix) or `TEMP`/`TMP` (Windows). */
+  temporaryDirectories?: PathUri[];
+  tempDir?: PathUri;
+  capabilities: EnvironmentCapabilities;
+}
+
+/**
+ * Limits of `fs/walk` (maxima: depth 64, 10 000 directories, 50 000 entries).
+ * Spec node: #/components/schemas/WalkOptions
+ */
+export interface WalkOptions {
+  maxDepth: number;
+  maxDirectories: number;
+  maxEntries: number;
+  followDirectorySymlinks: boolean;
+  /** Default: `false`. */
+  pruneHiddenDirectories?: boolean | null;
+}
+
+/**
+ * One entry found by `fs/walk`.
+ * Spec node: #/components/schemas/WalkEntry
+ */
+export interface WalkEntry {
+  path: PathUri;
+  /** `file` or `directory`. */
+  kind: string;
+}
+
+/**
+ * An entry `fs/walk` could not inspect.
+ * Spec node: #/components/schemas/WalkError
+ */
+export interface WalkError {
+  path: PathUri;
+  message: string;
+}
+
+/**
+ * A text file and its contents.
+ * Spec node: #/components/schemas/TextFile
+ */
+export interface TextFile {
+  path: PathUri;
+  contents: string;
+}
+
+/**
+ * Configuration layers found for the requested TOML key paths.
+ * Spec node: #/components/schemas/ConfigLayers
+ */
+export interface ConfigLayers {
+  layers: Array<{
+    source: string;
+    baseDir: PathUri;
+    toml: string;
+  }>;
+  cloudInsertionIndex: number;
+}
+
+/**
+ * A directory to inspect for plugins and skills.
+ * Spec node: #/components/schemas/CapabilityRoot
+ */
+export interface CapabilityRoot {
+  id: string;
+  path: PathUri;
+  sandbox?: WireFileSystemSandboxContext | null;
+}
+
+/**
+ * What was found under one capability root; a failure is reported in `error`.
+ * Spec node: #/components/schemas/CapabilityRootDiscovery
+ */
+export interface CapabilityRootDiscovery {
+  id: string;
+  path: PathUri;
+  plugin: {
+    manifest: TextFile;
+    mcpConfig?: TextFile | null;
+    appsConfig?: TextFile | null;
+  } | null;
+  skills: Array<{
+    instructions: TextFile;
+    metadata?: TextFile | null;
+  }>;
+  namespaceManifests: TextFile[];
+  warnings: string[];
+  error: string | null;
+}
+
+/**
+ * A request header; `valueEnvVar` names an executor environment variable appended to `value`.
+ * Spec node: #/components/schemas/HttpRequestHeader
+ */
+export interface HttpRequestHeader {
+  name: string;
+  value: string;
+  valueEnvVar?: string | null;
+}
+
+/**
+ * A response header (order and repeats kept).
+ * Spec node: #/components/schemas/HttpResponseHeader
+ */
+export interface HttpResponseHeader {
+  name: string;
+  value: string;
 }
 
 /**
@@ -166,6 +503,7 @@ export interface InitializeParams {
 export interface InitializeResult {
   /** UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect. */
   sessionId: string;
+  environmentInfo?: EnvironmentInfo;
 }
 
 /**
@@ -181,26 +519,41 @@ export type InitializedNotification = Record<string, never>;
 export interface ProcessStartParams {
   /** Caller-chosen process handle, unique within the session. */
   processId: ProcessId;
+  /** Telemetry (`threadId`, `toolCallId`); accepted and not interpreted. */
+  metadata?: ProcessMetadata | null;
   /** Program and arguments; `argv[0]` is the program. */
   argv: string[];
-  /** Working directory (absolute). */
-  cwd: AbsolutePath;
-  /** Exact child environment when `envPolicy` is null; overlaid on the policy's result otherwise. May be `{}`. */
-  env: { [key: string]: string };
+  /** Working directory: an absolute path or a `file:` URI. */
+  cwd: PathUri;
   /** How the child environment is derived from the server's environment; null means `env` is used as-is. */
   envPolicy?: EnvPolicy | null;
+  /** Executor-side shell state to restore. Refused with -32602 when non-null (not implemented yet). */
+  shellSnapshot?: ShellSnapshot | null;
+  /** Exact child environment when `envPolicy` is null; overlaid on the policy's result otherwise. May be `{}`. */
+  env: { [key: string]: string };
   /** Run under a PTY; output is then reported on stream `pty`. */
   tty: boolean;
   /**
    * Keep a non-PTY child's stdin writable via `process/write`; otherwise it is closed at spawn.
    * Default: `false`.
    */
-  pipeStdin?: boolean;
+  pipeStdin?: boolean | null;
   /**
    * Override for the program's argv[0]; null keeps `argv[0]`.
    * Default: `null`.
    */
   arg0?: string | null;
+  /** codex 0.169 sandbox context. Null/absent, or an unrestricted profile (`disabled`, `external`, `managed` with an `unrestricted` file system and `enabled` network), runs unsandboxed (`sandboxType: none`); anything else is refused with -32602 (not implemented yet). */
+  sandbox?: WireFileSystemSandboxContext | null;
+  /**
+   * Enforce the managed network policy. `true` is refused with -32602 (not implemented yet).
+   * Default: `false`.
+   */
+  enforceManagedNetwork?: boolean | null;
+  /** Allowances of the managed network; only meaningful with `enforceManagedNetwork: true` (accepted otherwise: allowances restrict nothing). */
+  managedNetwork?: ManagedNetworkSandboxContext | null;
+  /** Run behind a network proxy. Refused with -32602 when non-null (needs `network/policyRequest`, not implemented). */
+  networkProxy?: RemoteNetworkProxyLaunchConfig | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -211,6 +564,7 @@ export interface ProcessStartParams {
  */
 export interface ProcessStartResult {
   processId: ProcessId;
+  sandboxType?: ProcessSandboxType;
 }
 
 /**
@@ -260,6 +614,8 @@ export interface ProcessReadResult {
   truncated: boolean;
   /** Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false. */
   droppedBytes: number;
+  /** The sandbox denied something the process tried (always false here: processes run unsandboxed). Older servers omit it. */
+  sandboxDenied?: boolean;
 }
 
 /**
@@ -271,6 +627,8 @@ export interface ProcessWriteParams {
   processId: ProcessId;
   /** Bytes to write, standard base64 with padding. */
   chunk: Base64;
+  /** Idempotency key (codex 0.169): a repeated `writeId` is answered `accepted` without writing again. */
+  writeId?: string | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -305,6 +663,25 @@ export interface ProcessTerminateResult {
 }
 
 /**
+ * Params of `process/signal`: Sends a signal (only `interrupt`) to a process.
+ * Spec node: methods[process/signal].params
+ */
+export interface ProcessSignalParams {
+  /** Caller-chosen process handle, unique within the session. */
+  processId: ProcessId;
+  /** The signal; `interrupt` is SIGINT. */
+  signal: "interrupt";
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `process/signal`. Empty, whether or not a process was signalled.
+ * Spec node: methods[process/signal].result
+ */
+export type ProcessSignalResult = Record<string, never>;
+
+/**
  * Server notification `process/output`: A chunk of process output.
  * Spec node: methods[process/output].params
  */
@@ -332,6 +709,8 @@ export interface ProcessExitedNotification {
   seq: number;
   /** Exit status; a process ended by a signal reports 128 + the signal number (e.g. 143 after SIGTERM). */
   exitCode: number;
+  /** The sandbox denied something the process tried (always false here). Older servers omit it. */
+  sandboxDenied?: boolean;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -354,10 +733,12 @@ export interface ProcessClosedNotification {
  * Spec node: methods[fs/readFile].params
  */
 export interface FsReadFileParams {
-  /** Absolute path. */
-  path: AbsolutePath;
-  /** Sandbox policy the operation must respect; absent or null = no sandbox. */
-  sandbox?: FsSandbox | null;
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
+  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  followSymlinks?: boolean | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -375,12 +756,14 @@ export interface FsReadFileResult {
  * Spec node: methods[fs/writeFile].params
  */
 export interface FsWriteFileParams {
-  /** Absolute path. */
-  path: AbsolutePath;
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
   /** File contents, standard base64 with padding. */
   dataBase64: Base64;
-  /** Sandbox policy the operation must respect; absent or null = no sandbox. */
-  sandbox?: FsSandbox | null;
+  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  followSymlinks?: boolean | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -396,15 +779,17 @@ export type FsWriteFileResult = Record<string, never>;
  * Spec node: methods[fs/createDirectory].params
  */
 export interface FsCreateDirectoryParams {
-  /** Absolute path. */
-  path: AbsolutePath;
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
   /**
    * Create missing parents; an existing directory is not an error.
    * Default: `true`.
    */
   recursive?: boolean | null;
-  /** Sandbox policy the operation must respect; absent or null = no sandbox. */
-  sandbox?: FsSandbox | null;
+  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  followSymlinks?: boolean | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -420,10 +805,12 @@ export type FsCreateDirectoryResult = Record<string, never>;
  * Spec node: methods[fs/getMetadata].params
  */
 export interface FsGetMetadataParams {
-  /** Absolute path. */
-  path: AbsolutePath;
-  /** Sandbox policy the operation must respect; absent or null = no sandbox. */
-  sandbox?: FsSandbox | null;
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
+  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  followSymlinks?: boolean | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -449,10 +836,10 @@ export interface FsGetMetadataResult {
  * Spec node: methods[fs/readDirectory].params
  */
 export interface FsReadDirectoryParams {
-  /** Absolute path. */
-  path: AbsolutePath;
-  /** Sandbox policy the operation must respect; absent or null = no sandbox. */
-  sandbox?: FsSandbox | null;
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -470,8 +857,8 @@ export interface FsReadDirectoryResult {
  * Spec node: methods[fs/remove].params
  */
 export interface FsRemoveParams {
-  /** Absolute path. */
-  path: AbsolutePath;
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
   /**
    * Remove directories with their contents.
    * Default: `true`.
@@ -482,8 +869,10 @@ export interface FsRemoveParams {
    * Default: `true`.
    */
   force?: boolean | null;
-  /** Sandbox policy the operation must respect; absent or null = no sandbox. */
-  sandbox?: FsSandbox | null;
+  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  followSymlinks?: boolean | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -500,13 +889,13 @@ export type FsRemoveResult = Record<string, never>;
  */
 export interface FsCopyParams {
   /** What to copy. */
-  sourcePath: AbsolutePath;
+  sourcePath: PathUri;
   /** Where to put the copy. */
-  destinationPath: AbsolutePath;
+  destinationPath: PathUri;
   /** Required to copy a directory. */
   recursive: boolean;
-  /** Sandbox policy the operation must respect; absent or null = no sandbox. */
-  sandbox?: FsSandbox | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
 }
@@ -516,6 +905,241 @@ export interface FsCopyParams {
  * Spec node: methods[fs/copy].result
  */
 export type FsCopyResult = Record<string, never>;
+
+/**
+ * Params of `fs/canonicalize`: Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved).
+ * Spec node: methods[fs/canonicalize].params
+ */
+export interface FsCanonicalizeParams {
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `fs/canonicalize`.
+ * Spec node: methods[fs/canonicalize].result
+ */
+export interface FsCanonicalizeResult {
+  path: PathUri;
+}
+
+/**
+ * Params of `fs/walk`: Lists a directory tree breadth-first within limits.
+ * Spec node: methods[fs/walk].params
+ */
+export interface FsWalkParams {
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
+  /** Walk limits. */
+  options: WalkOptions;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `fs/walk`.
+ * Spec node: methods[fs/walk].result
+ */
+export interface FsWalkResult {
+  entries: WalkEntry[];
+  errors: WalkError[];
+  /** A limit stopped the walk early. */
+  truncated: boolean;
+}
+
+/**
+ * Params of `fs/open`: Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).
+ * Spec node: methods[fs/open].params
+ */
+export interface FsOpenParams {
+  /** Caller-chosen file handle id (≤ 32 bytes), scoped to the connection. */
+  handleId: string;
+  /** Absolute path or `file:` URI. */
+  path: PathUri;
+  /**
+   * `read` (default) or `replace`.
+   * Default: `"read"`.
+   */
+  mode?: "read" | "replace" | null;
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `fs/open`.
+ * Spec node: methods[fs/open].result
+ */
+export interface FsOpenResult {
+  handleId: string;
+}
+
+/**
+ * Params of `fs/readBlock`: Reads up to `len` bytes at `offset` from a `read` handle.
+ * Spec node: methods[fs/readBlock].params
+ */
+export interface FsReadBlockParams {
+  /** Caller-chosen file handle id (≤ 32 bytes), scoped to the connection. */
+  handleId: string;
+  /** Byte offset. */
+  offset: number;
+  /** Bytes to read (1…1 048 576). */
+  len: number;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `fs/readBlock`.
+ * Spec node: methods[fs/readBlock].result
+ */
+export interface FsReadBlockResult {
+  chunk: Base64;
+  /** The read reached the end of the file. */
+  eof: boolean;
+}
+
+/**
+ * Params of `fs/writeBlock`: Writes bytes at `offset` through a `replace` handle (gaps are zero-filled).
+ * Spec node: methods[fs/writeBlock].params
+ */
+export interface FsWriteBlockParams {
+  /** Caller-chosen file handle id (≤ 32 bytes), scoped to the connection. */
+  handleId: string;
+  /** Byte offset. */
+  offset: number;
+  /** Bytes to write, standard base64 with padding. */
+  chunk: Base64;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `fs/writeBlock`. Empty on success.
+ * Spec node: methods[fs/writeBlock].result
+ */
+export type FsWriteBlockResult = Record<string, never>;
+
+/**
+ * Params of `fs/close`: Closes a file handle (idempotent: an unknown id also answers `{}`).
+ * Spec node: methods[fs/close].params
+ */
+export interface FsCloseParams {
+  /** Caller-chosen file handle id (≤ 32 bytes), scoped to the connection. */
+  handleId: string;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `fs/close`. Empty on success.
+ * Spec node: methods[fs/close].result
+ */
+export type FsCloseResult = Record<string, never>;
+
+/**
+ * Params of `fs/watchMissing`: Watches for any of `missing` to appear (or `present` to disappear); one watch per connection.
+ * Spec node: methods[fs/watchMissing].params
+ */
+export interface FsWatchMissingParams {
+  /** Increasing id of this registration. */
+  watchId: number;
+  /** Paths expected to appear. */
+  missing: PathUri[];
+  /** A path expected to disappear. */
+  present?: PathUri | null;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `fs/watchMissing`.
+ * Spec node: methods[fs/watchMissing].result
+ */
+export interface FsWatchMissingResult {
+  watching: boolean;
+}
+
+/**
+ * Server notification `fs/missingChanged`: The `fs/watchMissing` registration fired.
+ * Spec node: methods[fs/missingChanged].params
+ */
+export interface FsMissingChangedNotification {
+  /** The registration that fired. */
+  watchId: number;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Params of `http/request`: Performs an HTTP request from the executor.
+ * Spec node: methods[http/request].params
+ */
+export interface HttpRequestParams {
+  /** HTTP method. */
+  method: string;
+  /** `http` or `https` URL. */
+  url: string;
+  /**
+   * Request headers, in order.
+   * Default: `[]`.
+   */
+  headers?: HttpRequestHeader[] | null;
+  /** Request body. */
+  bodyBase64?: Base64 | null;
+  /** Whole-request timeout in milliseconds; null = none. */
+  timeoutMs?: number | null;
+  /**
+   * `follow` (default) or `stop`.
+   * Default: `"follow"`.
+   */
+  redirectPolicy?: "follow" | "stop" | null;
+  /** Caller-chosen id; tags the body deltas. */
+  requestId: string;
+  /**
+   * Stream the body as `http/request/bodyDelta` notifications.
+   * Default: `false`.
+   */
+  streamResponse?: boolean | null;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
+
+/**
+ * Result of `http/request`.
+ * Spec node: methods[http/request].result
+ */
+export interface HttpRequestResult {
+  status: number;
+  headers: HttpResponseHeader[];
+  bodyBase64: Base64;
+}
+
+/**
+ * Server notification `http/request/bodyDelta`: A piece of a streamed `http/request` response body.
+ * Spec node: methods[http/request/bodyDelta].params
+ */
+export interface HttpRequestBodyDeltaNotification {
+  /** The request's id. */
+  requestId: string;
+  /** Delta number, from 1. */
+  seq: number;
+  /** The bytes (≤ 1 MiB decoded). */
+  deltaBase64: Base64;
+  /** Last delta (its bytes are empty). */
+  done: boolean;
+  /** Why the body ended early, else null. */
+  error: string | null;
+  /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
+  environmentId?: EnvironmentId;
+}
 
 /**
  * Params of `environment/add`: Adds or replaces a named remote environment (experimental).
@@ -550,7 +1174,7 @@ export type EnvironmentListParams = Record<string, never>;
  * Spec node: methods[environment/list].result
  */
 export interface EnvironmentListResult {
-  environments: EnvironmentInfo[];
+  environments: EnvironmentEntry[];
 }
 
 /**
@@ -569,6 +1193,95 @@ export interface EnvironmentRemoveParams {
 export interface EnvironmentRemoveResult {
   /** An environment with that id existed and was removed. */
   removed: boolean;
+}
+
+/**
+ * Params of `environment/info`: Describes the executor: shell, version, directories, platform and capability flags.
+ * Spec node: methods[environment/info].params
+ */
+export type EnvironmentInfoParams = Record<string, never>;
+
+/**
+ * Result of `environment/info`.
+ * Spec node: methods[environment/info].result
+ */
+export type EnvironmentInfoResult = EnvironmentInfo;
+
+/**
+ * Params of `environment/status`: Readiness of the executor (always `ready` once it answers).
+ * Spec node: methods[environment/status].params
+ */
+export type EnvironmentStatusParams = Record<string, never>;
+
+/**
+ * Result of `environment/status`.
+ * Spec node: methods[environment/status].result
+ */
+export interface EnvironmentStatusResult {
+  status: "ready";
+}
+
+/**
+ * Params of `environmentConfig/read`: Reads codex configuration and requirements layers relevant to `cwd` on the executor.
+ * Spec node: methods[environmentConfig/read].params
+ */
+export interface EnvironmentConfigReadParams {
+  /** Project directory the configuration applies to. */
+  cwd: PathUri;
+  /** TOML key paths to read from config layers. */
+  configPaths: string[][];
+  /** TOML key paths to read from requirements layers. */
+  requirementsPaths: string[][];
+}
+
+/**
+ * Result of `environmentConfig/read`.
+ * Spec node: methods[environmentConfig/read].result
+ */
+export interface EnvironmentConfigReadResult {
+  userHomeDir: PathUri;
+  codexHomeDir: PathUri;
+  hostname: string;
+  config: ConfigLayers;
+  requirements: ConfigLayers;
+}
+
+/**
+ * Params of `capabilityRoots/discoverV1`: Inspects capability roots for a plugin manifest, skills and namespace manifests.
+ * Spec node: methods[capabilityRoots/discoverV1].params
+ */
+export interface CapabilityRootsDiscoverV1Params {
+  /** Roots to inspect. */
+  roots: CapabilityRoot[];
+}
+
+/**
+ * Result of `capabilityRoots/discoverV1`.
+ * Spec node: methods[capabilityRoots/discoverV1].result
+ */
+export interface CapabilityRootsDiscoverV1Result {
+  roots: CapabilityRootDiscovery[];
+}
+
+/**
+ * Params of `capabilities/discoverV2`: Discovers plugins and skills available for `cwd`.
+ * Spec node: methods[capabilities/discoverV2].params
+ */
+export interface CapabilitiesDiscoverV2Params {
+  /** Project directory. */
+  cwd: PathUri;
+  /** Strict sandbox context (`cwd` required inside). */
+  sandbox?: FileSystemSandboxContext | null;
+}
+
+/**
+ * Result of `capabilities/discoverV2`.
+ * Spec node: methods[capabilities/discoverV2].result
+ */
+export interface CapabilitiesDiscoverV2Result {
+  plugins: unknown[];
+  skills: unknown[];
+  warnings: string[];
 }
 
 /**
@@ -604,6 +1317,8 @@ export type MethodMap = {
   "process/write": { params: ProcessWriteParams; result: ProcessWriteResult; direction: "request" };
   /** Signals the process group: SIGTERM, then SIGKILL after a grace period. */
   "process/terminate": { params: ProcessTerminateParams; result: ProcessTerminateResult; direction: "request" };
+  /** Sends a signal (only `interrupt`) to a process. */
+  "process/signal": { params: ProcessSignalParams; result: ProcessSignalResult; direction: "request" };
   /** A chunk of process output. */
   "process/output": { params: ProcessOutputNotification; result: void; direction: "server-notification" };
   /** The process exited (output may still follow until `process/closed`). */
@@ -624,12 +1339,42 @@ export type MethodMap = {
   "fs/remove": { params: FsRemoveParams; result: FsRemoveResult; direction: "request" };
   /** Copies a file, symlink or directory tree. */
   "fs/copy": { params: FsCopyParams; result: FsCopyResult; direction: "request" };
+  /** Resolves a path to its canonical absolute form (symlinks, `.` and `..` resolved). */
+  "fs/canonicalize": { params: FsCanonicalizeParams; result: FsCanonicalizeResult; direction: "request" };
+  /** Lists a directory tree breadth-first within limits. */
+  "fs/walk": { params: FsWalkParams; result: FsWalkResult; direction: "request" };
+  /** Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates). */
+  "fs/open": { params: FsOpenParams; result: FsOpenResult; direction: "request" };
+  /** Reads up to `len` bytes at `offset` from a `read` handle. */
+  "fs/readBlock": { params: FsReadBlockParams; result: FsReadBlockResult; direction: "request" };
+  /** Writes bytes at `offset` through a `replace` handle (gaps are zero-filled). */
+  "fs/writeBlock": { params: FsWriteBlockParams; result: FsWriteBlockResult; direction: "request" };
+  /** Closes a file handle (idempotent: an unknown id also answers `{}`). */
+  "fs/close": { params: FsCloseParams; result: FsCloseResult; direction: "request" };
+  /** Watches for any of `missing` to appear (or `present` to disappear); one watch per connection. */
+  "fs/watchMissing": { params: FsWatchMissingParams; result: FsWatchMissingResult; direction: "request" };
+  /** The `fs/watchMissing` registration fired. */
+  "fs/missingChanged": { params: FsMissingChangedNotification; result: void; direction: "server-notification" };
+  /** Performs an HTTP request from the executor. */
+  "http/request": { params: HttpRequestParams; result: HttpRequestResult; direction: "request" };
+  /** A piece of a streamed `http/request` response body. */
+  "http/request/bodyDelta": { params: HttpRequestBodyDeltaNotification; result: void; direction: "server-notification" };
   /** Adds or replaces a named remote environment (experimental). */
   "environment/add": { params: EnvironmentAddParams; result: EnvironmentAddResult; direction: "request" };
   /** Lists the environments of this session, `local` first. */
   "environment/list": { params: EnvironmentListParams; result: EnvironmentListResult; direction: "request" };
   /** Removes a named remote environment and closes its connection. */
   "environment/remove": { params: EnvironmentRemoveParams; result: EnvironmentRemoveResult; direction: "request" };
+  /** Describes the executor: shell, version, directories, platform and capability flags. */
+  "environment/info": { params: EnvironmentInfoParams; result: EnvironmentInfoResult; direction: "request" };
+  /** Readiness of the executor (always `ready` once it answers). */
+  "environment/status": { params: EnvironmentStatusParams; result: EnvironmentStatusResult; direction: "request" };
+  /** Reads codex configuration and requirements layers relevant to `cwd` on the executor. */
+  "environmentConfig/read": { params: EnvironmentConfigReadParams; result: EnvironmentConfigReadResult; direction: "request" };
+  /** Inspects capability roots for a plugin manifest, skills and namespace manifests. */
+  "capabilityRoots/discoverV1": { params: CapabilityRootsDiscoverV1Params; result: CapabilityRootsDiscoverV1Result; direction: "request" };
+  /** Discovers plugins and skills available for `cwd`. */
+  "capabilities/discoverV2": { params: CapabilitiesDiscoverV2Params; result: CapabilitiesDiscoverV2Result; direction: "request" };
   /** Returns this OpenRPC document. */
   "rpc.discover": { params: RpcDiscoverParams; result: RpcDiscoverResult; direction: "request" };
 };
@@ -644,7 +1389,7 @@ export type MethodName = keyof MethodMap;
  * Methods with `x-direction: request`.
  * Spec node: #/methods
  */
-export type RequestMethodName = "initialize" | "process/start" | "process/read" | "process/write" | "process/terminate" | "fs/readFile" | "fs/writeFile" | "fs/createDirectory" | "fs/getMetadata" | "fs/readDirectory" | "fs/remove" | "fs/copy" | "environment/add" | "environment/list" | "environment/remove" | "rpc.discover";
+export type RequestMethodName = "initialize" | "process/start" | "process/read" | "process/write" | "process/terminate" | "process/signal" | "fs/readFile" | "fs/writeFile" | "fs/createDirectory" | "fs/getMetadata" | "fs/readDirectory" | "fs/remove" | "fs/copy" | "fs/canonicalize" | "fs/walk" | "fs/open" | "fs/readBlock" | "fs/writeBlock" | "fs/close" | "fs/watchMissing" | "http/request" | "environment/add" | "environment/list" | "environment/remove" | "environment/info" | "environment/status" | "environmentConfig/read" | "capabilityRoots/discoverV1" | "capabilities/discoverV2" | "rpc.discover";
 
 /**
  * Methods with `x-direction: client-notification`.
@@ -656,4 +1401,4 @@ export type ClientNotificationName = "initialized";
  * Methods with `x-direction: server-notification`.
  * Spec node: #/methods
  */
-export type ServerNotificationName = "process/output" | "process/exited" | "process/closed";
+export type ServerNotificationName = "process/output" | "process/exited" | "process/closed" | "fs/missingChanged" | "http/request/bodyDelta";

@@ -2,6 +2,8 @@
 // @ts-nocheck -- ajv standalone output (JavaScript); typed by validators.ts
 /* eslint-disable */
 
+import ajvRuntime0 from "ajv/dist/runtime/ucs2length.js";
+
 export const validateInitializeParams = validate21;
 const schema6 = {"type":"object","properties":{"clientName":{"type":"string"},"resumeSessionId":{"type":["string","null"],"default":null},"capabilities":{"anyOf":[{"$ref":"components#/definitions/InitializeCapabilities"},{"type":"null"}]}},"required":["clientName"]};
 const schema8 = {"type":"object","description":"Client capabilities; unknown members are ignored.","properties":{"experimentalApi":{"type":"boolean","default":false,"description":"Enables experimental methods such as `environment/add`."}}};
@@ -143,7 +145,7 @@ return true;
 }
 
 export const validateProcessStartParams = validate26;
-const schema10 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"argv":{"type":"array","minItems":1,"items":{"type":"string"}},"cwd":{"$ref":"components#/definitions/AbsolutePath"},"env":{"type":"object","additionalProperties":{"type":"string"}},"envPolicy":{"anyOf":[{"$ref":"components#/definitions/EnvPolicy"},{"type":"null"}]},"tty":{"type":"boolean"},"pipeStdin":{"type":"boolean","default":false},"arg0":{"type":["string","null"],"default":null},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","argv","cwd","env","tty"],"additionalProperties":false};
+const schema10 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"metadata":{"anyOf":[{"$ref":"components#/definitions/ProcessMetadata"},{"type":"null"}]},"argv":{"type":"array","minItems":1,"items":{"type":"string"}},"cwd":{"$ref":"components#/definitions/PathUri"},"envPolicy":{"anyOf":[{"$ref":"components#/definitions/EnvPolicy"},{"type":"null"}]},"shellSnapshot":{"anyOf":[{"$ref":"components#/definitions/ShellSnapshot"},{"type":"null"}]},"env":{"type":"object","additionalProperties":{"type":"string"}},"tty":{"type":"boolean"},"pipeStdin":{"type":["boolean","null"],"default":false},"arg0":{"type":["string","null"],"default":null},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"enforceManagedNetwork":{"type":["boolean","null"],"default":false},"managedNetwork":{"anyOf":[{"$ref":"components#/definitions/ManagedNetworkSandboxContext"},{"type":"null"}]},"networkProxy":{"anyOf":[{"$ref":"components#/definitions/RemoteNetworkProxyLaunchConfig"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","argv","cwd","env","tty"],"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 const schema11 = {"type":"string","description":"Caller-chosen process handle."};
 
@@ -158,21 +160,42 @@ validate27.errors = vErrors;
 return errors === 0;
 }
 
-const schema12 = {"type":"string","pattern":"^/","description":"An absolute POSIX path."};
-const pattern0 = new RegExp("^/", "u");
+const schema12 = {"type":"object","description":"Telemetry about the caller; not interpreted.","properties":{"threadId":{"type":["string","null"],"description":"Thread id (codex sends a UUID)."},"toolCallId":{"type":["string","null"]}}};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate29.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.threadId !== undefined){
+let data0 = data.threadId;
+const _errs1 = errors;
+if((typeof data0 !== "string") && (data0 !== null)){
+validate29.errors = [{instancePath:instancePath+"/threadId",schemaPath:"#/properties/threadId/type",keyword:"type",params:{type: schema12.properties.threadId.type},message:"must be string,null",schema:schema12.properties.threadId.type,parentSchema:schema12.properties.threadId,data:data0}];
 return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.toolCallId !== undefined){
+let data1 = data.toolCallId;
+const _errs3 = errors;
+if((typeof data1 !== "string") && (data1 !== null)){
+validate29.errors = [{instancePath:instancePath+"/toolCallId",schemaPath:"#/properties/toolCallId/type",keyword:"type",params:{type: schema12.properties.toolCallId.type},message:"must be string,null",schema:schema12.properties.toolCallId.type,parentSchema:schema12.properties.toolCallId,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 else {
-validate29.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+validate29.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data}];
 return false;
 }
 }
@@ -180,9 +203,31 @@ validate29.errors = vErrors;
 return errors === 0;
 }
 
-const schema13 = {"type":"object","additionalProperties":false,"description":"Derives the child environment from the server's; `env` is overlaid on the result.","properties":{"inherit":{"type":"string","enum":["all","core","none"],"default":"all","description":"Start from all server variables, a core set (PATH, HOME, …), or none."},"ignoreDefaultExcludes":{"type":"boolean","default":false,"description":"Keep variables the default exclude list would drop (names containing KEY, SECRET, TOKEN)."},"exclude":{"type":"array","items":{"type":"string"},"default":[],"description":"Glob patterns of variable names to drop."},"set":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"Variables to set after filtering."},"includeOnly":{"type":"array","items":{"type":"string"},"default":[],"description":"When non-empty, keep only names matching these globs."}}};
+const schema13 = {"type":"string","pattern":"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)","x-path":true,"description":"A filesystem path: a plain absolute path (`/srv/x`, seed dialect) or a `file:` URI (`file:///srv/x`, codex 0.169 dialect). URIs follow WHATWG parsing: the scheme is case-insensitive, `file:/x` and `file://localhost/x` are accepted, `.`/`..`/`//` and a trailing `/` are normalised, percent-escapes are decoded (`%2F` then separates segments). Refused with -32602: another scheme (`unsupported path URI scheme `http``), a query (`query parameters are not allowed in path URIs`), a fragment (`fragments are not allowed in path URIs`), an unparsable authority (`invalid URI: invalid international domain name`, `invalid URI: invalid IPv6 address`, ...) and an encoded NUL (`'file:///a%00b' is invalid on 'linux'`); refused with -32600: a drive letter or a host (`'file://server/x' is invalid on 'linux'`). A relative plain path is refused like any schema error (`path must be an absolute path (got \"tmp\")`). Produced URIs are canonical: `file:///` + segments with space, `\"`, `#`, `%`, `<`, `>`, `?`, `\\\\`, `` ` ``, `{`, `}`, control characters and non-ASCII (as UTF-8) percent-encoded in upper-case hex."};
+const pattern0 = new RegExp("^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)", "u");
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate31.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate31.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate31.errors = vErrors;
+return errors === 0;
+}
+
+const schema14 = {"type":"object","additionalProperties":false,"description":"Derives the child environment from the server's; `env` is overlaid on the result.","properties":{"inherit":{"type":"string","enum":["all","core","none"],"default":"all","description":"Start from all server variables, a core set (PATH, HOME, …), or none."},"ignoreDefaultExcludes":{"type":"boolean","default":false,"description":"Keep variables the default exclude list would drop (names containing KEY, SECRET, TOKEN)."},"exclude":{"type":"array","items":{"type":"string"},"default":[],"description":"Glob patterns of variable names to drop."},"set":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"Variables to set after filtering."},"includeOnly":{"type":"array","items":{"type":"string"},"default":[],"description":"When non-empty, keep only names matching these globs."}}};
+
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -190,7 +235,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "inherit") || (key0 === "ignoreDefaultExcludes")) || (key0 === "exclude")) || (key0 === "set")) || (key0 === "includeOnly"))){
-validate31.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data}];
+validate33.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data}];
 return false;
 break;
 }
@@ -200,11 +245,11 @@ if(data.inherit !== undefined){
 let data0 = data.inherit;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate31.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.inherit.type,parentSchema:schema13.properties.inherit,data:data0}];
+validate33.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.inherit.type,parentSchema:schema14.properties.inherit,data:data0}];
 return false;
 }
 if(!(((data0 === "all") || (data0 === "core")) || (data0 === "none"))){
-validate31.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/enum",keyword:"enum",params:{allowedValues: schema13.properties.inherit.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.inherit.enum,parentSchema:schema13.properties.inherit,data:data0}];
+validate33.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/enum",keyword:"enum",params:{allowedValues: schema14.properties.inherit.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.inherit.enum,parentSchema:schema14.properties.inherit,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -217,7 +262,7 @@ if(data.ignoreDefaultExcludes !== undefined){
 let data1 = data.ignoreDefaultExcludes;
 const _errs4 = errors;
 if(typeof data1 !== "boolean"){
-validate31.errors = [{instancePath:instancePath+"/ignoreDefaultExcludes",schemaPath:"#/properties/ignoreDefaultExcludes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.ignoreDefaultExcludes.type,parentSchema:schema13.properties.ignoreDefaultExcludes,data:data1}];
+validate33.errors = [{instancePath:instancePath+"/ignoreDefaultExcludes",schemaPath:"#/properties/ignoreDefaultExcludes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.ignoreDefaultExcludes.type,parentSchema:schema14.properties.ignoreDefaultExcludes,data:data1}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -237,7 +282,7 @@ for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 const _errs8 = errors;
 if(typeof data3 !== "string"){
-validate31.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.exclude.items.type,parentSchema:schema13.properties.exclude.items,data:data3}];
+validate33.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.exclude.items.type,parentSchema:schema14.properties.exclude.items,data:data3}];
 return false;
 }
 var valid1 = _errs8 === errors;
@@ -247,7 +292,7 @@ break;
 }
 }
 else {
-validate31.errors = [{instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.exclude.type,parentSchema:schema13.properties.exclude,data:data2}];
+validate33.errors = [{instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.exclude.type,parentSchema:schema14.properties.exclude,data:data2}];
 return false;
 }
 }
@@ -266,7 +311,7 @@ for(const key1 in data4){
 let data5 = data4[key1];
 const _errs13 = errors;
 if(typeof data5 !== "string"){
-validate31.errors = [{instancePath:instancePath+"/set/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/set/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.set.additionalProperties.type,parentSchema:schema13.properties.set.additionalProperties,data:data5}];
+validate33.errors = [{instancePath:instancePath+"/set/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/set/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.set.additionalProperties.type,parentSchema:schema14.properties.set.additionalProperties,data:data5}];
 return false;
 }
 var valid2 = _errs13 === errors;
@@ -276,7 +321,7 @@ break;
 }
 }
 else {
-validate31.errors = [{instancePath:instancePath+"/set",schemaPath:"#/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.set.type,parentSchema:schema13.properties.set,data:data4}];
+validate33.errors = [{instancePath:instancePath+"/set",schemaPath:"#/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.set.type,parentSchema:schema14.properties.set,data:data4}];
 return false;
 }
 }
@@ -297,7 +342,7 @@ for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 const _errs17 = errors;
 if(typeof data7 !== "string"){
-validate31.errors = [{instancePath:instancePath+"/includeOnly/" + i1,schemaPath:"#/properties/includeOnly/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.includeOnly.items.type,parentSchema:schema13.properties.includeOnly.items,data:data7}];
+validate33.errors = [{instancePath:instancePath+"/includeOnly/" + i1,schemaPath:"#/properties/includeOnly/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.includeOnly.items.type,parentSchema:schema14.properties.includeOnly.items,data:data7}];
 return false;
 }
 var valid3 = _errs17 === errors;
@@ -307,7 +352,7 @@ break;
 }
 }
 else {
-validate31.errors = [{instancePath:instancePath+"/includeOnly",schemaPath:"#/properties/includeOnly/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.includeOnly.type,parentSchema:schema13.properties.includeOnly,data:data6}];
+validate33.errors = [{instancePath:instancePath+"/includeOnly",schemaPath:"#/properties/includeOnly/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.includeOnly.type,parentSchema:schema14.properties.includeOnly,data:data6}];
 return false;
 }
 }
@@ -323,24 +368,1500 @@ var valid0 = true;
 }
 }
 else {
-validate31.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data}];
+validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data}];
 return false;
 }
 }
-validate31.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"type":"string","description":"Environment name; `local` is the server's own machine."};
+const schema15 = {"type":"object","required":["scopeId","shell"],"description":"Executor-side shell state to restore before running the command.","properties":{"scopeId":{"type":"string"},"shell":{"$ref":"#/definitions/ShellInfo"}}};
+const schema16 = {"type":"object","required":["name","path"],"description":"A shell: its kind (`zsh`, `bash`, `powershell`, `sh`, `cmd`) and its native executable path (not a URI).","properties":{"name":{"type":"string"},"path":{"type":"string"}}};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.name === undefined) && (missing0 = "name")) || ((data.path === undefined) && (missing0 = "path"))){
+validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema16.required,parentSchema:schema16,data}];
+return false;
+}
+else {
+if(data.name !== undefined){
+let data0 = data.name;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate36.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.name.type,parentSchema:schema16.properties.name,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.path !== undefined){
+let data1 = data.path;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate36.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.path.type,parentSchema:schema16.properties.path,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data}];
+return false;
+}
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.scopeId === undefined) && (missing0 = "scopeId")) || ((data.shell === undefined) && (missing0 = "shell"))){
+validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema15.required,parentSchema:schema15,data}];
+return false;
+}
+else {
+if(data.scopeId !== undefined){
+let data0 = data.scopeId;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate35.errors = [{instancePath:instancePath+"/scopeId",schemaPath:"#/properties/scopeId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.scopeId.type,parentSchema:schema15.properties.scopeId,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.shell !== undefined){
+const _errs3 = errors;
+if(!(validate36(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data}];
+return false;
+}
+}
+validate35.errors = vErrors;
+return errors === 0;
+}
+
+const schema17 = {"type":"object","required":["permissions","windowsSandboxLevel"],"description":"codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). This server runs unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuses restricted ones with -32602 (not enforced yet).","properties":{"permissions":{"$ref":"#/definitions/ExecPermissionProfile"},"windowsSandboxLevel":{"type":"string","enum":["disabled","restricted-token","elevated","mxc"]},"cwd":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"userHomeDir":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"temporaryDirectories":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"windowsSandboxProxySettingsMode":{"anyOf":[{"type":"string","enum":["reconcile","preserve"]},{"type":"null"}]},"useLegacyLandlock":{"type":["boolean","null"],"default":false},"sandboxOverride":{"anyOf":[{"type":"string","enum":["noOverride","escalatedSandboxWithRestrictions","bypassSandboxFirstAttempt"]},{"type":"null"}]},"policyContext":{"anyOf":[{"$ref":"#/definitions/SandboxPolicyContext"},{"type":"null"}]}}};
+const schema18 = {"description":"codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"disabled"}}},{"type":"object","required":["type","network"],"properties":{"type":{"const":"external"},"network":{"$ref":"#/definitions/NetworkAccess"}}},{"type":"object","required":["type","file_system","network"],"properties":{"type":{"const":"managed"},"file_system":{"$ref":"#/definitions/ManagedFileSystemPermissions"},"network":{"$ref":"#/definitions/NetworkAccess"}}}],"discriminator":{"propertyName":"type"}};
+const schema19 = {"type":"string","enum":["restricted","enabled"],"description":"Network access of a permission profile."};
+
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate41.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data}];
 return false;
 }
-validate33.errors = vErrors;
+if(!((data === "restricted") || (data === "enabled"))){
+validate41.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values",schema:schema19.enum,parentSchema:schema19,data}];
+return false;
+}
+validate41.errors = vErrors;
+return errors === 0;
+}
+
+const schema20 = {"description":"File-system part of a managed permission profile (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"unrestricted"}}},{"type":"object","required":["type","entries"],"properties":{"type":{"const":"restricted"},"entries":{"type":"array","items":{"$ref":"#/definitions/FileSystemSandboxEntry"}},"glob_scan_max_depth":{"type":["integer","null"],"minimum":1}}}],"discriminator":{"propertyName":"type"}};
+const schema21 = {"type":"object","required":["path","access"],"description":"One entry of a restricted file-system policy.","properties":{"path":{"$ref":"#/definitions/FileSystemPath"},"access":{"type":"string","enum":["read","write","deny","none"]},"missing_path_behavior":{"anyOf":[{"type":"string","enum":["skip"]},{"type":"null"}]}}};
+const schema22 = {"description":"Target of a restricted file-system entry (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type","path"],"properties":{"type":{"const":"path"},"path":{"$ref":"#/definitions/PathUri"}}},{"type":"object","required":["type","pattern"],"properties":{"type":{"const":"glob_pattern"},"pattern":{"type":"string"}}},{"type":"object","required":["type","value"],"properties":{"type":{"const":"special"},"value":{"$ref":"#/definitions/FileSystemSpecialPath"}}}],"discriminator":{"propertyName":"type"}};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate46.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate46.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+
+const schema24 = {"type":"object","required":["kind"],"description":"A path named by role rather than spelled out.","properties":{"kind":{"type":"string","enum":["root","minimal","current_working_directory","project_roots","tmpdir","slash_tmp","unknown"]},"subpath":{"type":["string","null"],"description":"Path below the special location."}}};
+
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.kind === undefined) && (missing0 = "kind")){
+validate48.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema24.required,parentSchema:schema24,data}];
+return false;
+}
+else {
+if(data.kind !== undefined){
+let data0 = data.kind;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate48.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.kind.type,parentSchema:schema24.properties.kind,data:data0}];
+return false;
+}
+if(!(((((((data0 === "root") || (data0 === "minimal")) || (data0 === "current_working_directory")) || (data0 === "project_roots")) || (data0 === "tmpdir")) || (data0 === "slash_tmp")) || (data0 === "unknown"))){
+validate48.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema24.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.kind.enum,parentSchema:schema24.properties.kind,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.subpath !== undefined){
+let data1 = data.subpath;
+const _errs3 = errors;
+if((typeof data1 !== "string") && (data1 !== null)){
+validate48.errors = [{instancePath:instancePath+"/subpath",schemaPath:"#/properties/subpath/type",keyword:"type",params:{type: schema24.properties.subpath.type},message:"must be string,null",schema:schema24.properties.subpath.type,parentSchema:schema24.properties.subpath,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate48.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data}];
+return false;
+}
+}
+validate48.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "path"){
+const _errs2 = errors;
+if(errors === _errs2){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.type === undefined) && (missing0 = "type")) || ((data.path === undefined) && (missing0 = "path"))){
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.oneOf[0].required,parentSchema:schema22.oneOf[0],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data0 = data.type;
+const _errs4 = errors;
+if("path" !== data0){
+validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "path"},message:"must be equal to constant",schema:"path",parentSchema:schema22.oneOf[0].properties.type,data:data0}];
+return false;
+}
+var valid2 = _errs4 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data.path !== undefined){
+const _errs5 = errors;
+if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs5 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[0].type,parentSchema:schema22.oneOf[0],data}];
+return false;
+}
+}
+}
+else if(tag0 === "glob_pattern"){
+const _errs6 = errors;
+if(errors === _errs6){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if(((data.type === undefined) && (missing1 = "type")) || ((data.pattern === undefined) && (missing1 = "pattern"))){
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema22.oneOf[1].required,parentSchema:schema22.oneOf[1],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data2 = data.type;
+const _errs8 = errors;
+if("glob_pattern" !== data2){
+validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "glob_pattern"},message:"must be equal to constant",schema:"glob_pattern",parentSchema:schema22.oneOf[1].properties.type,data:data2}];
+return false;
+}
+var valid4 = _errs8 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data.pattern !== undefined){
+let data3 = data.pattern;
+const _errs9 = errors;
+if(typeof data3 !== "string"){
+validate45.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.oneOf[1].properties.pattern.type,parentSchema:schema22.oneOf[1].properties.pattern,data:data3}];
+return false;
+}
+var valid4 = _errs9 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[1].type,parentSchema:schema22.oneOf[1],data}];
+return false;
+}
+}
+}
+else if(tag0 === "special"){
+const _errs11 = errors;
+if(errors === _errs11){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if(((data.type === undefined) && (missing2 = "type")) || ((data.value === undefined) && (missing2 = "value"))){
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema22.oneOf[2].required,parentSchema:schema22.oneOf[2],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data4 = data.type;
+const _errs13 = errors;
+if("special" !== data4){
+validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "special"},message:"must be equal to constant",schema:"special",parentSchema:schema22.oneOf[2].properties.type,data:data4}];
+return false;
+}
+var valid6 = _errs13 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.value !== undefined){
+const _errs14 = errors;
+if(!(validate48(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+var valid6 = _errs14 === errors;
+}
+else {
+var valid6 = true;
+}
+}
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[2].type,parentSchema:schema22.oneOf[2],data}];
+return false;
+}
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema22.discriminator,parentSchema:schema22,data}];
+return false;
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema22.discriminator,parentSchema:schema22,data}];
+return false;
+}
+}
+else {
+validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
+return false;
+}
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.path === undefined) && (missing0 = "path")) || ((data.access === undefined) && (missing0 = "access"))){
+validate44.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema21.required,parentSchema:schema21,data}];
+return false;
+}
+else {
+if(data.path !== undefined){
+const _errs1 = errors;
+if(!(validate45(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.access !== undefined){
+let data1 = data.access;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate44.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.access.type,parentSchema:schema21.properties.access,data:data1}];
+return false;
+}
+if(!((((data1 === "read") || (data1 === "write")) || (data1 === "deny")) || (data1 === "none"))){
+validate44.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/enum",keyword:"enum",params:{allowedValues: schema21.properties.access.enum},message:"must be equal to one of the allowed values",schema:schema21.properties.access.enum,parentSchema:schema21.properties.access,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.missing_path_behavior !== undefined){
+let data2 = data.missing_path_behavior;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(typeof data2 !== "string"){
+const err0 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.missing_path_behavior.anyOf[0].type,parentSchema:schema21.properties.missing_path_behavior.anyOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(!(data2 === "skip")){
+const err1 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema21.properties.missing_path_behavior.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema21.properties.missing_path_behavior.anyOf[0].enum,parentSchema:schema21.properties.missing_path_behavior.anyOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs8 = errors;
+if(data2 !== null){
+const err2 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema21.properties.missing_path_behavior.anyOf[1].type,parentSchema:schema21.properties.missing_path_behavior.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err3 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema21.properties.missing_path_behavior.anyOf,parentSchema:schema21.properties.missing_path_behavior,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate44.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate44.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data}];
+return false;
+}
+}
+validate44.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "unrestricted"){
+const _errs2 = errors;
+if(errors === _errs2){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.type === undefined) && (missing0 = "type")){
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema20.oneOf[0].required,parentSchema:schema20.oneOf[0],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data0 = data.type;
+if("unrestricted" !== data0){
+validate43.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "unrestricted"},message:"must be equal to constant",schema:"unrestricted",parentSchema:schema20.oneOf[0].properties.type,data:data0}];
+return false;
+}
+}
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.oneOf[0].type,parentSchema:schema20.oneOf[0],data}];
+return false;
+}
+}
+}
+else if(tag0 === "restricted"){
+const _errs5 = errors;
+if(errors === _errs5){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if(((data.type === undefined) && (missing1 = "type")) || ((data.entries === undefined) && (missing1 = "entries"))){
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema20.oneOf[1].required,parentSchema:schema20.oneOf[1],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data1 = data.type;
+const _errs7 = errors;
+if("restricted" !== data1){
+validate43.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "restricted"},message:"must be equal to constant",schema:"restricted",parentSchema:schema20.oneOf[1].properties.type,data:data1}];
+return false;
+}
+var valid4 = _errs7 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data.entries !== undefined){
+let data2 = data.entries;
+const _errs8 = errors;
+if(errors === _errs8){
+if(Array.isArray(data2)){
+var valid5 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+const _errs10 = errors;
+if(!(validate44(data2[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+errors = vErrors.length;
+}
+var valid5 = _errs10 === errors;
+if(!valid5){
+break;
+}
+}
+}
+else {
+validate43.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/oneOf/1/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.oneOf[1].properties.entries.type,parentSchema:schema20.oneOf[1].properties.entries,data:data2}];
+return false;
+}
+}
+var valid4 = _errs8 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data.glob_scan_max_depth !== undefined){
+let data4 = data.glob_scan_max_depth;
+const _errs11 = errors;
+if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
+validate43.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/type",keyword:"type",params:{type: schema20.oneOf[1].properties.glob_scan_max_depth.type},message:"must be integer,null",schema:schema20.oneOf[1].properties.glob_scan_max_depth.type,parentSchema:schema20.oneOf[1].properties.glob_scan_max_depth,data:data4}];
+return false;
+}
+if(errors === _errs11){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 1 || isNaN(data4)){
+validate43.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.oneOf[1].properties.glob_scan_max_depth,data:data4}];
+return false;
+}
+}
+}
+var valid4 = _errs11 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.oneOf[1].type,parentSchema:schema20.oneOf[1],data}];
+return false;
+}
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema20.discriminator,parentSchema:schema20,data}];
+return false;
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema20.discriminator,parentSchema:schema20,data}];
+return false;
+}
+}
+else {
+validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data}];
+return false;
+}
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const tag0 = data.type;
+if(typeof tag0 == "string"){
+if(tag0 === "disabled"){
+const _errs2 = errors;
+if(errors === _errs2){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.type === undefined) && (missing0 = "type")){
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema18.oneOf[0].required,parentSchema:schema18.oneOf[0],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data0 = data.type;
+if("disabled" !== data0){
+validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "disabled"},message:"must be equal to constant",schema:"disabled",parentSchema:schema18.oneOf[0].properties.type,data:data0}];
+return false;
+}
+}
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[0].type,parentSchema:schema18.oneOf[0],data}];
+return false;
+}
+}
+}
+else if(tag0 === "external"){
+const _errs5 = errors;
+if(errors === _errs5){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if(((data.type === undefined) && (missing1 = "type")) || ((data.network === undefined) && (missing1 = "network"))){
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema18.oneOf[1].required,parentSchema:schema18.oneOf[1],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data1 = data.type;
+const _errs7 = errors;
+if("external" !== data1){
+validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema18.oneOf[1].properties.type,data:data1}];
+return false;
+}
+var valid4 = _errs7 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data.network !== undefined){
+const _errs8 = errors;
+if(!(validate41(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs8 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[1].type,parentSchema:schema18.oneOf[1],data}];
+return false;
+}
+}
+}
+else if(tag0 === "managed"){
+const _errs9 = errors;
+if(errors === _errs9){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing2;
+if((((data.type === undefined) && (missing2 = "type")) || ((data.file_system === undefined) && (missing2 = "file_system"))) || ((data.network === undefined) && (missing2 = "network"))){
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema18.oneOf[2].required,parentSchema:schema18.oneOf[2],data}];
+return false;
+}
+else {
+if(data.type !== undefined){
+let data3 = data.type;
+const _errs11 = errors;
+if("managed" !== data3){
+validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "managed"},message:"must be equal to constant",schema:"managed",parentSchema:schema18.oneOf[2].properties.type,data:data3}];
+return false;
+}
+var valid6 = _errs11 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.file_system !== undefined){
+const _errs12 = errors;
+if(!(validate43(data.file_system, {instancePath:instancePath+"/file_system",parentData:data,parentDataProperty:"file_system",rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+errors = vErrors.length;
+}
+var valid6 = _errs12 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.network !== undefined){
+const _errs13 = errors;
+if(!(validate41(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+var valid6 = _errs13 === errors;
+}
+else {
+var valid6 = true;
+}
+}
+}
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[2].type,parentSchema:schema18.oneOf[2],data}];
+return false;
+}
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema18.discriminator,parentSchema:schema18,data}];
+return false;
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema18.discriminator,parentSchema:schema18,data}];
+return false;
+}
+}
+else {
+validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data}];
+return false;
+}
+}
+validate40.errors = vErrors;
+return errors === 0;
+}
+
+const schema25 = {"type":"object","description":"Where cwd-dependent permissions are resolved.","properties":{"cwd":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}}}};
+
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.cwd !== undefined){
+let data0 = data.cwd;
+const _errs1 = errors;
+const _errs2 = errors;
+let valid1 = false;
+const _errs3 = errors;
+if(!(validate46(data0, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs3 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs4 = errors;
+if(data0 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema25.properties.cwd.anyOf[1].type,parentSchema:schema25.properties.cwd.anyOf[1],data:data0};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs4 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema25.properties.cwd.anyOf,parentSchema:schema25.properties.cwd,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate59.errors = vErrors;
+return false;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data1 = data.workspaceRoots;
+const _errs6 = errors;
+if((!(Array.isArray(data1))) && (data1 !== null)){
+validate59.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema25.properties.workspaceRoots.type},message:"must be array,null",schema:schema25.properties.workspaceRoots.type,parentSchema:schema25.properties.workspaceRoots,data:data1}];
+return false;
+}
+if(errors === _errs6){
+if(Array.isArray(data1)){
+var valid2 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs8 = errors;
+if(!(validate46(data1[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs8 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+else {
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data}];
+return false;
+}
+}
+validate59.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate39.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate39.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate39.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate39.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate39.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate39.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate39.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate39.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate39.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate39.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate39.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate39.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate39.errors = vErrors;
+return errors === 0;
+}
+
+const schema26 = {"type":"object","description":"Allowances of the managed network (only meaningful with `enforceManagedNetwork`).","properties":{"loopbackPorts":{"type":["array","null"],"items":{"type":"integer","minimum":0,"maximum":65535},"default":[]},"allowLocalBinding":{"type":["boolean","null"],"default":false}}};
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.loopbackPorts !== undefined){
+let data0 = data.loopbackPorts;
+const _errs1 = errors;
+if((!(Array.isArray(data0))) && (data0 !== null)){
+validate64.errors = [{instancePath:instancePath+"/loopbackPorts",schemaPath:"#/properties/loopbackPorts/type",keyword:"type",params:{type: schema26.properties.loopbackPorts.type},message:"must be array,null",schema:schema26.properties.loopbackPorts.type,parentSchema:schema26.properties.loopbackPorts,data:data0}];
+return false;
+}
+if(errors === _errs1){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs3 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate64.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.loopbackPorts.items.type,parentSchema:schema26.properties.loopbackPorts.items,data:data1}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 65535 || isNaN(data1)){
+validate64.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema26.properties.loopbackPorts.items,data:data1}];
+return false;
+}
+else {
+if(data1 < 0 || isNaN(data1)){
+validate64.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema26.properties.loopbackPorts.items,data:data1}];
+return false;
+}
+}
+}
+}
+var valid1 = _errs3 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.allowLocalBinding !== undefined){
+let data2 = data.allowLocalBinding;
+const _errs5 = errors;
+if((typeof data2 !== "boolean") && (data2 !== null)){
+validate64.errors = [{instancePath:instancePath+"/allowLocalBinding",schemaPath:"#/properties/allowLocalBinding/type",keyword:"type",params:{type: schema26.properties.allowLocalBinding.type},message:"must be boolean,null",schema:schema26.properties.allowLocalBinding.type,parentSchema:schema26.properties.allowLocalBinding,data:data2}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+else {
+validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data}];
+return false;
+}
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+
+const schema27 = {"type":"object","required":["proxy"],"description":"codex 0.169 network proxy launch configuration. Refused by this server (-32602): it needs the server → client `network/policyRequest` round trip, which is not implemented.","properties":{"proxy":{"type":"object","required":["enabled"],"properties":{"enabled":{"type":"boolean"}}},"auditMetadata":{},"executionId":{"type":["string","null"]},"policyDecisionTimeoutMs":{"type":["integer","null"],"minimum":1}}};
+
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.proxy === undefined) && (missing0 = "proxy")){
+validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema27.required,parentSchema:schema27,data}];
+return false;
+}
+else {
+if(data.proxy !== undefined){
+let data0 = data.proxy;
+const _errs1 = errors;
+if(errors === _errs1){
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+let missing1;
+if((data0.enabled === undefined) && (missing1 = "enabled")){
+validate66.errors = [{instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema27.properties.proxy.required,parentSchema:schema27.properties.proxy,data:data0}];
+return false;
+}
+else {
+if(data0.enabled !== undefined){
+let data1 = data0.enabled;
+if(typeof data1 !== "boolean"){
+validate66.errors = [{instancePath:instancePath+"/proxy/enabled",schemaPath:"#/properties/proxy/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema27.properties.proxy.properties.enabled.type,parentSchema:schema27.properties.proxy.properties.enabled,data:data1}];
+return false;
+}
+}
+}
+}
+else {
+validate66.errors = [{instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.properties.proxy.type,parentSchema:schema27.properties.proxy,data:data0}];
+return false;
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.executionId !== undefined){
+let data2 = data.executionId;
+const _errs5 = errors;
+if((typeof data2 !== "string") && (data2 !== null)){
+validate66.errors = [{instancePath:instancePath+"/executionId",schemaPath:"#/properties/executionId/type",keyword:"type",params:{type: schema27.properties.executionId.type},message:"must be string,null",schema:schema27.properties.executionId.type,parentSchema:schema27.properties.executionId,data:data2}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyDecisionTimeoutMs !== undefined){
+let data3 = data.policyDecisionTimeoutMs;
+const _errs7 = errors;
+if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
+validate66.errors = [{instancePath:instancePath+"/policyDecisionTimeoutMs",schemaPath:"#/properties/policyDecisionTimeoutMs/type",keyword:"type",params:{type: schema27.properties.policyDecisionTimeoutMs.type},message:"must be integer,null",schema:schema27.properties.policyDecisionTimeoutMs.type,parentSchema:schema27.properties.policyDecisionTimeoutMs,data:data3}];
+return false;
+}
+if(errors === _errs7){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+validate66.errors = [{instancePath:instancePath+"/policyDecisionTimeoutMs",schemaPath:"#/properties/policyDecisionTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema27.properties.policyDecisionTimeoutMs,data:data3}];
+return false;
+}
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data}];
+return false;
+}
+}
+validate66.errors = vErrors;
+return errors === 0;
+}
+
+const schema28 = {"type":"string","description":"Environment name; `local` is the server's own machine."};
+
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate68.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate68.errors = vErrors;
 return errors === 0;
 }
 
@@ -377,35 +1898,54 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.argv !== undefined){
-let data1 = data.argv;
+if(data.metadata !== undefined){
+let data1 = data.metadata;
 const _errs3 = errors;
-if(errors === _errs3){
-if(Array.isArray(data1)){
-if(data1.length < 1){
-validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema10.properties.argv,data:data1}];
-return false;
-}
-else {
-var valid1 = true;
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-let data2 = data1[i0];
+const _errs4 = errors;
+let valid1 = false;
 const _errs5 = errors;
-if(typeof data2 !== "string"){
-validate26.errors = [{instancePath:instancePath+"/argv/" + i0,schemaPath:"#/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.argv.items.type,parentSchema:schema10.properties.argv.items,data:data2}];
-return false;
+if(!(validate29(data1, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+errors = vErrors.length;
 }
-var valid1 = _errs5 === errors;
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
 if(!valid1){
-break;
-}
-}
-}
+const _errs6 = errors;
+if(data1 !== null){
+const err0 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.metadata.anyOf[1].type,parentSchema:schema10.properties.metadata.anyOf[1],data:data1};
+if(vErrors === null){
+vErrors = [err0];
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema10.properties.argv.type,parentSchema:schema10.properties.argv,data:data1}];
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.metadata.anyOf,parentSchema:schema10.properties.metadata,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate26.errors = vErrors;
 return false;
+}
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
 }
 }
 var valid0 = _errs3 === errors;
@@ -414,38 +1954,34 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.cwd !== undefined){
-const _errs7 = errors;
-if(!(validate29(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs7 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.env !== undefined){
-let data4 = data.env;
+if(data.argv !== undefined){
+let data2 = data.argv;
 const _errs8 = errors;
 if(errors === _errs8){
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-let data5 = data4[key1];
-const _errs11 = errors;
-if(typeof data5 !== "string"){
-validate26.errors = [{instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.env.additionalProperties.type,parentSchema:schema10.properties.env.additionalProperties,data:data5}];
+if(Array.isArray(data2)){
+if(data2.length < 1){
+validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema10.properties.argv,data:data2}];
 return false;
 }
-var valid2 = _errs11 === errors;
+else {
+var valid2 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+const _errs10 = errors;
+if(typeof data3 !== "string"){
+validate26.errors = [{instancePath:instancePath+"/argv/" + i0,schemaPath:"#/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.argv.items.type,parentSchema:schema10.properties.argv.items,data:data3}];
+return false;
+}
+var valid2 = _errs10 === errors;
 if(!valid2){
 break;
 }
 }
 }
+}
 else {
-validate26.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.properties.env.type,parentSchema:schema10.properties.env,data:data4}];
+validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema10.properties.argv.type,parentSchema:schema10.properties.argv,data:data2}];
 return false;
 }
 }
@@ -455,40 +1991,52 @@ else {
 var valid0 = true;
 }
 if(valid0){
+if(data.cwd !== undefined){
+const _errs12 = errors;
+if(!(validate31(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
 if(data.envPolicy !== undefined){
-let data6 = data.envPolicy;
+let data5 = data.envPolicy;
 const _errs13 = errors;
 const _errs14 = errors;
 let valid3 = false;
 const _errs15 = errors;
-if(!(validate31(data6, {instancePath:instancePath+"/envPolicy",parentData:data,parentDataProperty:"envPolicy",rootData}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate33(data5, {instancePath:instancePath+"/envPolicy",parentData:data,parentDataProperty:"envPolicy",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs15 === errors;
-valid3 = valid3 || _valid0;
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
 if(!valid3){
 const _errs16 = errors;
-if(data6 !== null){
-const err0 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.envPolicy.anyOf[1].type,parentSchema:schema10.properties.envPolicy.anyOf[1],data:data6};
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.envPolicy.anyOf[1].type,parentSchema:schema10.properties.envPolicy.anyOf[1],data:data5};
 if(vErrors === null){
-vErrors = [err0];
+vErrors = [err2];
 }
 else {
-vErrors.push(err0);
+vErrors.push(err2);
 }
 errors++;
 }
-var _valid0 = _errs16 === errors;
-valid3 = valid3 || _valid0;
+var _valid1 = _errs16 === errors;
+valid3 = valid3 || _valid1;
 }
 if(!valid3){
-const err1 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.envPolicy.anyOf,parentSchema:schema10.properties.envPolicy,data:data6};
+const err3 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.envPolicy.anyOf,parentSchema:schema10.properties.envPolicy,data:data5};
 if(vErrors === null){
-vErrors = [err1];
+vErrors = [err3];
 }
 else {
-vErrors.push(err1);
+vErrors.push(err3);
 }
 errors++;
 validate26.errors = vErrors;
@@ -511,12 +2059,55 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.tty !== undefined){
-let data7 = data.tty;
+if(data.shellSnapshot !== undefined){
+let data6 = data.shellSnapshot;
 const _errs18 = errors;
-if(typeof data7 !== "boolean"){
-validate26.errors = [{instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema10.properties.tty.type,parentSchema:schema10.properties.tty,data:data7}];
+const _errs19 = errors;
+let valid4 = false;
+const _errs20 = errors;
+if(!(validate35(data6, {instancePath:instancePath+"/shellSnapshot",parentData:data,parentDataProperty:"shellSnapshot",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs20 === errors;
+valid4 = valid4 || _valid2;
+if(!valid4){
+const _errs21 = errors;
+if(data6 !== null){
+const err4 = {instancePath:instancePath+"/shellSnapshot",schemaPath:"#/properties/shellSnapshot/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.shellSnapshot.anyOf[1].type,parentSchema:schema10.properties.shellSnapshot.anyOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid2 = _errs21 === errors;
+valid4 = valid4 || _valid2;
+}
+if(!valid4){
+const err5 = {instancePath:instancePath+"/shellSnapshot",schemaPath:"#/properties/shellSnapshot/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.shellSnapshot.anyOf,parentSchema:schema10.properties.shellSnapshot,data:data6};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+validate26.errors = vErrors;
 return false;
+}
+else {
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
+}
+else {
+vErrors = null;
+}
+}
 }
 var valid0 = _errs18 === errors;
 }
@@ -524,42 +2115,271 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.pipeStdin !== undefined){
-let data8 = data.pipeStdin;
-const _errs20 = errors;
-if(typeof data8 !== "boolean"){
-validate26.errors = [{instancePath:instancePath+"/pipeStdin",schemaPath:"#/properties/pipeStdin/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema10.properties.pipeStdin.type,parentSchema:schema10.properties.pipeStdin,data:data8}];
+if(data.env !== undefined){
+let data7 = data.env;
+const _errs23 = errors;
+if(errors === _errs23){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+let data8 = data7[key1];
+const _errs26 = errors;
+if(typeof data8 !== "string"){
+validate26.errors = [{instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.env.additionalProperties.type,parentSchema:schema10.properties.env.additionalProperties,data:data8}];
 return false;
 }
-var valid0 = _errs20 === errors;
+var valid5 = _errs26 === errors;
+if(!valid5){
+break;
+}
+}
+}
+else {
+validate26.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.properties.env.type,parentSchema:schema10.properties.env,data:data7}];
+return false;
+}
+}
+var valid0 = _errs23 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tty !== undefined){
+let data9 = data.tty;
+const _errs28 = errors;
+if(typeof data9 !== "boolean"){
+validate26.errors = [{instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema10.properties.tty.type,parentSchema:schema10.properties.tty,data:data9}];
+return false;
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.pipeStdin !== undefined){
+let data10 = data.pipeStdin;
+const _errs30 = errors;
+if((typeof data10 !== "boolean") && (data10 !== null)){
+validate26.errors = [{instancePath:instancePath+"/pipeStdin",schemaPath:"#/properties/pipeStdin/type",keyword:"type",params:{type: schema10.properties.pipeStdin.type},message:"must be boolean,null",schema:schema10.properties.pipeStdin.type,parentSchema:schema10.properties.pipeStdin,data:data10}];
+return false;
+}
+var valid0 = _errs30 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.arg0 !== undefined){
-let data9 = data.arg0;
-const _errs22 = errors;
-if((typeof data9 !== "string") && (data9 !== null)){
-validate26.errors = [{instancePath:instancePath+"/arg0",schemaPath:"#/properties/arg0/type",keyword:"type",params:{type: schema10.properties.arg0.type},message:"must be string,null",schema:schema10.properties.arg0.type,parentSchema:schema10.properties.arg0,data:data9}];
+let data11 = data.arg0;
+const _errs32 = errors;
+if((typeof data11 !== "string") && (data11 !== null)){
+validate26.errors = [{instancePath:instancePath+"/arg0",schemaPath:"#/properties/arg0/type",keyword:"type",params:{type: schema10.properties.arg0.type},message:"must be string,null",schema:schema10.properties.arg0.type,parentSchema:schema10.properties.arg0,data:data11}];
 return false;
 }
-var valid0 = _errs22 === errors;
+var valid0 = _errs32 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data12 = data.sandbox;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid6 = false;
+const _errs36 = errors;
+if(!(validate39(data12, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+errors = vErrors.length;
+}
+var _valid3 = _errs36 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs37 = errors;
+if(data12 !== null){
+const err6 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.sandbox.anyOf[1].type,parentSchema:schema10.properties.sandbox.anyOf[1],data:data12};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid3 = _errs37 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err7 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.sandbox.anyOf,parentSchema:schema10.properties.sandbox,data:data12};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate26.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.enforceManagedNetwork !== undefined){
+let data13 = data.enforceManagedNetwork;
+const _errs39 = errors;
+if((typeof data13 !== "boolean") && (data13 !== null)){
+validate26.errors = [{instancePath:instancePath+"/enforceManagedNetwork",schemaPath:"#/properties/enforceManagedNetwork/type",keyword:"type",params:{type: schema10.properties.enforceManagedNetwork.type},message:"must be boolean,null",schema:schema10.properties.enforceManagedNetwork.type,parentSchema:schema10.properties.enforceManagedNetwork,data:data13}];
+return false;
+}
+var valid0 = _errs39 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.managedNetwork !== undefined){
+let data14 = data.managedNetwork;
+const _errs41 = errors;
+const _errs42 = errors;
+let valid7 = false;
+const _errs43 = errors;
+if(!(validate64(data14, {instancePath:instancePath+"/managedNetwork",parentData:data,parentDataProperty:"managedNetwork",rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs43 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs44 = errors;
+if(data14 !== null){
+const err8 = {instancePath:instancePath+"/managedNetwork",schemaPath:"#/properties/managedNetwork/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.managedNetwork.anyOf[1].type,parentSchema:schema10.properties.managedNetwork.anyOf[1],data:data14};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid4 = _errs44 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err9 = {instancePath:instancePath+"/managedNetwork",schemaPath:"#/properties/managedNetwork/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.managedNetwork.anyOf,parentSchema:schema10.properties.managedNetwork,data:data14};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+validate26.errors = vErrors;
+return false;
+}
+else {
+errors = _errs42;
+if(vErrors !== null){
+if(_errs42){
+vErrors.length = _errs42;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs41 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.networkProxy !== undefined){
+let data15 = data.networkProxy;
+const _errs46 = errors;
+const _errs47 = errors;
+let valid8 = false;
+const _errs48 = errors;
+if(!(validate66(data15, {instancePath:instancePath+"/networkProxy",parentData:data,parentDataProperty:"networkProxy",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+errors = vErrors.length;
+}
+var _valid5 = _errs48 === errors;
+valid8 = valid8 || _valid5;
+if(!valid8){
+const _errs49 = errors;
+if(data15 !== null){
+const err10 = {instancePath:instancePath+"/networkProxy",schemaPath:"#/properties/networkProxy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.networkProxy.anyOf[1].type,parentSchema:schema10.properties.networkProxy.anyOf[1],data:data15};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid5 = _errs49 === errors;
+valid8 = valid8 || _valid5;
+}
+if(!valid8){
+const err11 = {instancePath:instancePath+"/networkProxy",schemaPath:"#/properties/networkProxy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.networkProxy.anyOf,parentSchema:schema10.properties.networkProxy,data:data15};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate26.errors = vErrors;
+return false;
+}
+else {
+errors = _errs47;
+if(vErrors !== null){
+if(_errs47){
+vErrors.length = _errs47;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs46 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-const _errs24 = errors;
-if(!(validate33(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+const _errs51 = errors;
+if(!(validate68(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs24 === errors;
+var valid0 = _errs51 === errors;
 }
 else {
 var valid0 = true;
+}
+}
+}
+}
+}
+}
 }
 }
 }
@@ -581,48 +2401,48 @@ validate26.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessReadParams = validate35;
-const schema15 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"afterSeq":{"type":["integer","null"],"minimum":0,"default":0},"maxBytes":{"type":["integer","null"],"minimum":1,"default":null},"waitMs":{"type":["integer","null"],"minimum":0,"default":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
+export const validateProcessReadParams = validate70;
+const schema29 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"afterSeq":{"type":["integer","null"],"minimum":0,"default":0},"maxBytes":{"type":["integer","null"],"minimum":1,"default":null},"waitMs":{"type":["integer","null"],"minimum":0,"default":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+validate71.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
 return false;
 }
-validate36.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate38.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate73.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
-validate38.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.processId === undefined) && (missing0 = "processId")){
-validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema15.required,parentSchema:schema15,data}];
+validate70.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema29.required,parentSchema:schema29,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "processId") || (key0 === "afterSeq")) || (key0 === "maxBytes")) || (key0 === "waitMs")) || (key0 === "environmentId"))){
-validate35.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15,data}];
+validate70.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data}];
 return false;
 break;
 }
@@ -630,8 +2450,8 @@ break;
 if(_errs1 === errors){
 if(data.processId !== undefined){
 const _errs2 = errors;
-if(!(validate36(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate71(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -644,13 +2464,13 @@ if(data.afterSeq !== undefined){
 let data1 = data.afterSeq;
 const _errs3 = errors;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-validate35.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/type",keyword:"type",params:{type: schema15.properties.afterSeq.type},message:"must be integer,null",schema:schema15.properties.afterSeq.type,parentSchema:schema15.properties.afterSeq,data:data1}];
+validate70.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/type",keyword:"type",params:{type: schema29.properties.afterSeq.type},message:"must be integer,null",schema:schema29.properties.afterSeq.type,parentSchema:schema29.properties.afterSeq,data:data1}];
 return false;
 }
 if(errors === _errs3){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 0 || isNaN(data1)){
-validate35.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema15.properties.afterSeq,data:data1}];
+validate70.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema29.properties.afterSeq,data:data1}];
 return false;
 }
 }
@@ -665,13 +2485,13 @@ if(data.maxBytes !== undefined){
 let data2 = data.maxBytes;
 const _errs5 = errors;
 if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
-validate35.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/type",keyword:"type",params:{type: schema15.properties.maxBytes.type},message:"must be integer,null",schema:schema15.properties.maxBytes.type,parentSchema:schema15.properties.maxBytes,data:data2}];
+validate70.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/type",keyword:"type",params:{type: schema29.properties.maxBytes.type},message:"must be integer,null",schema:schema29.properties.maxBytes.type,parentSchema:schema29.properties.maxBytes,data:data2}];
 return false;
 }
 if(errors === _errs5){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-validate35.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema15.properties.maxBytes,data:data2}];
+validate70.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema29.properties.maxBytes,data:data2}];
 return false;
 }
 }
@@ -686,13 +2506,13 @@ if(data.waitMs !== undefined){
 let data3 = data.waitMs;
 const _errs7 = errors;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-validate35.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/type",keyword:"type",params:{type: schema15.properties.waitMs.type},message:"must be integer,null",schema:schema15.properties.waitMs.type,parentSchema:schema15.properties.waitMs,data:data3}];
+validate70.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/type",keyword:"type",params:{type: schema29.properties.waitMs.type},message:"must be integer,null",schema:schema29.properties.waitMs.type,parentSchema:schema29.properties.waitMs,data:data3}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate35.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema15.properties.waitMs,data:data3}];
+validate70.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema29.properties.waitMs,data:data3}];
 return false;
 }
 }
@@ -705,8 +2525,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs9 = errors;
-if(!(validate38(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if(!(validate73(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -722,69 +2542,70 @@ var valid0 = true;
 }
 }
 else {
-validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data}];
+validate70.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data}];
 return false;
 }
 }
-validate35.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessWriteParams = validate40;
-const schema18 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","chunk"],"additionalProperties":false};
+export const validateProcessWriteParams = validate75;
+const schema32 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"chunk":{"$ref":"components#/definitions/Base64"},"writeId":{"type":["string","null"],"minLength":1},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","chunk"],"additionalProperties":false};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate41.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+validate76.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
 return false;
 }
-validate41.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."};
+const schema34 = {"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."};
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+validate78.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
 return false;
 }
-validate43.errors = vErrors;
+validate78.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate80.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
-validate45.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
 
+const func3 = ajvRuntime0.default;
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.processId === undefined) && (missing0 = "processId")) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema18.required,parentSchema:schema18,data}];
+validate75.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema32.required,parentSchema:schema32,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "processId") || (key0 === "chunk")) || (key0 === "environmentId"))){
-validate40.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data}];
+if(!((((key0 === "processId") || (key0 === "chunk")) || (key0 === "writeId")) || (key0 === "environmentId"))){
+validate75.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data}];
 return false;
 break;
 }
@@ -792,8 +2613,8 @@ break;
 if(_errs1 === errors){
 if(data.processId !== undefined){
 const _errs2 = errors;
-if(!(validate41(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if(!(validate76(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -804,8 +2625,8 @@ var valid0 = true;
 if(valid0){
 if(data.chunk !== undefined){
 const _errs3 = errors;
-if(!(validate43(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+if(!(validate78(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -814,233 +2635,22 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.environmentId !== undefined){
+if(data.writeId !== undefined){
+let data2 = data.writeId;
 const _errs4 = errors;
-if(!(validate45(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
-errors = vErrors.length;
+if((typeof data2 !== "string") && (data2 !== null)){
+validate75.errors = [{instancePath:instancePath+"/writeId",schemaPath:"#/properties/writeId/type",keyword:"type",params:{type: schema32.properties.writeId.type},message:"must be string,null",schema:schema32.properties.writeId.type,parentSchema:schema32.properties.writeId,data:data2}];
+return false;
+}
+if(errors === _errs4){
+if(typeof data2 === "string"){
+if(func3(data2) < 1){
+validate75.errors = [{instancePath:instancePath+"/writeId",schemaPath:"#/properties/writeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.writeId,data:data2}];
+return false;
+}
+}
 }
 var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data}];
-return false;
-}
-}
-validate40.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessTerminateParams = validate47;
-const schema22 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
-
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate48.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate48.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate50.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate50.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.processId === undefined) && (missing0 = "processId")){
-validate47.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.required,parentSchema:schema22,data}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "processId") || (key0 === "environmentId"))){
-validate47.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.processId !== undefined){
-const _errs2 = errors;
-if(!(validate48(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-const _errs3 = errors;
-if(!(validate50(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate47.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
-return false;
-}
-}
-validate47.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessOutputNotification = validate52;
-const schema25 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"stream":{"$ref":"components#/definitions/OutputStream"},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","stream","chunk"]};
-
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate53.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate53.errors = vErrors;
-return errors === 0;
-}
-
-const schema27 = {"type":"string","enum":["stdout","stderr","pty"],"description":"Output stream; PTY-backed processes report `pty`."};
-
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data}];
-return false;
-}
-if(!(((data === "stdout") || (data === "stderr")) || (data === "pty"))){
-validate55.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data}];
-return false;
-}
-validate55.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
-return false;
-}
-validate57.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate59.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema25.required,parentSchema:schema25,data}];
-return false;
-}
-else {
-if(data.processId !== undefined){
-const _errs1 = errors;
-if(!(validate53(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-let data1 = data.seq;
-const _errs2 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate52.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.seq.type,parentSchema:schema25.properties.seq,data:data1}];
-return false;
-}
-if(errors === _errs2){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 1 || isNaN(data1)){
-validate52.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.seq,data:data1}];
-return false;
-}
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.stream !== undefined){
-const _errs4 = errors;
-if(!(validate55(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.chunk !== undefined){
-const _errs5 = errors;
-if(!(validate57(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -1048,8 +2658,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs6 = errors;
-if(!(validate59(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+if(!(validate80(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -1064,56 +2674,269 @@ var valid0 = true;
 }
 }
 else {
-validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data}];
+validate75.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data}];
 return false;
 }
 }
-validate52.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessExitedNotification = validate61;
-const schema30 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"exitCode":{"type":"integer"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","exitCode"]};
+export const validateProcessTerminateParams = validate82;
+const schema36 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate62.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+validate83.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
 return false;
 }
-validate62.errors = vErrors;
+validate83.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate85.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
-validate64.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))){
-validate61.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema30.required,parentSchema:schema30,data}];
+if((data.processId === undefined) && (missing0 = "processId")){
+validate82.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema36.required,parentSchema:schema36,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "processId") || (key0 === "environmentId"))){
+validate82.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.processId !== undefined){
+const _errs2 = errors;
+if(!(validate83(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs3 = errors;
+if(!(validate85(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate82.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data}];
+return false;
+}
+}
+validate82.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessSignalParams = validate87;
+const schema39 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"signal":{"type":"string","enum":["interrupt"]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","signal"],"additionalProperties":false};
+
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate88.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate88.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate90.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate90.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.processId === undefined) && (missing0 = "processId")) || ((data.signal === undefined) && (missing0 = "signal"))){
+validate87.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema39.required,parentSchema:schema39,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "processId") || (key0 === "signal")) || (key0 === "environmentId"))){
+validate87.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.processId !== undefined){
+const _errs2 = errors;
+if(!(validate88(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.signal !== undefined){
+let data1 = data.signal;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate87.errors = [{instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.signal.type,parentSchema:schema39.properties.signal,data:data1}];
+return false;
+}
+if(!(data1 === "interrupt")){
+validate87.errors = [{instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/enum",keyword:"enum",params:{allowedValues: schema39.properties.signal.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.signal.enum,parentSchema:schema39.properties.signal,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs5 = errors;
+if(!(validate90(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate87.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data}];
+return false;
+}
+}
+validate87.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessOutputNotification = validate92;
+const schema42 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"stream":{"$ref":"components#/definitions/OutputStream"},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","stream","chunk"]};
+
+function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate93.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate93.errors = vErrors;
+return errors === 0;
+}
+
+const schema44 = {"type":"string","enum":["stdout","stderr","pty"],"description":"Output stream; PTY-backed processes report `pty`."};
+
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate95.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data}];
+return false;
+}
+if(!(((data === "stdout") || (data === "stderr")) || (data === "pty"))){
+validate95.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data}];
+return false;
+}
+validate95.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate97.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
+return false;
+}
+validate97.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate99.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate99.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
+validate92.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema42.required,parentSchema:schema42,data}];
 return false;
 }
 else {
 if(data.processId !== undefined){
 const _errs1 = errors;
-if(!(validate62(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+if(!(validate93(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -1126,13 +2949,134 @@ if(data.seq !== undefined){
 let data1 = data.seq;
 const _errs2 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate61.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.seq.type,parentSchema:schema30.properties.seq,data:data1}];
+validate92.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.seq.type,parentSchema:schema42.properties.seq,data:data1}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 1 || isNaN(data1)){
-validate61.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema30.properties.seq,data:data1}];
+validate92.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.seq,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.stream !== undefined){
+const _errs4 = errors;
+if(!(validate95(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
+vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.chunk !== undefined){
+const _errs5 = errors;
+if(!(validate97(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs6 = errors;
+if(!(validate99(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate92.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data}];
+return false;
+}
+}
+validate92.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessExitedNotification = validate101;
+const schema47 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"exitCode":{"type":"integer"},"sandboxDenied":{"type":"boolean"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","exitCode"]};
+
+function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate102.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate102.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate104.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate104.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))){
+validate101.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema47.required,parentSchema:schema47,data}];
+return false;
+}
+else {
+if(data.processId !== undefined){
+const _errs1 = errors;
+if(!(validate102(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+let data1 = data.seq;
+const _errs2 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate101.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.seq.type,parentSchema:schema47.properties.seq,data:data1}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+validate101.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema47.properties.seq,data:data1}];
 return false;
 }
 }
@@ -1147,7 +3091,7 @@ if(data.exitCode !== undefined){
 let data2 = data.exitCode;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate61.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.exitCode.type,parentSchema:schema30.properties.exitCode,data:data2}];
+validate101.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.exitCode.type,parentSchema:schema47.properties.exitCode,data:data2}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -1156,427 +3100,14 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.environmentId !== undefined){
+if(data.sandboxDenied !== undefined){
+let data3 = data.sandboxDenied;
 const _errs6 = errors;
-if(!(validate64(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
-errors = vErrors.length;
+if(typeof data3 !== "boolean"){
+validate101.errors = [{instancePath:instancePath+"/sandboxDenied",schemaPath:"#/properties/sandboxDenied/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.sandboxDenied.type,parentSchema:schema47.properties.sandboxDenied,data:data3}];
+return false;
 }
 var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate61.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data}];
-return false;
-}
-}
-validate61.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessClosedNotification = validate66;
-const schema33 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq"]};
-
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate67.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate67.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate69.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate69.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema33.required,parentSchema:schema33,data}];
-return false;
-}
-else {
-if(data.processId !== undefined){
-const _errs1 = errors;
-if(!(validate67(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-let data1 = data.seq;
-const _errs2 = errors;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate66.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.seq.type,parentSchema:schema33.properties.seq,data:data1}];
-return false;
-}
-if(errors === _errs2){
-if((typeof data1 == "number") && (isFinite(data1))){
-if(data1 < 1 || isNaN(data1)){
-validate66.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.seq,data:data1}];
-return false;
-}
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-const _errs4 = errors;
-if(!(validate69(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data}];
-return false;
-}
-}
-validate66.errors = vErrors;
-return errors === 0;
-}
-
-export const validateFsReadFileParams = validate71;
-const schema36 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
-
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate72.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
-return false;
-}
-}
-else {
-validate72.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
-return false;
-}
-}
-validate72.errors = vErrors;
-return errors === 0;
-}
-
-const schema38 = {"anyOf":[{"$ref":"#/definitions/WrappedSandboxPolicy"},{"$ref":"#/definitions/SandboxPolicy"}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."};
-const schema39 = {"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"$ref":"#/definitions/SandboxPolicy"}}};
-const schema40 = {"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"$ref":"#/definitions/SandboxType"},"writable_roots":{"type":"array","items":{"$ref":"#/definitions/AbsolutePath"},"description":"Roots writable under `workspace-write`."}}};
-const schema41 = {"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."};
-
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate77.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.type,parentSchema:schema41,data}];
-return false;
-}
-if(!(((data === "danger-full-access") || (data === "read-only")) || (data === "workspace-write"))){
-validate77.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema41.enum},message:"must be equal to one of the allowed values",schema:schema41.enum,parentSchema:schema41,data}];
-return false;
-}
-validate77.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate79.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
-return false;
-}
-}
-else {
-validate79.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
-return false;
-}
-}
-validate79.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.type === undefined) && (missing0 = "type")){
-validate76.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema40.required,parentSchema:schema40,data}];
-return false;
-}
-else {
-if(data.type !== undefined){
-const _errs1 = errors;
-if(!(validate77(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
-vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.writable_roots !== undefined){
-let data1 = data.writable_roots;
-const _errs2 = errors;
-if(errors === _errs2){
-if(Array.isArray(data1)){
-var valid1 = true;
-const len0 = data1.length;
-for(let i0=0; i0<len0; i0++){
-const _errs4 = errors;
-if(!(validate79(data1[i0], {instancePath:instancePath+"/writable_roots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs4 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate76.errors = [{instancePath:instancePath+"/writable_roots",schemaPath:"#/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.writable_roots.type,parentSchema:schema40.properties.writable_roots,data:data1}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-else {
-validate76.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data}];
-return false;
-}
-}
-validate76.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.sandboxPolicy === undefined) && (missing0 = "sandboxPolicy")){
-validate75.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema39.required,parentSchema:schema39,data}];
-return false;
-}
-else {
-if(data.sandboxPolicy !== undefined){
-if(!(validate76(data.sandboxPolicy, {instancePath:instancePath+"/sandboxPolicy",parentData:data,parentDataProperty:"sandboxPolicy",rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-else {
-validate75.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data}];
-return false;
-}
-}
-validate75.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate74.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate74.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate85.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate85.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.path === undefined) && (missing0 = "path")){
-validate71.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema36.required,parentSchema:schema36,data}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate71.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.path !== undefined){
-const _errs2 = errors;
-if(!(validate72(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandbox !== undefined){
-let data1 = data.sandbox;
-const _errs3 = errors;
-const _errs4 = errors;
-let valid1 = false;
-const _errs5 = errors;
-if(!(validate74(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs5 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs6 = errors;
-if(data1 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema36.properties.sandbox.anyOf[1].type,parentSchema:schema36.properties.sandbox.anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema36.properties.sandbox.anyOf,parentSchema:schema36.properties.sandbox,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate71.errors = vErrors;
-return false;
-}
-else {
-errors = _errs4;
-if(vErrors !== null){
-if(_errs4){
-vErrors.length = _errs4;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
@@ -1584,8 +3115,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs8 = errors;
-if(!(validate85(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+if(!(validate104(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -1598,136 +3129,80 @@ var valid0 = true;
 }
 }
 }
+}
 else {
-validate71.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data}];
+validate101.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data}];
 return false;
 }
 }
-validate71.errors = vErrors;
+validate101.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteFileParams = validate87;
-const schema44 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"dataBase64":{"$ref":"components#/definitions/Base64"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","dataBase64"],"additionalProperties":false};
+export const validateProcessClosedNotification = validate106;
+const schema50 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq"]};
 
-function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate88.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
-return false;
-}
-}
-else {
-validate88.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
-return false;
-}
-}
-validate88.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate90.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+validate107.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
 return false;
 }
-validate90.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate92.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate92.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate96.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate109.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
-validate96.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((data.path === undefined) && (missing0 = "path")) || ((data.dataBase64 === undefined) && (missing0 = "dataBase64"))){
-validate87.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema44.required,parentSchema:schema44,data}];
+if(((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))){
+validate106.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema50.required,parentSchema:schema50,data}];
 return false;
 }
 else {
+if(data.processId !== undefined){
 const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "path") || (key0 === "dataBase64")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate87.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.path !== undefined){
-const _errs2 = errors;
-if(!(validate88(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+if(!(validate107(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
 errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+let data1 = data.seq;
+const _errs2 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate106.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.seq.type,parentSchema:schema50.properties.seq,data:data1}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+validate106.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.seq,data:data1}];
+return false;
+}
+}
 }
 var valid0 = _errs2 === errors;
 }
@@ -1735,26 +3210,101 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.dataBase64 !== undefined){
-const _errs3 = errors;
-if(!(validate90(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+if(data.environmentId !== undefined){
+const _errs4 = errors;
+if(!(validate109(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs3 === errors;
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate106.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data}];
+return false;
+}
+}
+validate106.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsReadFileParams = validate111;
+const schema53 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+
+function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate112.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate112.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate112.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate114.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
-if(data.sandbox !== undefined){
-let data2 = data.sandbox;
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate114.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate114.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
 const _errs4 = errors;
 const _errs5 = errors;
 let valid1 = false;
 const _errs6 = errors;
-if(!(validate92(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -1762,7 +3312,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs7 = errors;
 if(data2 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema44.properties.sandbox.anyOf[1].type,parentSchema:schema44.properties.sandbox.anyOf[1],data:data2};
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1775,7 +3325,7 @@ var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema44.properties.sandbox.anyOf,parentSchema:schema44.properties.sandbox,data:data2};
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1783,7 +3333,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate87.errors = vErrors;
+validate114.errors = vErrors;
 return false;
 }
 else {
@@ -1803,13 +3353,330 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.environmentId !== undefined){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
 const _errs9 = errors;
-if(!(validate96(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate114.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
 var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate114.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate114.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate114.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate114.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate114.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate114.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
 }
 else {
 var valid0 = true;
@@ -1820,61 +3687,189 @@ var valid0 = true;
 }
 }
 }
+}
+}
+}
+}
+}
 else {
-validate87.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data}];
+validate114.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate87.errors = vErrors;
+validate114.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCreateDirectoryParams = validate98;
-const schema49 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"recursive":{"type":["boolean","null"],"default":true},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema56 = {"anyOf":[{"$ref":"#/definitions/WrappedSandboxPolicy"},{"$ref":"#/definitions/SandboxPolicy"}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."};
+const schema57 = {"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"$ref":"#/definitions/SandboxPolicy"}}};
+const schema58 = {"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"$ref":"#/definitions/SandboxType"},"writable_roots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Roots writable under `workspace-write`."},"writableRoots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Camel-case spelling of `writable_roots`, also accepted."}}};
+const schema59 = {"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."};
 
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data}];
+return false;
+}
+if(!(((data === "danger-full-access") || (data === "read-only")) || (data === "workspace-write"))){
+validate125.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema59.enum},message:"must be equal to one of the allowed values",schema:schema59.enum,parentSchema:schema59,data}];
+return false;
+}
+validate125.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate99.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.type === undefined) && (missing0 = "type")){
+validate124.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema58.required,parentSchema:schema58,data}];
 return false;
+}
+else {
+if(data.type !== undefined){
+const _errs1 = errors;
+if(!(validate125(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
+vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.writable_roots !== undefined){
+let data1 = data.writable_roots;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data1)){
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs4 = errors;
+if(!(validate46(data1[i0], {instancePath:instancePath+"/writable_roots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
 }
 }
 else {
-validate99.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+validate124.errors = [{instancePath:instancePath+"/writable_roots",schemaPath:"#/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.writable_roots.type,parentSchema:schema58.properties.writable_roots,data:data1}];
 return false;
 }
 }
-validate99.errors = vErrors;
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.writableRoots !== undefined){
+let data3 = data.writableRoots;
+const _errs5 = errors;
+if(errors === _errs5){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+const _errs7 = errors;
+if(!(validate46(data3[i1], {instancePath:instancePath+"/writableRoots/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs7 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate124.errors = [{instancePath:instancePath+"/writableRoots",schemaPath:"#/properties/writableRoots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.writableRoots.type,parentSchema:schema58.properties.writableRoots,data:data3}];
+return false;
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate124.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data}];
+return false;
+}
+}
+validate124.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.sandboxPolicy === undefined) && (missing0 = "sandboxPolicy")){
+validate123.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema57.required,parentSchema:schema57,data}];
+return false;
+}
+else {
+if(data.sandboxPolicy !== undefined){
+if(!(validate124(data.sandboxPolicy, {instancePath:instancePath+"/sandboxPolicy",parentData:data,parentDataProperty:"sandboxPolicy",rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else {
+validate123.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data}];
+return false;
+}
+}
+validate123.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
 let valid0 = false;
 const _errs1 = errors;
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs1 === errors;
 valid0 = valid0 || _valid0;
 if(!valid0){
 const _errs2 = errors;
-if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1882,7 +3877,7 @@ else {
 vErrors.push(err0);
 }
 errors++;
-validate101.errors = vErrors;
+validate122.errors = vErrors;
 return false;
 }
 else {
@@ -1896,38 +3891,38 @@ vErrors = null;
 }
 }
 }
-validate101.errors = vErrors;
+validate122.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate105.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate133.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
-validate105.errors = vErrors;
+validate133.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate98.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema49.required,parentSchema:schema49,data}];
+validate111.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema53.required,parentSchema:schema53,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((key0 === "path") || (key0 === "recursive")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate98.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data}];
+if(!((((key0 === "path") || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate111.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data}];
 return false;
 break;
 }
@@ -1935,8 +3930,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate99(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+if(!(validate112(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -1945,11 +3940,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.recursive !== undefined){
-let data1 = data.recursive;
+if(data.followSymlinks !== undefined){
+let data1 = data.followSymlinks;
 const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate98.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema49.properties.recursive.type},message:"must be boolean,null",schema:schema49.properties.recursive.type,parentSchema:schema49.properties.recursive,data:data1}];
+validate111.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema53.properties.followSymlinks.type},message:"must be boolean,null",schema:schema53.properties.followSymlinks.type,parentSchema:schema53.properties.followSymlinks,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -1964,16 +3959,24 @@ const _errs5 = errors;
 const _errs6 = errors;
 let valid1 = false;
 const _errs7 = errors;
-if(!(validate101(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+if(!(validate114(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs8 = errors;
+if(!(validate122(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs9 = errors;
 if(data2 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema49.properties.sandbox.anyOf[1].type,parentSchema:schema49.properties.sandbox.anyOf[1],data:data2};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema53.properties.sandbox.anyOf[2].type,parentSchema:schema53.properties.sandbox.anyOf[2],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1982,11 +3985,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-var _valid0 = _errs8 === errors;
+var _valid0 = _errs9 === errors;
 valid1 = valid1 || _valid0;
 }
+}
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema49.properties.sandbox.anyOf,parentSchema:schema49.properties.sandbox,data:data2};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema53.properties.sandbox.anyOf,parentSchema:schema53.properties.sandbox,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1994,7 +3998,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate98.errors = vErrors;
+validate111.errors = vErrors;
 return false;
 }
 else {
@@ -2015,12 +4019,12 @@ var valid0 = true;
 }
 if(valid0){
 if(data.environmentId !== undefined){
-const _errs10 = errors;
-if(!(validate105(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate105.errors : vErrors.concat(validate105.errors);
+const _errs11 = errors;
+if(!(validate133(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs10 === errors;
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
@@ -2032,123 +4036,82 @@ var valid0 = true;
 }
 }
 else {
-validate98.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data}];
+validate111.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data}];
 return false;
 }
 }
-validate98.errors = vErrors;
+validate111.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsGetMetadataParams = validate107;
-const schema53 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+export const validateFsWriteFileParams = validate135;
+const schema61 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"dataBase64":{"$ref":"components#/definitions/Base64"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","dataBase64"],"additionalProperties":false};
 
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(typeof data === "string"){
 if(!pattern0.test(data)){
-validate108.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
+validate136.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
 return false;
 }
 }
 else {
-validate108.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+validate136.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
 return false;
 }
 }
-validate108.errors = vErrors;
+validate136.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate110.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate110.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate114.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate138.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
 return false;
 }
-validate114.errors = vErrors;
+validate138.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((data.path === undefined) && (missing0 = "path")){
-validate107.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema53.required,parentSchema:schema53,data}];
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate140.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
 return false;
 }
 else {
+if(data.permissions !== undefined){
 const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate107.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.path !== undefined){
-const _errs2 = errors;
-if(!(validate108(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate140.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate140.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
 }
 var valid0 = _errs2 === errors;
 }
@@ -2156,22 +4119,22 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.sandbox !== undefined){
-let data1 = data.sandbox;
-const _errs3 = errors;
+if(data.cwd !== undefined){
+let data2 = data.cwd;
 const _errs4 = errors;
-let valid1 = false;
 const _errs5 = errors;
-if(!(validate110(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
-var _valid0 = _errs5 === errors;
+var _valid0 = _errs6 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
-const _errs6 = errors;
-if(data1 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema53.properties.sandbox.anyOf[1].type,parentSchema:schema53.properties.sandbox.anyOf[1],data:data1};
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2180,11 +4143,11 @@ vErrors.push(err0);
 }
 errors++;
 }
-var _valid0 = _errs6 === errors;
+var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema53.properties.sandbox.anyOf,parentSchema:schema53.properties.sandbox,data:data1};
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2192,33 +4155,350 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate107.errors = vErrors;
+validate140.errors = vErrors;
 return false;
 }
 else {
-errors = _errs4;
+errors = _errs5;
 if(vErrors !== null){
-if(_errs4){
-vErrors.length = _errs4;
+if(_errs5){
+vErrors.length = _errs5;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs3 === errors;
+var valid0 = _errs4 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
-if(data.environmentId !== undefined){
-const _errs8 = errors;
-if(!(validate114(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate140.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs8 === errors;
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate140.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate140.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate140.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate140.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate140.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate140.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
 }
 else {
 var valid0 = true;
@@ -2228,258 +4508,45 @@ var valid0 = true;
 }
 }
 }
-else {
-validate107.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data}];
-return false;
 }
 }
-validate107.errors = vErrors;
-return errors === 0;
 }
-
-export const validateFsReadDirectoryParams = validate116;
-const schema57 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
-
-function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate117.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
-return false;
+}
 }
 }
 else {
-validate117.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
+validate140.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate117.errors = vErrors;
+validate140.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate148(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
 let valid0 = false;
 const _errs1 = errors;
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate119.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate119.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate123.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate123.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.path === undefined) && (missing0 = "path")){
-validate116.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema57.required,parentSchema:schema57,data}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate116.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.path !== undefined){
-const _errs2 = errors;
-if(!(validate117(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandbox !== undefined){
-let data1 = data.sandbox;
-const _errs3 = errors;
-const _errs4 = errors;
-let valid1 = false;
-const _errs5 = errors;
-if(!(validate119(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs5 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs6 = errors;
-if(data1 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema57.properties.sandbox.anyOf[1].type,parentSchema:schema57.properties.sandbox.anyOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.properties.sandbox.anyOf,parentSchema:schema57.properties.sandbox,data:data1};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate116.errors = vErrors;
-return false;
-}
-else {
-errors = _errs4;
-if(vErrors !== null){
-if(_errs4){
-vErrors.length = _errs4;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.environmentId !== undefined){
-const _errs8 = errors;
-if(!(validate123(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
 vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate116.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data}];
-return false;
-}
-}
-validate116.errors = vErrors;
-return errors === 0;
-}
-
-export const validateFsRemoveParams = validate125;
-const schema61 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/AbsolutePath"},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
-
-function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate126.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
-return false;
-}
-}
-else {
-validate126.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
-return false;
-}
-}
-validate126.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate128(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
-errors = vErrors.length;
-}
 var _valid0 = _errs1 === errors;
 valid0 = valid0 || _valid0;
 if(!valid0){
 const _errs2 = errors;
-if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2487,7 +4554,7 @@ else {
 vErrors.push(err0);
 }
 errors++;
-validate128.errors = vErrors;
+validate148.errors = vErrors;
 return false;
 }
 else {
@@ -2501,38 +4568,38 @@ vErrors = null;
 }
 }
 }
-validate128.errors = vErrors;
+validate148.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate132.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate152.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
-validate132.errors = vErrors;
+validate152.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((data.path === undefined) && (missing0 = "path")){
-validate125.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema61.required,parentSchema:schema61,data}];
+if(((data.path === undefined) && (missing0 = "path")) || ((data.dataBase64 === undefined) && (missing0 = "dataBase64"))){
+validate135.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema61.required,parentSchema:schema61,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "path") || (key0 === "recursive")) || (key0 === "force")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate125.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data}];
+if(!(((((key0 === "path") || (key0 === "dataBase64")) || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate135.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data}];
 return false;
 break;
 }
@@ -2540,8 +4607,686 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate126(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate126.errors : vErrors.concat(validate126.errors);
+if(!(validate136(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.dataBase64 !== undefined){
+const _errs3 = errors;
+if(!(validate138(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
+vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.followSymlinks !== undefined){
+let data2 = data.followSymlinks;
+const _errs4 = errors;
+if((typeof data2 !== "boolean") && (data2 !== null)){
+validate135.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema61.properties.followSymlinks.type},message:"must be boolean,null",schema:schema61.properties.followSymlinks.type,parentSchema:schema61.properties.followSymlinks,data:data2}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data3 = data.sandbox;
+const _errs6 = errors;
+const _errs7 = errors;
+let valid1 = false;
+const _errs8 = errors;
+if(!(validate140(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs9 = errors;
+if(!(validate148(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs10 = errors;
+if(data3 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema61.properties.sandbox.anyOf[2].type,parentSchema:schema61.properties.sandbox.anyOf[2],data:data3};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema61.properties.sandbox.anyOf,parentSchema:schema61.properties.sandbox,data:data3};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate135.errors = vErrors;
+return false;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs12 = errors;
+if(!(validate152(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate135.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data}];
+return false;
+}
+}
+validate135.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsCreateDirectoryParams = validate154;
+const schema67 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+
+function validate155(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate155.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate155.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate155.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate157(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate157.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate157.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate157.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate157.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate157.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate157.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate157.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate157.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate157.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate157.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate157.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate157.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate157.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate165.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate165.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate169(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate169.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate169.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate154(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.path === undefined) && (missing0 = "path")){
+validate154.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema67.required,parentSchema:schema67,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "path") || (key0 === "recursive")) || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate154.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate155(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -2554,7 +5299,7 @@ if(data.recursive !== undefined){
 let data1 = data.recursive;
 const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate125.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema61.properties.recursive.type},message:"must be boolean,null",schema:schema61.properties.recursive.type,parentSchema:schema61.properties.recursive,data:data1}];
+validate154.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema67.properties.recursive.type},message:"must be boolean,null",schema:schema67.properties.recursive.type,parentSchema:schema67.properties.recursive,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -2563,11 +5308,11 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.force !== undefined){
-let data2 = data.force;
+if(data.followSymlinks !== undefined){
+let data2 = data.followSymlinks;
 const _errs5 = errors;
 if((typeof data2 !== "boolean") && (data2 !== null)){
-validate125.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: schema61.properties.force.type},message:"must be boolean,null",schema:schema61.properties.force.type,parentSchema:schema61.properties.force,data:data2}];
+validate154.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema67.properties.followSymlinks.type},message:"must be boolean,null",schema:schema67.properties.followSymlinks.type,parentSchema:schema67.properties.followSymlinks,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -2582,8 +5327,2703 @@ const _errs7 = errors;
 const _errs8 = errors;
 let valid1 = false;
 const _errs9 = errors;
-if(!(validate128(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate128.errors : vErrors.concat(validate128.errors);
+if(!(validate157(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs10 = errors;
+if(!(validate165(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs10 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs11 = errors;
+if(data3 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema67.properties.sandbox.anyOf[2].type,parentSchema:schema67.properties.sandbox.anyOf[2],data:data3};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs11 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema67.properties.sandbox.anyOf,parentSchema:schema67.properties.sandbox,data:data3};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate154.errors = vErrors;
+return false;
+}
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs13 = errors;
+if(!(validate169(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate154.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data}];
+return false;
+}
+}
+validate154.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsGetMetadataParams = validate171;
+const schema72 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+
+function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate172.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate172.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate172.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate174(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate174.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate174.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate174.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate174.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate174.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate174.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate174.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate174.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate174.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate174.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate174.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate174.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate174.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate182.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate182.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate186(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate186.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate186.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.path === undefined) && (missing0 = "path")){
+validate171.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema72.required,parentSchema:schema72,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "path") || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate171.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate172(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.followSymlinks !== undefined){
+let data1 = data.followSymlinks;
+const _errs3 = errors;
+if((typeof data1 !== "boolean") && (data1 !== null)){
+validate171.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema72.properties.followSymlinks.type},message:"must be boolean,null",schema:schema72.properties.followSymlinks.type,parentSchema:schema72.properties.followSymlinks,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data2 = data.sandbox;
+const _errs5 = errors;
+const _errs6 = errors;
+let valid1 = false;
+const _errs7 = errors;
+if(!(validate174(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs8 = errors;
+if(!(validate182(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs9 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema72.properties.sandbox.anyOf[2].type,parentSchema:schema72.properties.sandbox.anyOf[2],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema72.properties.sandbox.anyOf,parentSchema:schema72.properties.sandbox,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate171.errors = vErrors;
+return false;
+}
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs11 = errors;
+if(!(validate186(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate171.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data}];
+return false;
+}
+}
+validate171.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsReadDirectoryParams = validate188;
+const schema77 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+
+function validate189(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate189.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate189.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate189.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate191(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate191.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate191.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate191.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate191.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate191.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate191.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate191.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate191.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate191.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate191.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate191.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate191.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate191.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate199.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate199.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate203.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate203.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate188(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.path === undefined) && (missing0 = "path")){
+validate188.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema77.required,parentSchema:schema77,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate188.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema77,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate189(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data1 = data.sandbox;
+const _errs3 = errors;
+const _errs4 = errors;
+let valid1 = false;
+const _errs5 = errors;
+if(!(validate191(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs6 = errors;
+if(!(validate199(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data1 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema77.properties.sandbox.anyOf[2].type,parentSchema:schema77.properties.sandbox.anyOf[2],data:data1};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema77.properties.sandbox.anyOf,parentSchema:schema77.properties.sandbox,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate188.errors = vErrors;
+return false;
+}
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs9 = errors;
+if(!(validate203(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate188.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data}];
+return false;
+}
+}
+validate188.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsRemoveParams = validate205;
+const schema82 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+
+function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate206.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate206.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate206.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate208(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate208.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate208.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate208.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate208.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate208.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate208.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate208.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate208.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate208.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate208.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate208.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate208.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate208.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate216(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate216.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate216.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate220(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate220.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate220.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate205(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.path === undefined) && (missing0 = "path")){
+validate205.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema82.required,parentSchema:schema82,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((key0 === "path") || (key0 === "recursive")) || (key0 === "force")) || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate205.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate206(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.recursive !== undefined){
+let data1 = data.recursive;
+const _errs3 = errors;
+if((typeof data1 !== "boolean") && (data1 !== null)){
+validate205.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema82.properties.recursive.type},message:"must be boolean,null",schema:schema82.properties.recursive.type,parentSchema:schema82.properties.recursive,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.force !== undefined){
+let data2 = data.force;
+const _errs5 = errors;
+if((typeof data2 !== "boolean") && (data2 !== null)){
+validate205.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: schema82.properties.force.type},message:"must be boolean,null",schema:schema82.properties.force.type,parentSchema:schema82.properties.force,data:data2}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.followSymlinks !== undefined){
+let data3 = data.followSymlinks;
+const _errs7 = errors;
+if((typeof data3 !== "boolean") && (data3 !== null)){
+validate205.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema82.properties.followSymlinks.type},message:"must be boolean,null",schema:schema82.properties.followSymlinks.type,parentSchema:schema82.properties.followSymlinks,data:data3}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data4 = data.sandbox;
+const _errs9 = errors;
+const _errs10 = errors;
+let valid1 = false;
+const _errs11 = errors;
+if(!(validate208(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs11 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs12 = errors;
+if(!(validate216(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs12 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs13 = errors;
+if(data4 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema82.properties.sandbox.anyOf[2].type,parentSchema:schema82.properties.sandbox.anyOf[2],data:data4};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs13 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema82.properties.sandbox.anyOf,parentSchema:schema82.properties.sandbox,data:data4};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate205.errors = vErrors;
+return false;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs15 = errors;
+if(!(validate220(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate205.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data}];
+return false;
+}
+}
+validate205.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsCopyParams = validate222;
+const schema87 = {"type":"object","properties":{"sourcePath":{"$ref":"components#/definitions/PathUri"},"destinationPath":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
+
+function validate223(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate223.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate223.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate223.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate226.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate226.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate226.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate226.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate226.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate226.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate226.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate226.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate226.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate226.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate226.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate226.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate226.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate234(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate234.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate234.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate238(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate238.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate238.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate222(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.sourcePath === undefined) && (missing0 = "sourcePath")) || ((data.destinationPath === undefined) && (missing0 = "destinationPath"))) || ((data.recursive === undefined) && (missing0 = "recursive"))){
+validate222.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema87.required,parentSchema:schema87,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "sourcePath") || (key0 === "destinationPath")) || (key0 === "recursive")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate222.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.sourcePath !== undefined){
+const _errs2 = errors;
+if(!(validate223(data.sourcePath, {instancePath:instancePath+"/sourcePath",parentData:data,parentDataProperty:"sourcePath",rootData}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.destinationPath !== undefined){
+const _errs3 = errors;
+if(!(validate223(data.destinationPath, {instancePath:instancePath+"/destinationPath",parentData:data,parentDataProperty:"destinationPath",rootData}))){
+vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.recursive !== undefined){
+let data2 = data.recursive;
+const _errs4 = errors;
+if(typeof data2 !== "boolean"){
+validate222.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema87.properties.recursive.type,parentSchema:schema87.properties.recursive,data:data2}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data3 = data.sandbox;
+const _errs6 = errors;
+const _errs7 = errors;
+let valid1 = false;
+const _errs8 = errors;
+if(!(validate226(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs9 = errors;
+if(!(validate234(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -2591,7 +8031,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs10 = errors;
 if(data3 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema61.properties.sandbox.anyOf[1].type,parentSchema:schema61.properties.sandbox.anyOf[1],data:data3};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema87.properties.sandbox.anyOf[2].type,parentSchema:schema87.properties.sandbox.anyOf[2],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2603,8 +8043,9 @@ errors++;
 var _valid0 = _errs10 === errors;
 valid1 = valid1 || _valid0;
 }
+}
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema61.properties.sandbox.anyOf,parentSchema:schema61.properties.sandbox,data:data3};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema87.properties.sandbox.anyOf,parentSchema:schema87.properties.sandbox,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2612,7 +8053,2672 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate125.errors = vErrors;
+validate222.errors = vErrors;
+return false;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs12 = errors;
+if(!(validate238(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate222.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data}];
+return false;
+}
+}
+validate222.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsCanonicalizeParams = validate240;
+const schema92 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+
+function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate241.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate241.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate241.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate243(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate243.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate243.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate243.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate243.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate243.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate243.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate243.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate243.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate243.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate243.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate243.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate243.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate243.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate251.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate251.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate255.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate255.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate240(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.path === undefined) && (missing0 = "path")){
+validate240.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema92.required,parentSchema:schema92,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate240.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate241(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data1 = data.sandbox;
+const _errs3 = errors;
+const _errs4 = errors;
+let valid1 = false;
+const _errs5 = errors;
+if(!(validate243(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs6 = errors;
+if(!(validate251(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data1 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema92.properties.sandbox.anyOf[2].type,parentSchema:schema92.properties.sandbox.anyOf[2],data:data1};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema92.properties.sandbox.anyOf,parentSchema:schema92.properties.sandbox,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate240.errors = vErrors;
+return false;
+}
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs9 = errors;
+if(!(validate255(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate240.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data}];
+return false;
+}
+}
+validate240.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsWalkParams = validate257;
+const schema97 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"options":{"$ref":"components#/definitions/WalkOptions"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","options"],"additionalProperties":false};
+
+function validate258(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate258.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate258.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate258.errors = vErrors;
+return errors === 0;
+}
+
+const schema99 = {"type":"object","required":["maxDepth","maxDirectories","maxEntries","followDirectorySymlinks"],"description":"Limits of `fs/walk` (maxima: depth 64, 10 000 directories, 50 000 entries).","properties":{"maxDepth":{"type":"integer","minimum":0},"maxDirectories":{"type":"integer","minimum":0},"maxEntries":{"type":"integer","minimum":0},"followDirectorySymlinks":{"type":"boolean"},"pruneHiddenDirectories":{"type":["boolean","null"],"default":false}}};
+
+function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.maxDepth === undefined) && (missing0 = "maxDepth")) || ((data.maxDirectories === undefined) && (missing0 = "maxDirectories"))) || ((data.maxEntries === undefined) && (missing0 = "maxEntries"))) || ((data.followDirectorySymlinks === undefined) && (missing0 = "followDirectorySymlinks"))){
+validate260.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema99.required,parentSchema:schema99,data}];
+return false;
+}
+else {
+if(data.maxDepth !== undefined){
+let data0 = data.maxDepth;
+const _errs1 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate260.errors = [{instancePath:instancePath+"/maxDepth",schemaPath:"#/properties/maxDepth/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.maxDepth.type,parentSchema:schema99.properties.maxDepth,data:data0}];
+return false;
+}
+if(errors === _errs1){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 0 || isNaN(data0)){
+validate260.errors = [{instancePath:instancePath+"/maxDepth",schemaPath:"#/properties/maxDepth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.maxDepth,data:data0}];
+return false;
+}
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.maxDirectories !== undefined){
+let data1 = data.maxDirectories;
+const _errs3 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate260.errors = [{instancePath:instancePath+"/maxDirectories",schemaPath:"#/properties/maxDirectories/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.maxDirectories.type,parentSchema:schema99.properties.maxDirectories,data:data1}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 0 || isNaN(data1)){
+validate260.errors = [{instancePath:instancePath+"/maxDirectories",schemaPath:"#/properties/maxDirectories/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.maxDirectories,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.maxEntries !== undefined){
+let data2 = data.maxEntries;
+const _errs5 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate260.errors = [{instancePath:instancePath+"/maxEntries",schemaPath:"#/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.maxEntries.type,parentSchema:schema99.properties.maxEntries,data:data2}];
+return false;
+}
+if(errors === _errs5){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+validate260.errors = [{instancePath:instancePath+"/maxEntries",schemaPath:"#/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.maxEntries,data:data2}];
+return false;
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.followDirectorySymlinks !== undefined){
+let data3 = data.followDirectorySymlinks;
+const _errs7 = errors;
+if(typeof data3 !== "boolean"){
+validate260.errors = [{instancePath:instancePath+"/followDirectorySymlinks",schemaPath:"#/properties/followDirectorySymlinks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema99.properties.followDirectorySymlinks.type,parentSchema:schema99.properties.followDirectorySymlinks,data:data3}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.pruneHiddenDirectories !== undefined){
+let data4 = data.pruneHiddenDirectories;
+const _errs9 = errors;
+if((typeof data4 !== "boolean") && (data4 !== null)){
+validate260.errors = [{instancePath:instancePath+"/pruneHiddenDirectories",schemaPath:"#/properties/pruneHiddenDirectories/type",keyword:"type",params:{type: schema99.properties.pruneHiddenDirectories.type},message:"must be boolean,null",schema:schema99.properties.pruneHiddenDirectories.type,parentSchema:schema99.properties.pruneHiddenDirectories,data:data4}];
+return false;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate260.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data}];
+return false;
+}
+}
+validate260.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate262(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate262.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate262.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate262.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate262.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate262.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate262.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate262.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate262.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate262.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate262.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate262.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate262.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate262.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate270(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate270.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate270.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate274(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate274.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate274.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate257(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.path === undefined) && (missing0 = "path")) || ((data.options === undefined) && (missing0 = "options"))){
+validate257.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema97.required,parentSchema:schema97,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "path") || (key0 === "options")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate257.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema97,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.path !== undefined){
+const _errs2 = errors;
+if(!(validate258(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.options !== undefined){
+const _errs3 = errors;
+if(!(validate260(data.options, {instancePath:instancePath+"/options",parentData:data,parentDataProperty:"options",rootData}))){
+vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data2 = data.sandbox;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate262(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(!(validate270(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs8 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema97.properties.sandbox.anyOf[2].type,parentSchema:schema97.properties.sandbox.anyOf[2],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+}
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema97.properties.sandbox.anyOf,parentSchema:schema97.properties.sandbox,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate257.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs10 = errors;
+if(!(validate274(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate257.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data}];
+return false;
+}
+}
+validate257.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsOpenParams = validate276;
+const schema103 = {"type":"object","properties":{"handleId":{"type":"string"},"path":{"$ref":"components#/definitions/PathUri"},"mode":{"anyOf":[{"type":"string","enum":["read","replace"]},{"type":"null"}],"default":"read"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","path"],"additionalProperties":false};
+
+function validate277(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate277.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate277.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate277.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate279(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate279.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate279.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate279.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate279.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate279.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate279.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate279.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate279.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate279.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate279.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate279.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate279.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate279.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate287(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const _errs2 = errors;
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate287.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate287.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate291.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate291.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate276(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.handleId === undefined) && (missing0 = "handleId")) || ((data.path === undefined) && (missing0 = "path"))){
+validate276.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema103.required,parentSchema:schema103,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "handleId") || (key0 === "path")) || (key0 === "mode")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
+validate276.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema103,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.handleId !== undefined){
+let data0 = data.handleId;
+const _errs2 = errors;
+if(typeof data0 !== "string"){
+validate276.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema103.properties.handleId.type,parentSchema:schema103.properties.handleId,data:data0}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.path !== undefined){
+const _errs4 = errors;
+if(!(validate277(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.mode !== undefined){
+let data2 = data.mode;
+const _errs5 = errors;
+const _errs6 = errors;
+let valid1 = false;
+const _errs7 = errors;
+if(typeof data2 !== "string"){
+const err0 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema103.properties.mode.anyOf[0].type,parentSchema:schema103.properties.mode.anyOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(!((data2 === "read") || (data2 === "replace"))){
+const err1 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema103.properties.mode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema103.properties.mode.anyOf[0].enum,parentSchema:schema103.properties.mode.anyOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs9 = errors;
+if(data2 !== null){
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema103.properties.mode.anyOf[1].type,parentSchema:schema103.properties.mode.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema103.properties.mode.anyOf,parentSchema:schema103.properties.mode,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate276.errors = vErrors;
+return false;
+}
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data3 = data.sandbox;
+const _errs11 = errors;
+const _errs12 = errors;
+let valid2 = false;
+const _errs13 = errors;
+if(!(validate279(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate279.errors : vErrors.concat(validate279.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs13 === errors;
+valid2 = valid2 || _valid1;
+if(!valid2){
+const _errs14 = errors;
+if(!(validate287(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid2 = valid2 || _valid1;
+if(!valid2){
+const _errs15 = errors;
+if(data3 !== null){
+const err4 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema103.properties.sandbox.anyOf[2].type,parentSchema:schema103.properties.sandbox.anyOf[2],data:data3};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid2 = valid2 || _valid1;
+}
+}
+if(!valid2){
+const err5 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema103.properties.sandbox.anyOf,parentSchema:schema103.properties.sandbox,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+validate276.errors = vErrors;
+return false;
+}
+else {
+errors = _errs12;
+if(vErrors !== null){
+if(_errs12){
+vErrors.length = _errs12;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs17 = errors;
+if(!(validate291(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate276.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema103.type,parentSchema:schema103,data}];
+return false;
+}
+}
+validate276.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsReadBlockParams = validate293;
+const schema108 = {"type":"object","properties":{"handleId":{"type":"string"},"offset":{"type":"integer","minimum":0},"len":{"type":"integer","minimum":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","offset","len"],"additionalProperties":false};
+
+function validate294(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate294.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate294.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate293(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.handleId === undefined) && (missing0 = "handleId")) || ((data.offset === undefined) && (missing0 = "offset"))) || ((data.len === undefined) && (missing0 = "len"))){
+validate293.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema108.required,parentSchema:schema108,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "handleId") || (key0 === "offset")) || (key0 === "len")) || (key0 === "environmentId"))){
+validate293.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema108,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.handleId !== undefined){
+let data0 = data.handleId;
+const _errs2 = errors;
+if(typeof data0 !== "string"){
+validate293.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.properties.handleId.type,parentSchema:schema108.properties.handleId,data:data0}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.offset !== undefined){
+let data1 = data.offset;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate293.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema108.properties.offset.type,parentSchema:schema108.properties.offset,data:data1}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 0 || isNaN(data1)){
+validate293.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema108.properties.offset,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.len !== undefined){
+let data2 = data.len;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate293.errors = [{instancePath:instancePath+"/len",schemaPath:"#/properties/len/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema108.properties.len.type,parentSchema:schema108.properties.len,data:data2}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+validate293.errors = [{instancePath:instancePath+"/len",schemaPath:"#/properties/len/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema108.properties.len,data:data2}];
+return false;
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs8 = errors;
+if(!(validate294(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate293.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema108.type,parentSchema:schema108,data}];
+return false;
+}
+}
+validate293.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsWriteBlockParams = validate296;
+const schema110 = {"type":"object","properties":{"handleId":{"type":"string"},"offset":{"type":"integer","minimum":0},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","offset","chunk"],"additionalProperties":false};
+
+function validate297(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate297.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
+return false;
+}
+validate297.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate299(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate299.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate299.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate296(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.handleId === undefined) && (missing0 = "handleId")) || ((data.offset === undefined) && (missing0 = "offset"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
+validate296.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema110.required,parentSchema:schema110,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "handleId") || (key0 === "offset")) || (key0 === "chunk")) || (key0 === "environmentId"))){
+validate296.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema110,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.handleId !== undefined){
+let data0 = data.handleId;
+const _errs2 = errors;
+if(typeof data0 !== "string"){
+validate296.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema110.properties.handleId.type,parentSchema:schema110.properties.handleId,data:data0}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.offset !== undefined){
+let data1 = data.offset;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate296.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema110.properties.offset.type,parentSchema:schema110.properties.offset,data:data1}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 0 || isNaN(data1)){
+validate296.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema110.properties.offset,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.chunk !== undefined){
+const _errs6 = errors;
+if(!(validate297(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs7 = errors;
+if(!(validate299(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate296.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema110.type,parentSchema:schema110,data}];
+return false;
+}
+}
+validate296.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsCloseParams = validate301;
+const schema113 = {"type":"object","properties":{"handleId":{"type":"string"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId"],"additionalProperties":false};
+
+function validate302(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate302.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate302.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate301(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.handleId === undefined) && (missing0 = "handleId")){
+validate301.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema113.required,parentSchema:schema113,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "handleId") || (key0 === "environmentId"))){
+validate301.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema113,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.handleId !== undefined){
+let data0 = data.handleId;
+const _errs2 = errors;
+if(typeof data0 !== "string"){
+validate301.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema113.properties.handleId.type,parentSchema:schema113.properties.handleId,data:data0}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs4 = errors;
+if(!(validate302(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate301.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema113.type,parentSchema:schema113,data}];
+return false;
+}
+}
+validate301.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsWatchMissingParams = validate304;
+const schema115 = {"type":"object","properties":{"watchId":{"type":"integer","minimum":0},"missing":{"type":"array","items":{"$ref":"components#/definitions/PathUri"}},"present":{"anyOf":[{"$ref":"components#/definitions/PathUri"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["watchId","missing"],"additionalProperties":false};
+
+function validate305(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate305.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate305.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate305.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate308(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate308.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate308.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate304(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.watchId === undefined) && (missing0 = "watchId")) || ((data.missing === undefined) && (missing0 = "missing"))){
+validate304.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema115.required,parentSchema:schema115,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "watchId") || (key0 === "missing")) || (key0 === "present")) || (key0 === "environmentId"))){
+validate304.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema115,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.watchId !== undefined){
+let data0 = data.watchId;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate304.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema115.properties.watchId.type,parentSchema:schema115.properties.watchId,data:data0}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 0 || isNaN(data0)){
+validate304.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema115.properties.watchId,data:data0}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.missing !== undefined){
+let data1 = data.missing;
+const _errs4 = errors;
+if(errors === _errs4){
+if(Array.isArray(data1)){
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs6 = errors;
+if(!(validate305(data1[i0], {instancePath:instancePath+"/missing/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs6 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate304.errors = [{instancePath:instancePath+"/missing",schemaPath:"#/properties/missing/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema115.properties.missing.type,parentSchema:schema115.properties.missing,data:data1}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.present !== undefined){
+let data3 = data.present;
+const _errs7 = errors;
+const _errs8 = errors;
+let valid2 = false;
+const _errs9 = errors;
+if(!(validate305(data3, {instancePath:instancePath+"/present",parentData:data,parentDataProperty:"present",rootData}))){
+vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs9 === errors;
+valid2 = valid2 || _valid0;
+if(!valid2){
+const _errs10 = errors;
+if(data3 !== null){
+const err0 = {instancePath:instancePath+"/present",schemaPath:"#/properties/present/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema115.properties.present.anyOf[1].type,parentSchema:schema115.properties.present.anyOf[1],data:data3};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid2 = valid2 || _valid0;
+}
+if(!valid2){
+const err1 = {instancePath:instancePath+"/present",schemaPath:"#/properties/present/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema115.properties.present.anyOf,parentSchema:schema115.properties.present,data:data3};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate304.errors = vErrors;
 return false;
 }
 else {
@@ -2634,8 +10740,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs12 = errors;
-if(!(validate132(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate132.errors : vErrors.concat(validate132.errors);
+if(!(validate308(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate308.errors : vErrors.concat(validate308.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs12 === errors;
@@ -2649,136 +10755,66 @@ var valid0 = true;
 }
 }
 }
-}
 else {
-validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data}];
+validate304.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema115.type,parentSchema:schema115,data}];
 return false;
 }
 }
-validate125.errors = vErrors;
+validate304.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCopyParams = validate134;
-const schema65 = {"type":"object","properties":{"sourcePath":{"$ref":"components#/definitions/AbsolutePath"},"destinationPath":{"$ref":"components#/definitions/AbsolutePath"},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
+export const validateFsMissingChangedNotification = validate310;
+const schema118 = {"type":"object","properties":{"watchId":{"type":"integer","minimum":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["watchId"]};
 
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate135.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema12,data}];
-return false;
-}
-}
-else {
-validate135.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
-return false;
-}
-}
-validate135.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate76(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema38.anyOf,parentSchema:schema38,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate138.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate138.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate142(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate311(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate142.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
+validate311.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
-validate142.errors = vErrors;
+validate311.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate134(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate310(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((data.sourcePath === undefined) && (missing0 = "sourcePath")) || ((data.destinationPath === undefined) && (missing0 = "destinationPath"))) || ((data.recursive === undefined) && (missing0 = "recursive"))){
-validate134.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema65.required,parentSchema:schema65,data}];
+if((data.watchId === undefined) && (missing0 = "watchId")){
+validate310.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema118.required,parentSchema:schema118,data}];
 return false;
 }
 else {
+if(data.watchId !== undefined){
+let data0 = data.watchId;
 const _errs1 = errors;
-for(const key0 in data){
-if(!(((((key0 === "sourcePath") || (key0 === "destinationPath")) || (key0 === "recursive")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate134.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data}];
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate310.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema118.properties.watchId.type,parentSchema:schema118.properties.watchId,data:data0}];
 return false;
-break;
+}
+if(errors === _errs1){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 0 || isNaN(data0)){
+validate310.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema118.properties.watchId,data:data0}];
+return false;
 }
 }
-if(_errs1 === errors){
-if(data.sourcePath !== undefined){
-const _errs2 = errors;
-if(!(validate135(data.sourcePath, {instancePath:instancePath+"/sourcePath",parentData:data,parentDataProperty:"sourcePath",rootData}))){
-vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
-errors = vErrors.length;
 }
-var valid0 = _errs2 === errors;
+var valid0 = _errs1 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
-if(data.destinationPath !== undefined){
+if(data.environmentId !== undefined){
 const _errs3 = errors;
-if(!(validate135(data.destinationPath, {instancePath:instancePath+"/destinationPath",parentData:data,parentDataProperty:"destinationPath",rootData}))){
-vErrors = vErrors === null ? validate135.errors : vErrors.concat(validate135.errors);
+if(!(validate311(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -2786,12 +10822,147 @@ var valid0 = _errs3 === errors;
 else {
 var valid0 = true;
 }
+}
+}
+}
+else {
+validate310.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema118.type,parentSchema:schema118,data}];
+return false;
+}
+}
+validate310.errors = vErrors;
+return errors === 0;
+}
+
+export const validateHttpRequestParams = validate313;
+const schema120 = {"type":"object","properties":{"method":{"type":"string"},"url":{"type":"string"},"headers":{"type":["array","null"],"items":{"$ref":"components#/definitions/HttpRequestHeader"},"default":[]},"bodyBase64":{"anyOf":[{"$ref":"components#/definitions/Base64"},{"type":"null"}]},"timeoutMs":{"type":["integer","null"],"minimum":0},"redirectPolicy":{"anyOf":[{"type":"string","enum":["follow","stop"]},{"type":"null"}],"default":"follow"},"requestId":{"type":"string"},"streamResponse":{"type":["boolean","null"],"default":false},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["method","url","requestId"],"additionalProperties":false};
+const schema121 = {"type":"object","required":["name","value"],"description":"A request header; `valueEnvVar` names an executor environment variable appended to `value`.","properties":{"name":{"type":"string"},"value":{"type":"string"},"valueEnvVar":{"type":["string","null"]}}};
+
+function validate314(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.name === undefined) && (missing0 = "name")) || ((data.value === undefined) && (missing0 = "value"))){
+validate314.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema121.required,parentSchema:schema121,data}];
+return false;
+}
+else {
+if(data.name !== undefined){
+let data0 = data.name;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate314.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema121.properties.name.type,parentSchema:schema121.properties.name,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
 if(valid0){
-if(data.recursive !== undefined){
-let data2 = data.recursive;
+if(data.value !== undefined){
+let data1 = data.value;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate314.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema121.properties.value.type,parentSchema:schema121.properties.value,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.valueEnvVar !== undefined){
+let data2 = data.valueEnvVar;
+const _errs5 = errors;
+if((typeof data2 !== "string") && (data2 !== null)){
+validate314.errors = [{instancePath:instancePath+"/valueEnvVar",schemaPath:"#/properties/valueEnvVar/type",keyword:"type",params:{type: schema121.properties.valueEnvVar.type},message:"must be string,null",schema:schema121.properties.valueEnvVar.type,parentSchema:schema121.properties.valueEnvVar,data:data2}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate314.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema121.type,parentSchema:schema121,data}];
+return false;
+}
+}
+validate314.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate316(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate316.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
+return false;
+}
+validate316.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate318(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate318.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate318.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate313(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.method === undefined) && (missing0 = "method")) || ((data.url === undefined) && (missing0 = "url"))) || ((data.requestId === undefined) && (missing0 = "requestId"))){
+validate313.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema120.required,parentSchema:schema120,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func2.call(schema120.properties, key0))){
+validate313.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema120,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.method !== undefined){
+let data0 = data.method;
+const _errs2 = errors;
+if(typeof data0 !== "string"){
+validate313.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.method.type,parentSchema:schema120.properties.method,data:data0}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.url !== undefined){
+let data1 = data.url;
 const _errs4 = errors;
-if(typeof data2 !== "boolean"){
-validate134.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema65.properties.recursive.type,parentSchema:schema65.properties.recursive,data:data2}];
+if(typeof data1 !== "string"){
+validate313.errors = [{instancePath:instancePath+"/url",schemaPath:"#/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.url.type,parentSchema:schema120.properties.url,data:data1}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -2800,14 +10971,2151 @@ else {
 var valid0 = true;
 }
 if(valid0){
+if(data.headers !== undefined){
+let data2 = data.headers;
+const _errs6 = errors;
+if((!(Array.isArray(data2))) && (data2 !== null)){
+validate313.errors = [{instancePath:instancePath+"/headers",schemaPath:"#/properties/headers/type",keyword:"type",params:{type: schema120.properties.headers.type},message:"must be array,null",schema:schema120.properties.headers.type,parentSchema:schema120.properties.headers,data:data2}];
+return false;
+}
+if(errors === _errs6){
+if(Array.isArray(data2)){
+var valid1 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+const _errs8 = errors;
+if(!(validate314(data2[i0], {instancePath:instancePath+"/headers/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs8 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.bodyBase64 !== undefined){
+let data4 = data.bodyBase64;
+const _errs9 = errors;
+const _errs10 = errors;
+let valid2 = false;
+const _errs11 = errors;
+if(!(validate316(data4, {instancePath:instancePath+"/bodyBase64",parentData:data,parentDataProperty:"bodyBase64",rootData}))){
+vErrors = vErrors === null ? validate316.errors : vErrors.concat(validate316.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs11 === errors;
+valid2 = valid2 || _valid0;
+if(!valid2){
+const _errs12 = errors;
+if(data4 !== null){
+const err0 = {instancePath:instancePath+"/bodyBase64",schemaPath:"#/properties/bodyBase64/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema120.properties.bodyBase64.anyOf[1].type,parentSchema:schema120.properties.bodyBase64.anyOf[1],data:data4};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs12 === errors;
+valid2 = valid2 || _valid0;
+}
+if(!valid2){
+const err1 = {instancePath:instancePath+"/bodyBase64",schemaPath:"#/properties/bodyBase64/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema120.properties.bodyBase64.anyOf,parentSchema:schema120.properties.bodyBase64,data:data4};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate313.errors = vErrors;
+return false;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.timeoutMs !== undefined){
+let data5 = data.timeoutMs;
+const _errs14 = errors;
+if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (data5 !== null)){
+validate313.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: schema120.properties.timeoutMs.type},message:"must be integer,null",schema:schema120.properties.timeoutMs.type,parentSchema:schema120.properties.timeoutMs,data:data5}];
+return false;
+}
+if(errors === _errs14){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate313.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema120.properties.timeoutMs,data:data5}];
+return false;
+}
+}
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.redirectPolicy !== undefined){
+let data6 = data.redirectPolicy;
+const _errs16 = errors;
+const _errs17 = errors;
+let valid3 = false;
+const _errs18 = errors;
+if(typeof data6 !== "string"){
+const err2 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.redirectPolicy.anyOf[0].type,parentSchema:schema120.properties.redirectPolicy.anyOf[0],data:data6};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!((data6 === "follow") || (data6 === "stop"))){
+const err3 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema120.properties.redirectPolicy.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema120.properties.redirectPolicy.anyOf[0].enum,parentSchema:schema120.properties.redirectPolicy.anyOf[0],data:data6};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var _valid1 = _errs18 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs20 = errors;
+if(data6 !== null){
+const err4 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema120.properties.redirectPolicy.anyOf[1].type,parentSchema:schema120.properties.redirectPolicy.anyOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid1 = _errs20 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err5 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema120.properties.redirectPolicy.anyOf,parentSchema:schema120.properties.redirectPolicy,data:data6};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+validate313.errors = vErrors;
+return false;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs16 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.requestId !== undefined){
+let data7 = data.requestId;
+const _errs22 = errors;
+if(typeof data7 !== "string"){
+validate313.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.requestId.type,parentSchema:schema120.properties.requestId,data:data7}];
+return false;
+}
+var valid0 = _errs22 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.streamResponse !== undefined){
+let data8 = data.streamResponse;
+const _errs24 = errors;
+if((typeof data8 !== "boolean") && (data8 !== null)){
+validate313.errors = [{instancePath:instancePath+"/streamResponse",schemaPath:"#/properties/streamResponse/type",keyword:"type",params:{type: schema120.properties.streamResponse.type},message:"must be boolean,null",schema:schema120.properties.streamResponse.type,parentSchema:schema120.properties.streamResponse,data:data8}];
+return false;
+}
+var valid0 = _errs24 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs26 = errors;
+if(!(validate318(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate313.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema120.type,parentSchema:schema120,data}];
+return false;
+}
+}
+validate313.errors = vErrors;
+return errors === 0;
+}
+
+export const validateHttpRequestBodyDeltaNotification = validate320;
+const schema124 = {"type":"object","properties":{"requestId":{"type":"string"},"seq":{"type":"integer","minimum":1},"deltaBase64":{"$ref":"components#/definitions/Base64"},"done":{"type":"boolean"},"error":{"type":["string","null"]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["requestId","seq","deltaBase64","done","error"]};
+
+function validate321(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate321.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
+return false;
+}
+validate321.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate323(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate323.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate323.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate320(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.requestId === undefined) && (missing0 = "requestId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.deltaBase64 === undefined) && (missing0 = "deltaBase64"))) || ((data.done === undefined) && (missing0 = "done"))) || ((data.error === undefined) && (missing0 = "error"))){
+validate320.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema124.required,parentSchema:schema124,data}];
+return false;
+}
+else {
+if(data.requestId !== undefined){
+let data0 = data.requestId;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate320.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema124.properties.requestId.type,parentSchema:schema124.properties.requestId,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.seq !== undefined){
+let data1 = data.seq;
+const _errs3 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate320.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema124.properties.seq.type,parentSchema:schema124.properties.seq,data:data1}];
+return false;
+}
+if(errors === _errs3){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 1 || isNaN(data1)){
+validate320.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema124.properties.seq,data:data1}];
+return false;
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.deltaBase64 !== undefined){
+const _errs5 = errors;
+if(!(validate321(data.deltaBase64, {instancePath:instancePath+"/deltaBase64",parentData:data,parentDataProperty:"deltaBase64",rootData}))){
+vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.done !== undefined){
+let data3 = data.done;
+const _errs6 = errors;
+if(typeof data3 !== "boolean"){
+validate320.errors = [{instancePath:instancePath+"/done",schemaPath:"#/properties/done/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema124.properties.done.type,parentSchema:schema124.properties.done,data:data3}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.error !== undefined){
+let data4 = data.error;
+const _errs8 = errors;
+if((typeof data4 !== "string") && (data4 !== null)){
+validate320.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema124.properties.error.type},message:"must be string,null",schema:schema124.properties.error.type,parentSchema:schema124.properties.error,data:data4}];
+return false;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentId !== undefined){
+const _errs10 = errors;
+if(!(validate323(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate323.errors : vErrors.concat(validate323.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate320.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema124.type,parentSchema:schema124,data}];
+return false;
+}
+}
+validate320.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentAddParams = validate325;
+const schema127 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"},"execServerUrl":{"type":"string"},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
+
+function validate326(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate326.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate326.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate325(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))){
+validate325.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema127.required,parentSchema:schema127,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "environmentId") || (key0 === "execServerUrl")) || (key0 === "connectTimeoutMs"))){
+validate325.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema127,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.environmentId !== undefined){
+const _errs2 = errors;
+if(!(validate326(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.execServerUrl !== undefined){
+let data1 = data.execServerUrl;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate325.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema127.properties.execServerUrl.type,parentSchema:schema127.properties.execServerUrl,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.connectTimeoutMs !== undefined){
+let data2 = data.connectTimeoutMs;
+const _errs5 = errors;
+if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
+validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema127.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema127.properties.connectTimeoutMs.type,parentSchema:schema127.properties.connectTimeoutMs,data:data2}];
+return false;
+}
+if(errors === _errs5){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 1 || isNaN(data2)){
+validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema127.properties.connectTimeoutMs,data:data2}];
+return false;
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate325.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema127.type,parentSchema:schema127,data}];
+return false;
+}
+}
+validate325.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentListParams = validate328;
+const schema129 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate328.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema129,data}];
+return false;
+break;
+}
+}
+else {
+validate328.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema129.type,parentSchema:schema129,data}];
+return false;
+}
+}
+validate328.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentRemoveParams = validate329;
+const schema130 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["environmentId"],"additionalProperties":false};
+
+function validate330(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate330.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate330.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate329(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.environmentId === undefined) && (missing0 = "environmentId")){
+validate329.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema130.required,parentSchema:schema130,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(key0 === "environmentId")){
+validate329.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema130,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.environmentId !== undefined){
+if(!(validate330(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+}
+else {
+validate329.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema130.type,parentSchema:schema130,data}];
+return false;
+}
+}
+validate329.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentInfoParams = validate332;
+const schema132 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate332(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate332.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema132,data}];
+return false;
+break;
+}
+}
+else {
+validate332.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema132.type,parentSchema:schema132,data}];
+return false;
+}
+}
+validate332.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentStatusParams = validate333;
+const schema133 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate333(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate333.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema133,data}];
+return false;
+break;
+}
+}
+else {
+validate333.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema133.type,parentSchema:schema133,data}];
+return false;
+}
+}
+validate333.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentConfigReadParams = validate334;
+const schema134 = {"type":"object","properties":{"cwd":{"$ref":"components#/definitions/PathUri"},"configPaths":{"type":"array","items":{"type":"array","items":{"type":"string"}}},"requirementsPaths":{"type":"array","items":{"type":"array","items":{"type":"string"}}}},"required":["cwd","configPaths","requirementsPaths"],"additionalProperties":false};
+
+function validate335(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate335.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate335.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate335.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.cwd === undefined) && (missing0 = "cwd")) || ((data.configPaths === undefined) && (missing0 = "configPaths"))) || ((data.requirementsPaths === undefined) && (missing0 = "requirementsPaths"))){
+validate334.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema134.required,parentSchema:schema134,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "cwd") || (key0 === "configPaths")) || (key0 === "requirementsPaths"))){
+validate334.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema134,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.cwd !== undefined){
+const _errs2 = errors;
+if(!(validate335(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate335.errors : vErrors.concat(validate335.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.configPaths !== undefined){
+let data1 = data.configPaths;
+const _errs3 = errors;
+if(errors === _errs3){
+if(Array.isArray(data1)){
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+const _errs5 = errors;
+if(errors === _errs5){
+if(Array.isArray(data2)){
+var valid2 = true;
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+let data3 = data2[i1];
+const _errs7 = errors;
+if(typeof data3 !== "string"){
+validate334.errors = [{instancePath:instancePath+"/configPaths/" + i0+"/" + i1,schemaPath:"#/properties/configPaths/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema134.properties.configPaths.items.items.type,parentSchema:schema134.properties.configPaths.items.items,data:data3}];
+return false;
+}
+var valid2 = _errs7 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate334.errors = [{instancePath:instancePath+"/configPaths/" + i0,schemaPath:"#/properties/configPaths/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.configPaths.items.type,parentSchema:schema134.properties.configPaths.items,data:data2}];
+return false;
+}
+}
+var valid1 = _errs5 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate334.errors = [{instancePath:instancePath+"/configPaths",schemaPath:"#/properties/configPaths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.configPaths.type,parentSchema:schema134.properties.configPaths,data:data1}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.requirementsPaths !== undefined){
+let data4 = data.requirementsPaths;
+const _errs9 = errors;
+if(errors === _errs9){
+if(Array.isArray(data4)){
+var valid3 = true;
+const len2 = data4.length;
+for(let i2=0; i2<len2; i2++){
+let data5 = data4[i2];
+const _errs11 = errors;
+if(errors === _errs11){
+if(Array.isArray(data5)){
+var valid4 = true;
+const len3 = data5.length;
+for(let i3=0; i3<len3; i3++){
+let data6 = data5[i3];
+const _errs13 = errors;
+if(typeof data6 !== "string"){
+validate334.errors = [{instancePath:instancePath+"/requirementsPaths/" + i2+"/" + i3,schemaPath:"#/properties/requirementsPaths/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema134.properties.requirementsPaths.items.items.type,parentSchema:schema134.properties.requirementsPaths.items.items,data:data6}];
+return false;
+}
+var valid4 = _errs13 === errors;
+if(!valid4){
+break;
+}
+}
+}
+else {
+validate334.errors = [{instancePath:instancePath+"/requirementsPaths/" + i2,schemaPath:"#/properties/requirementsPaths/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.requirementsPaths.items.type,parentSchema:schema134.properties.requirementsPaths.items,data:data5}];
+return false;
+}
+}
+var valid3 = _errs11 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate334.errors = [{instancePath:instancePath+"/requirementsPaths",schemaPath:"#/properties/requirementsPaths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.requirementsPaths.type,parentSchema:schema134.properties.requirementsPaths,data:data4}];
+return false;
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate334.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema134.type,parentSchema:schema134,data}];
+return false;
+}
+}
+validate334.errors = vErrors;
+return errors === 0;
+}
+
+export const validateCapabilityRootsDiscoverV1Params = validate337;
+const schema136 = {"type":"object","properties":{"roots":{"type":"array","items":{"$ref":"components#/definitions/CapabilityRoot"}}},"required":["roots"],"additionalProperties":false};
+const schema137 = {"type":"object","required":["id","path"],"description":"A directory to inspect for plugins and skills.","properties":{"id":{"type":"string"},"path":{"$ref":"#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]}}};
+
+function validate340(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
+validate340.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate340.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate340.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data2 = data.cwd;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate340.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs9 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate340.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs9){
+if(Array.isArray(data3)){
+var valid2 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs11 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs11 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid3 = false;
+const _errs14 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs14 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs15 = errors;
+if(data5 !== null){
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+validate340.errors = vErrors;
+return false;
+}
+else {
+errors = _errs13;
+if(vErrors !== null){
+if(_errs13){
+vErrors.length = _errs13;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs17 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate340.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs17){
+if(Array.isArray(data6)){
+var valid4 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+break;
+}
+}
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs20 = errors;
+const _errs21 = errors;
+let valid5 = false;
+const _errs22 = errors;
+if(typeof data8 !== "string"){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid2 = _errs22 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs24 = errors;
+if(data8 !== null){
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid2 = _errs24 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate340.errors = vErrors;
+return false;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs26 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate340.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs26 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs28 = errors;
+const _errs29 = errors;
+let valid6 = false;
+const _errs30 = errors;
+if(typeof data10 !== "string"){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid3 = _errs30 === errors;
+valid6 = valid6 || _valid3;
+if(!valid6){
+const _errs32 = errors;
+if(data10 !== null){
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid3 = _errs32 === errors;
+valid6 = valid6 || _valid3;
+}
+if(!valid6){
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate340.errors = vErrors;
+return false;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs28 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.policyContext !== undefined){
+let data11 = data.policyContext;
+const _errs34 = errors;
+const _errs35 = errors;
+let valid7 = false;
+const _errs36 = errors;
+if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var _valid4 = _errs36 === errors;
+valid7 = valid7 || _valid4;
+if(!valid7){
+const _errs37 = errors;
+if(data11 !== null){
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+var _valid4 = _errs37 === errors;
+valid7 = valid7 || _valid4;
+}
+if(!valid7){
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+validate340.errors = vErrors;
+return false;
+}
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate340.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+return false;
+}
+}
+validate340.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.id === undefined) && (missing0 = "id")) || ((data.path === undefined) && (missing0 = "path"))){
+validate338.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema137.required,parentSchema:schema137,data}];
+return false;
+}
+else {
+if(data.id !== undefined){
+let data0 = data.id;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate338.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema137.properties.id.type,parentSchema:schema137.properties.id,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.path !== undefined){
+const _errs3 = errors;
+if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
 if(data.sandbox !== undefined){
-let data3 = data.sandbox;
+let data2 = data.sandbox;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(!(validate340(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs7 = errors;
+if(data2 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema137.properties.sandbox.anyOf[1].type,parentSchema:schema137.properties.sandbox.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema137.properties.sandbox.anyOf,parentSchema:schema137.properties.sandbox,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate338.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate338.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema137.type,parentSchema:schema137,data}];
+return false;
+}
+}
+validate338.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate337(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.roots === undefined) && (missing0 = "roots")){
+validate337.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema136.required,parentSchema:schema136,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(key0 === "roots")){
+validate337.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema136,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.roots !== undefined){
+let data0 = data.roots;
+const _errs2 = errors;
+if(errors === _errs2){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs4 = errors;
+if(!(validate338(data0[i0], {instancePath:instancePath+"/roots/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs4 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate337.errors = [{instancePath:instancePath+"/roots",schemaPath:"#/properties/roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema136.properties.roots.type,parentSchema:schema136.properties.roots,data:data0}];
+return false;
+}
+}
+}
+}
+}
+}
+else {
+validate337.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema136.type,parentSchema:schema136,data}];
+return false;
+}
+}
+validate337.errors = vErrors;
+return errors === 0;
+}
+
+export const validateCapabilitiesDiscoverV2Params = validate349;
+const schema139 = {"type":"object","properties":{"cwd":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FileSystemSandboxContext"},{"type":"null"}]}},"required":["cwd"],"additionalProperties":false};
+
+function validate350(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate350.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate350.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate350.errors = vErrors;
+return errors === 0;
+}
+
+const schema141 = {"type":"object","required":["permissions","windowsSandboxLevel","cwd"],"description":"Strict sandbox context of `capabilities/discoverV2` (no `policyContext`; `cwd` required).","properties":{"permissions":{"$ref":"#/definitions/ExecPermissionProfile"},"windowsSandboxLevel":{"type":"string","enum":["disabled","restricted-token","elevated","mxc"]},"cwd":{"$ref":"#/definitions/PathUri"},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"userHomeDir":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"temporaryDirectories":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"windowsSandboxProxySettingsMode":{"anyOf":[{"type":"string","enum":["reconcile","preserve"]},{"type":"null"}]},"useLegacyLandlock":{"type":["boolean","null"],"default":false},"sandboxOverride":{"anyOf":[{"type":"string","enum":["noOverride","escalatedSandboxWithRestrictions","bypassSandboxFirstAttempt"]},{"type":"null"}]}}};
+
+function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))) || ((data.cwd === undefined) && (missing0 = "cwd"))){
+validate352.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema141.required,parentSchema:schema141,data}];
+return false;
+}
+else {
+if(data.permissions !== undefined){
+const _errs1 = errors;
+if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxLevel !== undefined){
+let data1 = data.windowsSandboxLevel;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate352.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema141.properties.windowsSandboxLevel.type,parentSchema:schema141.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
+validate352.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema141.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema141.properties.windowsSandboxLevel.enum,parentSchema:schema141.properties.windowsSandboxLevel,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+const _errs4 = errors;
+if(!(validate46(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.workspaceRoots !== undefined){
+let data3 = data.workspaceRoots;
+const _errs5 = errors;
+if((!(Array.isArray(data3))) && (data3 !== null)){
+validate352.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema141.properties.workspaceRoots.type},message:"must be array,null",schema:schema141.properties.workspaceRoots.type,parentSchema:schema141.properties.workspaceRoots,data:data3}];
+return false;
+}
+if(errors === _errs5){
+if(Array.isArray(data3)){
+var valid1 = true;
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+const _errs7 = errors;
+if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs7 === errors;
+if(!valid1){
+break;
+}
+}
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+let data5 = data.userHomeDir;
+const _errs8 = errors;
+const _errs9 = errors;
+let valid2 = false;
+const _errs10 = errors;
+if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs10 === errors;
+valid2 = valid2 || _valid0;
+if(!valid2){
+const _errs11 = errors;
+if(data5 !== null){
+const err0 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema141.properties.userHomeDir.anyOf[1].type,parentSchema:schema141.properties.userHomeDir.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs11 === errors;
+valid2 = valid2 || _valid0;
+}
+if(!valid2){
+const err1 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema141.properties.userHomeDir.anyOf,parentSchema:schema141.properties.userHomeDir,data:data5};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate352.errors = vErrors;
+return false;
+}
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data6 = data.temporaryDirectories;
+const _errs13 = errors;
+if((!(Array.isArray(data6))) && (data6 !== null)){
+validate352.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema141.properties.temporaryDirectories.type},message:"must be array,null",schema:schema141.properties.temporaryDirectories.type,parentSchema:schema141.properties.temporaryDirectories,data:data6}];
+return false;
+}
+if(errors === _errs13){
+if(Array.isArray(data6)){
+var valid3 = true;
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+const _errs15 = errors;
+if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid3 = _errs15 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.windowsSandboxProxySettingsMode !== undefined){
+let data8 = data.windowsSandboxProxySettingsMode;
+const _errs16 = errors;
+const _errs17 = errors;
+let valid4 = false;
+const _errs18 = errors;
+if(typeof data8 !== "string"){
+const err2 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!((data8 === "reconcile") || (data8 === "preserve"))){
+const err3 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema141.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var _valid1 = _errs18 === errors;
+valid4 = valid4 || _valid1;
+if(!valid4){
+const _errs20 = errors;
+if(data8 !== null){
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var _valid1 = _errs20 === errors;
+valid4 = valid4 || _valid1;
+}
+if(!valid4){
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema141.properties.windowsSandboxProxySettingsMode,data:data8};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+validate352.errors = vErrors;
+return false;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs16 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.useLegacyLandlock !== undefined){
+let data9 = data.useLegacyLandlock;
+const _errs22 = errors;
+if((typeof data9 !== "boolean") && (data9 !== null)){
+validate352.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema141.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema141.properties.useLegacyLandlock.type,parentSchema:schema141.properties.useLegacyLandlock,data:data9}];
+return false;
+}
+var valid0 = _errs22 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxOverride !== undefined){
+let data10 = data.sandboxOverride;
+const _errs24 = errors;
+const _errs25 = errors;
+let valid5 = false;
+const _errs26 = errors;
+if(typeof data10 !== "string"){
+const err6 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema141.properties.sandboxOverride.anyOf[0].type,parentSchema:schema141.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
+const err7 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema141.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema141.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema141.properties.sandboxOverride.anyOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid2 = _errs26 === errors;
+valid5 = valid5 || _valid2;
+if(!valid5){
+const _errs28 = errors;
+if(data10 !== null){
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema141.properties.sandboxOverride.anyOf[1].type,parentSchema:schema141.properties.sandboxOverride.anyOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid2 = _errs28 === errors;
+valid5 = valid5 || _valid2;
+}
+if(!valid5){
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema141.properties.sandboxOverride.anyOf,parentSchema:schema141.properties.sandboxOverride,data:data10};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+validate352.errors = vErrors;
+return false;
+}
+else {
+errors = _errs25;
+if(vErrors !== null){
+if(_errs25){
+vErrors.length = _errs25;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs24 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate352.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema141.type,parentSchema:schema141,data}];
+return false;
+}
+}
+validate352.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate349(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.cwd === undefined) && (missing0 = "cwd")){
+validate349.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema139.required,parentSchema:schema139,data}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "cwd") || (key0 === "sandbox"))){
+validate349.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema139,data}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.cwd !== undefined){
+const _errs2 = errors;
+if(!(validate350(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandbox !== undefined){
+let data1 = data.sandbox;
+const _errs3 = errors;
+const _errs4 = errors;
+let valid1 = false;
+const _errs5 = errors;
+if(!(validate352(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs6 = errors;
+if(data1 !== null){
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema139.properties.sandbox.anyOf[1].type,parentSchema:schema139.properties.sandbox.anyOf[1],data:data1};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema139.properties.sandbox.anyOf,parentSchema:schema139.properties.sandbox,data:data1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate349.errors = vErrors;
+return false;
+}
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate349.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema139.type,parentSchema:schema139,data}];
+return false;
+}
+}
+validate349.errors = vErrors;
+return errors === 0;
+}
+
+export const validateRpcDiscoverParams = validate359;
+const schema142 = {};
+
+function validate359(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+validate359.errors = null;
+return true;
+}
+
+export const validateInitializeResult = validate360;
+const schema143 = {"type":"object","required":["sessionId"],"properties":{"sessionId":{"type":"string","description":"UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect."},"environmentInfo":{"$ref":"components#/definitions/EnvironmentInfo"}}};
+const schema144 = {"type":"object","required":["shell","executorVersion","cwd","platformOs","capabilities"],"description":"Description of the executor (codex 0.169 `EnvironmentInfo`); paths are always `file:` URIs.","properties":{"shell":{"$ref":"#/definitions/ShellInfo"},"executorVersion":{"type":"string","description":"Version of the executor (this server: its package version)."},"providerId":{"type":"string","description":"Opaque provider identity, `sha256:<hex>`."},"cwd":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}],"description":"The server process's working directory."},"userHomeDir":{"$ref":"#/definitions/PathUri"},"platformOs":{"type":"string","description":"`linux`, `macos` or `windows`."},"prependPathDirs":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Directories prepended to `PATH` of `envPolicy` children."},"temporaryDirectories":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"From `TMPDIR` (Unix) or `TEMP`/`TMP` (Windows)."},"tempDir":{"$ref":"#/definitions/PathUri"},"capabilities":{"$ref":"#/definitions/EnvironmentCapabilities"}}};
+const schema145 = {"type":"object","description":"Feature flags of the executor; a missing flag means false. This server announces a flag true only when the feature is implemented and tested.","properties":{"networkProxyLaunch":{"type":"boolean","description":"`process/start` honours `networkProxy`."},"networkProxyReviewDomains":{"type":"boolean","description":"Network proxy domain review."},"credentialMasking":{"type":"boolean","description":"Credential masking in process output."},"credentialMaskingCustomProviders":{"type":"boolean","description":"Credential masking for custom providers."},"capabilityDiscoverySandbox":{"type":"boolean","description":"Capability discovery honours `sandbox`."},"fsWatchMissing":{"type":"boolean","description":"`fs/watchMissing` and `fs/missingChanged`."},"capabilityDiscoveryV2":{"type":"boolean","description":"`capabilities/discoverV2`."},"environmentConfigRead":{"type":"boolean","description":"`environmentConfig/read`."},"httpHeaderEnvVars":{"type":"boolean","description":"`http/request` headers with `valueEnvVar`."},"sandboxedFileStreaming":{"type":"boolean","description":"File handles under a restricted sandbox."},"fileWriteStreaming":{"type":"boolean","description":"`fs/open` with `mode: replace` and `fs/writeBlock`."},"shellSnapshotV2":{"type":"boolean","description":"`process/start` honours `shellSnapshot`."},"windowsMxc":{"type":"boolean","description":"Windows MXC sandbox level."},"linuxRootWritePreservesDevices":{"type":"boolean","description":"Linux sandbox: root write access keeps devices."},"linuxApprovedRootWritePreservesRestrictions":{"type":"boolean","description":"Linux sandbox: approved root writes keep restrictions."}},"additionalProperties":{"type":"boolean"}};
+
+function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+const _errs1 = errors;
+for(const key0 in data){
+if(!(func2.call(schema145.properties, key0))){
+let data0 = data[key0];
+const _errs2 = errors;
+if(typeof data0 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.additionalProperties.type,parentSchema:schema145.additionalProperties,data:data0}];
+return false;
+}
+var valid0 = _errs2 === errors;
+if(!valid0){
+break;
+}
+}
+}
+if(_errs1 === errors){
+if(data.networkProxyLaunch !== undefined){
+let data1 = data.networkProxyLaunch;
+const _errs4 = errors;
+if(typeof data1 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/networkProxyLaunch",schemaPath:"#/properties/networkProxyLaunch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.networkProxyLaunch.type,parentSchema:schema145.properties.networkProxyLaunch,data:data1}];
+return false;
+}
+var valid1 = _errs4 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.networkProxyReviewDomains !== undefined){
+let data2 = data.networkProxyReviewDomains;
+const _errs6 = errors;
+if(typeof data2 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/networkProxyReviewDomains",schemaPath:"#/properties/networkProxyReviewDomains/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.networkProxyReviewDomains.type,parentSchema:schema145.properties.networkProxyReviewDomains,data:data2}];
+return false;
+}
+var valid1 = _errs6 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.credentialMasking !== undefined){
+let data3 = data.credentialMasking;
+const _errs8 = errors;
+if(typeof data3 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/credentialMasking",schemaPath:"#/properties/credentialMasking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.credentialMasking.type,parentSchema:schema145.properties.credentialMasking,data:data3}];
+return false;
+}
+var valid1 = _errs8 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.credentialMaskingCustomProviders !== undefined){
+let data4 = data.credentialMaskingCustomProviders;
+const _errs10 = errors;
+if(typeof data4 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/credentialMaskingCustomProviders",schemaPath:"#/properties/credentialMaskingCustomProviders/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.credentialMaskingCustomProviders.type,parentSchema:schema145.properties.credentialMaskingCustomProviders,data:data4}];
+return false;
+}
+var valid1 = _errs10 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.capabilityDiscoverySandbox !== undefined){
+let data5 = data.capabilityDiscoverySandbox;
+const _errs12 = errors;
+if(typeof data5 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/capabilityDiscoverySandbox",schemaPath:"#/properties/capabilityDiscoverySandbox/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.capabilityDiscoverySandbox.type,parentSchema:schema145.properties.capabilityDiscoverySandbox,data:data5}];
+return false;
+}
+var valid1 = _errs12 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.fsWatchMissing !== undefined){
+let data6 = data.fsWatchMissing;
+const _errs14 = errors;
+if(typeof data6 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/fsWatchMissing",schemaPath:"#/properties/fsWatchMissing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.fsWatchMissing.type,parentSchema:schema145.properties.fsWatchMissing,data:data6}];
+return false;
+}
+var valid1 = _errs14 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.capabilityDiscoveryV2 !== undefined){
+let data7 = data.capabilityDiscoveryV2;
+const _errs16 = errors;
+if(typeof data7 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/capabilityDiscoveryV2",schemaPath:"#/properties/capabilityDiscoveryV2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.capabilityDiscoveryV2.type,parentSchema:schema145.properties.capabilityDiscoveryV2,data:data7}];
+return false;
+}
+var valid1 = _errs16 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.environmentConfigRead !== undefined){
+let data8 = data.environmentConfigRead;
+const _errs18 = errors;
+if(typeof data8 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/environmentConfigRead",schemaPath:"#/properties/environmentConfigRead/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.environmentConfigRead.type,parentSchema:schema145.properties.environmentConfigRead,data:data8}];
+return false;
+}
+var valid1 = _errs18 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.httpHeaderEnvVars !== undefined){
+let data9 = data.httpHeaderEnvVars;
+const _errs20 = errors;
+if(typeof data9 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/httpHeaderEnvVars",schemaPath:"#/properties/httpHeaderEnvVars/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.httpHeaderEnvVars.type,parentSchema:schema145.properties.httpHeaderEnvVars,data:data9}];
+return false;
+}
+var valid1 = _errs20 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.sandboxedFileStreaming !== undefined){
+let data10 = data.sandboxedFileStreaming;
+const _errs22 = errors;
+if(typeof data10 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/sandboxedFileStreaming",schemaPath:"#/properties/sandboxedFileStreaming/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.sandboxedFileStreaming.type,parentSchema:schema145.properties.sandboxedFileStreaming,data:data10}];
+return false;
+}
+var valid1 = _errs22 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.fileWriteStreaming !== undefined){
+let data11 = data.fileWriteStreaming;
+const _errs24 = errors;
+if(typeof data11 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/fileWriteStreaming",schemaPath:"#/properties/fileWriteStreaming/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.fileWriteStreaming.type,parentSchema:schema145.properties.fileWriteStreaming,data:data11}];
+return false;
+}
+var valid1 = _errs24 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.shellSnapshotV2 !== undefined){
+let data12 = data.shellSnapshotV2;
+const _errs26 = errors;
+if(typeof data12 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/shellSnapshotV2",schemaPath:"#/properties/shellSnapshotV2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.shellSnapshotV2.type,parentSchema:schema145.properties.shellSnapshotV2,data:data12}];
+return false;
+}
+var valid1 = _errs26 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.windowsMxc !== undefined){
+let data13 = data.windowsMxc;
+const _errs28 = errors;
+if(typeof data13 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/windowsMxc",schemaPath:"#/properties/windowsMxc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.windowsMxc.type,parentSchema:schema145.properties.windowsMxc,data:data13}];
+return false;
+}
+var valid1 = _errs28 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.linuxRootWritePreservesDevices !== undefined){
+let data14 = data.linuxRootWritePreservesDevices;
+const _errs30 = errors;
+if(typeof data14 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/linuxRootWritePreservesDevices",schemaPath:"#/properties/linuxRootWritePreservesDevices/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.linuxRootWritePreservesDevices.type,parentSchema:schema145.properties.linuxRootWritePreservesDevices,data:data14}];
+return false;
+}
+var valid1 = _errs30 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data.linuxApprovedRootWritePreservesRestrictions !== undefined){
+let data15 = data.linuxApprovedRootWritePreservesRestrictions;
+const _errs32 = errors;
+if(typeof data15 !== "boolean"){
+validate368.errors = [{instancePath:instancePath+"/linuxApprovedRootWritePreservesRestrictions",schemaPath:"#/properties/linuxApprovedRootWritePreservesRestrictions/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.linuxApprovedRootWritePreservesRestrictions.type,parentSchema:schema145.properties.linuxApprovedRootWritePreservesRestrictions,data:data15}];
+return false;
+}
+var valid1 = _errs32 === errors;
+}
+else {
+var valid1 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate368.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema145.type,parentSchema:schema145,data}];
+return false;
+}
+}
+validate368.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate361(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.shell === undefined) && (missing0 = "shell")) || ((data.executorVersion === undefined) && (missing0 = "executorVersion"))) || ((data.cwd === undefined) && (missing0 = "cwd"))) || ((data.platformOs === undefined) && (missing0 = "platformOs"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))){
+validate361.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema144.required,parentSchema:schema144,data}];
+return false;
+}
+else {
+if(data.shell !== undefined){
+const _errs1 = errors;
+if(!(validate36(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.executorVersion !== undefined){
+let data1 = data.executorVersion;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate361.errors = [{instancePath:instancePath+"/executorVersion",schemaPath:"#/properties/executorVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.executorVersion.type,parentSchema:schema144.properties.executorVersion,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.providerId !== undefined){
+let data2 = data.providerId;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate361.errors = [{instancePath:instancePath+"/providerId",schemaPath:"#/properties/providerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.providerId.type,parentSchema:schema144.properties.providerId,data:data2}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data3 = data.cwd;
 const _errs6 = errors;
 const _errs7 = errors;
 let valid1 = false;
 const _errs8 = errors;
-if(!(validate138(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+if(!(validate46(data3, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -2815,7 +13123,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
 if(data3 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema65.properties.sandbox.anyOf[1].type,parentSchema:schema65.properties.sandbox.anyOf[1],data:data3};
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema144.properties.cwd.anyOf[1].type,parentSchema:schema144.properties.cwd.anyOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2828,7 +13136,7 @@ var _valid0 = _errs9 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema65.properties.sandbox.anyOf,parentSchema:schema65.properties.sandbox,data:data3};
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema144.properties.cwd.anyOf,parentSchema:schema144.properties.cwd,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2836,7 +13144,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate134.errors = vErrors;
+validate361.errors = vErrors;
 return false;
 }
 else {
@@ -2856,10 +13164,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.environmentId !== undefined){
+if(data.userHomeDir !== undefined){
 const _errs11 = errors;
-if(!(validate142(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate142.errors : vErrors.concat(validate142.errors);
+if(!(validate46(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -2867,6 +13175,107 @@ var valid0 = _errs11 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.platformOs !== undefined){
+let data5 = data.platformOs;
+const _errs12 = errors;
+if(typeof data5 !== "string"){
+validate361.errors = [{instancePath:instancePath+"/platformOs",schemaPath:"#/properties/platformOs/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.platformOs.type,parentSchema:schema144.properties.platformOs,data:data5}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prependPathDirs !== undefined){
+let data6 = data.prependPathDirs;
+const _errs14 = errors;
+if(errors === _errs14){
+if(Array.isArray(data6)){
+var valid2 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+const _errs16 = errors;
+if(!(validate46(data6[i0], {instancePath:instancePath+"/prependPathDirs/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs16 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate361.errors = [{instancePath:instancePath+"/prependPathDirs",schemaPath:"#/properties/prependPathDirs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.prependPathDirs.type,parentSchema:schema144.properties.prependPathDirs,data:data6}];
+return false;
+}
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data8 = data.temporaryDirectories;
+const _errs17 = errors;
+if(errors === _errs17){
+if(Array.isArray(data8)){
+var valid3 = true;
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data8[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid3 = _errs19 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate361.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.temporaryDirectories.type,parentSchema:schema144.properties.temporaryDirectories,data:data8}];
+return false;
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tempDir !== undefined){
+const _errs20 = errors;
+if(!(validate46(data.tempDir, {instancePath:instancePath+"/tempDir",parentData:data,parentDataProperty:"tempDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.capabilities !== undefined){
+const _errs21 = errors;
+if(!(validate368(data.capabilities, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
+vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs21 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
 }
 }
 }
@@ -2875,53 +13284,121 @@ var valid0 = true;
 }
 }
 else {
-validate134.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data}];
+validate361.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema144.type,parentSchema:schema144,data}];
 return false;
 }
 }
-validate134.errors = vErrors;
-return errors === 0;
-}
-
-export const validateEnvironmentAddParams = validate144;
-const schema69 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"},"execServerUrl":{"type":"string"},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
-
-function validate145(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate145.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate145.errors = vErrors;
+validate361.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate144(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate360(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))){
-validate144.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema69.required,parentSchema:schema69,data}];
+if((data.sessionId === undefined) && (missing0 = "sessionId")){
+validate360.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema143.required,parentSchema:schema143,data}];
 return false;
 }
 else {
+if(data.sessionId !== undefined){
+let data0 = data.sessionId;
 const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "environmentId") || (key0 === "execServerUrl")) || (key0 === "connectTimeoutMs"))){
-validate144.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data}];
+if(typeof data0 !== "string"){
+validate360.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema143.properties.sessionId.type,parentSchema:schema143.properties.sessionId,data:data0}];
 return false;
-break;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.environmentInfo !== undefined){
+const _errs3 = errors;
+if(!(validate361(data.environmentInfo, {instancePath:instancePath+"/environmentInfo",parentData:data,parentDataProperty:"environmentInfo",rootData}))){
+vErrors = vErrors === null ? validate361.errors : vErrors.concat(validate361.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
 }
 }
-if(_errs1 === errors){
-if(data.environmentId !== undefined){
+}
+}
+else {
+validate360.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema143.type,parentSchema:schema143,data}];
+return false;
+}
+}
+validate360.errors = vErrors;
+return errors === 0;
+}
+
+export const validateProcessStartResult = validate371;
+const schema146 = {"type":"object","required":["processId"],"properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"sandboxType":{"$ref":"components#/definitions/ProcessSandboxType"}}};
+
+function validate372(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate372.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+return false;
+}
+validate372.errors = vErrors;
+return errors === 0;
+}
+
+const schema148 = {"type":"string","enum":["none","macosSeatbelt","linuxSeccomp","windowsRestrictedToken"],"description":"Sandbox the process runs under; this server answers `none` (restricted sandboxes are refused)."};
+
+function validate374(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate374.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema148.type,parentSchema:schema148,data}];
+return false;
+}
+if(!((((data === "none") || (data === "macosSeatbelt")) || (data === "linuxSeccomp")) || (data === "windowsRestrictedToken"))){
+validate374.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema148.enum},message:"must be equal to one of the allowed values",schema:schema148.enum,parentSchema:schema148,data}];
+return false;
+}
+validate374.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate371(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.processId === undefined) && (missing0 = "processId")){
+validate371.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema146.required,parentSchema:schema146,data}];
+return false;
+}
+else {
+if(data.processId !== undefined){
+const _errs1 = errors;
+if(!(validate372(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate372.errors : vErrors.concat(validate372.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxType !== undefined){
 const _errs2 = errors;
-if(!(validate145(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate145.errors : vErrors.concat(validate145.errors);
+if(!(validate374(data.sandboxType, {instancePath:instancePath+"/sandboxType",parentData:data,parentDataProperty:"sandboxType",rootData}))){
+vErrors = vErrors === null ? validate374.errors : vErrors.concat(validate374.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -2929,253 +13406,58 @@ var valid0 = _errs2 === errors;
 else {
 var valid0 = true;
 }
-if(valid0){
-if(data.execServerUrl !== undefined){
-let data1 = data.execServerUrl;
-const _errs3 = errors;
-if(typeof data1 !== "string"){
-validate144.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.execServerUrl.type,parentSchema:schema69.properties.execServerUrl,data:data1}];
-return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.connectTimeoutMs !== undefined){
-let data2 = data.connectTimeoutMs;
-const _errs5 = errors;
-if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
-validate144.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema69.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema69.properties.connectTimeoutMs.type,parentSchema:schema69.properties.connectTimeoutMs,data:data2}];
-return false;
-}
-if(errors === _errs5){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 1 || isNaN(data2)){
-validate144.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema69.properties.connectTimeoutMs,data:data2}];
-return false;
-}
-}
-}
-var valid0 = _errs5 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
 }
 }
 }
 else {
-validate144.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data}];
+validate371.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema146.type,parentSchema:schema146,data}];
 return false;
 }
 }
-validate144.errors = vErrors;
+validate371.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentListParams = validate147;
-const schema71 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateProcessReadResult = validate376;
+const schema149 = {"type":"object","required":["chunks","nextSeq","exited","exitCode","closed","failure","truncated","droppedBytes"],"properties":{"chunks":{"type":"array","items":{"$ref":"components#/definitions/ProcessOutputChunk"},"description":"Chunks in seq order."},"nextSeq":{"type":"integer","minimum":1,"description":"Last returned seq + 1, or the process's next unused seq; the next read uses `afterSeq = nextSeq - 1`."},"exited":{"type":"boolean","description":"The process has exited."},"exitCode":{"type":["integer","null"],"description":"Exit code once exited, else null."},"closed":{"type":"boolean","description":"Exited and all output streams reached EOF (`process/closed` was emitted)."},"failure":{"type":["string","null"],"description":"Why the process failed after starting (e.g. a PTY error), else null."},"truncated":{"type":"boolean","description":"True when chunks with seq > afterSeq were evicted from the 1 MiB retention before this read (output was lost to this reader)."},"droppedBytes":{"type":"integer","minimum":0,"description":"Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false."},"sandboxDenied":{"type":"boolean","description":"The sandbox denied something the process tried (always false here: processes run unsandboxed). Older servers omit it."}}};
+const schema150 = {"type":"object","required":["seq","stream","chunk"],"description":"One retained output chunk.","properties":{"seq":{"type":"integer","minimum":1,"description":"Per-process sequence number."},"stream":{"$ref":"#/definitions/OutputStream"},"chunk":{"$ref":"#/definitions/Base64"}}};
 
-function validate147(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-validate147.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data}];
-return false;
-break;
-}
-}
-else {
-validate147.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data}];
-return false;
-}
-}
-validate147.errors = vErrors;
-return errors === 0;
-}
-
-export const validateEnvironmentRemoveParams = validate148;
-const schema72 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["environmentId"],"additionalProperties":false};
-
-function validate149(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate378(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate149.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate149.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate148(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.environmentId === undefined) && (missing0 = "environmentId")){
-validate148.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema72.required,parentSchema:schema72,data}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(key0 === "environmentId")){
-validate148.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.environmentId !== undefined){
-if(!(validate149(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate149.errors : vErrors.concat(validate149.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-}
-else {
-validate148.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data}];
-return false;
-}
-}
-validate148.errors = vErrors;
-return errors === 0;
-}
-
-export const validateRpcDiscoverParams = validate151;
-const schema74 = {};
-
-function validate151(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-validate151.errors = null;
-return true;
-}
-
-export const validateInitializeResult = validate152;
-const schema75 = {"type":"object","required":["sessionId"],"properties":{"sessionId":{"type":"string","description":"UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect."}}};
-
-function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.sessionId === undefined) && (missing0 = "sessionId")){
-validate152.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema75.required,parentSchema:schema75,data}];
-return false;
-}
-else {
-if(data.sessionId !== undefined){
-let data0 = data.sessionId;
-if(typeof data0 !== "string"){
-validate152.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.sessionId.type,parentSchema:schema75.properties.sessionId,data:data0}];
-return false;
-}
-}
-}
-}
-else {
-validate152.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data}];
-return false;
-}
-}
-validate152.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessStartResult = validate153;
-const schema76 = {"type":"object","required":["processId"],"properties":{"processId":{"$ref":"components#/definitions/ProcessId"}}};
-
-function validate154(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate154.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate154.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate153(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.processId === undefined) && (missing0 = "processId")){
-validate153.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema76.required,parentSchema:schema76,data}];
-return false;
-}
-else {
-if(data.processId !== undefined){
-if(!(validate154(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate154.errors : vErrors.concat(validate154.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-else {
-validate153.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data}];
-return false;
-}
-}
-validate153.errors = vErrors;
-return errors === 0;
-}
-
-export const validateProcessReadResult = validate156;
-const schema78 = {"type":"object","required":["chunks","nextSeq","exited","exitCode","closed","failure","truncated","droppedBytes"],"properties":{"chunks":{"type":"array","items":{"$ref":"components#/definitions/ProcessOutputChunk"},"description":"Chunks in seq order."},"nextSeq":{"type":"integer","minimum":1,"description":"Last returned seq + 1, or the process's next unused seq; the next read uses `afterSeq = nextSeq - 1`."},"exited":{"type":"boolean","description":"The process has exited."},"exitCode":{"type":["integer","null"],"description":"Exit code once exited, else null."},"closed":{"type":"boolean","description":"Exited and all output streams reached EOF (`process/closed` was emitted)."},"failure":{"type":["string","null"],"description":"Why the process failed after starting (e.g. a PTY error), else null."},"truncated":{"type":"boolean","description":"True when chunks with seq > afterSeq were evicted from the 1 MiB retention before this read (output was lost to this reader)."},"droppedBytes":{"type":"integer","minimum":0,"description":"Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false."}}};
-const schema79 = {"type":"object","required":["seq","stream","chunk"],"description":"One retained output chunk.","properties":{"seq":{"type":"integer","minimum":1,"description":"Per-process sequence number."},"stream":{"$ref":"#/definitions/OutputStream"},"chunk":{"$ref":"#/definitions/Base64"}}};
-
-function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate158.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data}];
+validate378.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data}];
 return false;
 }
 if(!(((data === "stdout") || (data === "stderr")) || (data === "pty"))){
-validate158.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data}];
+validate378.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data}];
 return false;
 }
-validate158.errors = vErrors;
+validate378.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate380(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate160.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+validate380.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
 return false;
 }
-validate160.errors = vErrors;
+validate380.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate157(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate377(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.seq === undefined) && (missing0 = "seq")) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate157.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema79.required,parentSchema:schema79,data}];
+validate377.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema150.required,parentSchema:schema150,data}];
 return false;
 }
 else {
@@ -3183,13 +13465,13 @@ if(data.seq !== undefined){
 let data0 = data.seq;
 const _errs1 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate157.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema79.properties.seq.type,parentSchema:schema79.properties.seq,data:data0}];
+validate377.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema150.properties.seq.type,parentSchema:schema150.properties.seq,data:data0}];
 return false;
 }
 if(errors === _errs1){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-validate157.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema79.properties.seq,data:data0}];
+validate377.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema150.properties.seq,data:data0}];
 return false;
 }
 }
@@ -3202,8 +13484,8 @@ var valid0 = true;
 if(valid0){
 if(data.stream !== undefined){
 const _errs3 = errors;
-if(!(validate158(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
-vErrors = vErrors === null ? validate158.errors : vErrors.concat(validate158.errors);
+if(!(validate378(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
+vErrors = vErrors === null ? validate378.errors : vErrors.concat(validate378.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -3214,8 +13496,8 @@ var valid0 = true;
 if(valid0){
 if(data.chunk !== undefined){
 const _errs4 = errors;
-if(!(validate160(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate160.errors : vErrors.concat(validate160.errors);
+if(!(validate380(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate380.errors : vErrors.concat(validate380.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -3228,23 +13510,23 @@ var valid0 = true;
 }
 }
 else {
-validate157.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data}];
+validate377.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema150.type,parentSchema:schema150,data}];
 return false;
 }
 }
-validate157.errors = vErrors;
+validate377.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate156(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate376(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.chunks === undefined) && (missing0 = "chunks")) || ((data.nextSeq === undefined) && (missing0 = "nextSeq"))) || ((data.exited === undefined) && (missing0 = "exited"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))) || ((data.closed === undefined) && (missing0 = "closed"))) || ((data.failure === undefined) && (missing0 = "failure"))) || ((data.truncated === undefined) && (missing0 = "truncated"))) || ((data.droppedBytes === undefined) && (missing0 = "droppedBytes"))){
-validate156.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema78.required,parentSchema:schema78,data}];
+validate376.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema149.required,parentSchema:schema149,data}];
 return false;
 }
 else {
@@ -3257,8 +13539,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate157(data0[i0], {instancePath:instancePath+"/chunks/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+if(!(validate377(data0[i0], {instancePath:instancePath+"/chunks/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate377.errors : vErrors.concat(validate377.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -3268,7 +13550,7 @@ break;
 }
 }
 else {
-validate156.errors = [{instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema78.properties.chunks.type,parentSchema:schema78.properties.chunks,data:data0}];
+validate376.errors = [{instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema149.properties.chunks.type,parentSchema:schema149.properties.chunks,data:data0}];
 return false;
 }
 }
@@ -3282,13 +13564,13 @@ if(data.nextSeq !== undefined){
 let data2 = data.nextSeq;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate156.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.nextSeq.type,parentSchema:schema78.properties.nextSeq,data:data2}];
+validate376.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema149.properties.nextSeq.type,parentSchema:schema149.properties.nextSeq,data:data2}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-validate156.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema78.properties.nextSeq,data:data2}];
+validate376.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema149.properties.nextSeq,data:data2}];
 return false;
 }
 }
@@ -3303,7 +13585,7 @@ if(data.exited !== undefined){
 let data3 = data.exited;
 const _errs6 = errors;
 if(typeof data3 !== "boolean"){
-validate156.errors = [{instancePath:instancePath+"/exited",schemaPath:"#/properties/exited/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.exited.type,parentSchema:schema78.properties.exited,data:data3}];
+validate376.errors = [{instancePath:instancePath+"/exited",schemaPath:"#/properties/exited/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.exited.type,parentSchema:schema149.properties.exited,data:data3}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -3316,7 +13598,7 @@ if(data.exitCode !== undefined){
 let data4 = data.exitCode;
 const _errs8 = errors;
 if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
-validate156.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema78.properties.exitCode.type},message:"must be integer,null",schema:schema78.properties.exitCode.type,parentSchema:schema78.properties.exitCode,data:data4}];
+validate376.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema149.properties.exitCode.type},message:"must be integer,null",schema:schema149.properties.exitCode.type,parentSchema:schema149.properties.exitCode,data:data4}];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -3329,7 +13611,7 @@ if(data.closed !== undefined){
 let data5 = data.closed;
 const _errs10 = errors;
 if(typeof data5 !== "boolean"){
-validate156.errors = [{instancePath:instancePath+"/closed",schemaPath:"#/properties/closed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.closed.type,parentSchema:schema78.properties.closed,data:data5}];
+validate376.errors = [{instancePath:instancePath+"/closed",schemaPath:"#/properties/closed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.closed.type,parentSchema:schema149.properties.closed,data:data5}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -3342,7 +13624,7 @@ if(data.failure !== undefined){
 let data6 = data.failure;
 const _errs12 = errors;
 if((typeof data6 !== "string") && (data6 !== null)){
-validate156.errors = [{instancePath:instancePath+"/failure",schemaPath:"#/properties/failure/type",keyword:"type",params:{type: schema78.properties.failure.type},message:"must be string,null",schema:schema78.properties.failure.type,parentSchema:schema78.properties.failure,data:data6}];
+validate376.errors = [{instancePath:instancePath+"/failure",schemaPath:"#/properties/failure/type",keyword:"type",params:{type: schema149.properties.failure.type},message:"must be string,null",schema:schema149.properties.failure.type,parentSchema:schema149.properties.failure,data:data6}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -3355,7 +13637,7 @@ if(data.truncated !== undefined){
 let data7 = data.truncated;
 const _errs14 = errors;
 if(typeof data7 !== "boolean"){
-validate156.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.truncated.type,parentSchema:schema78.properties.truncated,data:data7}];
+validate376.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.truncated.type,parentSchema:schema149.properties.truncated,data:data7}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -3368,18 +13650,31 @@ if(data.droppedBytes !== undefined){
 let data8 = data.droppedBytes;
 const _errs16 = errors;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-validate156.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.droppedBytes.type,parentSchema:schema78.properties.droppedBytes,data:data8}];
+validate376.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema149.properties.droppedBytes.type,parentSchema:schema149.properties.droppedBytes,data:data8}];
 return false;
 }
 if(errors === _errs16){
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 < 0 || isNaN(data8)){
-validate156.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema78.properties.droppedBytes,data:data8}];
+validate376.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema149.properties.droppedBytes,data:data8}];
 return false;
 }
 }
 }
 var valid0 = _errs16 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sandboxDenied !== undefined){
+let data9 = data.sandboxDenied;
+const _errs18 = errors;
+if(typeof data9 !== "boolean"){
+validate376.errors = [{instancePath:instancePath+"/sandboxDenied",schemaPath:"#/properties/sandboxDenied/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.sandboxDenied.type,parentSchema:schema149.properties.sandboxDenied,data:data9}];
+return false;
+}
+var valid0 = _errs18 === errors;
 }
 else {
 var valid0 = true;
@@ -3393,183 +13688,207 @@ var valid0 = true;
 }
 }
 }
+}
 else {
-validate156.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data}];
+validate376.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema149.type,parentSchema:schema149,data}];
 return false;
 }
 }
-validate156.errors = vErrors;
+validate376.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessWriteResult = validate163;
-const schema82 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning."}}};
+export const validateProcessWriteResult = validate383;
+const schema153 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning."}}};
 
-function validate163(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate383(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.status === undefined) && (missing0 = "status")){
-validate163.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema82.required,parentSchema:schema82,data}];
+validate383.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema153.required,parentSchema:schema153,data}];
 return false;
 }
 else {
 if(data.status !== undefined){
 let data0 = data.status;
 if(typeof data0 !== "string"){
-validate163.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.status.type,parentSchema:schema82.properties.status,data:data0}];
+validate383.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema153.properties.status.type,parentSchema:schema153.properties.status,data:data0}];
 return false;
 }
 if(!((((data0 === "accepted") || (data0 === "unknownProcess")) || (data0 === "stdinClosed")) || (data0 === "starting"))){
-validate163.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema82.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema82.properties.status.enum,parentSchema:schema82.properties.status,data:data0}];
+validate383.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema153.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema153.properties.status.enum,parentSchema:schema153.properties.status,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate163.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data}];
+validate383.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema153.type,parentSchema:schema153,data}];
 return false;
 }
 }
-validate163.errors = vErrors;
+validate383.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessTerminateResult = validate164;
-const schema83 = {"type":"object","required":["running"],"properties":{"running":{"type":"boolean","description":"A running process was signalled."}}};
+export const validateProcessTerminateResult = validate384;
+const schema154 = {"type":"object","required":["running"],"properties":{"running":{"type":"boolean","description":"A running process was signalled."}}};
 
-function validate164(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate384(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.running === undefined) && (missing0 = "running")){
-validate164.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema83.required,parentSchema:schema83,data}];
+validate384.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema154.required,parentSchema:schema154,data}];
 return false;
 }
 else {
 if(data.running !== undefined){
 let data0 = data.running;
 if(typeof data0 !== "boolean"){
-validate164.errors = [{instancePath:instancePath+"/running",schemaPath:"#/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema83.properties.running.type,parentSchema:schema83.properties.running,data:data0}];
+validate384.errors = [{instancePath:instancePath+"/running",schemaPath:"#/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema154.properties.running.type,parentSchema:schema154.properties.running,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate164.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema83.type,parentSchema:schema83,data}];
+validate384.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema154.type,parentSchema:schema154,data}];
 return false;
 }
 }
-validate164.errors = vErrors;
+validate384.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadFileResult = validate165;
-const schema84 = {"type":"object","required":["dataBase64"],"properties":{"dataBase64":{"$ref":"components#/definitions/Base64"}}};
+export const validateProcessSignalResult = validate385;
+const schema155 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate166(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate385(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate385.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema155,data}];
+return false;
+break;
+}
+}
+else {
+validate385.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema155.type,parentSchema:schema155,data}];
+return false;
+}
+}
+validate385.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsReadFileResult = validate386;
+const schema156 = {"type":"object","required":["dataBase64"],"properties":{"dataBase64":{"$ref":"components#/definitions/Base64"}}};
+
+function validate387(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate166.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data}];
+validate387.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
 return false;
 }
-validate166.errors = vErrors;
+validate387.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate386(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.dataBase64 === undefined) && (missing0 = "dataBase64")){
-validate165.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema84.required,parentSchema:schema84,data}];
+validate386.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema156.required,parentSchema:schema156,data}];
 return false;
 }
 else {
 if(data.dataBase64 !== undefined){
-if(!(validate166(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
-vErrors = vErrors === null ? validate166.errors : vErrors.concat(validate166.errors);
+if(!(validate387(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
+vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-validate165.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data}];
+validate386.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema156.type,parentSchema:schema156,data}];
 return false;
 }
 }
-validate165.errors = vErrors;
+validate386.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteFileResult = validate168;
-const schema86 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsWriteFileResult = validate389;
+const schema158 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate168(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate389(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate168.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema86,data}];
+validate389.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema158,data}];
 return false;
 break;
 }
 }
 else {
-validate168.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data}];
+validate389.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema158.type,parentSchema:schema158,data}];
 return false;
 }
 }
-validate168.errors = vErrors;
+validate389.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCreateDirectoryResult = validate169;
-const schema87 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsCreateDirectoryResult = validate390;
+const schema159 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate169(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate390(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate169.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data}];
+validate390.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema159,data}];
 return false;
 break;
 }
 }
 else {
-validate169.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data}];
+validate390.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema159.type,parentSchema:schema159,data}];
 return false;
 }
 }
-validate169.errors = vErrors;
+validate390.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsGetMetadataResult = validate170;
-const schema88 = {"type":"object","required":["isDirectory","isFile","isSymlink","createdAtMs","modifiedAtMs","size"],"properties":{"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"},"isSymlink":{"type":"boolean"},"createdAtMs":{"type":"integer","minimum":0,"description":"Birth time, epoch ms; 0 when unavailable."},"modifiedAtMs":{"type":"integer","minimum":0,"description":"Modification time, epoch ms; 0 when unavailable."},"size":{"type":"integer","minimum":0,"description":"Size in bytes (of the symlink target)."}}};
+export const validateFsGetMetadataResult = validate391;
+const schema160 = {"type":"object","required":["isDirectory","isFile","isSymlink","createdAtMs","modifiedAtMs","size"],"properties":{"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"},"isSymlink":{"type":"boolean"},"createdAtMs":{"type":"integer","minimum":0,"description":"Birth time, epoch ms; 0 when unavailable."},"modifiedAtMs":{"type":"integer","minimum":0,"description":"Modification time, epoch ms; 0 when unavailable."},"size":{"type":"integer","minimum":0,"description":"Size in bytes (of the symlink target)."}}};
 
-function validate170(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate391(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.isDirectory === undefined) && (missing0 = "isDirectory")) || ((data.isFile === undefined) && (missing0 = "isFile"))) || ((data.isSymlink === undefined) && (missing0 = "isSymlink"))) || ((data.createdAtMs === undefined) && (missing0 = "createdAtMs"))) || ((data.modifiedAtMs === undefined) && (missing0 = "modifiedAtMs"))) || ((data.size === undefined) && (missing0 = "size"))){
-validate170.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema88.required,parentSchema:schema88,data}];
+validate391.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema160.required,parentSchema:schema160,data}];
 return false;
 }
 else {
@@ -3577,7 +13896,7 @@ if(data.isDirectory !== undefined){
 let data0 = data.isDirectory;
 const _errs1 = errors;
 if(typeof data0 !== "boolean"){
-validate170.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema88.properties.isDirectory.type,parentSchema:schema88.properties.isDirectory,data:data0}];
+validate391.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema160.properties.isDirectory.type,parentSchema:schema160.properties.isDirectory,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -3590,7 +13909,7 @@ if(data.isFile !== undefined){
 let data1 = data.isFile;
 const _errs3 = errors;
 if(typeof data1 !== "boolean"){
-validate170.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema88.properties.isFile.type,parentSchema:schema88.properties.isFile,data:data1}];
+validate391.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema160.properties.isFile.type,parentSchema:schema160.properties.isFile,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -3603,7 +13922,7 @@ if(data.isSymlink !== undefined){
 let data2 = data.isSymlink;
 const _errs5 = errors;
 if(typeof data2 !== "boolean"){
-validate170.errors = [{instancePath:instancePath+"/isSymlink",schemaPath:"#/properties/isSymlink/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema88.properties.isSymlink.type,parentSchema:schema88.properties.isSymlink,data:data2}];
+validate391.errors = [{instancePath:instancePath+"/isSymlink",schemaPath:"#/properties/isSymlink/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema160.properties.isSymlink.type,parentSchema:schema160.properties.isSymlink,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -3616,13 +13935,13 @@ if(data.createdAtMs !== undefined){
 let data3 = data.createdAtMs;
 const _errs7 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate170.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.createdAtMs.type,parentSchema:schema88.properties.createdAtMs,data:data3}];
+validate391.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema160.properties.createdAtMs.type,parentSchema:schema160.properties.createdAtMs,data:data3}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate170.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema88.properties.createdAtMs,data:data3}];
+validate391.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema160.properties.createdAtMs,data:data3}];
 return false;
 }
 }
@@ -3637,13 +13956,13 @@ if(data.modifiedAtMs !== undefined){
 let data4 = data.modifiedAtMs;
 const _errs9 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate170.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.modifiedAtMs.type,parentSchema:schema88.properties.modifiedAtMs,data:data4}];
+validate391.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema160.properties.modifiedAtMs.type,parentSchema:schema160.properties.modifiedAtMs,data:data4}];
 return false;
 }
 if(errors === _errs9){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 0 || isNaN(data4)){
-validate170.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema88.properties.modifiedAtMs,data:data4}];
+validate391.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema160.properties.modifiedAtMs,data:data4}];
 return false;
 }
 }
@@ -3658,13 +13977,13 @@ if(data.size !== undefined){
 let data5 = data.size;
 const _errs11 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate170.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema88.properties.size.type,parentSchema:schema88.properties.size,data:data5}];
+validate391.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema160.properties.size.type,parentSchema:schema160.properties.size,data:data5}];
 return false;
 }
 if(errors === _errs11){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate170.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema88.properties.size,data:data5}];
+validate391.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema160.properties.size,data:data5}];
 return false;
 }
 }
@@ -3682,26 +14001,26 @@ var valid0 = true;
 }
 }
 else {
-validate170.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data}];
+validate391.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema160.type,parentSchema:schema160,data}];
 return false;
 }
 }
-validate170.errors = vErrors;
+validate391.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadDirectoryResult = validate171;
-const schema89 = {"type":"object","required":["entries"],"properties":{"entries":{"type":"array","items":{"$ref":"components#/definitions/DirectoryEntry"}}}};
-const schema90 = {"type":"object","required":["fileName","isDirectory","isFile"],"description":"One directory entry (symlinks followed).","properties":{"fileName":{"type":"string"},"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"}}};
+export const validateFsReadDirectoryResult = validate392;
+const schema161 = {"type":"object","required":["entries"],"properties":{"entries":{"type":"array","items":{"$ref":"components#/definitions/DirectoryEntry"}}}};
+const schema162 = {"type":"object","required":["fileName","isDirectory","isFile"],"description":"One directory entry (symlinks followed).","properties":{"fileName":{"type":"string"},"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"}}};
 
-function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.fileName === undefined) && (missing0 = "fileName")) || ((data.isDirectory === undefined) && (missing0 = "isDirectory"))) || ((data.isFile === undefined) && (missing0 = "isFile"))){
-validate172.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema90.required,parentSchema:schema90,data}];
+validate393.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema162.required,parentSchema:schema162,data}];
 return false;
 }
 else {
@@ -3709,7 +14028,7 @@ if(data.fileName !== undefined){
 let data0 = data.fileName;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate172.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/properties/fileName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.fileName.type,parentSchema:schema90.properties.fileName,data:data0}];
+validate393.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/properties/fileName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema162.properties.fileName.type,parentSchema:schema162.properties.fileName,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -3722,7 +14041,7 @@ if(data.isDirectory !== undefined){
 let data1 = data.isDirectory;
 const _errs3 = errors;
 if(typeof data1 !== "boolean"){
-validate172.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema90.properties.isDirectory.type,parentSchema:schema90.properties.isDirectory,data:data1}];
+validate393.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema162.properties.isDirectory.type,parentSchema:schema162.properties.isDirectory,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -3735,7 +14054,7 @@ if(data.isFile !== undefined){
 let data2 = data.isFile;
 const _errs5 = errors;
 if(typeof data2 !== "boolean"){
-validate172.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema90.properties.isFile.type,parentSchema:schema90.properties.isFile,data:data2}];
+validate393.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema162.properties.isFile.type,parentSchema:schema162.properties.isFile,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -3748,23 +14067,23 @@ var valid0 = true;
 }
 }
 else {
-validate172.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema90.type,parentSchema:schema90,data}];
+validate393.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema162.type,parentSchema:schema162,data}];
 return false;
 }
 }
-validate172.errors = vErrors;
+validate393.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate392(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.entries === undefined) && (missing0 = "entries")){
-validate171.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema89.required,parentSchema:schema89,data}];
+validate392.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema161.required,parentSchema:schema161,data}];
 return false;
 }
 else {
@@ -3777,8 +14096,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate172(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+if(!(validate393(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -3788,7 +14107,7 @@ break;
 }
 }
 else {
-validate171.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema89.properties.entries.type,parentSchema:schema89.properties.entries,data:data0}];
+validate392.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema161.properties.entries.type,parentSchema:schema161.properties.entries,data:data0}];
 return false;
 }
 }
@@ -3796,114 +14115,130 @@ return false;
 }
 }
 else {
-validate171.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema89.type,parentSchema:schema89,data}];
+validate392.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema161.type,parentSchema:schema161,data}];
 return false;
 }
 }
-validate171.errors = vErrors;
+validate392.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsRemoveResult = validate174;
-const schema91 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsRemoveResult = validate395;
+const schema163 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate174(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate395(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate174.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema91,data}];
+validate395.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema163,data}];
 return false;
 break;
 }
 }
 else {
-validate174.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data}];
+validate395.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema163.type,parentSchema:schema163,data}];
 return false;
 }
 }
-validate174.errors = vErrors;
+validate395.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCopyResult = validate175;
-const schema92 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsCopyResult = validate396;
+const schema164 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate175(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate396(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate175.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data}];
+validate396.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema164,data}];
 return false;
 break;
 }
 }
 else {
-validate175.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data}];
+validate396.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema164.type,parentSchema:schema164,data}];
 return false;
 }
 }
-validate175.errors = vErrors;
+validate396.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentAddResult = validate176;
-const schema93 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsCanonicalizeResult = validate397;
+const schema165 = {"type":"object","required":["path"],"properties":{"path":{"$ref":"components#/definitions/PathUri"}}};
 
-function validate176(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate398(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-validate176.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema93,data}];
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate398.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
 return false;
-break;
 }
 }
 else {
-validate176.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data}];
+validate398.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
 return false;
 }
 }
-validate176.errors = vErrors;
-return errors === 0;
-}
-
-export const validateEnvironmentListResult = validate177;
-const schema94 = {"type":"object","required":["environments"],"properties":{"environments":{"type":"array","items":{"$ref":"components#/definitions/EnvironmentInfo"}}}};
-const schema95 = {"type":"object","required":["environmentId","kind","execServerUrl","isDefault","connected"],"description":"One environment known to the session.","properties":{"environmentId":{"$ref":"#/definitions/EnvironmentId"},"kind":{"type":"string","enum":["local","remote"],"description":"`local` is this server's machine."},"execServerUrl":{"type":["string","null"],"description":"Remote exec-server URL; null for `local`."},"isDefault":{"type":"boolean","description":"Calls without `environmentId` go here (always `local`)."},"connected":{"type":"boolean","description":"A live connection exists (remote environments connect lazily)."},"connectTimeoutMs":{"type":["integer","null"],"description":"Configured connect timeout in milliseconds; null = server default."}}};
-
-function validate179(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate179.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.type,parentSchema:schema14,data}];
-return false;
-}
-validate179.errors = vErrors;
+validate398.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate178(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))) || ((data.isDefault === undefined) && (missing0 = "isDefault"))) || ((data.connected === undefined) && (missing0 = "connected"))){
-validate178.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema95.required,parentSchema:schema95,data}];
+if((data.path === undefined) && (missing0 = "path")){
+validate397.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema165.required,parentSchema:schema165,data}];
 return false;
 }
 else {
-if(data.environmentId !== undefined){
+if(data.path !== undefined){
+if(!(validate398(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate398.errors : vErrors.concat(validate398.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else {
+validate397.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema165.type,parentSchema:schema165,data}];
+return false;
+}
+}
+validate397.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsWalkResult = validate400;
+const schema167 = {"type":"object","required":["entries","errors","truncated"],"properties":{"entries":{"type":"array","items":{"$ref":"components#/definitions/WalkEntry"}},"errors":{"type":"array","items":{"$ref":"components#/definitions/WalkError"}},"truncated":{"type":"boolean","description":"A limit stopped the walk early."}}};
+const schema168 = {"type":"object","required":["path","kind"],"description":"One entry found by `fs/walk`.","properties":{"path":{"$ref":"#/definitions/PathUri"},"kind":{"type":"string","description":"`file` or `directory`."}}};
+
+function validate401(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.path === undefined) && (missing0 = "path")) || ((data.kind === undefined) && (missing0 = "kind"))){
+validate401.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema168.required,parentSchema:schema168,data}];
+return false;
+}
+else {
+if(data.path !== undefined){
 const _errs1 = errors;
-if(!(validate179(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
+if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -3916,11 +14251,572 @@ if(data.kind !== undefined){
 let data1 = data.kind;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate178.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.kind.type,parentSchema:schema95.properties.kind,data:data1}];
+validate401.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema168.properties.kind.type,parentSchema:schema168.properties.kind,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate401.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema168.type,parentSchema:schema168,data}];
+return false;
+}
+}
+validate401.errors = vErrors;
+return errors === 0;
+}
+
+const schema169 = {"type":"object","required":["path","message"],"description":"An entry `fs/walk` could not inspect.","properties":{"path":{"$ref":"#/definitions/PathUri"},"message":{"type":"string"}}};
+
+function validate404(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.path === undefined) && (missing0 = "path")) || ((data.message === undefined) && (missing0 = "message"))){
+validate404.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema169.required,parentSchema:schema169,data}];
+return false;
+}
+else {
+if(data.path !== undefined){
+const _errs1 = errors;
+if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.message !== undefined){
+let data1 = data.message;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate404.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema169.properties.message.type,parentSchema:schema169.properties.message,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate404.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema169.type,parentSchema:schema169,data}];
+return false;
+}
+}
+validate404.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate400(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.entries === undefined) && (missing0 = "entries")) || ((data.errors === undefined) && (missing0 = "errors"))) || ((data.truncated === undefined) && (missing0 = "truncated"))){
+validate400.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema167.required,parentSchema:schema167,data}];
+return false;
+}
+else {
+if(data.entries !== undefined){
+let data0 = data.entries;
+const _errs1 = errors;
+if(errors === _errs1){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs3 = errors;
+if(!(validate401(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate401.errors : vErrors.concat(validate401.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs3 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate400.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema167.properties.entries.type,parentSchema:schema167.properties.entries,data:data0}];
+return false;
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.errors !== undefined){
+let data2 = data.errors;
+const _errs4 = errors;
+if(errors === _errs4){
+if(Array.isArray(data2)){
+var valid2 = true;
+const len1 = data2.length;
+for(let i1=0; i1<len1; i1++){
+const _errs6 = errors;
+if(!(validate404(data2[i1], {instancePath:instancePath+"/errors/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate404.errors : vErrors.concat(validate404.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs6 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate400.errors = [{instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema167.properties.errors.type,parentSchema:schema167.properties.errors,data:data2}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.truncated !== undefined){
+let data4 = data.truncated;
+const _errs7 = errors;
+if(typeof data4 !== "boolean"){
+validate400.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema167.properties.truncated.type,parentSchema:schema167.properties.truncated,data:data4}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate400.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema167.type,parentSchema:schema167,data}];
+return false;
+}
+}
+validate400.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsOpenResult = validate407;
+const schema170 = {"type":"object","required":["handleId"],"properties":{"handleId":{"type":"string"}}};
+
+function validate407(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.handleId === undefined) && (missing0 = "handleId")){
+validate407.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema170.required,parentSchema:schema170,data}];
+return false;
+}
+else {
+if(data.handleId !== undefined){
+let data0 = data.handleId;
+if(typeof data0 !== "string"){
+validate407.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema170.properties.handleId.type,parentSchema:schema170.properties.handleId,data:data0}];
+return false;
+}
+}
+}
+}
+else {
+validate407.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema170.type,parentSchema:schema170,data}];
+return false;
+}
+}
+validate407.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsReadBlockResult = validate408;
+const schema171 = {"type":"object","required":["chunk","eof"],"properties":{"chunk":{"$ref":"components#/definitions/Base64"},"eof":{"type":"boolean","description":"The read reached the end of the file."}}};
+
+function validate409(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate409.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
+return false;
+}
+validate409.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate408(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.chunk === undefined) && (missing0 = "chunk")) || ((data.eof === undefined) && (missing0 = "eof"))){
+validate408.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema171.required,parentSchema:schema171,data}];
+return false;
+}
+else {
+if(data.chunk !== undefined){
+const _errs1 = errors;
+if(!(validate409(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate409.errors : vErrors.concat(validate409.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.eof !== undefined){
+let data1 = data.eof;
+const _errs2 = errors;
+if(typeof data1 !== "boolean"){
+validate408.errors = [{instancePath:instancePath+"/eof",schemaPath:"#/properties/eof/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema171.properties.eof.type,parentSchema:schema171.properties.eof,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate408.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema171.type,parentSchema:schema171,data}];
+return false;
+}
+}
+validate408.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsWriteBlockResult = validate411;
+const schema173 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate411(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate411.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema173,data}];
+return false;
+break;
+}
+}
+else {
+validate411.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema173.type,parentSchema:schema173,data}];
+return false;
+}
+}
+validate411.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsCloseResult = validate412;
+const schema174 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate412(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate412.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema174,data}];
+return false;
+break;
+}
+}
+else {
+validate412.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema174.type,parentSchema:schema174,data}];
+return false;
+}
+}
+validate412.errors = vErrors;
+return errors === 0;
+}
+
+export const validateFsWatchMissingResult = validate413;
+const schema175 = {"type":"object","required":["watching"],"properties":{"watching":{"type":"boolean"}}};
+
+function validate413(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.watching === undefined) && (missing0 = "watching")){
+validate413.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema175.required,parentSchema:schema175,data}];
+return false;
+}
+else {
+if(data.watching !== undefined){
+let data0 = data.watching;
+if(typeof data0 !== "boolean"){
+validate413.errors = [{instancePath:instancePath+"/watching",schemaPath:"#/properties/watching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema175.properties.watching.type,parentSchema:schema175.properties.watching,data:data0}];
+return false;
+}
+}
+}
+}
+else {
+validate413.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema175.type,parentSchema:schema175,data}];
+return false;
+}
+}
+validate413.errors = vErrors;
+return errors === 0;
+}
+
+export const validateHttpRequestResult = validate414;
+const schema176 = {"type":"object","required":["status","headers","bodyBase64"],"properties":{"status":{"type":"integer","minimum":0,"maximum":65535},"headers":{"type":"array","items":{"$ref":"components#/definitions/HttpResponseHeader"}},"bodyBase64":{"$ref":"components#/definitions/Base64"}}};
+const schema177 = {"type":"object","required":["name","value"],"description":"A response header (order and repeats kept).","properties":{"name":{"type":"string"},"value":{"type":"string"}}};
+
+function validate415(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.name === undefined) && (missing0 = "name")) || ((data.value === undefined) && (missing0 = "value"))){
+validate415.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema177.required,parentSchema:schema177,data}];
+return false;
+}
+else {
+if(data.name !== undefined){
+let data0 = data.name;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate415.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema177.properties.name.type,parentSchema:schema177.properties.name,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.value !== undefined){
+let data1 = data.value;
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate415.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema177.properties.value.type,parentSchema:schema177.properties.value,data:data1}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate415.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema177.type,parentSchema:schema177,data}];
+return false;
+}
+}
+validate415.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate417(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate417.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
+return false;
+}
+validate417.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate414(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.status === undefined) && (missing0 = "status")) || ((data.headers === undefined) && (missing0 = "headers"))) || ((data.bodyBase64 === undefined) && (missing0 = "bodyBase64"))){
+validate414.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema176.required,parentSchema:schema176,data}];
+return false;
+}
+else {
+if(data.status !== undefined){
+let data0 = data.status;
+const _errs1 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate414.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema176.properties.status.type,parentSchema:schema176.properties.status,data:data0}];
+return false;
+}
+if(errors === _errs1){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 65535 || isNaN(data0)){
+validate414.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema176.properties.status,data:data0}];
+return false;
+}
+else {
+if(data0 < 0 || isNaN(data0)){
+validate414.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema176.properties.status,data:data0}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.headers !== undefined){
+let data1 = data.headers;
+const _errs3 = errors;
+if(errors === _errs3){
+if(Array.isArray(data1)){
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+const _errs5 = errors;
+if(!(validate415(data1[i0], {instancePath:instancePath+"/headers/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate415.errors : vErrors.concat(validate415.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs5 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate414.errors = [{instancePath:instancePath+"/headers",schemaPath:"#/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema176.properties.headers.type,parentSchema:schema176.properties.headers,data:data1}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.bodyBase64 !== undefined){
+const _errs6 = errors;
+if(!(validate417(data.bodyBase64, {instancePath:instancePath+"/bodyBase64",parentData:data,parentDataProperty:"bodyBase64",rootData}))){
+vErrors = vErrors === null ? validate417.errors : vErrors.concat(validate417.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate414.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema176.type,parentSchema:schema176,data}];
+return false;
+}
+}
+validate414.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentAddResult = validate419;
+const schema179 = {"type":"object","properties":{},"additionalProperties":false};
+
+function validate419(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+validate419.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema179,data}];
+return false;
+break;
+}
+}
+else {
+validate419.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema179.type,parentSchema:schema179,data}];
+return false;
+}
+}
+validate419.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentListResult = validate420;
+const schema180 = {"type":"object","required":["environments"],"properties":{"environments":{"type":"array","items":{"$ref":"components#/definitions/EnvironmentEntry"}}}};
+const schema181 = {"type":"object","required":["environmentId","kind","execServerUrl","isDefault","connected"],"description":"One environment known to the session.","properties":{"environmentId":{"$ref":"#/definitions/EnvironmentId"},"kind":{"type":"string","enum":["local","remote"],"description":"`local` is this server's machine."},"execServerUrl":{"type":["string","null"],"description":"Remote exec-server URL; null for `local`."},"isDefault":{"type":"boolean","description":"Calls without `environmentId` go here (always `local`)."},"connected":{"type":"boolean","description":"A live connection exists (remote environments connect lazily)."},"connectTimeoutMs":{"type":["integer","null"],"description":"Configured connect timeout in milliseconds; null = server default."}}};
+
+function validate422(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate422.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
+return false;
+}
+validate422.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate421(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))) || ((data.isDefault === undefined) && (missing0 = "isDefault"))) || ((data.connected === undefined) && (missing0 = "connected"))){
+validate421.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema181.required,parentSchema:schema181,data}];
+return false;
+}
+else {
+if(data.environmentId !== undefined){
+const _errs1 = errors;
+if(!(validate422(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate422.errors : vErrors.concat(validate422.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.kind !== undefined){
+let data1 = data.kind;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate421.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema181.properties.kind.type,parentSchema:schema181.properties.kind,data:data1}];
 return false;
 }
 if(!((data1 === "local") || (data1 === "remote"))){
-validate178.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema95.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema95.properties.kind.enum,parentSchema:schema95.properties.kind,data:data1}];
+validate421.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema181.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema181.properties.kind.enum,parentSchema:schema181.properties.kind,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -3933,7 +14829,7 @@ if(data.execServerUrl !== undefined){
 let data2 = data.execServerUrl;
 const _errs4 = errors;
 if((typeof data2 !== "string") && (data2 !== null)){
-validate178.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: schema95.properties.execServerUrl.type},message:"must be string,null",schema:schema95.properties.execServerUrl.type,parentSchema:schema95.properties.execServerUrl,data:data2}];
+validate421.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: schema181.properties.execServerUrl.type},message:"must be string,null",schema:schema181.properties.execServerUrl.type,parentSchema:schema181.properties.execServerUrl,data:data2}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -3946,7 +14842,7 @@ if(data.isDefault !== undefined){
 let data3 = data.isDefault;
 const _errs6 = errors;
 if(typeof data3 !== "boolean"){
-validate178.errors = [{instancePath:instancePath+"/isDefault",schemaPath:"#/properties/isDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema95.properties.isDefault.type,parentSchema:schema95.properties.isDefault,data:data3}];
+validate421.errors = [{instancePath:instancePath+"/isDefault",schemaPath:"#/properties/isDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema181.properties.isDefault.type,parentSchema:schema181.properties.isDefault,data:data3}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -3959,7 +14855,7 @@ if(data.connected !== undefined){
 let data4 = data.connected;
 const _errs8 = errors;
 if(typeof data4 !== "boolean"){
-validate178.errors = [{instancePath:instancePath+"/connected",schemaPath:"#/properties/connected/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema95.properties.connected.type,parentSchema:schema95.properties.connected,data:data4}];
+validate421.errors = [{instancePath:instancePath+"/connected",schemaPath:"#/properties/connected/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema181.properties.connected.type,parentSchema:schema181.properties.connected,data:data4}];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -3972,7 +14868,7 @@ if(data.connectTimeoutMs !== undefined){
 let data5 = data.connectTimeoutMs;
 const _errs10 = errors;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (data5 !== null)){
-validate178.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema95.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema95.properties.connectTimeoutMs.type,parentSchema:schema95.properties.connectTimeoutMs,data:data5}];
+validate421.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema181.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema181.properties.connectTimeoutMs.type,parentSchema:schema181.properties.connectTimeoutMs,data:data5}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -3988,23 +14884,23 @@ var valid0 = true;
 }
 }
 else {
-validate178.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data}];
+validate421.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema181.type,parentSchema:schema181,data}];
 return false;
 }
 }
-validate178.errors = vErrors;
+validate421.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate177(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate420(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.environments === undefined) && (missing0 = "environments")){
-validate177.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema94.required,parentSchema:schema94,data}];
+validate420.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema180.required,parentSchema:schema180,data}];
 return false;
 }
 else {
@@ -4017,8 +14913,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate178(data0[i0], {instancePath:instancePath+"/environments/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate178.errors : vErrors.concat(validate178.errors);
+if(!(validate421(data0[i0], {instancePath:instancePath+"/environments/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate421.errors : vErrors.concat(validate421.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -4028,7 +14924,7 @@ break;
 }
 }
 else {
-validate177.errors = [{instancePath:instancePath+"/environments",schemaPath:"#/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.properties.environments.type,parentSchema:schema94.properties.environments,data:data0}];
+validate420.errors = [{instancePath:instancePath+"/environments",schemaPath:"#/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema180.properties.environments.type,parentSchema:schema180.properties.environments,data:data0}];
 return false;
 }
 }
@@ -4036,57 +14932,1200 @@ return false;
 }
 }
 else {
-validate177.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data}];
+validate420.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema180.type,parentSchema:schema180,data}];
 return false;
 }
 }
-validate177.errors = vErrors;
+validate420.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentRemoveResult = validate182;
-const schema97 = {"type":"object","required":["removed"],"properties":{"removed":{"type":"boolean","description":"An environment with that id existed and was removed."}}};
+export const validateEnvironmentRemoveResult = validate425;
+const schema183 = {"type":"object","required":["removed"],"properties":{"removed":{"type":"boolean","description":"An environment with that id existed and was removed."}}};
 
-function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate425(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.removed === undefined) && (missing0 = "removed")){
-validate182.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema97.required,parentSchema:schema97,data}];
+validate425.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema183.required,parentSchema:schema183,data}];
 return false;
 }
 else {
 if(data.removed !== undefined){
 let data0 = data.removed;
 if(typeof data0 !== "boolean"){
-validate182.errors = [{instancePath:instancePath+"/removed",schemaPath:"#/properties/removed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema97.properties.removed.type,parentSchema:schema97.properties.removed,data:data0}];
+validate425.errors = [{instancePath:instancePath+"/removed",schemaPath:"#/properties/removed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema183.properties.removed.type,parentSchema:schema183.properties.removed,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate182.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data}];
+validate425.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema183.type,parentSchema:schema183,data}];
 return false;
 }
 }
-validate182.errors = vErrors;
+validate425.errors = vErrors;
 return errors === 0;
 }
 
-export const validateRpcDiscoverResult = validate183;
-const schema98 = {"type":"object","required":["openrpc","info","methods"],"properties":{"openrpc":{"type":"string"},"info":{"type":"object"},"methods":{"type":"array"}}};
+export const validateEnvironmentInfoResult = validate426;
+const schema184 = {"$ref":"components#/definitions/EnvironmentInfo"};
 
-function validate183(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate427(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.shell === undefined) && (missing0 = "shell")) || ((data.executorVersion === undefined) && (missing0 = "executorVersion"))) || ((data.cwd === undefined) && (missing0 = "cwd"))) || ((data.platformOs === undefined) && (missing0 = "platformOs"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))){
+validate427.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema144.required,parentSchema:schema144,data}];
+return false;
+}
+else {
+if(data.shell !== undefined){
+const _errs1 = errors;
+if(!(validate36(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.executorVersion !== undefined){
+let data1 = data.executorVersion;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate427.errors = [{instancePath:instancePath+"/executorVersion",schemaPath:"#/properties/executorVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.executorVersion.type,parentSchema:schema144.properties.executorVersion,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.providerId !== undefined){
+let data2 = data.providerId;
+const _errs4 = errors;
+if(typeof data2 !== "string"){
+validate427.errors = [{instancePath:instancePath+"/providerId",schemaPath:"#/properties/providerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.providerId.type,parentSchema:schema144.properties.providerId,data:data2}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cwd !== undefined){
+let data3 = data.cwd;
+const _errs6 = errors;
+const _errs7 = errors;
+let valid1 = false;
+const _errs8 = errors;
+if(!(validate46(data3, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs9 = errors;
+if(data3 !== null){
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema144.properties.cwd.anyOf[1].type,parentSchema:schema144.properties.cwd.anyOf[1],data:data3};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema144.properties.cwd.anyOf,parentSchema:schema144.properties.cwd,data:data3};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+validate427.errors = vErrors;
+return false;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.userHomeDir !== undefined){
+const _errs11 = errors;
+if(!(validate46(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.platformOs !== undefined){
+let data5 = data.platformOs;
+const _errs12 = errors;
+if(typeof data5 !== "string"){
+validate427.errors = [{instancePath:instancePath+"/platformOs",schemaPath:"#/properties/platformOs/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.platformOs.type,parentSchema:schema144.properties.platformOs,data:data5}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.prependPathDirs !== undefined){
+let data6 = data.prependPathDirs;
+const _errs14 = errors;
+if(errors === _errs14){
+if(Array.isArray(data6)){
+var valid2 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+const _errs16 = errors;
+if(!(validate46(data6[i0], {instancePath:instancePath+"/prependPathDirs/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs16 === errors;
+if(!valid2){
+break;
+}
+}
+}
+else {
+validate427.errors = [{instancePath:instancePath+"/prependPathDirs",schemaPath:"#/properties/prependPathDirs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.prependPathDirs.type,parentSchema:schema144.properties.prependPathDirs,data:data6}];
+return false;
+}
+}
+var valid0 = _errs14 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.temporaryDirectories !== undefined){
+let data8 = data.temporaryDirectories;
+const _errs17 = errors;
+if(errors === _errs17){
+if(Array.isArray(data8)){
+var valid3 = true;
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+const _errs19 = errors;
+if(!(validate46(data8[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid3 = _errs19 === errors;
+if(!valid3){
+break;
+}
+}
+}
+else {
+validate427.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.temporaryDirectories.type,parentSchema:schema144.properties.temporaryDirectories,data:data8}];
+return false;
+}
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tempDir !== undefined){
+const _errs20 = errors;
+if(!(validate46(data.tempDir, {instancePath:instancePath+"/tempDir",parentData:data,parentDataProperty:"tempDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.capabilities !== undefined){
+const _errs21 = errors;
+if(!(validate368(data.capabilities, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
+vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs21 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate427.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema144.type,parentSchema:schema144,data}];
+return false;
+}
+}
+validate427.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate426(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(!(validate427(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate427.errors : vErrors.concat(validate427.errors);
+errors = vErrors.length;
+}
+validate426.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentStatusResult = validate436;
+const schema186 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["ready"]}}};
+
+function validate436(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.status === undefined) && (missing0 = "status")){
+validate436.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema186.required,parentSchema:schema186,data}];
+return false;
+}
+else {
+if(data.status !== undefined){
+let data0 = data.status;
+if(typeof data0 !== "string"){
+validate436.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema186.properties.status.type,parentSchema:schema186.properties.status,data:data0}];
+return false;
+}
+if(!(data0 === "ready")){
+validate436.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema186.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema186.properties.status.enum,parentSchema:schema186.properties.status,data:data0}];
+return false;
+}
+}
+}
+}
+else {
+validate436.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema186.type,parentSchema:schema186,data}];
+return false;
+}
+}
+validate436.errors = vErrors;
+return errors === 0;
+}
+
+export const validateEnvironmentConfigReadResult = validate437;
+const schema187 = {"type":"object","required":["userHomeDir","codexHomeDir","hostname","config","requirements"],"properties":{"userHomeDir":{"$ref":"components#/definitions/PathUri"},"codexHomeDir":{"$ref":"components#/definitions/PathUri"},"hostname":{"type":"string"},"config":{"$ref":"components#/definitions/ConfigLayers"},"requirements":{"$ref":"components#/definitions/ConfigLayers"}}};
+
+function validate438(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate438.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+return false;
+}
+}
+else {
+validate438.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+return false;
+}
+}
+validate438.errors = vErrors;
+return errors === 0;
+}
+
+const schema189 = {"type":"object","required":["layers","cloudInsertionIndex"],"description":"Configuration layers found for the requested TOML key paths.","properties":{"layers":{"type":"array","items":{"type":"object","required":["source","baseDir","toml"],"properties":{"source":{"type":"string"},"baseDir":{"$ref":"#/definitions/PathUri"},"toml":{"type":"string"}}}},"cloudInsertionIndex":{"type":"integer","minimum":0}}};
+
+function validate441(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.layers === undefined) && (missing0 = "layers")) || ((data.cloudInsertionIndex === undefined) && (missing0 = "cloudInsertionIndex"))){
+validate441.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema189.required,parentSchema:schema189,data}];
+return false;
+}
+else {
+if(data.layers !== undefined){
+let data0 = data.layers;
+const _errs1 = errors;
+if(errors === _errs1){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+const _errs3 = errors;
+if(errors === _errs3){
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let missing1;
+if((((data1.source === undefined) && (missing1 = "source")) || ((data1.baseDir === undefined) && (missing1 = "baseDir"))) || ((data1.toml === undefined) && (missing1 = "toml"))){
+validate441.errors = [{instancePath:instancePath+"/layers/" + i0,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema189.properties.layers.items.required,parentSchema:schema189.properties.layers.items,data:data1}];
+return false;
+}
+else {
+if(data1.source !== undefined){
+let data2 = data1.source;
+const _errs5 = errors;
+if(typeof data2 !== "string"){
+validate441.errors = [{instancePath:instancePath+"/layers/" + i0+"/source",schemaPath:"#/properties/layers/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema189.properties.layers.items.properties.source.type,parentSchema:schema189.properties.layers.items.properties.source,data:data2}];
+return false;
+}
+var valid2 = _errs5 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data1.baseDir !== undefined){
+const _errs7 = errors;
+if(!(validate46(data1.baseDir, {instancePath:instancePath+"/layers/" + i0+"/baseDir",parentData:data1,parentDataProperty:"baseDir",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs7 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data1.toml !== undefined){
+let data4 = data1.toml;
+const _errs8 = errors;
+if(typeof data4 !== "string"){
+validate441.errors = [{instancePath:instancePath+"/layers/" + i0+"/toml",schemaPath:"#/properties/layers/items/properties/toml/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema189.properties.layers.items.properties.toml.type,parentSchema:schema189.properties.layers.items.properties.toml,data:data4}];
+return false;
+}
+var valid2 = _errs8 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+else {
+validate441.errors = [{instancePath:instancePath+"/layers/" + i0,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema189.properties.layers.items.type,parentSchema:schema189.properties.layers.items,data:data1}];
+return false;
+}
+}
+var valid1 = _errs3 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate441.errors = [{instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema189.properties.layers.type,parentSchema:schema189.properties.layers,data:data0}];
+return false;
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.cloudInsertionIndex !== undefined){
+let data5 = data.cloudInsertionIndex;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate441.errors = [{instancePath:instancePath+"/cloudInsertionIndex",schemaPath:"#/properties/cloudInsertionIndex/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema189.properties.cloudInsertionIndex.type,parentSchema:schema189.properties.cloudInsertionIndex,data:data5}];
+return false;
+}
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate441.errors = [{instancePath:instancePath+"/cloudInsertionIndex",schemaPath:"#/properties/cloudInsertionIndex/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema189.properties.cloudInsertionIndex,data:data5}];
+return false;
+}
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate441.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema189.type,parentSchema:schema189,data}];
+return false;
+}
+}
+validate441.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.userHomeDir === undefined) && (missing0 = "userHomeDir")) || ((data.codexHomeDir === undefined) && (missing0 = "codexHomeDir"))) || ((data.hostname === undefined) && (missing0 = "hostname"))) || ((data.config === undefined) && (missing0 = "config"))) || ((data.requirements === undefined) && (missing0 = "requirements"))){
+validate437.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema187.required,parentSchema:schema187,data}];
+return false;
+}
+else {
+if(data.userHomeDir !== undefined){
+const _errs1 = errors;
+if(!(validate438(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.codexHomeDir !== undefined){
+const _errs2 = errors;
+if(!(validate438(data.codexHomeDir, {instancePath:instancePath+"/codexHomeDir",parentData:data,parentDataProperty:"codexHomeDir",rootData}))){
+vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.hostname !== undefined){
+let data2 = data.hostname;
+const _errs3 = errors;
+if(typeof data2 !== "string"){
+validate437.errors = [{instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema187.properties.hostname.type,parentSchema:schema187.properties.hostname,data:data2}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.config !== undefined){
+const _errs5 = errors;
+if(!(validate441(data.config, {instancePath:instancePath+"/config",parentData:data,parentDataProperty:"config",rootData}))){
+vErrors = vErrors === null ? validate441.errors : vErrors.concat(validate441.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.requirements !== undefined){
+const _errs6 = errors;
+if(!(validate441(data.requirements, {instancePath:instancePath+"/requirements",parentData:data,parentDataProperty:"requirements",rootData}))){
+vErrors = vErrors === null ? validate441.errors : vErrors.concat(validate441.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate437.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema187.type,parentSchema:schema187,data}];
+return false;
+}
+}
+validate437.errors = vErrors;
+return errors === 0;
+}
+
+export const validateCapabilityRootsDiscoverV1Result = validate445;
+const schema190 = {"type":"object","required":["roots"],"properties":{"roots":{"type":"array","items":{"$ref":"components#/definitions/CapabilityRootDiscovery"}}}};
+const schema191 = {"type":"object","required":["id","path","plugin","skills","namespaceManifests","warnings","error"],"description":"What was found under one capability root; a failure is reported in `error`.","properties":{"id":{"type":"string"},"path":{"$ref":"#/definitions/PathUri"},"plugin":{"anyOf":[{"type":"object","required":["manifest"],"properties":{"manifest":{"$ref":"#/definitions/TextFile"},"mcpConfig":{"anyOf":[{"$ref":"#/definitions/TextFile"},{"type":"null"}]},"appsConfig":{"anyOf":[{"$ref":"#/definitions/TextFile"},{"type":"null"}]}}},{"type":"null"}]},"skills":{"type":"array","items":{"type":"object","required":["instructions"],"properties":{"instructions":{"$ref":"#/definitions/TextFile"},"metadata":{"anyOf":[{"$ref":"#/definitions/TextFile"},{"type":"null"}]}}}},"namespaceManifests":{"type":"array","items":{"$ref":"#/definitions/TextFile"}},"warnings":{"type":"array","items":{"type":"string"}},"error":{"type":["string","null"]}}};
+const schema192 = {"type":"object","required":["path","contents"],"description":"A text file and its contents.","properties":{"path":{"$ref":"#/definitions/PathUri"},"contents":{"type":"string"}}};
+
+function validate448(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.path === undefined) && (missing0 = "path")) || ((data.contents === undefined) && (missing0 = "contents"))){
+validate448.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema192.required,parentSchema:schema192,data}];
+return false;
+}
+else {
+if(data.path !== undefined){
+const _errs1 = errors;
+if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.contents !== undefined){
+let data1 = data.contents;
+const _errs2 = errors;
+if(typeof data1 !== "string"){
+validate448.errors = [{instancePath:instancePath+"/contents",schemaPath:"#/properties/contents/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema192.properties.contents.type,parentSchema:schema192.properties.contents,data:data1}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+else {
+validate448.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema192.type,parentSchema:schema192,data}];
+return false;
+}
+}
+validate448.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate446(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.id === undefined) && (missing0 = "id")) || ((data.path === undefined) && (missing0 = "path"))) || ((data.plugin === undefined) && (missing0 = "plugin"))) || ((data.skills === undefined) && (missing0 = "skills"))) || ((data.namespaceManifests === undefined) && (missing0 = "namespaceManifests"))) || ((data.warnings === undefined) && (missing0 = "warnings"))) || ((data.error === undefined) && (missing0 = "error"))){
+validate446.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema191.required,parentSchema:schema191,data}];
+return false;
+}
+else {
+if(data.id !== undefined){
+let data0 = data.id;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate446.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema191.properties.id.type,parentSchema:schema191.properties.id,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.path !== undefined){
+const _errs3 = errors;
+if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.plugin !== undefined){
+let data2 = data.plugin;
+const _errs4 = errors;
+const _errs5 = errors;
+let valid1 = false;
+const _errs6 = errors;
+if(errors === _errs6){
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+let missing1;
+if((data2.manifest === undefined) && (missing1 = "manifest")){
+const err0 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema191.properties.plugin.anyOf[0].required,parentSchema:schema191.properties.plugin.anyOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+else {
+if(data2.manifest !== undefined){
+const _errs8 = errors;
+if(!(validate448(data2.manifest, {instancePath:instancePath+"/plugin/manifest",parentData:data2,parentDataProperty:"manifest",rootData}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs8 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data2.mcpConfig !== undefined){
+let data4 = data2.mcpConfig;
+const _errs9 = errors;
+const _errs10 = errors;
+let valid3 = false;
+const _errs11 = errors;
+if(!(validate448(data4, {instancePath:instancePath+"/plugin/mcpConfig",parentData:data2,parentDataProperty:"mcpConfig",rootData}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs11 === errors;
+valid3 = valid3 || _valid1;
+if(!valid3){
+const _errs12 = errors;
+if(data4 !== null){
+const err1 = {instancePath:instancePath+"/plugin/mcpConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/mcpConfig/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.plugin.anyOf[0].properties.mcpConfig.anyOf[1].type,parentSchema:schema191.properties.plugin.anyOf[0].properties.mcpConfig.anyOf[1],data:data4};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid1 = _errs12 === errors;
+valid3 = valid3 || _valid1;
+}
+if(!valid3){
+const err2 = {instancePath:instancePath+"/plugin/mcpConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/mcpConfig/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.plugin.anyOf[0].properties.mcpConfig.anyOf,parentSchema:schema191.properties.plugin.anyOf[0].properties.mcpConfig,data:data4};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid2 = _errs9 === errors;
+}
+else {
+var valid2 = true;
+}
+if(valid2){
+if(data2.appsConfig !== undefined){
+let data5 = data2.appsConfig;
+const _errs14 = errors;
+const _errs15 = errors;
+let valid4 = false;
+const _errs16 = errors;
+if(!(validate448(data5, {instancePath:instancePath+"/plugin/appsConfig",parentData:data2,parentDataProperty:"appsConfig",rootData}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs16 === errors;
+valid4 = valid4 || _valid2;
+if(!valid4){
+const _errs17 = errors;
+if(data5 !== null){
+const err3 = {instancePath:instancePath+"/plugin/appsConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/appsConfig/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.plugin.anyOf[0].properties.appsConfig.anyOf[1].type,parentSchema:schema191.properties.plugin.anyOf[0].properties.appsConfig.anyOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var _valid2 = _errs17 === errors;
+valid4 = valid4 || _valid2;
+}
+if(!valid4){
+const err4 = {instancePath:instancePath+"/plugin/appsConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/appsConfig/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.plugin.anyOf[0].properties.appsConfig.anyOf,parentSchema:schema191.properties.plugin.anyOf[0].properties.appsConfig,data:data5};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid2 = _errs14 === errors;
+}
+else {
+var valid2 = true;
+}
+}
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema191.properties.plugin.anyOf[0].type,parentSchema:schema191.properties.plugin.anyOf[0],data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+var _valid0 = _errs6 === errors;
+valid1 = valid1 || _valid0;
+if(!valid1){
+const _errs19 = errors;
+if(data2 !== null){
+const err6 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.plugin.anyOf[1].type,parentSchema:schema191.properties.plugin.anyOf[1],data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs19 === errors;
+valid1 = valid1 || _valid0;
+}
+if(!valid1){
+const err7 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.plugin.anyOf,parentSchema:schema191.properties.plugin,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+validate446.errors = vErrors;
+return false;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.skills !== undefined){
+let data6 = data.skills;
+const _errs21 = errors;
+if(errors === _errs21){
+if(Array.isArray(data6)){
+var valid5 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+const _errs23 = errors;
+if(errors === _errs23){
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+let missing2;
+if((data7.instructions === undefined) && (missing2 = "instructions")){
+validate446.errors = [{instancePath:instancePath+"/skills/" + i0,schemaPath:"#/properties/skills/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema191.properties.skills.items.required,parentSchema:schema191.properties.skills.items,data:data7}];
+return false;
+}
+else {
+if(data7.instructions !== undefined){
+const _errs25 = errors;
+if(!(validate448(data7.instructions, {instancePath:instancePath+"/skills/" + i0+"/instructions",parentData:data7,parentDataProperty:"instructions",rootData}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var valid6 = _errs25 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data7.metadata !== undefined){
+let data9 = data7.metadata;
+const _errs26 = errors;
+const _errs27 = errors;
+let valid7 = false;
+const _errs28 = errors;
+if(!(validate448(data9, {instancePath:instancePath+"/skills/" + i0+"/metadata",parentData:data7,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var _valid3 = _errs28 === errors;
+valid7 = valid7 || _valid3;
+if(!valid7){
+const _errs29 = errors;
+if(data9 !== null){
+const err8 = {instancePath:instancePath+"/skills/" + i0+"/metadata",schemaPath:"#/properties/skills/items/properties/metadata/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.skills.items.properties.metadata.anyOf[1].type,parentSchema:schema191.properties.skills.items.properties.metadata.anyOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid3 = _errs29 === errors;
+valid7 = valid7 || _valid3;
+}
+if(!valid7){
+const err9 = {instancePath:instancePath+"/skills/" + i0+"/metadata",schemaPath:"#/properties/skills/items/properties/metadata/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.skills.items.properties.metadata.anyOf,parentSchema:schema191.properties.skills.items.properties.metadata,data:data9};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+validate446.errors = vErrors;
+return false;
+}
+else {
+errors = _errs27;
+if(vErrors !== null){
+if(_errs27){
+vErrors.length = _errs27;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid6 = _errs26 === errors;
+}
+else {
+var valid6 = true;
+}
+}
+}
+}
+else {
+validate446.errors = [{instancePath:instancePath+"/skills/" + i0,schemaPath:"#/properties/skills/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema191.properties.skills.items.type,parentSchema:schema191.properties.skills.items,data:data7}];
+return false;
+}
+}
+var valid5 = _errs23 === errors;
+if(!valid5){
+break;
+}
+}
+}
+else {
+validate446.errors = [{instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema191.properties.skills.type,parentSchema:schema191.properties.skills,data:data6}];
+return false;
+}
+}
+var valid0 = _errs21 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.namespaceManifests !== undefined){
+let data10 = data.namespaceManifests;
+const _errs31 = errors;
+if(errors === _errs31){
+if(Array.isArray(data10)){
+var valid8 = true;
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+const _errs33 = errors;
+if(!(validate448(data10[i1], {instancePath:instancePath+"/namespaceManifests/" + i1,parentData:data10,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+errors = vErrors.length;
+}
+var valid8 = _errs33 === errors;
+if(!valid8){
+break;
+}
+}
+}
+else {
+validate446.errors = [{instancePath:instancePath+"/namespaceManifests",schemaPath:"#/properties/namespaceManifests/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema191.properties.namespaceManifests.type,parentSchema:schema191.properties.namespaceManifests,data:data10}];
+return false;
+}
+}
+var valid0 = _errs31 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.warnings !== undefined){
+let data12 = data.warnings;
+const _errs34 = errors;
+if(errors === _errs34){
+if(Array.isArray(data12)){
+var valid9 = true;
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+const _errs36 = errors;
+if(typeof data13 !== "string"){
+validate446.errors = [{instancePath:instancePath+"/warnings/" + i2,schemaPath:"#/properties/warnings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema191.properties.warnings.items.type,parentSchema:schema191.properties.warnings.items,data:data13}];
+return false;
+}
+var valid9 = _errs36 === errors;
+if(!valid9){
+break;
+}
+}
+}
+else {
+validate446.errors = [{instancePath:instancePath+"/warnings",schemaPath:"#/properties/warnings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema191.properties.warnings.type,parentSchema:schema191.properties.warnings,data:data12}];
+return false;
+}
+}
+var valid0 = _errs34 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.error !== undefined){
+let data14 = data.error;
+const _errs38 = errors;
+if((typeof data14 !== "string") && (data14 !== null)){
+validate446.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema191.properties.error.type},message:"must be string,null",schema:schema191.properties.error.type,parentSchema:schema191.properties.error,data:data14}];
+return false;
+}
+var valid0 = _errs38 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate446.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema191.type,parentSchema:schema191,data}];
+return false;
+}
+}
+validate446.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate445(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((data.roots === undefined) && (missing0 = "roots")){
+validate445.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema190.required,parentSchema:schema190,data}];
+return false;
+}
+else {
+if(data.roots !== undefined){
+let data0 = data.roots;
+const _errs1 = errors;
+if(errors === _errs1){
+if(Array.isArray(data0)){
+var valid1 = true;
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+const _errs3 = errors;
+if(!(validate446(data0[i0], {instancePath:instancePath+"/roots/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate446.errors : vErrors.concat(validate446.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs3 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate445.errors = [{instancePath:instancePath+"/roots",schemaPath:"#/properties/roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema190.properties.roots.type,parentSchema:schema190.properties.roots,data:data0}];
+return false;
+}
+}
+}
+}
+}
+else {
+validate445.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema190.type,parentSchema:schema190,data}];
+return false;
+}
+}
+validate445.errors = vErrors;
+return errors === 0;
+}
+
+export const validateCapabilitiesDiscoverV2Result = validate457;
+const schema193 = {"type":"object","required":["plugins","skills","warnings"],"properties":{"plugins":{"type":"array","items":{}},"skills":{"type":"array","items":{}},"warnings":{"type":"array","items":{"type":"string"}}}};
+
+function validate457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.plugins === undefined) && (missing0 = "plugins")) || ((data.skills === undefined) && (missing0 = "skills"))) || ((data.warnings === undefined) && (missing0 = "warnings"))){
+validate457.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema193.required,parentSchema:schema193,data}];
+return false;
+}
+else {
+if(data.plugins !== undefined){
+let data0 = data.plugins;
+const _errs1 = errors;
+if(errors === _errs1){
+if(!(Array.isArray(data0))){
+validate457.errors = [{instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema193.properties.plugins.type,parentSchema:schema193.properties.plugins,data:data0}];
+return false;
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.skills !== undefined){
+let data1 = data.skills;
+const _errs3 = errors;
+if(errors === _errs3){
+if(!(Array.isArray(data1))){
+validate457.errors = [{instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema193.properties.skills.type,parentSchema:schema193.properties.skills,data:data1}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.warnings !== undefined){
+let data2 = data.warnings;
+const _errs5 = errors;
+if(errors === _errs5){
+if(Array.isArray(data2)){
+var valid1 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+const _errs7 = errors;
+if(typeof data3 !== "string"){
+validate457.errors = [{instancePath:instancePath+"/warnings/" + i0,schemaPath:"#/properties/warnings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema193.properties.warnings.items.type,parentSchema:schema193.properties.warnings.items,data:data3}];
+return false;
+}
+var valid1 = _errs7 === errors;
+if(!valid1){
+break;
+}
+}
+}
+else {
+validate457.errors = [{instancePath:instancePath+"/warnings",schemaPath:"#/properties/warnings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema193.properties.warnings.type,parentSchema:schema193.properties.warnings,data:data2}];
+return false;
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate457.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema193.type,parentSchema:schema193,data}];
+return false;
+}
+}
+validate457.errors = vErrors;
+return errors === 0;
+}
+
+export const validateRpcDiscoverResult = validate458;
+const schema194 = {"type":"object","required":["openrpc","info","methods"],"properties":{"openrpc":{"type":"string"},"info":{"type":"object"},"methods":{"type":"array"}}};
+
+function validate458(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.openrpc === undefined) && (missing0 = "openrpc")) || ((data.info === undefined) && (missing0 = "info"))) || ((data.methods === undefined) && (missing0 = "methods"))){
-validate183.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema98.required,parentSchema:schema98,data}];
+validate458.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema194.required,parentSchema:schema194,data}];
 return false;
 }
 else {
@@ -4094,7 +16133,7 @@ if(data.openrpc !== undefined){
 let data0 = data.openrpc;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate183.errors = [{instancePath:instancePath+"/openrpc",schemaPath:"#/properties/openrpc/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.properties.openrpc.type,parentSchema:schema98.properties.openrpc,data:data0}];
+validate458.errors = [{instancePath:instancePath+"/openrpc",schemaPath:"#/properties/openrpc/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema194.properties.openrpc.type,parentSchema:schema194.properties.openrpc,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -4107,7 +16146,7 @@ if(data.info !== undefined){
 let data1 = data.info;
 const _errs3 = errors;
 if(!(data1 && typeof data1 == "object" && !Array.isArray(data1))){
-validate183.errors = [{instancePath:instancePath+"/info",schemaPath:"#/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.properties.info.type,parentSchema:schema98.properties.info,data:data1}];
+validate458.errors = [{instancePath:instancePath+"/info",schemaPath:"#/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema194.properties.info.type,parentSchema:schema194.properties.info,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -4120,7 +16159,7 @@ if(data.methods !== undefined){
 let data2 = data.methods;
 const _errs5 = errors;
 if(!(Array.isArray(data2))){
-validate183.errors = [{instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema98.properties.methods.type,parentSchema:schema98.properties.methods,data:data2}];
+validate458.errors = [{instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema194.properties.methods.type,parentSchema:schema194.properties.methods,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -4133,10 +16172,10 @@ var valid0 = true;
 }
 }
 else {
-validate183.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.type,parentSchema:schema98,data}];
+validate458.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema194.type,parentSchema:schema194,data}];
 return false;
 }
 }
-validate183.errors = vErrors;
+validate458.errors = vErrors;
 return errors === 0;
 }

@@ -23,6 +23,11 @@ interface RendezvousCliOptions {
   chaosReorder: number;
   chaosSeed: number;
   quiet: boolean;
+  cluster?: string;
+  clusterPrefix: string;
+  clusterLeaseMs: number;
+  clusterAdvertiseUrl?: string;
+  clusterPeerGraceMs: number;
 }
 
 /** `exec-server rendezvous`: the reference rendezvous + executor registry. */
@@ -48,6 +53,11 @@ export function configureRendezvous(program: Command): void {
     .option("--chaos-duplicate <p>", "TEST ONLY: duplicate this fraction of data/ack frames", probability, 0)
     .option("--chaos-reorder <p>", "TEST ONLY: reorder this fraction of data/ack frames", probability, 0)
     .option("--chaos-seed <n>", "TEST ONLY: PRNG seed for chaos", nonNegativeInteger, 1)
+    .option("--cluster <url>", "run as one node of a cluster sharing state in this Redis (redis://HOST:PORT[/DB]); default: a single process")
+    .option("--cluster-prefix <prefix>", "cluster: key prefix in Redis (several clusters can share one Redis)", "exec-server")
+    .option("--cluster-lease-ms <n>", "cluster: lease of node, executor and stream records (renewed every third), ms", durationMs, 15_000)
+    .option("--cluster-advertise-url <url>", "cluster: http(s)://HOST:PORT other nodes reach this one at; default: the bound address")
+    .option("--cluster-peer-grace-ms <n>", "cluster: a node unreachable this long is dead and its harnesses' streams are reset, ms", durationMs, 5_000)
     .option("--quiet", "do not log connections on stderr", false)
     .action(async (opts: RendezvousCliOptions) => {
       const match = /^http:\/\/(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$/.exec(opts.listen);
@@ -63,8 +73,25 @@ export function configureRendezvous(program: Command): void {
         ? { drop: opts.chaosDrop, duplicate: opts.chaosDuplicate, reorder: opts.chaosReorder, seed: opts.chaosSeed }
         : undefined;
       const host = (match[1] as string).replace(/^\[|\]$/g, "");
+      if (opts.cluster !== undefined && !/^rediss?:\/\//.test(opts.cluster)) exitWith(2, `invalid --cluster URL \`${opts.cluster}\`; expected \`redis://HOST:PORT\``);
+      if (opts.clusterLeaseMs < 300) exitWith(2, "--cluster-lease-ms must be at least 300");
       const { startRendezvous } = await import("../remote/rendezvous/rendezvous-server.js");
-      const rendezvous = await startRendezvous({
+      // The cluster (and its Redis client) is loaded only with --cluster: the single process stays as it was.
+      const start = opts.cluster === undefined
+        ? startRendezvous
+        : async (options: Parameters<typeof startRendezvous>[0]) =>
+            (await import("../remote/rendezvous/cluster/cluster-rendezvous.js")).startClusterRendezvous({
+              ...options,
+              cluster: {
+                url: opts.cluster as string,
+                prefix: opts.clusterPrefix,
+                leaseMs: opts.clusterLeaseMs,
+                peerGraceMs: opts.clusterPeerGraceMs,
+                ...(opts.clusterAdvertiseUrl ? { advertiseUrl: opts.clusterAdvertiseUrl } : {}),
+                ...(opts.tlsCert ? { ca: readFileSync(opts.tlsCert) } : {}),
+              },
+            });
+      const rendezvous = await start({
         host,
         port: Number(match[2]),
         registryTokens: tokens,

@@ -61,7 +61,7 @@ export function configureServe(program: Command): Command {
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
-    .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening)")
+    .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening); several comma-separated URLs = rendezvous nodes tried in turn")
     .option("--executor-id <id>", "remote mode: executor id to register as")
     .option("--name <name>", "remote mode: display name for logs")
     .option(
@@ -124,11 +124,13 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
   if (!opts.executorId) exitWith(2, "--remote needs --executor-id ID");
   const token = opts.bearerTokenFile ? fileToken(opts.bearerTokenFile) : environmentToken();
   if (!token) exitWith(2, `--remote needs a registry token: --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
+  const baseUrls = (opts.remote as string).split(",").map((url) => url.trim()).filter(Boolean);
+  if (baseUrls.length === 0) exitWith(2, "--remote needs a registry base URL");
   // Loaded on demand so a local server does not pay for the relay at start-up.
   const { RemoteExecutor, RemoteExecutorConfig } = await import("../remote/remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
   const executor = new RemoteExecutor({
-    config: new RemoteExecutorConfig(opts.remote as string, opts.executorId, token, opts.name),
+    config: new RemoteExecutorConfig(baseUrls[0] as string, opts.executorId, token, opts.name, baseUrls.slice(1)),
     server,
     relay: { maxStreams: opts.maxStreams },
     dial: { pingIntervalMs: opts.pingIntervalMs, ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}) },

@@ -1,6 +1,8 @@
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import type { InitializeCapabilities } from "../../generated/openrpc/types.js";
 import type { Clock } from "../util/clock.js";
+import type { Dialect } from "./dialect.js";
+import type { HttpFixture } from "./codex/http-fixture.js";
 import type { RawPeer } from "./raw-peer.js";
 
 /** Thrown by a check to fail with `message` as the report's reason. */
@@ -59,10 +61,25 @@ export interface OpenClientOptions {
 
 /** What a check is given. Connections opened through it are closed when the check ends. */
 export interface CheckContext {
-  /** Root scratch directory of the run (absolute). */
+  /** The dialect the run speaks. */
+  readonly dialect: Dialect;
+  /**
+   * Root scratch directory of the run: an absolute path in the seed dialect, a `file:` URI on the
+   * server's host (already canonical, no trailing slash) in the codex-0.169 dialect.
+   */
   readonly scratchDir: string;
-  /** A directory reserved for this check, `<scratchDir>/<check id slug>`; not created yet. */
+  /**
+   * A directory reserved for this check, `<scratchDir>/<check id slug>` (same form as
+   * {@link scratchDir}; the slug needs no percent-encoding); not created yet.
+   */
   readonly checkDir: string;
+  /** codex-0.169: the `environmentInfo` the server announced when the run started; undefined in seed. */
+  readonly environmentInfo: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * codex-0.169: a loopback HTTP server inside the runner for `http/request` checks; undefined when
+   * the server under test is not known to run on this machine (its loopback is not ours).
+   */
+  readonly http: HttpFixture | undefined;
   readonly clock: Clock;
   /** Default wait for one response or event, in milliseconds. */
   readonly stepTimeoutMs: number;
@@ -72,6 +89,11 @@ export interface CheckContext {
   openClient(options?: OpenClientOptions): Promise<ConformanceClient>;
   /** Records a protocol variant for the report. */
   variant(key: string, value: string): void;
+  /**
+   * Records a tolerated difference: the variant `key=value` and `detail` as a note on this check's
+   * row (shown for a passing check as "tolerated: ...").
+   */
+  tolerate(key: string, value: string, detail: string): void;
   /** Waits `ms` milliseconds on the injected clock. */
   sleep(ms: number): Promise<void>;
   /** Diagnostics. */

@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import type { MessageTransport } from "../rpc/message-transport.js";
 import { formatReport, reportToJson } from "./report.js";
 import { runConformance } from "./run-conformance.js";
-import { connectTransport } from "../client/connect.js";
+import { connectTransport, isHarnessUrl } from "../client/connect.js";
+import type { DialectChoice } from "./dialect.js";
 
 /** Options of {@link conformanceCommand} (the `exec-server conformance` subcommand). */
 export interface ConformanceCommandOptions {
@@ -12,6 +13,14 @@ export interface ConformanceCommandOptions {
   json?: string | undefined;
   /** Only run checks whose id matches this pattern. */
   only?: string | undefined;
+  /** `seed`, `codex-0.169`, or `auto` (default): detected from the `initialize` result. */
+  dialect?: DialectChoice | undefined;
+  /**
+   * The server runs on this machine although its URL is not loopback (enables the codex-0.169
+   * `http/*` checks, which need the runner's loopback HTTP server). Default: true exactly when the
+   * URL's host is loopback and it is not a rendezvous URL ({@link urlIsThisMachine}).
+   */
+  sameHost?: boolean | undefined;
   /**
    * Opens one connection to `url`. Default `connectTransport` from `src/client/connect.ts`: plain
    * JSON frames for `ws(s)://` URLs, a fresh relay stream for rendezvous `role=harness` URLs.
@@ -27,6 +36,20 @@ export interface ConformanceCommandOptions {
   write?: ((text: string) => void) | undefined;
   /** Progress lines (default none). */
   log?: ((line: string) => void) | undefined;
+}
+
+/**
+ * True when `url` names this machine's loopback (127.0.0.0/8, `[::1]`, `localhost`) and is not a
+ * rendezvous harness URL (whose executor may run anywhere).
+ */
+export function urlIsThisMachine(url: string): boolean {
+  if (isHarnessUrl(url)) return false;
+  try {
+    const host = new URL(url).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /** Default budget of the reachability probe, in milliseconds. */
@@ -62,6 +85,8 @@ export async function conformanceCommand(options: ConformanceCommandOptions): Pr
   const report = await runConformance({
     connect: () => connectTo(options.url),
     ...(options.only === undefined ? {} : { only: options.only }),
+    ...(options.dialect === undefined ? {} : { dialect: options.dialect }),
+    serverOnThisMachine: options.sameHost === true || urlIsThisMachine(options.url),
     ...(options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });

@@ -22,6 +22,14 @@ export interface RawResponse {
 /** Which envelope a raw request is sent in. */
 export type Envelope = "2.0" | "lite";
 
+/** How a {@link RawPeer} frames what it sends unless told otherwise per call. */
+export interface RawPeerOptions {
+  /** Envelope of requests and notifications (default `2.0`; codex-0.169 checks use `lite`, as the codex client does). */
+  envelope?: Envelope;
+  /** Number request ids 1, 2, 3… (as the codex client does) instead of `conformance-N` strings (default false). */
+  integerIds?: boolean;
+}
+
 /**
  * A deliberately dumb JSON-RPC peer over a {@link MessageTransport}: it sends exactly the text it is
  * given (so lifecycle and malformed-input checks can send what the typed client never would) and
@@ -33,16 +41,20 @@ export class RawPeer {
   readonly #clock: Clock;
   readonly #defaultTimeoutMs: number;
   readonly #waiters = new Set<() => void>();
+  readonly #envelope: Envelope;
+  readonly #integerIds: boolean;
   #closedReason: string | undefined;
   #nextId = 1;
 
   /**
    * @param defaultTimeoutMs how long {@link request} and {@link waitFor} wait by default, in ms.
    */
-  constructor(transport: MessageTransport, clock: Clock, defaultTimeoutMs: number) {
+  constructor(transport: MessageTransport, clock: Clock, defaultTimeoutMs: number, options: RawPeerOptions = {}) {
     this.#transport = transport;
     this.#clock = clock;
     this.#defaultTimeoutMs = defaultTimeoutMs;
+    this.#envelope = options.envelope ?? "2.0";
+    this.#integerIds = options.integerIds ?? false;
     transport.onMessage((text) => {
       let value: Record<string, unknown> | undefined;
       try {
@@ -76,16 +88,16 @@ export class RawPeer {
     this.#transport.send(JSON.stringify(value));
   }
 
-  /** Sends a notification (2.0 envelope unless told otherwise; params omitted when undefined). */
-  notify(method: string, params?: unknown, envelope: Envelope = "2.0"): void {
+  /** Sends a notification (the peer's envelope unless told otherwise; params omitted when undefined). */
+  notify(method: string, params?: unknown, envelope: Envelope = this.#envelope): void {
     this.sendJson({ ...(envelope === "2.0" ? { jsonrpc: "2.0" } : {}), method, ...(params === undefined ? {} : { params }) });
   }
 
   /** Sends a request and resolves with the response carrying its id. */
   request(method: string, params?: unknown, options: { envelope?: Envelope; id?: JsonRpcId; timeoutMs?: number } = {}): Promise<RawResponse> {
-    const id = options.id ?? `conformance-${this.#nextId++}`;
+    const id = options.id ?? (this.#integerIds ? this.#nextId++ : `conformance-${this.#nextId++}`);
     this.sendJson({
-      ...((options.envelope ?? "2.0") === "2.0" ? { jsonrpc: "2.0" } : {}),
+      ...((options.envelope ?? this.#envelope) === "2.0" ? { jsonrpc: "2.0" } : {}),
       id,
       method,
       ...(params === undefined ? {} : { params }),

@@ -15,6 +15,11 @@ export interface CheckResult {
   readonly status: CheckStatus;
   /** Why the check failed or was skipped; absent when it passed. */
   readonly reason?: string;
+  /**
+   * Tolerated differences the check saw (a variant the dialect allows, e.g. other error wording),
+   * one line each; absent when there were none. Never a reason to fail.
+   */
+  readonly notes?: readonly string[];
   /** Wall time the check took, in milliseconds. */
   readonly durationMs: number;
 }
@@ -28,6 +33,8 @@ export type Variants = Readonly<Record<string, string>>;
 
 /** Everything one run produced. */
 export interface Report {
+  /** The dialect the checks spoke (`seed` or `codex-0.169`) and, after `auto`, why it was chosen. */
+  readonly dialect?: { readonly name: string; readonly reason: string };
   readonly checks: readonly CheckResult[];
   readonly variants: Variants;
   /** The scratch directory the suite used for fixtures and example paths. */
@@ -61,8 +68,8 @@ function oneLine(text: string): string {
 }
 
 /**
- * Renders the report as a plain-text table (status, check id, milliseconds, reason), then the
- * variants and the scratch directory, ending with the {@link summaryLine}.
+ * Renders the report as a plain-text table (status, check id, milliseconds, reason or tolerated
+ * notes), then the dialect, the variants and the scratch directory, ending with the {@link summaryLine}.
  */
 export function formatReport(report: Report): string {
   const idWidth = Math.max("check".length, ...report.checks.map((check) => check.id.length));
@@ -71,9 +78,12 @@ export function formatReport(report: Report): string {
     `${status.padEnd(8)}${id.padEnd(idWidth + 2)}${ms.padStart(msWidth)}  ${reason}`.trimEnd();
   const lines = [row("status", "check", "ms", "reason")];
   for (const check of report.checks) {
-    lines.push(row(STATUS_LABEL[check.status], check.id, String(Math.round(check.durationMs)), oneLine(check.reason ?? "")));
+    const notes = check.notes === undefined || check.notes.length === 0 ? "" : `tolerated: ${check.notes.join("; ")}`;
+    const reason = [check.reason ?? "", notes].filter((part) => part !== "").join("; ");
+    lines.push(row(STATUS_LABEL[check.status], check.id, String(Math.round(check.durationMs)), oneLine(reason)));
   }
   lines.push("");
+  if (report.dialect !== undefined) lines.push(`dialect: ${report.dialect.name} (${report.dialect.reason})`);
   const variants = Object.entries(report.variants);
   lines.push(`variants: ${variants.length === 0 ? "(none observed)" : variants.map(([key, value]) => `${key}=${value}`).join(", ")}`);
   lines.push(`scratch: ${report.scratchDir}${report.scratchKept ? " (kept)" : " (removed)"}`);
@@ -84,6 +94,7 @@ export function formatReport(report: Report): string {
 /** The machine-readable form written by `--json`: stable keys, two-space indentation, trailing newline. */
 export function reportToJson(report: Report): string {
   const body = {
+    ...(report.dialect === undefined ? {} : { dialect: report.dialect }),
     summary: { passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: Math.round(report.durationMs) },
     variants: report.variants,
     scratchDir: report.scratchDir,
@@ -93,6 +104,7 @@ export function reportToJson(report: Report): string {
       title: check.title,
       status: check.status,
       ...(check.reason === undefined ? {} : { reason: check.reason }),
+      ...(check.notes === undefined ? {} : { notes: check.notes }),
       durationMs: Math.round(check.durationMs),
     })),
   };

@@ -6,11 +6,18 @@ import type { MessageTransport } from "../rpc/message-transport.js";
 import type { Clock } from "../util/clock.js";
 import { CheckFailure, CheckSkipped, type Check, type CheckContext, type ConformanceClient } from "./check.js";
 import { allChecks } from "./checks/all-checks.js";
+import { codexChecks } from "./codex/checks/codex-checks.js";
+import { prepareCodexScratch } from "./codex/codex-scratch.js";
+import { codexWireJudge } from "./codex/codex-wire-judge.js";
+import { HttpFixture } from "./codex/http-fixture.js";
 import { openConformanceClient } from "./conformance-client.js";
+import { detectDialect } from "./detect-dialect.js";
+import type { Dialect, DialectChoice, DialectDecision } from "./dialect.js";
 import { RawPeer } from "./raw-peer.js";
 import { buildReport, type CheckResult, type Report } from "./report.js";
 import { TappedTransport } from "./tapped-transport.js";
 import { VariantRecorder } from "./variant-recorder.js";
+import { seedWireJudge, type WireJudge } from "./wire-judge.js";
 
 /** Default budget of one check, in milliseconds. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 20_000;
@@ -39,10 +46,23 @@ export interface ConformanceOptions {
   /** Runs only the checks whose id matches (a string is a regular expression, or a substring if it does not compile). */
   only?: RegExp | string;
   /**
+   * The dialect to judge (default `auto`: detected from the `initialize` result, see
+   * `dialectFromInitializeResult` in dialect.ts).
+   */
+  dialect?: DialectChoice;
+  /**
    * Directory for fixtures and rewritten example paths; created if missing and left in place.
-   * Default: a fresh `exec-server-conformance-*` directory under `os.tmpdir()`, removed afterwards.
+   * Seed: an absolute path (default a fresh `exec-server-conformance-*` under the local `os.tmpdir()`,
+   * also created through the server). codex-0.169: a `file:` URI or absolute path on the server's
+   * host (default a fresh `exec-server-conformance-*` in the server's announced temporary
+   * directory, created through the server); removed afterwards unless given.
    */
   scratchDir?: string;
+  /**
+   * The server under test runs on this machine, so a loopback HTTP server started by the runner is
+   * reachable from it: enables the codex-0.169 `http/*` checks (default false: they skip and say so).
+   */
+  serverOnThisMachine?: boolean;
   /** Keep the default scratch directory after the run (default false). */
   keepScratch?: boolean;
   /** Progress lines (one per check). Default none. */
@@ -53,7 +73,7 @@ export interface ConformanceOptions {
   stepTimeoutMs?: number;
   /** Time source and timers (default {@link conformanceClock}). */
   clock?: Clock;
-  /** The checks to run (default {@link allChecks}); tests pass their own. */
+  /** The checks to run (default {@link allChecks} in seed, {@link codexChecks} in codex-0.169); tests pass their own. */
   checks?: readonly Check[];
 }
 
@@ -73,39 +93,67 @@ export function checkFilter(only: RegExp | string | undefined): (id: string) => 
 
 /**
  * Runs the conformance checks against a server, one after another, each on its own connection(s)
- * and with its own timeout; a failing or hanging check never stops the suite.
+ * and with its own timeout; a failing or hanging check never stops the suite. The dialect is
+ * decided first (requested or detected), then its checks run.
  */
 export async function runConformance(options: ConformanceOptions): Promise<Report> {
   const clock = options.clock ?? conformanceClock;
   const log = options.log ?? (() => {});
   const checkTimeoutMs = options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-  const selected = (options.checks ?? allChecks()).filter((check) => checkFilter(options.only)(check.id));
-  const variants = new VariantRecorder();
   const started = clock.now();
+  const choice = options.dialect ?? "auto";
+  const decision: DialectDecision =
+    choice === "auto" ? await detectDialect(options.connect, clock, stepTimeoutMs) : { dialect: choice, reason: "requested" };
+  log(`dialect ${decision.dialect} (${decision.reason})`);
+  const dialect = decision.dialect;
+  const selected = (options.checks ?? (dialect === "seed" ? allChecks() : codexChecks())).filter((check) => checkFilter(options.only)(check.id));
+  const variants = new VariantRecorder();
 
   const scratchKept = options.scratchDir !== undefined || options.keepScratch === true;
   let scratchDir: string;
-  if (options.scratchDir !== undefined) {
-    scratchDir = options.scratchDir;
-    await mkdir(scratchDir, { recursive: true });
+  let environmentInfo: Readonly<Record<string, unknown>> | undefined;
+  let removeScratch: () => Promise<void>;
+  let http: HttpFixture | undefined;
+  if (dialect === "seed") {
+    if (options.scratchDir !== undefined) {
+      scratchDir = options.scratchDir;
+      await mkdir(scratchDir, { recursive: true });
+    } else {
+      scratchDir = await mkdtemp(join(tmpdir(), "exec-server-conformance-"));
+    }
+    log(`scratch directory ${scratchDir}`);
+    await prepareScratch(options.connect, scratchDir, clock, stepTimeoutMs, log);
+    removeScratch = () => rm(scratchDir, { recursive: true, force: true });
   } else {
-    scratchDir = await mkdtemp(join(tmpdir(), "exec-server-conformance-"));
+    const scratch = await prepareCodexScratch(options.connect, clock, stepTimeoutMs, log, options.scratchDir);
+    scratchDir = scratch.scratchDir;
+    environmentInfo = scratch.environmentInfo;
+    removeScratch = () => scratch.remove();
+    log(`scratch directory ${scratchDir} (on the server's host)`);
+    if (options.serverOnThisMachine === true) http = await HttpFixture.start(clock);
   }
-  log(`scratch directory ${scratchDir}`);
-  await prepareScratch(options.connect, scratchDir, clock, stepTimeoutMs, log);
 
+  const judge = dialect === "seed" ? seedWireJudge : codexWireJudge;
   const results: CheckResult[] = [];
   try {
     for (const check of selected) {
-      const result = await runCheck(check, { connect: options.connect, clock, log, scratchDir, variants, checkTimeoutMs, stepTimeoutMs });
+      const result = await runCheck(check, { connect: options.connect, clock, log, scratchDir, variants, checkTimeoutMs, stepTimeoutMs, dialect, judge, environmentInfo, http });
       log(`${result.status.toUpperCase()} ${result.id}${result.reason === undefined ? "" : `: ${result.reason}`}`);
       results.push(result);
     }
   } finally {
-    if (!scratchKept) await rm(scratchDir, { recursive: true, force: true });
+    await http?.close();
+    if (!scratchKept) await removeScratch();
   }
-  return buildReport({ checks: results, variants: variants.snapshot(), scratchDir, scratchKept, durationMs: clock.now() - started });
+  return buildReport({
+    dialect: { name: dialect, reason: decision.reason },
+    checks: results,
+    variants: variants.snapshot(),
+    scratchDir,
+    scratchKept,
+    durationMs: clock.now() - started,
+  });
 }
 
 /**
@@ -135,6 +183,10 @@ interface RunDeps {
   variants: VariantRecorder;
   checkTimeoutMs: number;
   stepTimeoutMs: number;
+  dialect: Dialect;
+  judge: WireJudge;
+  environmentInfo: Readonly<Record<string, unknown>> | undefined;
+  http: HttpFixture | undefined;
 }
 
 async function runCheck(check: Check, deps: RunDeps): Promise<CheckResult> {
@@ -147,19 +199,29 @@ async function runCheck(check: Check, deps: RunDeps): Promise<CheckResult> {
     } catch (error) {
       throw new CheckFailure(`cannot connect: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const tap = new TappedTransport(inner, variants);
+    const tap = new TappedTransport(inner, variants, deps.judge);
     taps.push(tap);
     return tap;
   };
+  const notes: string[] = [];
+  const slug = check.id.replace(/[^A-Za-z0-9._-]+/g, "_");
   const ctx: CheckContext = {
+    dialect: deps.dialect,
     scratchDir: deps.scratchDir,
-    checkDir: join(deps.scratchDir, check.id.replace(/[^A-Za-z0-9._-]+/g, "_")),
+    checkDir: deps.dialect === "seed" ? join(deps.scratchDir, slug) : `${deps.scratchDir}/${slug}`,
+    environmentInfo: deps.environmentInfo,
+    http: deps.http,
     clock,
     stepTimeoutMs,
-    openRaw: async () => new RawPeer(await open(), clock, stepTimeoutMs),
+    openRaw: async () =>
+      new RawPeer(await open(), clock, stepTimeoutMs, deps.dialect === "seed" ? {} : { envelope: "lite", integerIds: true }),
     openClient: async (options = {}): Promise<ConformanceClient> =>
       openConformanceClient(await open(), clock, stepTimeoutMs, options, (variant) => variants.observe("initialize", variant)),
     variant: (key, value) => variants.observe(key, value),
+    tolerate(key, value, detail) {
+      variants.observe(key, value);
+      if (!notes.includes(detail)) notes.push(detail);
+    },
     sleep: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
     log: deps.log,
   };
@@ -201,6 +263,7 @@ async function runCheck(check: Check, deps: RunDeps): Promise<CheckResult> {
     title: check.title,
     status,
     ...(reason === undefined ? {} : { reason }),
+    ...(notes.length === 0 ? {} : { notes }),
     durationMs: clock.now() - started,
   };
 }

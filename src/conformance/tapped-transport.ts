@@ -1,13 +1,12 @@
 import type { MessageTransport } from "../rpc/message-transport.js";
 import { parseMessage, type JsonRpcId } from "../rpc/json-rpc.js";
-import { validateNotification, validateResult } from "../../generated/openrpc/validators.js";
-import { validateTolerantly } from "./tolerant-validation.js";
 import type { VariantRecorder } from "./variant-recorder.js";
+import type { JudgeOutcome, WireJudge } from "./wire-judge.js";
 
 /**
  * A {@link MessageTransport} wrapper every check connection goes through. It watches both
  * directions so that, whatever the check itself asserts, every successful result and every server
- * notification is validated against the generated validators, and the envelope variant is
+ * notification is judged by the dialect's {@link WireJudge}, and the envelope variant is
  * recorded. Problems are collected as {@link TappedTransport.violations}; the runner fails a check
  * that leaves any.
  */
@@ -16,13 +15,15 @@ export class TappedTransport implements MessageTransport {
   readonly violations: string[] = [];
   readonly #inner: MessageTransport;
   readonly #variants: VariantRecorder;
+  readonly #judge: WireJudge;
   /** Method of each request this side sent, by id, until its response arrives. */
   readonly #methods = new Map<JsonRpcId, string>();
   #closed = false;
 
-  constructor(inner: MessageTransport, variants: VariantRecorder) {
+  constructor(inner: MessageTransport, variants: VariantRecorder, judge: WireJudge) {
     this.#inner = inner;
     this.#variants = variants;
+    this.#judge = judge;
     inner.onMessage((message) => this.#inspect(message));
     inner.onClose(() => {
       this.#closed = true;
@@ -59,33 +60,30 @@ export class TappedTransport implements MessageTransport {
       case "malformed":
         this.violations.push(`server sent a malformed message (${parsed.reason}): ${preview(text)}`);
         return;
-      case "request":
-        this.violations.push(`server sent a request (${parsed.method}); this protocol has no server-to-client requests`);
-        return;
-      case "notification": {
-        this.#recordEnvelope(text);
-        const outcome = validateTolerantly((value) => validateNotification(parsed.method, value), parsed.params);
-        if (!outcome.ok) this.violations.push(outcome.message);
-        else for (const tolerance of outcome.tolerated) this.#variants.observe("optionalFields", tolerance);
+      case "request": {
+        const violation = this.#judge.serverRequest(parsed.method);
+        if (violation !== undefined) this.violations.push(violation);
         return;
       }
+      case "notification":
+        this.#recordEnvelope(text);
+        this.#apply(this.#judge.notification(parsed.method, parsed.params));
+        return;
       case "response":
       case "error": {
         this.#recordEnvelope(text);
         const method = parsed.id === null ? undefined : this.#methods.get(parsed.id);
         if (method !== undefined && parsed.id !== null) this.#methods.delete(parsed.id);
         if (parsed.kind === "error" || method === undefined) return;
-        if (method === "initialize" && isEmptyObject(parsed.result)) {
-          // Old servers answer initialize with {} (CONTRACT §2); the checks that need a sessionId skip.
-          this.#variants.observe("initialize", "empty");
-          return;
-        }
-        const outcome = validateTolerantly((value) => validateResult(method, value), parsed.result);
-        if (!outcome.ok) this.violations.push(outcome.message);
-        else for (const tolerance of outcome.tolerated) this.#variants.observe("optionalFields", tolerance);
+        this.#apply(this.#judge.result(method, parsed.result));
         return;
       }
     }
+  }
+
+  #apply(outcome: JudgeOutcome): void {
+    if (!outcome.ok) this.violations.push(outcome.message);
+    else for (const [key, value] of outcome.tolerated) this.#variants.observe(key, value);
   }
 
   #recordEnvelope(text: string): void {
@@ -93,10 +91,6 @@ export class TappedTransport implements MessageTransport {
     const value = JSON.parse(text) as Record<string, unknown>;
     this.#variants.observe("envelope", Object.hasOwn(value, "jsonrpc") ? "2.0" : "lite");
   }
-}
-
-function isEmptyObject(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
 /** Longest slice of an offending message quoted in a violation, in characters. */

@@ -1,4 +1,4 @@
-import type { EnvironmentInfo } from "../../generated/openrpc/types.js";
+import type { EnvironmentEntry } from "../../generated/openrpc/types.js";
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import type { ConnectedClient, ConnectOptions } from "../client/connect.js";
 import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
@@ -102,7 +102,7 @@ export class EnvironmentManager {
   }
 
   /** `local` first, then remote environments in insertion order. */
-  list(): EnvironmentInfo[] {
+  list(): EnvironmentEntry[] {
     return [
       { environmentId: LOCAL_ENVIRONMENT_ID, kind: "local", execServerUrl: null, isDefault: true, connected: true, connectTimeoutMs: null },
       ...[...this.#environments.values()].map((environment) => ({

@@ -34,6 +34,8 @@ export interface RegisterExecutorOptions {
   timeoutMs?: number;
   /** Extra CA certificate (PEM) to trust for an https registry (a self-signed reference rendezvous). */
   ca?: string | Buffer | undefined;
+  /** Executor display name, sent as `x-executor-name` (our rendezvous shows it in its status; the contract has no body). Default none. */
+  name?: string;
 }
 
 /**
@@ -87,7 +89,11 @@ function post(endpoint: string, options: RegisterExecutorOptions): Promise<{ sta
       url,
       {
         method: "POST",
-        headers: { authorization: `Bearer ${options.token}`, "content-length": "0" },
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          "content-length": "0",
+          ...(options.name === undefined ? {} : { "x-executor-name": encodeURIComponent(options.name) }),
+        },
         timeout: options.timeoutMs ?? 10_000,
         ...(options.ca === undefined ? {} : { ca: options.ca }),
       },

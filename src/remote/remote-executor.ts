@@ -15,16 +15,27 @@ export class RemoteExecutorConfig {
     readonly executorId: string,
     /** Bearer token source; re-read once after a 401/403. */
     readonly token: BearerTokenSource,
-    /** Display name for logs (`--name`); not sent, since the contract's registration has no body. */
+    /** Display name (`--name`): in logs, and in an `x-executor-name` header our rendezvous shows in its status (the contract's registration has no body). */
     readonly name?: string,
+    /**
+     * Further registry base URLs (several rendezvous nodes without a load balancer). Registration
+     * stays on the URL that works; when it fails the next one is tried at once, and the backoff
+     * applies once every URL has failed in a row. Default none.
+     */
+    readonly alternateBaseUrls: readonly string[] = [],
   ) {
-    if (baseUrl.trim() === "") throw new Error("remote executor needs a registry base URL");
+    if (baseUrl.trim() === "" || alternateBaseUrls.some((url) => url.trim() === "")) throw new Error("remote executor needs a registry base URL");
     if (executorId.trim() === "") throw new Error("remote executor needs an executor id");
   }
 
   /** Programmatic constructor with a fixed token (upstream's `RemoteExecutorConfig::with_bearer_token`). */
   static withBearerToken(baseUrl: string, executorId: string, token: string): RemoteExecutorConfig {
     return new RemoteExecutorConfig(baseUrl, executorId, staticToken(token));
+  }
+
+  /** Every registry base URL, `baseUrl` first. */
+  get baseUrls(): readonly string[] {
+    return [this.baseUrl, ...this.alternateBaseUrls];
   }
 }
 
@@ -62,6 +73,9 @@ export class RemoteExecutor {
   #stopped = false;
   #closeSocket: (() => void) | undefined;
   #wake: (() => void) | undefined;
+  /** Index in `config.baseUrls` of the registry in use, and how many failed in a row. */
+  #urlIndex = 0;
+  #failedInARow = 0;
   /** Successful websocket connections so far. */
   connections = 0;
 
@@ -105,16 +119,16 @@ export class RemoteExecutor {
           this.#setState("failed");
           throw error;
         }
-        await this.#pause(`registration failed: ${error instanceof Error ? error.message : String(error)}`);
+        await this.#failover(`registration failed: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
-      this.#log(`registered executor ${config.executorId}${config.name ? ` (${config.name})` : ""}`);
+      this.#log(`registered executor ${config.executorId}${config.name ? ` (${config.name})` : ""}${config.baseUrls.length > 1 ? ` at ${this.registryUrl}` : ""}`);
       this.#setState("connecting");
       let socket;
       try {
         socket = await dialFrameSocket(registration.url, this.#options.dial);
       } catch (error) {
-        await this.#pause(`connecting to the rendezvous failed: ${error instanceof Error ? error.message : String(error)}`);
+        await this.#failover(`connecting to the rendezvous failed: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
       if (this.#stopped) {
@@ -122,6 +136,7 @@ export class RemoteExecutor {
         break;
       }
       this.connections += 1;
+      this.#failedInARow = 0;
       this.#backoff.reset();
       this.#closeSocket = () => socket.close("dropped by executor");
       this.mux.attachSocket(socket);
@@ -144,10 +159,32 @@ export class RemoteExecutor {
     this.#wake?.();
   }
 
+  /** The registry base URL in use. */
+  get registryUrl(): string {
+    const urls = this.#options.config.baseUrls;
+    return urls[this.#urlIndex % urls.length] as string;
+  }
+
+  /** A registry failed: move to the next base URL at once while some are untried, else back off. */
+  async #failover(why: string): Promise<void> {
+    const count = this.#options.config.baseUrls.length;
+    this.#failedInARow += 1;
+    if (count > 1) {
+      const failed = this.registryUrl;
+      this.#urlIndex = (this.#urlIndex + 1) % count;
+      if (this.#failedInARow % count !== 0) {
+        this.#log(`${why}; trying ${this.registryUrl} next (instead of ${failed})`);
+        return;
+      }
+    }
+    await this.#pause(why);
+  }
+
   /** Registers, refreshing the credential once after a 401/403 (the bounded auth retry). */
   async #register(): Promise<ExecutorRegistration> {
     const { config } = this.#options;
-    const attempt = async (token: string) => registerExecutor({ baseUrl: config.baseUrl, executorId: config.executorId, token, ca: this.#options.dial?.ca });
+    const attempt = async (token: string) =>
+      registerExecutor({ baseUrl: this.registryUrl, executorId: config.executorId, token, ca: this.#options.dial?.ca, ...(config.name ? { name: config.name } : {}) });
     try {
       return await attempt(await config.token.current());
     } catch (error) {

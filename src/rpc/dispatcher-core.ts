@@ -3,6 +3,7 @@
  * (`generated/openrpc/dispatch.ts`). Rules (vscode-jsonrpc style):
  * - unknown method → -32601 `method not found: <name>`;
  * - params are validated first → -32602 naming the failing field;
+ * - then the optional {@link ParamsCodec} rewrites them (paths) and, later, the result;
  * - a thrown {@link RpcError} passes through with its code, message and data;
  * - anything else thrown → -32603 with the error's message.
  * Omitted params are `null`; methods without declared params get `{}`.
@@ -30,8 +31,18 @@ export interface Dispatcher<Ctx> {
   describe(method: string): MethodDescriptor | undefined;
 }
 
+/**
+ * Rewrites validated params before the handler runs and its result before it is sent: the edge
+ * path codec (`path-codec.ts`) implements it. A thrown {@link RpcError} is answered as is.
+ */
+export interface ParamsCodec {
+  decodeParams(descriptor: MethodDescriptor, params: unknown): { readonly params: unknown; encodeResult(result: unknown): unknown };
+}
+
 /** Behaviour switches for a dispatcher. */
 export interface DispatcherOptions {
+  /** Applied to the params and result of every request method (not to builtins). Default none. */
+  codec?: ParamsCodec;
   /**
    * Validate handler results against the document; an invalid result becomes -32603
    * `invalid result for <method>: ...`. Default false (tests and development turn it on).
@@ -70,6 +81,7 @@ export function toErrorObject(error: unknown): JsonRpcErrorObject {
 export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Dispatcher<Ctx> {
   const byName = new Map(input.descriptors.map((d) => [d.name, d] as const));
   const validateResults = input.options?.validateResults ?? false;
+  const codec = input.options?.codec;
 
   const prepare = (descriptor: MethodDescriptor, params: unknown): { ok: true; params: unknown } | { ok: false; message: string } => {
     // A method without declared params ignores them (`initialized`, `rpc.discover`) unless closed.
@@ -94,7 +106,10 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
         }
         const prepared = prepare(descriptor, params);
         if (!prepared.ok) return errorResponse(id, { code: ErrorCode.InvalidParams, message: prepared.message });
-        const result = await handler(prepared.params, ctx);
+        const builtin = ownFunction(input.builtins, method) !== undefined;
+        const decoded = codec === undefined || builtin ? undefined : codec.decodeParams(descriptor, prepared.params);
+        const raw = await handler(decoded === undefined ? prepared.params : decoded.params, ctx);
+        const result = decoded === undefined ? raw : decoded.encodeResult(raw);
         if (validateResults) {
           const verdict = input.validateResult(method, result);
           if (!verdict.ok) return errorResponse(id, { code: ErrorCode.Internal, message: verdict.message });

@@ -14,6 +14,14 @@ export interface SchemaError {
   params: Record<string, unknown>;
   /** Present when the validator was compiled with `verbose: true`. */
   data?: unknown;
+  /** The schema holding the failing keyword (present with `verbose: true`). */
+  parentSchema?: unknown;
+}
+
+/** True when the failing schema is a path string (`x-path`, the document's `PathUri`). */
+function isPathSchema(error: SchemaError): boolean {
+  const parent = error.parentSchema;
+  return typeof parent === "object" && parent !== null && (parent as Record<string, unknown>)["x-path"] === true;
 }
 
 /** A compiled (standalone) ajv validator. */
@@ -40,6 +48,17 @@ function preview(value: unknown): string {
   return text.length > MAX_VALUE_PREVIEW ? `${text.slice(0, MAX_VALUE_PREVIEW - 1)}…` : text;
 }
 
+/** The tag values (`properties[tag].const`) of the branches of a discriminated `oneOf`. */
+function tagValues(schema: unknown, tag: string): unknown[] {
+  if (typeof schema !== "object" || schema === null) return [];
+  const branches = (schema as { oneOf?: unknown }).oneOf;
+  if (!Array.isArray(branches)) return [];
+  return branches.flatMap((branch: unknown) => {
+    const property = (branch as { properties?: Record<string, { const?: unknown }> } | null)?.properties?.[tag];
+    return property !== undefined && Object.hasOwn(property, "const") ? [property.const] : [];
+  });
+}
+
 function child(path: string, root: string, name: string): string {
   return path === root ? name : `${path}.${name}`;
 }
@@ -59,11 +78,21 @@ export function describeSchemaError(error: SchemaError, root: string): string {
     case "minLength":
       return p["limit"] === 1 ? `${path} must not be empty` : `${path} must be at least ${String(p["limit"])} characters`;
     case "pattern":
-      return p["pattern"] === "^/" ? `${path} must be an absolute path${got}` : `${path} must match pattern ${JSON.stringify(p["pattern"])}${got}`;
+      // A path member is a plain absolute path or a URI (with a scheme); anything else is the
+      // relative path of the seed dialect, so the seed's message stays.
+      return p["pattern"] === "^/" || isPathSchema(error) ? `${path} must be an absolute path${got}` : `${path} must match pattern ${JSON.stringify(p["pattern"])}${got}`;
     case "enum":
       return `${path} must be one of ${(p["allowedValues"] as unknown[] | undefined)?.map((v) => JSON.stringify(v)).join(", ") ?? "the allowed values"}${got}`;
     case "type":
       return `${path} must be ${String(p["type"]).split(",").join(" or ")}${got}`;
+    case "discriminator": {
+      // A tagged union (`oneOf` + `discriminator`) whose tag names no branch, or is missing.
+      const tag = String(p["tag"]);
+      const tagged = typeof error.data === "object" && error.data !== null ? (error.data as Record<string, unknown>)[tag] : undefined;
+      const allowed = tagValues(error.parentSchema, tag);
+      const choice = allowed.length > 0 ? `one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}` : "a known variant";
+      return `${child(path, root, tag)} must be ${choice}${tagged === undefined ? "" : ` (got ${preview(tagged)})`}`;
+    }
     default:
       return `${path} ${error.message ?? `fails ${error.keyword}`}${got}`;
   }

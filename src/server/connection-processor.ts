@@ -28,6 +28,8 @@ export interface ConnectionHooks<Ctx> {
   log?: (line: string) => void;
   /** Requests processed at once on this connection; more are refused with -32600. Default {@link DEFAULT_MAX_IN_FLIGHT_REQUESTS}. */
   maxInFlightRequests?: number;
+  /** Rewrites a server notification's params before sending (the edge path codec). Default none. */
+  encodeNotification?: (method: string, params: unknown) => unknown;
 }
 
 /** Default for {@link ConnectionHooks.maxInFlightRequests}: enough for many long-polls, bounded against floods. */
@@ -80,8 +82,9 @@ export class ConnectionProcessor<Ctx> {
    * take a fast path: the same JSON text, built around the base64 chunk without JSON.stringify
    * scanning it, and handed to the transport as UTF-8 bytes when it has `sendBytes`.
    */
-  notify(method: string, params: unknown): void {
+  notify(method: string, rawParams: unknown): void {
     if (this.#state === "closed") return;
+    const params = this.#hooks.encodeNotification === undefined ? rawParams : this.#hooks.encodeNotification(method, rawParams);
     const split = splitOutputJson(params);
     if (split === undefined) {
       this.#transport.send(JSON.stringify({ jsonrpc: "2.0", method, params }));

@@ -3,7 +3,8 @@ import { ConnectionProcessor } from "./connection-processor.js";
 import { SessionRegistry, type SessionRegistryOptions } from "./session-registry.js";
 import { SessionState, type SessionStateOptions } from "./session-state.js";
 import type { ServerContext } from "./server-context.js";
-import { createServerHandlers } from "./server-handlers.js";
+import { createServerHandlers, routesToRemoteEnvironment } from "./server-handlers.js";
+import { PathCodec } from "../rpc/path-codec.js";
 import { createDispatcher } from "../../generated/openrpc/dispatch.js";
 import { FileSystemService, type FileSystemServiceOptions } from "./fs/index.js";
 import type { ProcessTableOptions } from "./process/process-table-options.js";
@@ -32,6 +33,7 @@ export class ExecServer {
   readonly sessions: SessionRegistry<SessionState>;
   readonly #connections = new Set<ConnectionProcessor<ServerContext>>();
   readonly #dispatcher;
+  readonly #paths: PathCodec;
   readonly #log: (line: string) => void;
   readonly #maxInFlightRequests: number | undefined;
 
@@ -41,7 +43,8 @@ export class ExecServer {
     this.#log = options.log ?? (() => {});
     this.#maxInFlightRequests = options.maxInFlightRequests;
     const fs = new FileSystemService(options.fs);
-    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }));
+    this.#paths = new PathCodec({ passThrough: routesToRemoteEnvironment });
+    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }), { codec: this.#paths });
   }
 
   /** Serves one JSON-RPC connection over `transport` until it closes. */
@@ -54,6 +57,7 @@ export class ExecServer {
         if (ctx.session) this.sessions.detach(ctx.session, ctx);
       },
       log: this.#log,
+      encodeNotification: (method, params) => this.#paths.encodeNotification(this.#dispatcher.describe(method), params),
       ...(this.#maxInFlightRequests === undefined ? {} : { maxInFlightRequests: this.#maxInFlightRequests }),
     });
     this.#connections.add(connection);

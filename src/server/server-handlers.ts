@@ -2,6 +2,7 @@ import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import type { Handlers } from "../../generated/openrpc/dispatch.js";
 import { LOCAL_ENVIRONMENT_ID } from "../environments/environment-manager.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
+import { describeEnvironment } from "./environment-info.js";
 import type { FileSystemService } from "./fs/index.js";
 import type { ServerContext } from "./server-context.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -26,6 +27,16 @@ function requireExperimental(ctx: ServerContext, method: string): void {
 type Routable = { environmentId?: string | null | undefined };
 
 /**
+ * True when params (or notification params) name a remote environment: such calls are forwarded
+ * as they are, so their paths belong to, and are decoded by, that environment's server.
+ */
+export function routesToRemoteEnvironment(params: unknown): boolean {
+  if (typeof params !== "object" || params === null) return false;
+  const id = (params as Routable).environmentId;
+  return typeof id === "string" && id !== LOCAL_ENVIRONMENT_ID;
+}
+
+/**
  * Runs `local` for calls without `environmentId` (or `local`), else forwards the params, minus
  * `environmentId`, to that remote environment's client (CONTRACT §8 Decision).
  */
@@ -36,11 +47,21 @@ async function route<P extends Routable, R>(
   remote: (client: ExecServerClient, params: Omit<P, "environmentId">) => Promise<R>,
 ): Promise<R> {
   const id = params.environmentId;
-  if (id === undefined || id === null || id === LOCAL_ENVIRONMENT_ID) return local(params);
+  if (id === undefined || id === null || !routesToRemoteEnvironment(params)) return local(params);
   const session = sessionOf(ctx);
   if (!session.environments.has(id)) throw new RpcError(ErrorCode.InvalidRequest, `unknown environment ${id}`);
   const { environmentId: _dropped, ...forwarded } = params;
   return remote(await session.environments.client(id), forwarded);
+}
+
+/**
+ * The -32601 answer of a method of the codex 0.169 dialect that is declared but not implemented yet
+ * (each use carries a `TODO(issue 11)` naming what is missing).
+ */
+function notImplementedYet(method: string): () => never {
+  return () => {
+    throw new RpcError(ErrorCode.MethodNotFound, `${method} is not implemented yet`);
+  };
 }
 
 /** Handlers of every request method, bound to the server's sessions and filesystem. */
@@ -54,7 +75,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       const session = params.resumeSessionId ? sessions.resume(params.resumeSessionId, ctx, sink, flow) : sessions.create(ctx, sink, flow);
       ctx.session = session;
       ctx.experimentalApi = params.capabilities?.experimentalApi === true;
-      return { sessionId: session.id };
+      return { sessionId: session.id, environmentInfo: describeEnvironment() };
     },
     "process/start": (params, ctx) => route(ctx, params, (p) => processes(ctx).start(p), (c, p) => c.process.start(p)),
     "process/read": (params, ctx) =>
@@ -81,5 +102,27 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       requireExperimental(ctx, "environment/remove");
       return { removed: sessionOf(ctx).environments.remove(params.environmentId) };
     },
+    // TODO(issue 11): process/signal {interrupt} → SIGINT to the process group, `{}` also for unknown ids.
+    "process/signal": notImplementedYet("process/signal"),
+    "fs/canonicalize": (params, ctx) => route(ctx, params, (p) => fs.canonicalize(p), (c, p) => c.fs.canonicalize(p)),
+    // TODO(issue 11): fs/walk (breadth-first, WalkOptions limits, errors list, truncated).
+    "fs/walk": notImplementedYet("fs/walk"),
+    // TODO(issue 11): file handles fs/open, fs/readBlock, fs/writeBlock, fs/close (≤ 128 per connection, ≤ 1 MiB blocks).
+    "fs/open": notImplementedYet("fs/open"),
+    "fs/readBlock": notImplementedYet("fs/readBlock"),
+    "fs/writeBlock": notImplementedYet("fs/writeBlock"),
+    "fs/close": notImplementedYet("fs/close"),
+    // TODO(issue 11): fs/watchMissing + the fs/missingChanged notification (one watch per connection).
+    "fs/watchMissing": notImplementedYet("fs/watchMissing"),
+    // TODO(issue 11): http/request (buffered and streamed with http/request/bodyDelta, redirectPolicy, timeoutMs, valueEnvVar).
+    "http/request": notImplementedYet("http/request"),
+    "environment/info": () => describeEnvironment(),
+    // The server answers only once it is serving, so it is always ready.
+    "environment/status": () => ({ status: "ready" }),
+    // TODO(issue 11): environmentConfig/read (codex config and requirements layers for a cwd).
+    "environmentConfig/read": notImplementedYet("environmentConfig/read"),
+    // TODO(issue 11): capability discovery (plugins, skills, namespace manifests under capability roots).
+    "capabilityRoots/discoverV1": notImplementedYet("capabilityRoots/discoverV1"),
+    "capabilities/discoverV2": notImplementedYet("capabilities/discoverV2"),
   };
 }

@@ -20,26 +20,43 @@ after(async () => {
 });
 
 describe("conformance suite against our exec-server over a real websocket", () => {
-  test("passes every check (only the remote-environment example is skipped) and records the variants", async () => {
-    const report = await runConformance({ connect: () => connectTransport(server.url) });
+  test("passes every check (only the remote-environment example and the unimplemented 0.169 methods are skipped) and records the variants", async () => {
+    const report = await runConformance({ connect: () => connectTransport(server.url), dialect: "seed" });
     const text = formatReport(report);
     assert.equal(report.failed, 0, text);
     assert.ok(report.passed >= 50, `only ${report.passed} checks passed:\n${text}`);
     assert.deepEqual(
       report.checks.filter((check) => check.status === "skip").map((check) => check.id),
-      ["example/process/closed/closed-on-a-remote-environment"],
+      [
+        // TODO(issue 11): each line below goes away when its codex 0.169 method is implemented.
+        "example/process/signal/interrupt-a-command",
+        "example/process/closed/closed-on-a-remote-environment",
+        "example/fs/walk/a-small-tree",
+        "example/fs/open/open-for-reading",
+        "example/fs/readBlock/the-last-bytes",
+        "example/fs/writeBlock/write-at-the-start",
+        "example/fs/close/close",
+        "example/fs/watchMissing/wait-for-a-file",
+        "example/fs/missingChanged/a-missing-path-appeared",
+        "example/http/request/a-buffered-get",
+        "example/http/request/bodyDelta/first-delta",
+        "example/environmentConfig/read/the-model-setting",
+        "example/capabilityRoots/discoverV1/one-root-with-a-skill",
+        "example/capabilities/discoverV2/nothing-installed",
+      ],
     );
     assert.equal(report.variants["envelope"], "2.0");
     assert.equal(report.variants["initialize"], "sessionId");
     assert.equal(report.variants["signalExitCode"], "143");
     assert.equal(report.variants["optionalFields"], undefined);
-    assert.match(text, /\n\d+ passed, 0 failed, 1 skipped$/);
+    assert.match(text, /\n\d+ passed, 0 failed, 14 skipped$/);
+    assert.deepEqual(report.dialect, { name: "seed", reason: "requested" });
   });
 
   test("the command prints the table, writes --json and exits 0", async () => {
     const printed: string[] = [];
     const jsonFile = join(outDir, "report.json");
-    const code = await conformanceCommand({ url: server.url, json: jsonFile, only: "^lifecycle/", write: (text) => printed.push(text) });
+    const code = await conformanceCommand({ url: server.url, dialect: "seed", json: jsonFile, only: "^lifecycle/", write: (text) => printed.push(text) });
     assert.equal(code, 0, printed.join(""));
     assert.match(printed.join(""), /lifecycle\/second-initialize/);
     const json = JSON.parse(await readFile(jsonFile, "utf8")) as { summary: { passed: number; failed: number }; variants: Record<string, string>; checks: Array<{ id: string; status: string }> };

@@ -20,7 +20,7 @@ after(async () => {
 async function runAgainst(fault: Fault, only: RegExp): Promise<Report> {
   const server = new FaultyServer(fault);
   servers.push(server);
-  return runConformance({ connect: server.connect, only });
+  return runConformance({ connect: server.connect, only, dialect: "seed" });
 }
 
 function row(report: Report, id: string) {

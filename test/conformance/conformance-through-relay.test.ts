@@ -32,7 +32,7 @@ after(async () => {
 
 test("passes through the rendezvous with a role=harness URL (one relay stream per connection)", async () => {
   const url = rendezvous.harnessUrl("conformance");
-  const report = await runConformance({ connect: () => connectTransport(url), only: /^(lifecycle|malformed|session|process\/(seq-ordering|read-long-poll))\b/ });
+  const report = await runConformance({ connect: () => connectTransport(url), dialect: "seed", only: /^(lifecycle|malformed|session|process\/(seq-ordering|read-long-poll))\b/ });
   assert.equal(report.failed, 0, formatReport(report));
   assert.ok(report.passed >= 15, formatReport(report));
 });

@@ -36,6 +36,23 @@ describe("report", () => {
     assert.equal(lines[lines.length - 1], "1 passed, 1 failed, 1 skipped");
   });
 
+  test("shows a passing check's tolerated notes in the reason column and the dialect above the variants", () => {
+    const noted = buildReport({
+      dialect: { name: "codex-0.169", reason: "detected: the initialize result carries environmentInfo" },
+      checks: [{ id: "fs/x", title: "x", status: "pass", notes: ["a: \"A\" (upstream: \"B\")", "c"], durationMs: 1 }],
+      variants: { messageWording: "differs" },
+      scratchDir: "file:///tmp/s",
+      scratchKept: false,
+      durationMs: 1,
+    });
+    const lines = formatReport(noted).split("\n");
+    assert.match(lines[1]!, /^PASS\s+fs\/x\s+1  tolerated: a: "A" \(upstream: "B"\); c$/);
+    assert.ok(lines.includes("dialect: codex-0.169 (detected: the initialize result carries environmentInfo)"));
+    const json = JSON.parse(reportToJson(noted)) as { dialect: unknown; checks: Array<Record<string, unknown>> };
+    assert.deepEqual(json.dialect, { name: "codex-0.169", reason: "detected: the initialize result carries environmentInfo" });
+    assert.deepEqual(json.checks[0]!["notes"], ['a: "A" (upstream: "B")', "c"]);
+  });
+
   test("serialises to JSON with a summary, the variants and every check", () => {
     const json = JSON.parse(reportToJson(report)) as Record<string, unknown>;
     assert.deepEqual(json["summary"], { passed: 1, failed: 1, skipped: 1, durationMs: 20 });

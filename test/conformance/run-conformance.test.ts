@@ -24,7 +24,7 @@ function serverWith(fault: Fault = noFault): FaultyServer {
 async function runOnManualClock(checks: Check[], checkTimeoutMs: number): Promise<Report> {
   const clock = new ManualClock();
   let settled = false;
-  const run = runConformance({ connect: serverWith().connect, checks, clock, checkTimeoutMs }).finally(() => {
+  const run = runConformance({ connect: serverWith().connect, checks, clock, checkTimeoutMs, dialect: "seed" }).finally(() => {
     settled = true;
   });
   while (!settled) {
@@ -64,7 +64,7 @@ describe("runConformance", () => {
       return [result !== undefined && "sessionId" in result ? { ...message, result: { sessionId: 42 } } : message];
     };
     const checks: Check[] = [{ id: "t/handshake", title: "handshake", run: async (ctx) => void (await ctx.openClient()) }];
-    const report = await runConformance({ connect: serverWith(dropSessionIdType).connect, checks });
+    const report = await runConformance({ connect: serverWith(dropSessionIdType).connect, checks, dialect: "seed" });
     assert.equal(report.checks[0]!.status, "fail");
     assert.match(report.checks[0]!.reason ?? "", /invalid result for initialize: sessionId must be string/);
   });
@@ -74,18 +74,18 @@ describe("runConformance", () => {
       { id: "a/one", title: "one", run: async (ctx) => void (await ctx.openRaw()) },
       { id: "b/two", title: "two", run: async () => {} },
     ];
-    const report = await runConformance({ connect: () => Promise.reject(new Error("ECONNREFUSED")), checks, only: "^a/" });
+    const report = await runConformance({ connect: () => Promise.reject(new Error("ECONNREFUSED")), checks, only: "^a/", dialect: "seed" });
     assert.deepEqual(report.checks.map((check) => check.id), ["a/one"]);
     assert.equal(report.checks[0]!.reason, "cannot connect: ECONNREFUSED");
   });
 
   test("removes its default scratch directory and keeps a caller-chosen one", async () => {
     const checks: Check[] = [{ id: "t/noop", title: "noop", run: async () => {} }];
-    const fresh = await runConformance({ connect: serverWith().connect, checks });
+    const fresh = await runConformance({ connect: serverWith().connect, checks, dialect: "seed" });
     assert.match(fresh.scratchDir, /exec-server-conformance-/);
     assert.equal(existsSync(fresh.scratchDir), false);
     const chosen = join(await mkdtemp(join(tmpdir(), "conformance-chosen-")), "scratch");
-    const kept = await runConformance({ connect: serverWith().connect, checks, scratchDir: chosen });
+    const kept = await runConformance({ connect: serverWith().connect, checks, scratchDir: chosen, dialect: "seed" });
     assert.equal(kept.scratchDir, chosen);
     assert.equal(kept.scratchKept, true);
     assert.equal(existsSync(chosen), true);

@@ -9,6 +9,7 @@ import { startExecServer, type RunningExecServer } from "../../src/server/start-
 import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-executor.js";
 import { startRendezvous, type Rendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { b64, JsonWsClient, type Message } from "../helpers/json-ws-client.js";
+import { encodePathUri } from "../../src/rpc/path-uri.js";
 
 let gateway: RunningExecServer;
 let plain: RunningExecServer;
@@ -173,4 +174,17 @@ test("a gateway client that stops reading pauses a remote environment's flood en
     .filter((n) => n.method === "process/output" && n.params?.["environmentId"] === "flood")
     .reduce((sum, n) => sum + Buffer.from(String(n.params?.["chunk"]), "base64").length, 0);
   assert.equal(bytes, total);
+});
+
+test("file: URIs work on a remote environment: paths, 0.169 results and URI errors come from its server", async () => {
+  const client = await gatewayClient();
+  await client.call("environment/add", { environmentId: "plain", execServerUrl: plain.url });
+  const file = join(scratch, "uri env#1.txt");
+  await writeFile(file, "via uri");
+  const uri = encodePathUri(file);
+  const read = await client.call("fs/readFile", { path: uri, environmentId: "plain" });
+  assert.equal(Buffer.from(String(read["dataBase64"]), "base64").toString(), "via uri");
+  assert.deepEqual(await client.call("fs/canonicalize", { path: file, environmentId: "plain" }), { path: uri });
+  const foreign = await client.request("fs/getMetadata", { path: "file://server/x", environmentId: "plain" });
+  assert.deepEqual(foreign.error, { code: -32600, message: "'file://server/x' is invalid on 'linux'" });
 });

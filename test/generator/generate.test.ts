@@ -105,7 +105,35 @@ describe("generateOpenRpc on a tiny spec", () => {
       "    paramsRequired: true,",
       "    paramsClosed: true,",
       '    summary: "Gets a thing.",',
+      '    since: "seed",',
+      "    paths: { params: [], result: [] },",
       "  },",
+    ]);
+  });
+
+  it("emits the location of every path member (x-path) of params and results as data", async () => {
+    const spec = tinySpec();
+    (spec["components"] as { schemas: Record<string, unknown> }).schemas["Where"] = { type: "string", "x-path": true };
+    const methods = spec["methods"] as Array<Record<string, unknown>>;
+    methods[0]!["x-since"] = "codex-0.169";
+    methods[0]!["params"] = [
+      { name: "cwd", required: true, schema: { $ref: "#/components/schemas/Where" }, "x-path-foreign-error": { code: -32602, message: "cwd {uri}: {reason}" } },
+      {
+        name: "ctx",
+        schema: {
+          anyOf: [
+            { type: "object", properties: { roots: { type: "array", items: { $ref: "#/components/schemas/Where" } } } },
+            { type: "object", properties: { byName: { type: "object", additionalProperties: { $ref: "#/components/schemas/Where" } } } },
+            { type: "null" },
+          ],
+        },
+      },
+      { name: "count", schema: { type: "integer" } },
+    ];
+    methods[0]!["result"] = { name: "result", schema: { type: "object", properties: { found: { anyOf: [{ $ref: "#/components/schemas/Where" }, { type: "null" }] } } } };
+    assertBlock((await generate(spec)).get("methods.ts"), [
+      '    since: "codex-0.169",',
+      '    paths: { params: [{ at: ["cwd"], foreignError: { code: -32602, message: "cwd {uri}: {reason}" } }, { at: ["ctx", "roots", "[]"] }, { at: ["ctx", "byName", "{}"] }], result: [{ at: ["found"] }] },',
     ]);
   });
 
@@ -163,6 +191,24 @@ describe("generateOpenRpc on an invalid document", () => {
     const spec = tinySpec();
     (spec["components"] as Record<string, unknown>)["schemas"] = {};
     assert.equal(await specError(spec), "method thing/get result: unresolvable schema reference #/components/schemas/Kind");
+  });
+
+  it("names an unknown x-since", async () => {
+    const spec = tinySpec();
+    (spec["methods"] as Array<Record<string, unknown>>)[0]!["x-since"] = "codex-9";
+    assert.equal(await specError(spec), 'method thing/get: x-since must be one of "seed", "codex-0.169", got "codex-9"');
+  });
+
+  it("names an x-path that is not a string schema", async () => {
+    const spec = tinySpec();
+    (spec["methods"] as Array<Record<string, unknown>>)[1]!["params"] = [{ name: "id", schema: { type: "integer", "x-path": true } }];
+    assert.equal(await specError(spec), "method thing/changed param id: x-path must be true on a string schema");
+  });
+
+  it("names an x-path-foreign-error on a param that is not a path", async () => {
+    const spec = tinySpec();
+    (spec["methods"] as Array<Record<string, unknown>>)[1]!["params"] = [{ name: "id", schema: { type: "string" }, "x-path-foreign-error": { code: 1, message: "m" } }];
+    assert.equal(await specError(spec), "method thing/changed param id: x-path-foreign-error needs the param itself to be a path (x-path)");
   });
 
   it("names a schema ajv cannot compile", async () => {

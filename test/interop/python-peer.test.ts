@@ -21,7 +21,8 @@ test("a Python websockets client runs a session against the server", { skip: pyt
     const { stdout } = await run(PYTHON, [SCRIPT, "session", server.url, scratch], { timeout: 30_000 });
     const summary = JSON.parse(stdout) as { sessionId: string; start: unknown; output: string; exitCode: number; order: string[]; metadataIsDirectory: boolean };
     assert.match(summary.sessionId, /^[0-9a-f-]{36}$/);
-    assert.deepEqual(summary.start, { processId: "py" });
+    // sandboxType (codex 0.169) is answered to every process/start; seed clients ignore unknown members.
+    assert.deepEqual(summary.start, { processId: "py", sandboxType: "none" });
     assert.equal(summary.output, "from-python-peer\n");
     assert.equal(summary.exitCode, 4);
     assert.equal(summary.order.at(-1), "process/closed");

@@ -12,6 +12,7 @@ interface Pairing {
 interface Method {
   name: string;
   "x-direction": string;
+  "x-since"?: string;
   examples?: Pairing[];
 }
 
@@ -25,13 +26,26 @@ const validStart = { processId: "p1", argv: ["bash", "-lc", "true"], cwd: "/tmp"
 describe("the OpenRPC document", () => {
   it("declares every method and notification of the contract", () => {
     assert.deepEqual(
-      document.methods.map((m) => m.name).sort(),
+      document.methods.filter((m) => m["x-since"] === undefined).map((m) => m.name).sort(),
       [
         "environment/add", "environment/list", "environment/remove",
         "fs/copy", "fs/createDirectory", "fs/getMetadata", "fs/readDirectory", "fs/readFile", "fs/remove", "fs/writeFile",
         "initialize", "initialized",
         "process/closed", "process/exited", "process/output", "process/read", "process/start", "process/terminate", "process/write",
         "rpc.discover",
+      ],
+    );
+  });
+
+  it("declares the codex 0.169 inventory (UPSTREAM-0.169.md §1) as x-since codex-0.169, except the network proxy callbacks", () => {
+    assert.deepEqual(
+      document.methods.filter((m) => m["x-since"] === "codex-0.169").map((m) => m.name).sort(),
+      [
+        "capabilities/discoverV2", "capabilityRoots/discoverV1",
+        "environment/info", "environment/status", "environmentConfig/read",
+        "fs/canonicalize", "fs/close", "fs/missingChanged", "fs/open", "fs/readBlock", "fs/walk", "fs/watchMissing", "fs/writeBlock",
+        "http/request", "http/request/bodyDelta",
+        "process/signal",
       ],
     );
   });
@@ -132,6 +146,26 @@ describe("the generated validators", () => {
       ok: false,
       message: 'invalid params for fs/readFile: sandbox.type must be one of "danger-full-access", "read-only", "workspace-write" (got "yolo")',
     });
+  });
+
+  it("name the missing member or the unknown tag of a codex 0.169 sandbox context", () => {
+    const readFile = (sandbox: unknown) => validateParams("fs/readFile", { path: "file:///x", sandbox });
+    assert.deepEqual(readFile({ permissions: { type: "disabled" } }), {
+      ok: false,
+      message: "invalid params for fs/readFile: sandbox.windowsSandboxLevel is required",
+    });
+    assert.deepEqual(readFile({ permissions: { type: "zzz" }, windowsSandboxLevel: "disabled" }), {
+      ok: false,
+      message: 'invalid params for fs/readFile: sandbox.permissions.type must be one of "disabled", "external", "managed" (got "zzz")',
+    });
+    assert.deepEqual(readFile({ permissions: { type: "managed", network: "enabled" }, windowsSandboxLevel: "disabled" }), {
+      ok: false,
+      message: "invalid params for fs/readFile: sandbox.permissions.file_system is required",
+    });
+    assert.deepEqual(
+      readFile({ permissions: { type: "managed", file_system: { type: "restricted", entries: [{ path: { type: "nope" }, access: "read" }] }, network: "enabled" }, windowsSandboxLevel: "disabled" }),
+      { ok: false, message: 'invalid params for fs/readFile: sandbox.permissions.file_system.entries[0].path.type must be one of "path", "glob_pattern", "special" (got "nope")' },
+    );
   });
 
   it("accept null for optional members upstream sends as null", () => {

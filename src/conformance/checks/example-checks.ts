@@ -5,6 +5,7 @@ import type { Check, CheckContext, ConformanceClient } from "../check.js";
 import { CheckFailure, expect, skip } from "../check.js";
 import { describeError, expectOk, expectRpcError, show, unb64 } from "../expectations.js";
 import { RpcError } from "../../rpc/rpc-error.js";
+import { decodePathUri, encodePathUri } from "../../rpc/path-uri.js";
 import { chunksText, cleanupTerminate, eventsOf, outputText, start, startParams, waitClosed } from "./process-helpers.js";
 
 /** One `examples[]` entry of an OpenRPC method (params by name). */
@@ -18,6 +19,7 @@ export interface MethodExample {
 export interface ExampleMethod {
   readonly name: string;
   readonly "x-direction"?: string;
+  readonly "x-since"?: string;
   readonly examples?: readonly MethodExample[];
 }
 
@@ -30,11 +32,18 @@ const OPTIONAL_METHODS = new Set(["environment/list", "environment/remove", "rpc
 /** Bytes the truncation fixture writes: three times the contract's 1 MiB retention. */
 const FLOOD_BYTES = 3 * 1024 * 1024;
 
+/** Methods of the codex 0.169 dialect (`x-since`); a server without one (-32601) skips its examples for now. */
+const DIALECT_METHODS: ReadonlySet<string> = new Set(
+  (openrpcDocument.methods as ExampleMethod[]).filter((method) => method["x-since"] === "codex-0.169").map((method) => method.name),
+);
+
 /**
  * Rewrites absolute paths under {@link PATH_KEYS} (at any depth) to live under `root`:
- * `/tmp/a` → `<root>/tmp/a`. Other values are copied unchanged.
+ * `/tmp/a` → `<root>/tmp/a`, and every `file:` URI the same way (`file:///tmp/a` → the URI of
+ * `<root>/tmp/a`). Other values are copied unchanged.
  */
 export function rewriteExamplePaths(value: unknown, root: string, key?: string): unknown {
+  if (typeof value === "string" && value.startsWith("file:///")) return encodePathUri(join(root, decodePathUri(value)));
   if (typeof value === "string") return key !== undefined && PATH_KEYS.has(key) && value.startsWith("/") ? join(root, value) : value;
   if (Array.isArray(value)) return value.map((item) => rewriteExamplePaths(item, root, key));
   if (typeof value !== "object" || value === null) return value;
@@ -65,6 +74,9 @@ interface ExampleRun {
 type Handler = (run: ExampleRun) => Promise<void>;
 
 const str = (value: unknown): string => String(value);
+
+/** A path member of an example as a native path (fixtures are made with plain paths, which every server accepts). */
+const native = (value: unknown): string => (str(value).startsWith("file:") ? decodePathUri(str(value)) : str(value));
 
 async function mkdirp(run: ExampleRun, path: string): Promise<void> {
   await expectOk(run.conn.client.fs.createDirectory({ path, recursive: true }), `fixture fs/createDirectory ${path}`);
@@ -97,7 +109,7 @@ const byFileName = (entries: unknown): unknown =>
 /** Per-method fixtures and comparisons of the deterministic parts of the example's result. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
   "process/start": async (run) => {
-    await mkdirp(run, str(run.params["cwd"]));
+    await mkdirp(run, native(run.params["cwd"]));
     const result = await run.send();
     expectSame(result["processId"], run.expected["processId"], "processId");
     if (run.params["tty"] === true) {
@@ -146,7 +158,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     await waitClosed(run.conn, processId);
   },
   "fs/readFile": async (run) => {
-    await writeFixture(run, str(run.params["path"]), str(run.expected["dataBase64"]));
+    await writeFixture(run, native(run.params["path"]), str(run.expected["dataBase64"]));
     expectSame(await run.send(), run.expected, "result");
   },
   "fs/writeFile": async (run) => {
@@ -163,7 +175,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     expect(meta.isDirectory, `the created path is not a directory: ${show(meta)}`);
   },
   "fs/getMetadata": async (run) => {
-    const path = str(run.params["path"]);
+    const path = native(run.params["path"]);
     if (run.expected["isDirectory"] === true) await mkdirp(run, path);
     else await writeFixture(run, path, Buffer.alloc(Number(run.expected["size"] ?? 0), "x").toString("base64"));
     const result = await run.send();
@@ -196,6 +208,17 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const copy = await expectOk(run.conn.client.fs.readDirectory({ path: str(run.params["destinationPath"]) }), "fs/readDirectory of the copy");
     expectSame(byFileName(copy.entries), byFileName(original.entries), "entries of the copy");
   },
+  "fs/canonicalize": async (run) => {
+    const link = native(run.params["path"]);
+    const target = native(run.expected["path"]);
+    await writeFixture(run, target, "aGkK");
+    const made = await run.conn.client.process.start(startParams(run.ctx, `canonicalize-fixture-${slug(link)}`, ["ln", "-sf", target, link]));
+    await waitClosed(run.conn, made.processId);
+    const result = await run.send();
+    // The scratch directory may itself sit behind a symlink (/tmp on macOS): compare the tail.
+    const resolved = native(result["path"]);
+    expect(resolved.endsWith(target.slice(run.ctx.checkDir.length)), `${show(result["path"])} does not resolve to ${show(run.expected["path"])}`);
+  },
   "environment/add": async (run) => {
     expectSame(await run.send(), run.expected, "result");
   },
@@ -224,8 +247,35 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
 };
 
+/**
+ * `fs/missingChanged`: a watch on a missing path in the check's directory fires once the path is
+ * created. Skipped when the server lacks `fs/watchMissing` (-32601).
+ */
+async function missingChangedExample(ctx: CheckContext, example: MethodExample): Promise<void> {
+  const params = exampleParams(example);
+  const conn = await ctx.openClient();
+  const missing = join(ctx.checkDir, "appears-later");
+  await expectOk(conn.client.fs.createDirectory({ path: ctx.checkDir, recursive: true }), "fixture fs/createDirectory");
+  let watching: boolean;
+  try {
+    watching = (await conn.client.fs.watchMissing({ watchId: Number(params["watchId"]), missing: [encodePathUri(missing)] })).watching;
+  } catch (error) {
+    if (error instanceof RpcError && error.code === -32601) skip("fs/watchMissing is not implemented by this server (-32601), so fs/missingChanged cannot be provoked");
+    throw new CheckFailure(`fs/watchMissing failed: ${describeError(error)}`);
+  }
+  expect(watching, "fs/watchMissing on a missing path answered watching: false");
+  await expectOk(conn.client.fs.writeFile({ path: missing, dataBase64: "" }), "fixture fs/writeFile of the missing path");
+  const seen = await conn.waitForNotification((log) => log.find((n) => n.method === "fs/missingChanged"), "fs/missingChanged");
+  expectSame(seen.params["watchId"], params["watchId"], "watchId");
+}
+
 /** Server notifications are not sent; a process is made to emit one like the example and it is compared. */
 async function notificationExample(ctx: CheckContext, method: string, example: MethodExample): Promise<void> {
+  if (method === "fs/missingChanged") return missingChangedExample(ctx, example);
+  if (method === "http/request/bodyDelta") {
+    // TODO(issue 11): provoke a streamed http/request against a local HTTP server once http/request exists.
+    skip("provoking http/request/bodyDelta needs http/request, which this suite does not exercise yet");
+  }
   const params = exampleParams(example);
   if (params["environmentId"] !== undefined) skip(`needs a remote environment named ${str(params["environmentId"])}`);
   const conn = await ctx.openClient();
@@ -294,6 +344,9 @@ function requestExample(method: string, example: MethodExample): (ctx: CheckCont
       } catch (error) {
         if (error instanceof RpcError && error.code === -32601 && OPTIONAL_METHODS.has(method)) {
           skip(`${method} is not implemented (-32601); it is an optional project extension`);
+        }
+        if (error instanceof RpcError && error.code === -32601 && DIALECT_METHODS.has(method)) {
+          skip(`${method} is not implemented by this server (-32601); it belongs to the codex 0.169 dialect`);
         }
         throw new CheckFailure(`${method} failed: ${describeError(error)} (params ${show(params)})`);
       }

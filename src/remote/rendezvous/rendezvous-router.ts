@@ -19,6 +19,42 @@ export interface RendezvousRouterOptions {
   chaos?: ChaosOptions | undefined;
   /** Diagnostics sink (one line per event). Default: none. */
   log?: (line: string) => void;
+  /** Cluster hooks (`cluster/`); the single-process rendezvous has none and routes exactly as without them. */
+  hooks?: RouterHooks | undefined;
+}
+
+/** Outcome of a cluster stream claim: routed, owned by another node's harness (dropped), or the engine is unreachable (reset). */
+export type StreamClaim = "ok" | "taken" | "unavailable";
+
+/**
+ * What a rendezvous cluster node plugs into the router. Every hook is optional; each is called
+ * synchronously from the routing path and must not throw.
+ */
+export interface RouterHooks {
+  /**
+   * A harness socket sends the first frame of a stream. `undefined` routes it at once; a promise holds
+   * that stream's frames (in order, at most {@link MAX_PENDING_FRAMES}) until it settles.
+   */
+  claimStream?(executorId: string, streamId: string, socket: RouterSocket): Promise<StreamClaim> | undefined;
+  /** A stream this router routed ended: reset either way, its harness socket closed, or its route expired. */
+  releaseStream?(executorId: string, streamId: string, socket: RouterSocket): void;
+  /** An executor frame for a stream no harness socket here owns; true when the hook takes it (else it is dropped). */
+  unownedFromExecutor?(executorId: string, streamId: string, bytes: Uint8Array): boolean;
+  /** A harness frame found no executor socket for its executor (the frame is dropped). */
+  noExecutor?(executorId: string, socket: RouterSocket): void;
+}
+
+/** Frames held per stream while its cluster claim is pending; more are dropped (the relay retransmits). */
+export const MAX_PENDING_FRAMES = 256;
+
+/** What a router currently holds, for status output. */
+export interface RouterSnapshot {
+  /** Executor ids with an attached executor socket. */
+  executors: string[];
+  /** Executor ids whose harness sockets wait for their executor (grace period). */
+  waiting: string[];
+  harnessSockets: number;
+  streams: number;
 }
 
 /** Reason sent to the executor for each stream of a harness socket that closed (upstream's text). */
@@ -28,6 +64,8 @@ interface ExecutorRoute {
   executor: RouterSocket | null;
   harnesses: Map<RouterSocket, Set<string>>;
   owners: Map<string, RouterSocket>;
+  /** Streams whose cluster claim is pending, with their held frames. */
+  pending: Map<string, Uint8Array[]>;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
   toExecutor: ChaosPath | undefined;
   toHarness: Map<RouterSocket, ChaosPath>;
@@ -48,6 +86,7 @@ export class RendezvousRouter {
   readonly #log: (line: string) => void;
   readonly #chaos: ChaosOptions | undefined;
   readonly #random: () => number;
+  readonly #hooks: RouterHooks | undefined;
   /** What chaos did so far (all zero without chaos). */
   readonly chaosStats: ChaosStats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
   /** Frames dropped by routing rules (invalid, unowned, hijack attempts, no socket). */
@@ -62,12 +101,13 @@ export class RendezvousRouter {
     this.#log = options.log ?? (() => {});
     this.#chaos = options.chaos;
     this.#random = mulberry32(options.chaos?.seed ?? 1);
+    this.#hooks = options.hooks;
   }
 
   #route(executorId: string): ExecutorRoute {
     let route = this.#routes.get(executorId);
     if (!route) {
-      route = { executor: null, harnesses: new Map(), owners: new Map(), graceTimer: undefined, toExecutor: undefined, toHarness: new Map() };
+      route = { executor: null, harnesses: new Map(), owners: new Map(), pending: new Map(), graceTimer: undefined, toExecutor: undefined, toHarness: new Map() };
       this.#routes.set(executorId, route);
     }
     return route;
@@ -98,7 +138,9 @@ export class RendezvousRouter {
       if (route.executor) return;
       for (const harness of [...route.harnesses.keys()]) harness.close(1011, "executor unavailable");
       route.harnesses.clear();
+      for (const [streamId, owner] of route.owners) this.#hooks?.releaseStream?.(executorId, streamId, owner);
       route.owners.clear();
+      route.pending.clear();
       this.#routes.delete(executorId);
     }, this.#graceMs);
     route.graceTimer.unref?.();
@@ -124,7 +166,9 @@ export class RendezvousRouter {
     route.toHarness.delete(socket);
     for (const streamId of streams) {
       route.owners.delete(streamId);
-      route.executor?.send(encodeFrame(resetFrame(streamId, HARNESS_DISCONNECTED)));
+      // A stream still waiting for its claim never reached the executor: nothing to reset there.
+      if (!route.pending.delete(streamId)) route.executor?.send(encodeFrame(resetFrame(streamId, HARNESS_DISCONNECTED)));
+      this.#hooks?.releaseStream?.(executorId, streamId, socket);
     }
     if (!route.executor && route.harnesses.size === 0 && route.graceTimer === undefined) this.#routes.delete(executorId);
   }
@@ -145,15 +189,60 @@ export class RendezvousRouter {
       }
       route.owners.set(streamId, socket);
       owned.add(streamId);
+      const claim = this.#hooks?.claimStream?.(executorId, streamId, socket);
+      if (claim !== undefined) {
+        route.pending.set(streamId, [bytes]);
+        void claim.then(
+          (outcome) => this.#settleClaim(executorId, route, socket, streamId, outcome),
+          () => this.#settleClaim(executorId, route, socket, streamId, "unavailable"),
+        );
+        return;
+      }
     } else if (owner !== socket) {
       return this.#drop(`stream ${streamId} belongs to another harness socket`);
     }
+    const held = route.pending.get(streamId);
+    if (held !== undefined) {
+      if (held.length >= MAX_PENDING_FRAMES) return this.#drop(`stream ${streamId}: too many frames while its claim is pending`);
+      held.push(bytes);
+      return;
+    }
+    this.#toExecutor(executorId, route, socket, streamId, kind, bytes);
+  }
+
+  #toExecutor(executorId: string, route: ExecutorRoute, socket: RouterSocket, streamId: string, kind: string | undefined, bytes: Uint8Array): void {
     if (kind === "reset") {
       route.owners.delete(streamId);
-      owned.delete(streamId);
+      route.harnesses.get(socket)?.delete(streamId);
+      this.#hooks?.releaseStream?.(executorId, streamId, socket);
     }
-    if (!route.executor) return this.#drop("no executor socket");
+    if (!route.executor) {
+      this.#hooks?.noExecutor?.(executorId, socket);
+      return this.#drop("no executor socket");
+    }
     this.#forward(route.toExecutor, route.executor, bytes, kind);
+  }
+
+  /** A pending claim settled: route the held frames in order, or refuse the stream. */
+  #settleClaim(executorId: string, route: ExecutorRoute, socket: RouterSocket, streamId: string, outcome: StreamClaim): void {
+    const held = route.pending.get(streamId);
+    if (held === undefined || route.owners.get(streamId) !== socket || this.#routes.get(executorId) !== route) return;
+    route.pending.delete(streamId);
+    if (outcome === "ok") {
+      for (const bytes of held) {
+        const parsed = parseEnvelope(bytes);
+        if (parsed.ok) this.#toExecutor(executorId, route, socket, streamId, parsed.kind, bytes);
+        if (route.owners.get(streamId) !== socket) break;
+      }
+      return;
+    }
+    route.owners.delete(streamId);
+    route.harnesses.get(socket)?.delete(streamId);
+    if (outcome === "unavailable") {
+      socket.send(encodeFrame(resetFrame(streamId, "rendezvous_cluster_unavailable: the cluster engine is unreachable; retry")));
+    }
+    this.droppedFrames += held.length - 1;
+    this.#drop(outcome === "taken" ? `stream ${streamId} belongs to a harness on another node` : `stream ${streamId}: cluster engine unreachable`);
   }
 
   /** A binary message from the executor socket. */
@@ -164,12 +253,56 @@ export class RendezvousRouter {
     if (!parsed.ok) return this.#drop(parsed.error.message);
     const { streamId, kind } = parsed;
     const owner = route.owners.get(streamId);
-    if (!owner) return this.#drop(`no harness owns stream ${streamId}`);
+    if (!owner) {
+      if (this.#hooks?.unownedFromExecutor?.(executorId, streamId, bytes)) return;
+      return this.#drop(`no harness owns stream ${streamId}`);
+    }
     if (kind === "reset") {
       route.owners.delete(streamId);
       route.harnesses.get(owner)?.delete(streamId);
+      this.#hooks?.releaseStream?.(executorId, streamId, owner);
     }
     this.#forward(route.toHarness.get(owner), owner, bytes, kind);
+  }
+
+  /** The executor socket of `executorId`, or null (none attached). */
+  executorOf(executorId: string): RouterSocket | null {
+    return this.#routes.get(executorId)?.executor ?? null;
+  }
+
+  /** True while `executorId` has a route (an executor socket, harness sockets, or a grace period). */
+  hasRoute(executorId: string): boolean {
+    return this.#routes.has(executorId);
+  }
+
+  /** Executor ids with a route here. */
+  routedExecutors(): string[] {
+    return [...this.#routes.keys()];
+  }
+
+  /**
+   * Gives `streamId` to `socket`, an attached harness socket of `executorId` that does not own it yet
+   * (a cluster node adopting a stream whose executor moved here). False when that is not possible.
+   */
+  adoptStream(executorId: string, streamId: string, socket: RouterSocket): boolean {
+    const route = this.#routes.get(executorId);
+    const owned = route?.harnesses.get(socket);
+    if (!route || !owned || route.owners.has(streamId)) return route?.owners.get(streamId) === socket;
+    route.owners.set(streamId, socket);
+    owned.add(streamId);
+    return true;
+  }
+
+  /** Counts for status output. */
+  snapshot(): RouterSnapshot {
+    const snapshot: RouterSnapshot = { executors: [], waiting: [], harnessSockets: 0, streams: 0 };
+    for (const [executorId, route] of this.#routes) {
+      if (route.executor) snapshot.executors.push(executorId);
+      else snapshot.waiting.push(executorId);
+      snapshot.harnessSockets += route.harnesses.size;
+      snapshot.streams += route.owners.size;
+    }
+    return snapshot;
   }
 
   /** Closes every socket and timer (server shutdown). */

@@ -5,7 +5,8 @@ import { isIP, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { WebSocketServer } from "../../util/ws-classes.js";
-import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
+import type { RendezvousRouter, RendezvousRouterOptions, RouterSocket } from "./rendezvous-router.js";
+import { LocalBackend, RendezvousUnavailableError, type RendezvousBackend } from "./rendezvous-backend.js";
 import { UrlSigner, type RendezvousRole } from "./url-signer.js";
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../../util/websocket-keepalive.js";
 
@@ -31,6 +32,11 @@ export interface RendezvousOptions extends RendezvousRouterOptions {
   publicBaseUrl?: string;
   /** Ping interval in ms for executor and harness sockets; a peer that misses a pong is dropped. 0 disables. Default 30 000. */
   pingIntervalMs?: number;
+  /**
+   * What routes and signs behind the HTTP front end. Default: the embedded single-process backend
+   * (an in-memory router, `signingSecret`). A cluster node passes its own (`cluster/`).
+   */
+  backend?: (routerOptions: RendezvousRouterOptions) => RendezvousBackend;
 }
 
 /** A running reference rendezvous + registry. */
@@ -38,6 +44,7 @@ export interface Rendezvous {
   /** `http(s)://IP:PORT`: the registry base URL executors pass to `--remote`. */
   readonly baseUrl: string;
   readonly router: RendezvousRouter;
+  readonly backend: RendezvousBackend;
   /** Issues a signed `role=harness` URL for `executorId` (what the harness endpoint returns). */
   harnessUrl(executorId: string): string;
   close(): Promise<void>;
@@ -57,9 +64,9 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   if (options.registryTokens.length === 0 || options.registryTokens.some((token) => token === "")) {
     throw new Error("the rendezvous needs at least one non-empty registry token");
   }
-  const signer = new UrlSigner(options.signingSecret ?? randomBytes(32));
   const urlTtlMs = options.urlTtlMs ?? DEFAULT_URL_TTL_MS;
-  const router = new RendezvousRouter(options);
+  const backend: RendezvousBackend = options.backend?.(options) ?? new LocalBackend(options, new UrlSigner(options.signingSecret ?? randomBytes(32)));
+  const router = backend.router;
   const log = options.log ?? (() => {});
   const harnessTokens = options.harnessTokens ?? options.registryTokens;
   const wss = new WebSocketServer({
@@ -71,11 +78,26 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   let httpBase = "";
 
   const issue = (executorId: string, role: RendezvousRole) =>
-    signer.sign(wsBase, { executorId, role, expiresAtMs: Date.now() + urlTtlMs });
+    backend.sign(wsBase, { executorId, role, expiresAtMs: Date.now() + urlTtlMs });
 
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
-    if (request.method === "GET" && path === "/readyz") return reply(response, 200, undefined);
+    if (request.method === "GET" && path === "/readyz") {
+      const readiness = backend.readiness();
+      return reply(response, readiness.ready ? 200 : 503, readiness.detail === undefined ? undefined : { ready: readiness.ready, detail: readiness.detail });
+    }
+    if (request.method === "GET" && path === "/status") {
+      const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim();
+      if (token === undefined) return reply(response, 401, { error: { code: "unauthenticated", message: "missing bearer token" } });
+      if (!options.registryTokens.some((candidate) => sameSecret(candidate, token))) {
+        return reply(response, 403, { error: { code: "forbidden", message: "bearer token not accepted" } });
+      }
+      void backend.status().then(
+        (status) => reply(response, 200, status),
+        (error: unknown) => reply(response, 503, { error: { code: "status_unavailable", message: error instanceof Error ? error.message : String(error) } }),
+      );
+      return;
+    }
     const match = /^\/cloud\/executor\/([^/]+)\/(register|harness)$/.exec(path);
     if (!match) return reply(response, 404, { error: { code: "not_found", message: `no route for ${request.method} ${path}` } });
     if (request.method !== "POST") return reply(response, 405, { error: { code: "method_not_allowed", message: "use POST" } });
@@ -93,14 +115,28 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
       return reply(response, 403, { error: { code: "forbidden", message: "bearer token not accepted" } });
     }
     request.resume();
-    if (role === "executor") log(`registered executor ${executorId}`);
-    return reply(response, 200, { executor_id: executorId, url: issue(executorId, role) });
+    if (role === "harness") return reply(response, 200, { executor_id: executorId, url: issue(executorId, role) });
+    backend.register(executorId, executorName(request.headers["x-executor-name"])).then(
+      () => {
+        log(`registered executor ${executorId}`);
+        reply(response, 200, { executor_id: executorId, url: issue(executorId, role) });
+      },
+      (error: unknown) => {
+        if (error instanceof RendezvousUnavailableError) {
+          log(`refused registration of ${executorId}: ${error.message}`);
+          response.setHeader("retry-after", String(error.retryAfterSeconds));
+          return reply(response, 503, { error: { code: error.code, message: error.message } });
+        }
+        reply(response, 500, { error: { code: "internal", message: error instanceof Error ? error.message : String(error) } });
+      },
+    );
   };
 
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createHttpServer(onRequest);
 
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const verdict = signer.verify(request.url ?? "/", Date.now());
+    if (backend.upgrade?.(request, socket, head)) return;
+    const verdict = backend.verify(request.url ?? "/", Date.now());
     if (!verdict.ok) {
       log(`refused websocket: ${verdict.reason}`);
       socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
@@ -125,26 +161,26 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
 
   function serveExecutor(executorId: string, ws: WebSocket): void {
     const socket = routerSocket(ws);
-    router.attachExecutor(executorId, socket);
+    backend.attachExecutor(executorId, socket);
     ws.on("message", (data, isBinary) => {
       if (!isBinary) return log("dropped text frame from executor (relay frames are binary)");
-      router.fromExecutor(executorId, socket, toBytes(data));
+      backend.fromExecutor(executorId, socket, toBytes(data));
     });
-    ws.on("close", () => router.detachExecutor(executorId, socket));
+    ws.on("close", () => backend.detachExecutor(executorId, socket));
     ws.on("error", (error) => log(`executor ${executorId} socket error: ${error.message}`));
   }
 
   function serveHarness(executorId: string, ws: WebSocket): void {
     const socket = routerSocket(ws);
-    if (!router.attachHarness(executorId, socket)) {
+    if (!backend.attachHarness(executorId, socket)) {
       ws.close(1013, "too many harness sockets for this executor");
       return;
     }
     ws.on("message", (data, isBinary) => {
       if (!isBinary) return log("dropped text frame from harness (relay frames are binary)");
-      router.fromHarness(executorId, socket, toBytes(data));
+      backend.fromHarness(executorId, socket, toBytes(data));
     });
-    ws.on("close", () => router.detachHarness(executorId, socket));
+    ws.on("close", () => backend.detachHarness(executorId, socket));
     ws.on("error", (error) => log(`harness socket error: ${error.message}`));
   }
 
@@ -159,13 +195,22 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   const hostPart = isIP(address.address) === 6 ? `[${address.address}]` : address.address;
   httpBase = options.publicBaseUrl?.replace(/\/+$/, "") ?? `${options.tls ? "https" : "http"}://${hostPart}:${address.port}`;
   wsBase = httpBase.replace(/^http/, "ws");
+  try {
+    await backend.start?.({ publicBaseUrl: httpBase, boundBaseUrl: `${options.tls ? "https" : "http"}://${hostPart}:${address.port}` });
+  } catch (error) {
+    await backend.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
 
   return {
     baseUrl: httpBase,
     router,
+    backend,
     harnessUrl: (executorId) => issue(executorId, "harness"),
     async close() {
-      router.close();
+      await backend.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -179,6 +224,16 @@ function reply(response: ServerResponse, status: number, body: unknown): void {
   const text = body === undefined ? "" : JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   response.end(text);
+}
+
+/** The optional `x-executor-name` header (URI-encoded by our executor), at most 256 characters. */
+function executorName(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== "string" || header === "") return undefined;
+  try {
+    return decodeURIComponent(header).slice(0, 256);
+  } catch {
+    return header.slice(0, 256);
+  }
 }
 
 function sameSecret(expected: string, given: string): boolean {

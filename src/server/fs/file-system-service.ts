@@ -17,11 +17,13 @@ import {
 import type { Stats } from "node:fs";
 import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
 import { isNotFoundError, toFsRpcError } from "./fs-error.js";
-import { absolutePath, booleanField, paramsObject, requiredString } from "./fs-params.js";
+import { absolutePath, booleanField, paramsObject, refuseNoFollow, requiredString } from "./fs-params.js";
 import { resolveRealPath } from "./resolve-real-path.js";
 import { assertWriteAllowed, isWithin, parseSandbox, type SandboxPolicy } from "./sandbox-policy.js";
 import { decodedBase64Length, strictBase64Problem } from "../../util/strict-base64.js";
 import type {
+  FsCanonicalizeParams,
+  FsCanonicalizeResult,
   FsCopyParams,
   FsCopyResult,
   FsCreateDirectoryParams,
@@ -120,6 +122,7 @@ export class FileSystemService {
   async readFile(params: FsReadFileParams): Promise<FsReadFileResult> {
     const method = "fs/readFile";
     const p = paramsObject(params);
+    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     parseSandbox(p["sandbox"]); // reads are allowed by every policy, but a malformed one is refused
     return guard(method, path, async () => {
@@ -138,6 +141,7 @@ export class FileSystemService {
   async writeFile(params: FsWriteFileParams): Promise<FsWriteFileResult> {
     const method = "fs/writeFile";
     const p = paramsObject(params);
+    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     const dataBase64 = requiredString(p, "dataBase64");
     const policy = parseSandbox(p["sandbox"]);
@@ -163,6 +167,7 @@ export class FileSystemService {
   async createDirectory(params: FsCreateDirectoryParams): Promise<FsCreateDirectoryResult> {
     const method = "fs/createDirectory";
     const p = paramsObject(params);
+    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     const recursive = booleanField(p, "recursive", true);
     const policy = parseSandbox(p["sandbox"]);
@@ -181,6 +186,7 @@ export class FileSystemService {
   async getMetadata(params: FsGetMetadataParams): Promise<FsGetMetadataResult> {
     const method = "fs/getMetadata";
     const p = paramsObject(params);
+    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     parseSandbox(p["sandbox"]);
     return guard(method, path, async () => {
@@ -203,6 +209,18 @@ export class FileSystemService {
         size: info.size,
       };
     });
+  }
+
+  /**
+   * `fs/canonicalize`: the path with every symlink, `.` and `..` resolved (realpath). A missing
+   * path is -32004. Reading a path's location is allowed by every sandbox policy.
+   */
+  async canonicalize(params: FsCanonicalizeParams): Promise<FsCanonicalizeResult> {
+    const method = "fs/canonicalize";
+    const p = paramsObject(params);
+    const path = absolutePath(p, "path");
+    parseSandbox(p["sandbox"]);
+    return guard(method, path, async () => ({ path: await realpath(path) }));
   }
 
   /** `fs/readDirectory`: entries sorted by `fileName`; entries whose stat fails are skipped. */
@@ -249,6 +267,7 @@ export class FileSystemService {
   async remove(params: FsRemoveParams): Promise<FsRemoveResult> {
     const method = "fs/remove";
     const p = paramsObject(params);
+    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     const recursive = booleanField(p, "recursive", true);
     const force = booleanField(p, "force", true);

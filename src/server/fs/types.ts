@@ -7,6 +7,7 @@
 /** Results are exactly the generated OpenRPC types (one source of truth for the wire shape). */
 export type {
   DirectoryEntry as FsDirectoryEntry,
+  FsCanonicalizeResult,
   FsCopyResult,
   FsCreateDirectoryResult,
   FsGetMetadataResult,
@@ -35,6 +36,8 @@ export type FsSandbox = { sandboxPolicy: SandboxPolicyWire; [member: string]: un
 
 /** Members every filesystem params object may carry. */
 export interface FsCommonParams {
+  /** Follow a final symlink (default); `false` is refused until it is implemented. */
+  followSymlinks?: boolean | null;
   /**
    * Sandbox to enforce for this call ({@link FsSandbox}); absent or null means unrestricted. Typed
    * `unknown` because the service parses it at run time (parseSandbox) whatever the caller's type.
@@ -86,6 +89,12 @@ export interface FsRemoveParams extends FsCommonParams {
   recursive?: boolean | null;
   /** Succeed when the path does not exist; default true. */
   force?: boolean | null;
+}
+
+/** `fs/canonicalize` params. */
+export interface FsCanonicalizeParams extends FsCommonParams {
+  /** Absolute path to resolve. */
+  path: string;
 }
 
 /** `fs/copy` params. */

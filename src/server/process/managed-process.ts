@@ -17,6 +17,8 @@ export type ProcessPhase = "starting" | "running" | "exited" | "closed" | "faile
 export interface ManagedProcessContext {
   readonly maxRetainedBytes: number;
   readonly terminateGraceMs: number;
+  /** `writeId`s remembered per process for idempotent writes; the oldest is forgotten beyond this. */
+  readonly maxRememberedWriteIds: number;
   readonly timers: ProcessTimers;
   /** Delivers a notification to whoever currently listens (or nobody). */
   readonly emit: ProcessNotificationSink;
@@ -50,6 +52,8 @@ export class ManagedProcess implements ChildEvents {
   private terminateRequested = false;
   private escalationTimer: unknown;
   private readonly waiters = new Set<() => void>();
+  /** `writeId`s of accepted writes, oldest first (a Set keeps insertion order). */
+  private readonly writeIds = new Set<string>();
   private readersReleased = false;
   /** Output reading is paused for flow control. */
   private outputPaused = false;
@@ -128,7 +132,7 @@ export class ManagedProcess implements ChildEvents {
     this.exitCode = exitCode;
     this.exitSeq = seq;
     if (this.phase !== "closed") this.phase = "exited";
-    this.context.emit("process/exited", { processId: this.processId, seq, exitCode });
+    this.context.emit("process/exited", { processId: this.processId, seq, exitCode, sandboxDenied: false });
     this.wake();
   }
 
@@ -158,12 +162,28 @@ export class ManagedProcess implements ChildEvents {
    * input wait for the child (stdin backpressure: a child that does not read cannot make the server
    * buffer without bound), or the input closed.
    */
-  async write(data: Buffer, maxBufferedBytes: number): Promise<ProcessWriteStatus> {
+  /**
+   * Writes `data` to the child's stdin. With a `writeId` the write is idempotent: an id already
+   * accepted answers `accepted` without writing again (a retry after a lost answer). The id is
+   * remembered synchronously with the write, so a concurrent duplicate cannot slip in; ids of writes
+   * that were not accepted are not remembered, so their retry writes.
+   */
+  async write(data: Buffer, maxBufferedBytes: number, writeId?: string): Promise<ProcessWriteStatus> {
+    if (writeId !== undefined && this.writeIds.has(writeId)) return "accepted";
     if (this.phase === "starting") return "starting";
     if (this.phase !== "running" || this.handle === undefined) return "stdinClosed";
     const status = this.handle.write(data);
+    if (status === "accepted" && writeId !== undefined) this.rememberWriteId(writeId);
     if (status === "accepted") await this.handle.inputDrained(maxBufferedBytes);
     return status;
+  }
+
+  private rememberWriteId(writeId: string): void {
+    this.writeIds.add(writeId);
+    if (this.writeIds.size > this.context.maxRememberedWriteIds) {
+      const oldest = this.writeIds.values().next();
+      if (oldest.done !== true) this.writeIds.delete(oldest.value);
+    }
   }
 
   /**
@@ -243,6 +263,8 @@ export class ManagedProcess implements ChildEvents {
       failure: this.failure,
       truncated: droppedBytes > 0,
       droppedBytes,
+      // Processes run unsandboxed (restricted sandboxes are refused at start), so nothing is denied.
+      sandboxDenied: false,
     };
   }
 

@@ -21,6 +21,8 @@ export interface ProcessTableOptions {
   maxStdinBufferedBytes?: number;
   /** Longest `process/read` long-poll in milliseconds; larger `waitMs` values are clamped to it. Default 300000 (5 min). */
   maxReadWaitMs?: number;
+  /** `process/write` `writeId`s remembered per process for idempotence (the oldest is forgotten beyond it). Default 4096, as upstream. */
+  maxRememberedWriteIds?: number;
   /** Clock and timers. Default {@link realTimers}. */
   timers?: ProcessTimers;
   /** Server environment that `envPolicy` inherits from. Default `process.env`. */
@@ -40,6 +42,7 @@ export const processTableDefaults = {
   maxProcesses: 256,
   maxReadWaitMs: 300_000,
   maxStdinBufferedBytes: 8 * 1024 * 1024,
+  maxRememberedWriteIds: 4096,
 } as const;
 
 /** Applies defaults and validates limits; throws a -32602 {@link RpcError} naming a bad option. */
@@ -51,11 +54,12 @@ export function resolveProcessTableOptions(options: ProcessTableOptions = {}): R
     maxProcesses: options.maxProcesses ?? processTableDefaults.maxProcesses,
     maxReadWaitMs: options.maxReadWaitMs ?? processTableDefaults.maxReadWaitMs,
     maxStdinBufferedBytes: options.maxStdinBufferedBytes ?? processTableDefaults.maxStdinBufferedBytes,
+    maxRememberedWriteIds: options.maxRememberedWriteIds ?? processTableDefaults.maxRememberedWriteIds,
     timers: options.timers ?? realTimers,
     baseEnv: options.baseEnv ?? process.env,
     onSinkError: options.onSinkError ?? (() => {}),
   };
-  for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses", "maxReadWaitMs", "maxStdinBufferedBytes"] as const) {
+  for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses", "maxReadWaitMs", "maxStdinBufferedBytes", "maxRememberedWriteIds"] as const) {
     const value = resolved[key];
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RpcError(ErrorCode.InvalidParams, `process table option ${key} must be a non-negative integer, got ${value}`);

@@ -10,6 +10,7 @@ import { resolveProcessTableOptions } from "./process-table-options.js";
 import { spawnPtyChild } from "./pty-child.js";
 import { checkDirectory } from "./resolve-program.js";
 import { strictBase64Problem } from "../../util/strict-base64.js";
+import { refuseRestrictedWireSandbox } from "../wire-sandbox-context.js";
 import type {
   ProcessNotificationSink,
   ProcessReadParams,
@@ -100,6 +101,7 @@ export class ProcessTable {
     const managed = new ManagedProcess(processId, {
       maxRetainedBytes: this.options.maxRetainedBytes,
       terminateGraceMs: this.options.terminateGraceMs,
+      maxRememberedWriteIds: this.options.maxRememberedWriteIds,
       timers: this.options.timers,
       emit: (method, notification) => this.emit(method, notification),
       onClosed: (closed) => {
@@ -132,7 +134,8 @@ export class ProcessTable {
     }
     managed.attach(handle);
     if (this.disposed) managed.terminate();
-    return { processId };
+    // Only unrestricted sandboxes are accepted (refuseUnsupportedStartMembers), so none is applied.
+    return { processId, sandboxType: "none" };
   }
 
   /** `process/read`. Unknown id → -32600 `unknown process id <id>`; bad numbers → -32602. */
@@ -148,7 +151,10 @@ export class ProcessTable {
     return managed.read({ afterSeq, maxBytes, waitMs: this.disposed ? 0 : Math.min(waitMs, this.options.maxReadWaitMs) });
   }
 
-  /** `process/write`. Invalid base64 → -32600; every other outcome is a status. */
+  /**
+   * `process/write`. Invalid base64 → -32600; every other outcome is a status. A repeated `writeId`
+   * answers `accepted` without writing again (see {@link ManagedProcess.write}).
+   */
   async write(params: ProcessWriteParams): Promise<ProcessWriteResult> {
     const problem = typeof params.chunk === "string" ? strictBase64Problem(params.chunk) : "chunk must be a string";
     if (problem !== undefined) {
@@ -156,7 +162,8 @@ export class ProcessTable {
     }
     const managed = this.processes.get(params.processId);
     if (managed === undefined) return { status: "unknownProcess" };
-    return { status: await managed.write(Buffer.from(params.chunk, "base64"), this.options.maxStdinBufferedBytes) };
+    const writeId = params.writeId ?? undefined;
+    return { status: await managed.write(Buffer.from(params.chunk, "base64"), this.options.maxStdinBufferedBytes, writeId) };
   }
 
   /** `process/terminate`: `{running: true}` when a running process was signalled. */
@@ -238,11 +245,35 @@ function validateStartParams(params: ProcessStartParams): void {
     if (typeof value !== "string") throw invalid(`env.${name} must be a string`);
   }
   if (typeof params.tty !== "boolean") throw invalid("tty must be a boolean");
+  refuseUnsupportedStartMembers(params);
   if (params.envPolicy !== undefined && params.envPolicy !== null) {
     const inherit = params.envPolicy.inherit;
     if (inherit !== undefined && inherit !== null && !["all", "core", "none"].includes(inherit)) {
       throw invalid(`envPolicy.inherit must be "all", "core" or "none", got ${JSON.stringify(inherit)}`);
     }
+  }
+}
+
+/**
+ * Refuses (-32602, naming the member) the codex 0.169 `process/start` members whose behaviour this
+ * server does not implement yet, so a caller never believes a restriction or a restore happened.
+ * `metadata` is telemetry and `managedNetwork` only lists allowances of a policy that is off unless
+ * `enforceManagedNetwork` is true, so both are accepted.
+ */
+function refuseUnsupportedStartMembers(params: ProcessStartParams): void {
+  const invalid = (message: string): RpcError => new RpcError(ErrorCode.InvalidParams, message);
+  if (params.sandbox !== undefined && params.sandbox !== null) refuseRestrictedWireSandbox(params.sandbox, "process", "sandbox");
+  // TODO(issue 11): enforce the managed network (enforceManagedNetwork + managedNetwork allowances).
+  if (params.enforceManagedNetwork === true) {
+    throw invalid("enforceManagedNetwork: true is not supported by this exec-server yet (the managed network is not enforced)");
+  }
+  // Decided, not pending: a proxy launch needs the server → client network/policyRequest round trip.
+  if (params.networkProxy !== undefined && params.networkProxy !== null) {
+    throw invalid("networkProxy is not supported by this exec-server (processes cannot be launched behind a codex network proxy)");
+  }
+  // TODO(issue 11): restore shellSnapshot (executor-side shell state) before running the command.
+  if (params.shellSnapshot !== undefined && params.shellSnapshot !== null) {
+    throw invalid("shellSnapshot is not supported by this exec-server yet (shell state is not restored)");
   }
 }
 

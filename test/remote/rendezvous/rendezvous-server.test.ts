@@ -147,3 +147,19 @@ test("drops text frames and invalid frames without closing the socket", async ()
   assert.equal(decodeFrame(await executor.next()).streamId, "ok");
   assert.equal(executor.frames.length, 0);
 });
+
+test("GET /status needs a registry token and lists executors and streams of the single process", async () => {
+  assert.equal((await fetch(`${rendezvous.baseUrl}/status`)).status, 401);
+  assert.equal((await fetch(`${rendezvous.baseUrl}/status`, { headers: { authorization: "Bearer nope" } })).status, 403);
+  const executor = await open(((await (await register("e8")).json()) as { url: string }).url);
+  const harness = await open(rendezvous.harnessUrl("e8"));
+  harness.socket.send(data("st", "1"));
+  await executor.next();
+  const response = await fetch(`${rendezvous.baseUrl}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(response.status, 200);
+  const status = (await response.json()) as { mode: string; executors: string[]; streams: number };
+  assert.equal(status.mode, "single");
+  assert.ok(status.executors.includes("e8"));
+  assert.ok(status.streams >= 1);
+  assert.equal((await fetch(`${rendezvous.baseUrl}/readyz`)).status, 200);
+});

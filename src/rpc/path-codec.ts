@@ -1,0 +1,148 @@
+/**
+ * The edge path codec: the one place where the two path dialects meet. The seed dialect
+ * (CONTRACT.md) sends plain absolute paths, the codex 0.169 dialect `file:` URIs
+ * (UPSTREAM-0.169.md §3). Driven by the generated method descriptors (`paths`: where the document's
+ * `x-path` members sit), it decodes every path member of the params to a native absolute path
+ * before the handler runs, and encodes the path members of the result (and of notifications) back
+ * into the dialect of the request. Handlers only ever see native absolute paths.
+ */
+import type { MethodDescriptor, PathMember, PathStep } from "./method-descriptor.js";
+import { decodePathUri, encodePathUri, hostOsName, PathUriError } from "./path-uri.js";
+import { RpcError } from "./rpc-error.js";
+
+/** How a request spelled its paths: `plain` (seed) or `uri` (codex 0.169). */
+export type PathDialect = "plain" | "uri";
+
+/** Options of {@link PathCodec}. */
+export interface PathCodecOptions {
+  /** OS name used in `'<uri>' is invalid on '<os>'`. Default: this host's ({@link hostOsName}). */
+  os?: string;
+  /**
+   * Params (of requests) and notification params the codec must leave untouched, e.g. calls routed
+   * to a remote environment, whose paths belong to that host and are interpreted by its server.
+   * Default: none.
+   */
+  passThrough?: (params: unknown) => boolean;
+}
+
+/** Params ready for the handler, and how to encode its result for the caller. */
+export interface DecodedParams {
+  readonly params: unknown;
+  /** `plain` only when the request carried path members and all were plain absolute paths. */
+  readonly dialect: PathDialect;
+  /** The result with its path members encoded for the caller (native paths → URIs for `uri`). */
+  encodeResult(result: unknown): unknown;
+}
+
+const ITEMS: PathStep = "[]";
+const VALUES: PathStep = "{}";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Returns `value` with `fn` applied to every string found at `steps` (copying only what changes;
+ * missing members, nulls and non-strings are left alone: the schema has validated the shape).
+ */
+function mapStrings(value: unknown, steps: readonly PathStep[], fn: (text: string) => string): unknown {
+  if (steps.length === 0) return typeof value === "string" ? fn(value) : value;
+  const [step, ...rest] = steps as [PathStep, ...PathStep[]];
+  if (step === ITEMS) {
+    if (!Array.isArray(value)) return value;
+    let changed = false;
+    const out = value.map((item) => {
+      const next = mapStrings(item, rest, fn);
+      if (next !== item) changed = true;
+      return next;
+    });
+    return changed ? out : value;
+  }
+  if (!isRecord(value)) return value;
+  const keys = step === VALUES ? Object.keys(value) : Object.hasOwn(value, step) ? [step] : [];
+  let copy: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    const next = mapStrings(value[key], rest, fn);
+    if (next !== value[key]) {
+      copy ??= { ...value };
+      copy[key] = next;
+    }
+  }
+  return copy ?? value;
+}
+
+function fillTemplate(template: string, uri: string, reason: string): string {
+  return template.replaceAll("{uri}", uri).replaceAll("{reason}", reason);
+}
+
+/**
+ * Applies the path rules of the OpenRPC document at the edge of the dispatcher. One instance per
+ * server; stateless.
+ */
+export class PathCodec {
+  readonly #os: string;
+  readonly #passThrough: (params: unknown) => boolean;
+
+  constructor(options: PathCodecOptions = {}) {
+    this.#os = options.os ?? hostOsName();
+    this.#passThrough = options.passThrough ?? (() => false);
+  }
+
+  /**
+   * Decodes the path members of validated params: a plain absolute path stays as it is (seed
+   * dialect); a `file:` URI becomes a native absolute path ({@link decodePathUri}).
+   *
+   * @throws RpcError with upstream's code and message for a bad URI (-32602 at decode, -32600 for a
+   *   URI naming no path on this host, or the member's `x-path-foreign-error`).
+   */
+  decodeParams(descriptor: MethodDescriptor, params: unknown): DecodedParams {
+    const members = descriptor.paths.params;
+    const resultDialect = (dialect: PathDialect): PathDialect => (descriptor.since === "codex-0.169" ? "uri" : dialect);
+    if (this.#passThrough(params)) return { params, dialect: "uri", encodeResult: (result) => result };
+    let plain = 0;
+    let uris = 0;
+    let decoded = params;
+    for (const member of members) {
+      decoded = mapStrings(decoded, member.at, (text) => {
+        if (text.startsWith("/")) {
+          plain++;
+          return text;
+        }
+        uris++;
+        return this.#decodeOne(text, member);
+      });
+    }
+    const dialect: PathDialect = plain > 0 && uris === 0 ? "plain" : "uri";
+    const encodeWith = resultDialect(dialect);
+    return { params: decoded, dialect, encodeResult: (result) => this.#encode(descriptor.paths.result, result, encodeWith) };
+  }
+
+  /**
+   * Encodes the path members of a server notification as `file:` URIs (notifications of the
+   * 0.169 dialect carry URIs; the seed's notifications have no path members).
+   */
+  encodeNotification(descriptor: MethodDescriptor | undefined, params: unknown): unknown {
+    if (descriptor === undefined || descriptor.paths.params.length === 0 || this.#passThrough(params)) return params;
+    return this.#encode(descriptor.paths.params, params, "uri");
+  }
+
+  #decodeOne(text: string, member: PathMember): string {
+    try {
+      return decodePathUri(text, this.#os);
+    } catch (error) {
+      if (!(error instanceof PathUriError)) throw error;
+      if (error.foreign && member.foreignError !== undefined) {
+        throw new RpcError(member.foreignError.code, fillTemplate(member.foreignError.message, error.uri, error.message));
+      }
+      throw new RpcError(error.code, error.message);
+    }
+  }
+
+  /** Native absolute paths → URIs for `uri`; other strings (already URIs, from a peer) are left alone. */
+  #encode(members: readonly PathMember[], value: unknown, dialect: PathDialect): unknown {
+    if (dialect === "plain") return value;
+    let out = value;
+    for (const member of members) out = mapStrings(out, member.at, (text) => (text.startsWith("/") ? encodePathUri(text) : text));
+    return out;
+  }
+}

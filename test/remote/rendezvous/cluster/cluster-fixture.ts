@@ -1,0 +1,181 @@
+/** Shared pieces of the cluster tests: nodes, executors, harness sessions and a seq-checked process. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { createExecServerClient, type ExecServerClient } from "../../../../generated/openrpc/client.js";
+import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
+import { RemoteExecutor, RemoteExecutorConfig } from "../../../../src/remote/remote-executor.js";
+import { startClusterRendezvous, type ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
+import type { RelayStream } from "../../../../src/relay/relay-stream.js";
+import { staticToken } from "../../../../src/remote/bearer-token-source.js";
+import { ExecServer } from "../../../../src/server/exec-server.js";
+
+export const TOKEN = "cluster-test-token";
+const ROOT = join(import.meta.dirname, "..", "..", "..", "..");
+
+/** Node options the tests use: short leases and graces so failures show quickly. */
+export async function startNode(engineUrl: string, options: { port?: number; log?: (line: string) => void; executorGraceMs?: number } = {}): Promise<ClusterRendezvous> {
+  return startClusterRendezvous({
+    registryTokens: [TOKEN],
+    executorGraceMs: options.executorGraceMs ?? 20_000,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.log ? { log: options.log } : {}),
+    cluster: { url: engineUrl, leaseMs: 3000, peerGraceMs: 1000, maxReconnectDelayMs: 200 },
+  });
+}
+
+/** A node in its own process (`exec-server rendezvous --cluster`), so killing it closes its sockets as a crash does. */
+export interface ChildNode {
+  readonly baseUrl: string;
+  readonly child: ChildProcess;
+  kill(): Promise<void>;
+}
+
+export async function startChildNode(engineUrl: string): Promise<ChildNode> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "src", "cli.ts"), "rendezvous", "--listen", "http://127.0.0.1:0", "--cluster", engineUrl, "--cluster-lease-ms", "3000", "--cluster-peer-grace-ms", "1000", "--executor-grace-ms", "20000", "--quiet"],
+    { cwd: ROOT, env: { ...process.env, EXEC_SERVER_RENDEZVOUS_TOKEN: TOKEN }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("child rendezvous node printed no URL within 30 s")), 30_000);
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (line) => {
+      clearTimeout(timer);
+      resolve(line.trim());
+    });
+    child.once("exit", (code) => reject(new Error(`child rendezvous node exited with ${code}`)));
+  });
+  return {
+    baseUrl,
+    child,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Asks a node for a harness URL through its HTTP endpoint. */
+export async function harnessUrl(baseUrl: string, executorId: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/cloud/executor/${encodeURIComponent(executorId)}/harness`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+  if (response.status !== 200) throw new Error(`harness URL: HTTP ${response.status}`);
+  return ((await response.json()) as { url: string }).url;
+}
+
+/** An executor (in this process) that knows every node's base URL. */
+export async function startExecutor(executorId: string, baseUrls: readonly string[], log?: (line: string) => void): Promise<{ executor: RemoteExecutor; server: ExecServer; stop(): Promise<void> }> {
+  const server = new ExecServer({ processes: { terminateGraceMs: 300 } });
+  const executor = new RemoteExecutor({
+    config: new RemoteExecutorConfig(baseUrls[0] as string, executorId, staticToken(TOKEN), `name-of-${executorId}`, baseUrls.slice(1)),
+    server,
+    backoff: { initialMs: 50, maxMs: 200 },
+    ...(log ? { log } : {}),
+  });
+  const running = executor.run();
+  running.catch(() => undefined);
+  return {
+    executor,
+    server,
+    async stop() {
+      executor.stop();
+      await running.catch(() => undefined);
+      await server.shutdown();
+    },
+  };
+}
+
+/** One harness stream with a typed client and a tap recording every response id it delivered. */
+export interface Session {
+  readonly client: ExecServerClient;
+  readonly stream: RelayStream;
+  /** Response ids in delivery order (a duplicate or a reordering shows here). */
+  readonly responseIds: number[];
+}
+
+export async function openSession(harness: HarnessConnection, name: string, timeoutMs = 20_000): Promise<Session> {
+  const stream = harness.openStream();
+  const responseIds: number[] = [];
+  stream.onMessage((text) => {
+    const message = JSON.parse(text) as { id?: unknown; method?: unknown };
+    if (typeof message.id === "number" && message.method === undefined) responseIds.push(message.id);
+  });
+  const client = createExecServerClient(stream, { timeoutMs });
+  await client.initialize({ clientName: name });
+  client.notifyInitialized();
+  return { client, stream, responseIds };
+}
+
+/** Output of one process as seen through notifications, with every seq. */
+export interface Ticker {
+  readonly lines: () => string[];
+  readonly seqs: number[];
+  readonly exits: number[];
+  readonly closed: Promise<number>;
+}
+
+/** Starts `count` lines `token-i` (one every `sleepS` seconds) and records output, exit and close seqs. */
+export async function startTicker(client: ExecServerClient, processId: string, token: string, count: number, sleepS = 0.01): Promise<Ticker> {
+  const chunks: string[] = [];
+  const seqs: number[] = [];
+  const exits: number[] = [];
+  client.on("process/output", (event) => {
+    if (event.processId !== processId) return;
+    seqs.push(event.seq);
+    chunks.push(Buffer.from(event.chunk, "base64").toString());
+  });
+  client.on("process/exited", (event) => {
+    if (event.processId === processId) exits.push(event.seq);
+  });
+  const closed = new Promise<number>((resolve) =>
+    client.on("process/closed", (event) => {
+      if (event.processId === processId) resolve(event.seq);
+    }),
+  );
+  await client.process.start({
+    processId,
+    argv: ["sh", "-c", `i=1; while [ $i -le ${count} ]; do echo ${token}-$i; i=$((i+1)); sleep ${sleepS}; done`],
+    cwd: "/",
+    env: {},
+    tty: false,
+  });
+  return { lines: () => chunks.join("").split("\n").filter(Boolean), seqs, exits, closed };
+}
+
+/** Checks a finished ticker: every line once and in order, only its own token, seqs strictly increasing, one exit. */
+export function tickerProblems(ticker: Ticker, token: string, count: number, closedSeq: number): string[] {
+  const problems: string[] = [];
+  const expected = Array.from({ length: count }, (_, i) => `${token}-${i + 1}`);
+  const lines = ticker.lines();
+  if (lines.join("\n") !== expected.join("\n")) {
+    const foreign = lines.filter((line) => !line.startsWith(`${token}-`));
+    problems.push(`${token}: ${lines.length} lines, expected ${count}${foreign.length ? `; foreign lines ${foreign.slice(0, 3).join(",")}` : ""}`);
+  }
+  for (let i = 1; i < ticker.seqs.length; i += 1) {
+    if ((ticker.seqs[i] as number) <= (ticker.seqs[i - 1] as number)) {
+      problems.push(`${token}: seq ${ticker.seqs[i]} after ${ticker.seqs[i - 1]}`);
+      break;
+    }
+  }
+  if (ticker.exits.length !== 1) problems.push(`${token}: ${ticker.exits.length} exits`);
+  if (!(closedSeq > (ticker.exits[0] ?? Infinity))) problems.push(`${token}: closed seq ${closedSeq} not after exit`);
+  return problems;
+}
+
+/** Response ids that were delivered more than once or out of request order. */
+export function responseProblems(session: Session, label: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<number>();
+  for (const id of session.responseIds) {
+    if (seen.has(id)) problems.push(`${label}: response ${id} delivered twice`);
+    seen.add(id);
+  }
+  return problems;
+}
+
+/** GET /status with the registry token. */
+export async function status(baseUrl: string): Promise<{ nodes: { id: string }[]; executors: { id: string; node: string; name: string }[]; streams: number; node: string; engine: { connected: boolean } }> {
+  const response = await fetch(`${baseUrl}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  if (response.status !== 200) throw new Error(`status: HTTP ${response.status}`);
+  return (await response.json()) as never;
+}

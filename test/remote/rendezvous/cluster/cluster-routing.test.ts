@@ -1,0 +1,126 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { WebSocket } from "ws";
+import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
+import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
+import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
+import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
+import { waitUntil } from "../../../helpers/wait.js";
+import { harnessUrl, openSession, responseProblems, startExecutor, startNode, startTicker, status, tickerProblems, TOKEN } from "./cluster-fixture.js";
+
+const skip = redisSkip();
+
+describe("rendezvous cluster: routing across three nodes", { skip }, () => {
+  let redis: TestRedis;
+  let nodes: ClusterRendezvous[] = [];
+  const cleanups: Array<() => Promise<void> | void> = [];
+
+  before(async () => {
+    redis = await startTestRedis();
+    nodes = [await startNode(redis.url), await startNode(redis.url), await startNode(redis.url)];
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    for (const node of nodes) await node.close();
+    await redis?.stop();
+  });
+
+  test("harnesses on nodes 2 and 3 reach an executor on node 1: every response once, in order, no cross-talk", async () => {
+    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const exec = await startExecutor("exec-routing", [n1.baseUrl, n2.baseUrl, n3.baseUrl]);
+    cleanups.push(() => exec.stop());
+    await waitUntil(() => exec.executor.state === "connected", 10_000, "executor connected to node 1");
+    assert.equal(exec.executor.registryUrl, n1.baseUrl);
+
+    const harnesses = [await HarnessConnection.connect(await harnessUrl(n2.baseUrl, "exec-routing")), await HarnessConnection.connect(await harnessUrl(n3.baseUrl, "exec-routing"))];
+    cleanups.push(() => harnesses.forEach((harness) => harness.close()));
+    const STREAMS_PER_HARNESS = 6;
+    const LINES = 60;
+    const sessions = await Promise.all(
+      harnesses.flatMap((harness, h) => Array.from({ length: STREAMS_PER_HARNESS }, (_, i) => openSession(harness, `h${h}-s${i}`).then((session) => ({ session, token: `h${h}s${i}` })))),
+    );
+    const runs = await Promise.all(
+      sessions.map(async ({ session, token }) => {
+        const ticker = await startTicker(session.client, "tick", token, LINES, 0.002);
+        // Pipelined calls on the same stream while the output streams.
+        const metas = await Promise.all(Array.from({ length: 10 }, () => session.client.fs.getMetadata({ path: "/" })));
+        assert.ok(metas.every((meta) => meta.isDirectory));
+        return { session, token, ticker, closedSeq: await ticker.closed };
+      }),
+    );
+    const problems = runs.flatMap(({ session, token, ticker, closedSeq }) => [...tickerProblems(ticker, token, LINES, closedSeq), ...responseProblems(session, token)]);
+    assert.deepEqual(problems, []);
+    for (const { session } of runs) assert.equal(session.responseIds.length, 12, "initialize, process/start and 10 getMetadata answered once each");
+
+    const seen = await status(n2.baseUrl);
+    assert.equal(seen.nodes.length, 3);
+    const entry = seen.executors.find((executor) => executor.id === "exec-routing");
+    assert.equal(entry?.node, n1.node.nodeId);
+    assert.equal(entry?.name, "name-of-exec-routing");
+    assert.equal(seen.streams, 2 * STREAMS_PER_HARNESS, "every stream is claimed by its harness's node");
+  });
+
+  test("a harness on another node cannot take over a stream; replies go only to the owner", async () => {
+    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const registration = (await (await fetch(`${n1.baseUrl}/cloud/executor/raw-exec/register`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { url: string };
+    const executor = await rawSocket(registration.url);
+    const owner = await rawSocket(await harnessUrl(n2.baseUrl, "raw-exec"));
+    const intruder = await rawSocket(await harnessUrl(n3.baseUrl, "raw-exec"));
+    cleanups.push(() => [executor, owner, intruder].forEach((peer) => peer.socket.terminate()));
+
+    owner.socket.send(data("owned", "from-owner"));
+    assert.equal(text(await executor.next()), "owned:from-owner");
+    intruder.socket.send(data("owned", "injected"));
+    intruder.socket.send(data("intruder-own", "legit"));
+    assert.equal(text(await executor.next()), "intruder-own:legit");
+    // Everything the owner sends after the attempt still arrives, and the injected frame never does.
+    owner.socket.send(data("owned", "second"));
+    assert.equal(text(await executor.next()), "owned:second");
+    assert.equal(executor.frames.length, 0);
+    assert.ok(n3.router.droppedFrames >= 1, "node 3 dropped the injected frame");
+
+    executor.socket.send(data("owned", "reply"));
+    assert.equal(text(await owner.next()), "owned:reply");
+    executor.socket.send(data("intruder-own", "reply-2"));
+    assert.equal(text(await intruder.next()), "intruder-own:reply-2");
+    assert.equal(owner.frames.length, 0);
+    assert.equal(intruder.frames.length, 0, "the intruder never saw the owner's reply");
+  });
+});
+
+const data = (streamId: string, payload: string) => encodeFrame(dataFrame(streamId, { seq: 0, payload: new TextEncoder().encode(payload) }));
+
+function text(bytes: Uint8Array): string {
+  const frame = decodeFrame(bytes);
+  return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
+}
+
+async function rawSocket(url: string): Promise<{ socket: WebSocket; frames: Uint8Array[]; next(): Promise<Uint8Array> }> {
+  const socket = new WebSocket(url);
+  const frames: Uint8Array[] = [];
+  const waiters: Array<(frame: Uint8Array) => void> = [];
+  socket.on("message", (raw: Buffer) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(new Uint8Array(raw));
+    else frames.push(new Uint8Array(raw));
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  return {
+    socket,
+    frames,
+    next: () => {
+      const ready = frames.shift();
+      if (ready) return Promise.resolve(ready);
+      return new Promise<Uint8Array>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no frame within 5 s")), 5000);
+        waiters.push((frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        });
+      });
+    },
+  };
+}

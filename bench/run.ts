@@ -147,6 +147,14 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   log(`${args.quick ? "quick" : "full"} run: ${selected.map((s) => s.id).join(", ")}`);
+  // A scenario's stray promise (a timer that outlives it) must not kill the run and lose every other
+  // scenario's results: it is recorded as a failure of the scenario running at the time.
+  let current = "bench";
+  process.on("unhandledRejection", (reason) => {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    failures.push(`${current}: unhandled rejection: ${text}`);
+    log(`unhandled rejection during ${current}: ${reason instanceof Error ? reason.message : String(reason)}`);
+  });
   const rust = selected.some((s) => RUST_SCENARIOS.has(s.id))
     ? await locateRustPeer({ fetch: !args.quick, disabled: !args.rust })
     : { missing: "no selected scenario has a Rust peer" };
@@ -160,6 +168,7 @@ async function main(): Promise<number> {
       rust,
       log,
     };
+    current = scenario.id;
     log(`scenario ${scenario.id}: ${scenario.title}`);
     try {
       const result = await withDeadline(scenario.run(context), args.quick ? 90_000 : 180_000, `scenario ${scenario.id}`);

@@ -110,7 +110,9 @@ class SwarmExecutor {
           if (this.socket !== socket) return;
           this.socket = undefined;
           // The real executor's first backoff after a lost connection: 1 s ± 20 %.
-          setTimeout(() => void this.attach(candidate + 1), 800 + Math.random() * 400);
+          // A failed re-attach is not an error here: the scenario probes reachability itself, and
+          // once it has stopped every node no attach can succeed (unhandled, it crashed the bench).
+          setTimeout(() => this.attach(candidate + 1).catch(() => undefined), 800 + Math.random() * 400);
         });
         return;
       } catch {

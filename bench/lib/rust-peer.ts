@@ -5,7 +5,6 @@
  * `--quick` run never does and reports the peer as missing instead.
  */
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { CODEX_VERSION, findCodexBinary, makeCodexHome, startCodexExecServer } from "../../test/helpers/codex-binary.js";
@@ -55,6 +54,7 @@ export interface RustServer {
  * bench children so it never outlives the bench. `RUST_LOG=warn`.
  */
 export async function startRustServer(peer: { binary: string }): Promise<RustServer> {
+  // The test helper starts whatever `$EXEC_SERVER_CODEX_BIN` names: make that the binary we located.
   process.env.EXEC_SERVER_CODEX_BIN = peer.binary;
   const running = await startCodexExecServer();
   const tracked = trackProcess(running.child);
@@ -67,6 +67,3 @@ export async function startRustServer(peer: { binary: string }): Promise<RustSer
     },
   };
 }
-
-/** Where the Rust peer keeps its CODEX_HOME directories (for the report's method line). */
-export const RUST_HOME_PARENT = join(fileURLToPath(new URL("../..", import.meta.url)), ".tmp");

@@ -24,11 +24,12 @@ import { streamScale } from "./scenarios/stream-scale.js";
 import { processOutput } from "./scenarios/process-output.js";
 import { coldStart } from "./scenarios/cold-start.js";
 import { ptyEcho } from "./scenarios/pty-echo.js";
+import { noiseRelay } from "./scenarios/noise-relay.js";
 import { clusterScenario } from "./scenarios/cluster.js";
 import { sandboxStart } from "./scenarios/sandbox-start.js";
 import { CODEX_VERSION, locateRustPeer } from "./lib/rust-peer.js";
 
-const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, ptyEcho, coldStart, clusterScenario, sandboxStart];
+const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, ptyEcho, coldStart, noiseRelay, clusterScenario, sandboxStart];
 /** Scenarios with a Rust peer (the others exercise the relay, which the Rust binary has no local twin of). */
 const RUST_SCENARIOS = new Set(["rpc", "bulk", "output", "pty", "cold-start"]);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -28,6 +28,12 @@ function tooManyRedirects(): RpcError {
   return new RpcError(ErrorCode.Internal, "http/request failed: too many redirects");
 }
 
+/** Releases a response body nobody will read (destroying it makes undici emit an abort error on it). */
+function discard(body: Readable): void {
+  body.on("error", () => {});
+  body.destroy();
+}
+
 /** Text of an error thrown by the HTTP client (undici), for messages. */
 function causeOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -94,16 +100,16 @@ export class HttpRequestService {
       const response = await this.#send(prepared, abort.signal);
       if (prepared.followRedirects && FOLLOWED_STATUSES.has(response.statusCode) && response.headers["location"] !== undefined) {
         // Still a redirect after maxRedirections hops.
-        response.body.destroy();
+        discard(response.body);
         throw tooManyRedirects();
       }
       const result = { status: response.statusCode, headers: responseHeaders(response.headers), bodyBase64: "" };
       if (!streaming) {
-        result.bodyBase64 = (await this.#readWhole(response, abort)).toString("base64");
+        result.bodyBase64 = (await this.#readWhole(response)).toString("base64");
         return result;
       }
       if (state.closed) {
-        response.body.destroy();
+        discard(response.body);
         return result;
       }
       const stream = new HttpBodyStream(requestId, response.body, connection, () => release());
@@ -157,14 +163,13 @@ export class HttpRequestService {
   }
 
   /** The whole body of a buffered request, refused past {@link HttpRequestOptions.maxBufferedBodyBytes}. */
-  async #readWhole(response: Dispatcher.ResponseData, abort: AbortController): Promise<Buffer> {
+  async #readWhole(response: Dispatcher.ResponseData): Promise<Buffer> {
     const limit = this.options.maxBufferedBodyBytes;
     const tooLarge = () =>
       new RpcError(ErrorCode.InvalidRequest, `http/request response body is too large to buffer: limit is ${limit} bytes (use streamResponse)`);
     const declared = Number(response.headers["content-length"]);
     if (Number.isSafeInteger(declared) && declared > limit) {
-      abort.abort(new Error("response body too large"));
-      response.body.destroy();
+      discard(response.body);
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
@@ -173,7 +178,7 @@ export class HttpRequestService {
       for await (const chunk of response.body as Readable) {
         total += (chunk as Buffer).length;
         if (total > limit) {
-          response.body.destroy();
+          discard(response.body);
           throw tooLarge();
         }
         chunks.push(chunk as Buffer);

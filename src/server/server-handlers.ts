@@ -67,6 +67,17 @@ function notImplementedYet(method: string): () => never {
   };
 }
 
+/**
+ * The -32601 answer of a codex-configuration method this server does not offer, by decision: it
+ * would re-implement codex's own configuration loader and plugin/skill discovery (docs/dialects.md).
+ * The matching capability flags are false, so codex does not call them.
+ */
+function notOffered(method: string): () => never {
+  return () => {
+    throw new RpcError(ErrorCode.MethodNotFound, `${method} is not offered by this server (codex configuration is read on the client side)`);
+  };
+}
+
 /** Handlers of every request method, bound to the server's sessions and filesystem. */
 export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerContext> {
   const { sessions, fs, http } = deps;
@@ -134,10 +145,10 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
     "environment/info": () => environmentInfo(),
     // The server answers only once it is serving, so it is always ready.
     "environment/status": () => ({ status: "ready" }),
-    // TODO(issue 11): environmentConfig/read (codex config and requirements layers for a cwd).
-    "environmentConfig/read": notImplementedYet("environmentConfig/read"),
-    // TODO(issue 11): capability discovery (plugins, skills, namespace manifests under capability roots).
-    "capabilityRoots/discoverV1": notImplementedYet("capabilityRoots/discoverV1"),
-    "capabilities/discoverV2": notImplementedYet("capabilities/discoverV2"),
+    // Codex-configuration features, not offered by decision (docs/dialects.md): their flags stay false,
+    // so codex reads its configuration and capabilities on its own side.
+    "environmentConfig/read": notOffered("environmentConfig/read"),
+    "capabilityRoots/discoverV1": notOffered("capabilityRoots/discoverV1"),
+    "capabilities/discoverV2": notOffered("capabilities/discoverV2"),
   };
 }

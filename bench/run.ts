@@ -21,10 +21,11 @@ import { lossyRelay } from "./scenarios/lossy-relay.js";
 import { streamScale } from "./scenarios/stream-scale.js";
 import { processOutput } from "./scenarios/process-output.js";
 import { coldStart } from "./scenarios/cold-start.js";
+import { noiseRelay } from "./scenarios/noise-relay.js";
 import { clusterScenario } from "./scenarios/cluster.js";
 import { sandboxStart } from "./scenarios/sandbox-start.js";
 
-const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, clusterScenario, sandboxStart];
+const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, noiseRelay, clusterScenario, sandboxStart];
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface Args {

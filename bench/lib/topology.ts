@@ -8,6 +8,7 @@ import { WebSocket } from "ws";
 import { createExecServerClient, type ExecServerClient } from "../../generated/openrpc/client.js";
 import { connectExecServer } from "../../src/client/connect.js";
 import { HarnessConnection } from "../../src/remote/harness-connection.js";
+import { NoiseHarnessConnection } from "../../src/remote/noise-harness-connection.js";
 import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import type { MessageTransport } from "../../src/rpc/message-transport.js";
 import type { ChaosOptions } from "../../src/remote/rendezvous/frame-chaos.js";
@@ -103,6 +104,51 @@ export async function startRelay(options: RelayPathOptions = {}): Promise<RelayP
         reconnect: false,
         relay: { maxStreams, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
       });
+      harnesses.add(connection);
+      return connection;
+    },
+    async stream(harness, timeoutMs = 120_000) {
+      const transport = harness.openStream();
+      const client = createExecServerClient(transport, { timeoutMs });
+      await initialize(client);
+      return { client, transport, close: () => transport.close("bench done") };
+    },
+    async stop() {
+      for (const harness of harnesses) harness.close();
+      await executor.stop();
+      await rendezvous.stop();
+    },
+  };
+}
+
+/** Rendezvous and a Noise executor (codex 0.169 registration) in two child processes; harnesses here. */
+export interface NoiseRelayPath {
+  readonly rendezvous: BenchChild;
+  readonly executor: BenchChild;
+  /** A harness websocket after `/connect` (one mux). */
+  harness(): Promise<NoiseHarnessConnection>;
+  /** Opens a Noise stream on `harness` and initializes a client on it. */
+  stream(harness: NoiseHarnessConnection, timeoutMs?: number): Promise<BenchClient>;
+  stop(): Promise<void>;
+}
+
+export async function startNoiseRelay(): Promise<NoiseRelayPath> {
+  const rendezvous = await launchChild("rendezvous", { token: TOKEN });
+  const environmentId = `bench-${randomUUID()}`;
+  const baseUrl = String(rendezvous.info.baseUrl);
+  let executor: BenchChild;
+  try {
+    executor = await launchChild("noise-executor", { baseUrl, executorId: environmentId, token: TOKEN });
+  } catch (error) {
+    await rendezvous.stop();
+    throw error;
+  }
+  const harnesses = new Set<NoiseHarnessConnection>();
+  return {
+    rendezvous,
+    executor,
+    async harness() {
+      const connection = await NoiseHarnessConnection.connect({ registry: { baseUrl, environmentId, token: TOKEN }, reconnect: false });
       harnesses.add(connection);
       return connection;
     },

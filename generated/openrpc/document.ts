@@ -2671,7 +2671,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Adds or replaces a named remote environment (experimental).",
-      "description": "Requires `initialize` with `capabilities.experimentalApi: true`, else -32600 `environment/add requires experimentalApi capability`. Does not change the default; connects lazily on first use. Empty id → `environment id cannot be empty`; the id `local` is reserved; empty URL → `remote environment requires an exec-server url`; `none` → `remote environment cannot use disabled exec-server url`; the URL must be `ws://` or `wss://` (a `role=harness` URL uses relay framing).",
+      "description": "Requires `initialize` with `capabilities.experimentalApi: true`, else -32600 `environment/add requires experimentalApi capability`. Does not change the default; connects lazily on first use. Empty id → `environment id cannot be empty`; the id `local` is reserved; empty URL → `remote environment requires an exec-server url`; `none` → `remote environment cannot use disabled exec-server url`; the URL must be `ws://` or `wss://` (a `role=harness` URL uses relay framing), or a codex 0.169 environment URL `http(s)://REGISTRY/cloud/environment/{id}` (registry `/connect`, then an end-to-end encrypted Noise stream).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2684,10 +2684,21 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "execServerUrl",
-          "description": "`ws://` or `wss://` URL of the exec-server (or rendezvous with `role=harness`).",
+          "description": "`ws://` or `wss://` URL of the exec-server (or rendezvous with `role=harness`), or an environment URL `http(s)://REGISTRY/cloud/environment/{id}`.",
           "required": true,
           "schema": {
             "type": "string"
+          }
+        },
+        {
+          "name": "authBearerToken",
+          "description": "Bearer token (codex 0.169): sent as `Authorization: Bearer` on the websocket upgrade, or to the registry of an environment URL. Never returned by `environment/list`.",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": null
           }
         },
         {

@@ -3,13 +3,18 @@ import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
 import { DIALECT_CHOICES, paramsForDialect, type ClientDialect, type DialectChoice } from "../client/client-dialect.js";
-import type { ConnectOptions } from "../client/connect.js";
+import { parseEnvironmentUrl, type ConnectOptions } from "../client/connect.js";
 import { openSession } from "../client/open-session.js";
 import { RpcError } from "../rpc/rpc-error.js";
 import { exitWith } from "./shutdown.js";
 
 /** Environment variable read by `harness-url` for the registry token. */
 export const HARNESS_TOKEN_ENV = "EXEC_SERVER_RENDEZVOUS_TOKEN";
+/** codex 0.169's variable for the harness's registry bearer (environment URLs). */
+export const NOISE_AUTH_TOKEN_ENV = "CODEX_EXEC_SERVER_NOISE_AUTH_TOKEN";
+
+const URL_HELP = "exec-server websocket URL, rendezvous harness URL, or environment URL http(s)://REGISTRY/cloud/environment/ID (Noise)";
+const TOKEN_FILE_HELP = `bearer token file: the connection token of a guarded websocket, or the registry token of an environment URL (else ${NOISE_AUTH_TOKEN_ENV} or ${HARNESS_TOKEN_ENV})`;
 
 /** The `--dialect` option of `call` and `run`. */
 function dialectOption(): Option {
@@ -29,10 +34,10 @@ function dialectOption(): Option {
 export function configureClientCommands(program: Command): void {
   program
     .command("call")
-    .description("Connect to an exec-server (ws:// URL or role=harness relay URL), initialize, call one method, print the result as JSON")
-    .requiredOption("--url <url>", "exec-server websocket URL or rendezvous harness URL")
+    .description("Connect to an exec-server (ws:// URL, role=harness relay URL or Noise environment URL), initialize, call one method, print the result as JSON")
+    .requiredOption("--url <url>", URL_HELP)
     .option("--ca-file <file>", "extra PEM CA certificate to trust for wss://")
-    .option("--token-file <file>", "connection token file (sent as Authorization: Bearer) for a guarded plain websocket")
+    .option("--token-file <file>", TOKEN_FILE_HELP)
     .addOption(dialectOption())
     .argument("<method>", "e.g. fs/readDirectory")
     .argument("[params]", "params as JSON; paths as plain absolute paths or file: URIs (converted to the server's dialect)", "{}")
@@ -58,9 +63,9 @@ export function configureClientCommands(program: Command): void {
   program
     .command("run")
     .description("Run a command on an exec-server, stream its output here, exit with its exit code")
-    .requiredOption("--url <url>", "exec-server websocket URL or rendezvous harness URL")
+    .requiredOption("--url <url>", URL_HELP)
     .option("--ca-file <file>", "extra PEM CA certificate to trust for wss://")
-    .option("--token-file <file>", "connection token file (sent as Authorization: Bearer) for a guarded plain websocket")
+    .option("--token-file <file>", TOKEN_FILE_HELP)
     .option("--cwd <dir>", "working directory on the server", process.cwd())
     .option("--tty", "run under a PTY and forward this terminal's input to it (raw mode when stdin is a terminal)", false)
     .addOption(dialectOption())
@@ -155,9 +160,11 @@ interface ClientCliOptions {
 }
 
 function connectOptions(opts: ClientCliOptions): ConnectOptions {
+  const registryToken = parseEnvironmentUrl(opts.url) && !opts.tokenFile ? process.env[NOISE_AUTH_TOKEN_ENV]?.trim() || process.env[HARNESS_TOKEN_ENV]?.trim() : undefined;
   return {
     ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
     ...(opts.tokenFile ? { headers: { authorization: `Bearer ${readFileSync(opts.tokenFile, "utf8").trim()}` } } : {}),
+    ...(registryToken ? { registryToken } : {}),
   };
 }
 

@@ -108,7 +108,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
     "fs/copy": (params, ctx) => route(ctx, params, (p) => fs.copy(p), (c, p) => c.fs.copy(p)),
     "environment/add": (params, ctx) => {
       requireExperimental(ctx, "environment/add");
-      sessionOf(ctx).environments.add(params.environmentId, params.execServerUrl, params.connectTimeoutMs);
+      sessionOf(ctx).environments.add(params.environmentId, params.execServerUrl, params.connectTimeoutMs, params.authBearerToken);
       return {};
     },
     "environment/list": (_params, ctx) => {

@@ -2415,7 +2415,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Performs an HTTP request from the executor.",
-      "description": "HTTP error statuses are normal results. With `streamResponse` the body arrives as `http/request/bodyDelta` notifications (≤ 1 MiB each, the last one `done: true`) and `bodyBase64` is empty. Errors: -32602 for an invalid method, URL, scheme (http/https only) or header, a missing `valueEnvVar` variable, or a second streaming request with an active `requestId`; -32603 `http/request failed: …` when the request cannot be sent.",
+      "description": "HTTP error statuses are normal results. With `streamResponse` the body arrives as `http/request/bodyDelta` notifications (≤ 1 MiB each, the last one `done: true`) and `bodyBase64` is empty. Errors: -32602 for an invalid method, URL, scheme (http/https only) or header, a missing `valueEnvVar` variable, or a second streaming request with an active `requestId`; -32603 `http/request failed: …` when the request cannot be sent. This server also answers -32600 when a buffered body exceeds its limit (`--max-http-buffered-body-bytes`, default 64 MiB) or too many calls are in progress on the connection (`--max-http-requests-per-connection`, default 64), and -32601 when started with `--no-http-request`. Streaming `requestId`s are unique per connection; closing the connection aborts its calls.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2981,7 +2981,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Reads codex configuration and requirements layers relevant to `cwd` on the executor.",
-      "description": "Each inner array of `configPaths`/`requirementsPaths` is a literal TOML key path. No path at all → -32602 `at least one config or requirements path is required`; an empty key path → -32602 `TOML paths must contain at least one key segment`.",
+      "description": "Each inner array of `configPaths`/`requirementsPaths` is a literal TOML key path. No path at all → -32602 `at least one config or requirements path is required`; an empty key path → -32602 `TOML paths must contain at least one key segment`. This server does not offer it (-32601, `capabilities.environmentConfigRead` false): codex configuration is read on the client side (docs/dialects.md).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -3111,7 +3111,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Inspects capability roots for a plugin manifest, skills and namespace manifests.",
-      "description": "Per-root failures are reported in that root's `error`, not as a JSON-RPC error.",
+      "description": "Per-root failures are reported in that root's `error`, not as a JSON-RPC error. This server does not offer it (-32601): codex configuration is read on the client side (docs/dialects.md).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -3198,6 +3198,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Discovers plugins and skills available for `cwd`.",
+      "description": "This server does not offer it (-32601, `capabilities.capabilityDiscoveryV2` false): codex configuration is read on the client side (docs/dialects.md).",
       "paramStructure": "by-name",
       "params": [
         {

@@ -31,6 +31,9 @@ interface ServeOptions {
   maxReadFileBytes: number;
   maxWriteFileBytes: number;
   maxDirectoryEntries: number;
+  httpRequest: boolean;
+  maxHttpBufferedBodyBytes: number;
+  maxHttpRequestsPerConnection: number;
   remote?: string;
   executorId?: string;
   environmentId?: string;
@@ -65,6 +68,9 @@ export function configureServe(program: Command): Command {
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
+    .option("--no-http-request", "refuse http/request (-32601; clients can otherwise make HTTP requests from this host, as they can run processes)")
+    .option("--max-http-buffered-body-bytes <n>", "largest response body a non-streaming http/request buffers, bytes", positiveInteger, 64 * 1024 * 1024)
+    .option("--max-http-requests-per-connection <n>", "http/request calls (and body streams) in progress at once per connection; more get -32600", positiveInteger, 64)
     .option("--remote <url>", "remote mode: registry base URL to register with (instead of listening); cleartext transport: several comma-separated URLs = rendezvous nodes tried in turn")
     .option("--environment-id <id>", "remote mode: environment id to register (codex 0.169's flag)")
     .option("--executor-id <id>", "remote mode: same as --environment-id (the seed-era name)")
@@ -100,6 +106,11 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxStdinBufferedBytes: opts.maxStdinBufferedBytes,
     },
     fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes, maxDirectoryEntries: opts.maxDirectoryEntries },
+    http: {
+      enabled: opts.httpRequest,
+      maxBufferedBodyBytes: opts.maxHttpBufferedBodyBytes,
+      maxRequestsPerConnection: opts.maxHttpRequestsPerConnection,
+    },
     maxInFlightRequests: opts.maxInflightRequests,
     ...(opts.verbose ? { log: stderrLog } : {}),
   };

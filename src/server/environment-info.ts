@@ -12,10 +12,11 @@ import { PACKAGE_VERSION } from "../util/package-version.js";
 
 /**
  * The capability flags this server announces. A flag is true only when its feature is implemented
- * and tested here; every 0.169 flag is a feature this server does not have yet (network proxy,
- * credential masking, capability discovery, fs/watchMissing, environmentConfig/read, http header
- * env vars, file streaming, shell snapshots, Windows and Linux sandbox details), so all are false.
- * Flip one in the same change that implements and tests its feature.
+ * and tested here: `httpHeaderEnvVars` (`http/request` headers with `valueEnvVar`; false when the
+ * server runs with `http/request` disabled). The other 0.169 flags are features this server does not
+ * have (network proxy, credential masking, capability discovery, fs/watchMissing,
+ * environmentConfig/read, file streaming, shell snapshots, Windows and Linux sandbox details), so
+ * they are false. Flip one in the same change that implements and tests its feature.
  */
 export const ENVIRONMENT_CAPABILITIES = {
   networkProxyLaunch: false,
@@ -26,7 +27,7 @@ export const ENVIRONMENT_CAPABILITIES = {
   fsWatchMissing: false,
   capabilityDiscoveryV2: false,
   environmentConfigRead: false,
-  httpHeaderEnvVars: false,
+  httpHeaderEnvVars: true,
   sandboxedFileStreaming: false,
   fileWriteStreaming: false,
   shellSnapshotV2: false,
@@ -89,10 +90,14 @@ export function detectShell(inputs: Pick<EnvironmentInputs, "env" | "loginShell"
 
 /**
  * This executor's `EnvironmentInfo`: shell, package version, cwd, home, platform, temporary
- * directories (`TMPDIR` on Unix, as upstream) and {@link ENVIRONMENT_CAPABILITIES}. No directories are
+ * directories (`TMPDIR` on Unix, as upstream) and {@link ENVIRONMENT_CAPABILITIES} (with
+ * `capabilityOverrides` for features switched off by options). No directories are
  * prepended to `PATH`, so `prependPathDirs` is empty.
  */
-export function describeEnvironment(inputs: EnvironmentInputs = systemEnvironmentInputs()): EnvironmentInfo {
+export function describeEnvironment(
+  inputs: EnvironmentInputs = systemEnvironmentInputs(),
+  capabilityOverrides: Partial<EnvironmentCapabilities> = {},
+): EnvironmentInfo {
   const tmpdirVariable = inputs.env["TMPDIR"];
   // Members in upstream's order; the optional ones are omitted when unknown, as upstream does.
   return {
@@ -105,6 +110,6 @@ export function describeEnvironment(inputs: EnvironmentInputs = systemEnvironmen
     prependPathDirs: [],
     temporaryDirectories: tmpdirVariable !== undefined && isAbsolute(tmpdirVariable) ? [tmpdirVariable] : [],
     ...(isAbsolute(inputs.tempDir) ? { tempDir: inputs.tempDir } : {}),
-    capabilities: { ...ENVIRONMENT_CAPABILITIES },
+    capabilities: { ...ENVIRONMENT_CAPABILITIES, ...capabilityOverrides },
   };
 }

@@ -8,6 +8,7 @@ import { PathCodec } from "../rpc/path-codec.js";
 import { createDispatcher } from "../../generated/openrpc/dispatch.js";
 import { FileSystemService, type FileSystemServiceOptions } from "./fs/index.js";
 import type { ProcessTableOptions } from "./process/process-table-options.js";
+import { HttpRequestService, type HttpRequestOptions } from "./http/index.js";
 
 /** Options of {@link ExecServer}; every limit has a documented default in the component it configures. */
 export interface ExecServerOptions {
@@ -19,6 +20,8 @@ export interface ExecServerOptions {
   environments?: SessionStateOptions["environments"];
   /** Filesystem limits (256 MiB read and write). */
   fs?: FileSystemServiceOptions;
+  /** `http/request` (enabled; 64 MiB buffered bodies, 64 calls per connection, 10 redirects). */
+  http?: HttpRequestOptions;
   /** Diagnostics sink, one line per event. Default none. */
   log?: (line: string) => void;
   /** Requests processed at once per connection; more get -32600. Default 1 024. */
@@ -36,6 +39,7 @@ export class ExecServer {
   readonly #paths: PathCodec;
   readonly #log: (line: string) => void;
   readonly #maxInFlightRequests: number | undefined;
+  readonly #http: HttpRequestService;
 
   constructor(options: ExecServerOptions = {}) {
     const stateOptions: SessionStateOptions = { processes: options.processes ?? {}, ...(options.environments ? { environments: options.environments } : {}) };
@@ -44,7 +48,8 @@ export class ExecServer {
     this.#maxInFlightRequests = options.maxInFlightRequests;
     const fs = new FileSystemService(options.fs);
     this.#paths = new PathCodec({ passThrough: routesToRemoteEnvironment });
-    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }), { codec: this.#paths });
+    this.#http = new HttpRequestService(options.http);
+    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs, http: this.#http }), { codec: this.#paths });
   }
 
   /** Serves one JSON-RPC connection over `transport` until it closes. */
@@ -54,6 +59,7 @@ export class ExecServer {
       createContext: (processor) => ({ connection: processor, session: undefined, experimentalApi: false }),
       onClosed: (ctx) => {
         this.#connections.delete(connection);
+        this.#http.closeConnection(connection);
         if (ctx.session) this.sessions.detach(ctx.session, ctx);
       },
       log: this.#log,
@@ -67,6 +73,6 @@ export class ExecServer {
   /** Graceful shutdown: closes every connection and kills every session's processes. */
   async shutdown(): Promise<void> {
     for (const connection of [...this.#connections]) connection.close("server shutting down");
-    await this.sessions.closeAll();
+    await Promise.all([this.sessions.closeAll(), this.#http.close()]);
   }
 }

@@ -250,7 +250,8 @@ describe("environment description", () => {
     const shell = info["shell"] as { name: string; path: string };
     assert.ok(["bash", "zsh", "sh", "powershell"].includes(shell.name), shell.name);
     assert.ok(shell.path.startsWith("/"), "the shell path is native, not a URI");
-    assert.ok(Object.values(info["capabilities"] as Record<string, boolean>).every((flag) => flag === false), "no 0.169 capability is implemented yet");
+    const announced = Object.entries(info["capabilities"] as Record<string, boolean>).filter(([, flag]) => flag).map(([name]) => name);
+    assert.deepEqual(announced, ["httpHeaderEnvVars"], "only implemented 0.169 capabilities are announced");
     assert.deepEqual(await client.call("environment/info", {}), info);
     assert.deepEqual(await client.call("environment/info"), info);
     assert.deepEqual(await client.call("environment/status", null), { status: "ready" });
@@ -268,14 +269,26 @@ describe("environment description", () => {
       ["fs/writeBlock", { handleId: "h", offset: 0, chunk: "aA==" }],
       ["fs/close", { handleId: "h" }],
       ["fs/watchMissing", { watchId: 1, missing: [encodePathUri(join(scratch, "nope"))] }],
-      ["http/request", { method: "GET", url: "http://127.0.0.1:9/", requestId: "r" }],
-      ["environmentConfig/read", { cwd: encodePathUri(scratch), configPaths: [["model"]], requirementsPaths: [] }],
-      ["capabilityRoots/discoverV1", { roots: [] }],
-      ["capabilities/discoverV2", { cwd: encodePathUri(scratch) }],
     ];
     for (const [method, params] of pending) {
       const response = await client.request(method, params);
       assert.deepEqual(response.error, { code: -32601, message: `${method} is not implemented yet` }, method);
+    }
+  });
+
+  test("the codex-configuration methods are not offered (-32601) and their capability flags are false", async () => {
+    const client = await ready();
+    const info = await client.call("environment/info");
+    const flags = info["capabilities"] as Record<string, boolean>;
+    assert.deepEqual([flags["environmentConfigRead"], flags["capabilityDiscoveryV2"], flags["capabilityDiscoverySandbox"]], [false, false, false]);
+    const offered: Array<[string, Record<string, unknown>]> = [
+      ["environmentConfig/read", { cwd: encodePathUri(scratch), configPaths: [["model"]], requirementsPaths: [] }],
+      ["capabilityRoots/discoverV1", { roots: [] }],
+      ["capabilities/discoverV2", { cwd: encodePathUri(scratch) }],
+    ];
+    for (const [method, params] of offered) {
+      const response = await client.request(method, params);
+      assert.deepEqual(response.error, { code: -32601, message: `${method} is not offered by this server (codex configuration is read on the client side)` }, method);
     }
   });
 });

@@ -21,7 +21,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "name": "initialize",
       "x-direction": "request",
       "summary": "Opens (or resumes) the session for this connection.",
-      "description": "Must be the first request on a connection. A second `initialize` fails with -32600 `initialize may only be sent once per connection` (a failed one may be retried). With `resumeSessionId` the detached session is re-attached and the same `sessionId` returned. Servers predating sessions answered `{}`; clients must accept that too. The result carries `environmentInfo` (as `environment/info`).",
+      "description": "Must be the first request on a connection. A second `initialize` fails with -32600 `initialize may only be sent once per connection` (a failed one may be retried). With `resumeSessionId` the detached session is re-attached and the same `sessionId` returned; a session still attached to another connection fails with -32010 `session <id> is already attached to another connection`. Servers predating sessions answered `{}`; clients must accept that too. The result carries `environmentInfo` (as `environment/info`).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -82,6 +82,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/SessionAttached"
         }
       ],
       "examples": [
@@ -758,7 +761,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Writes bytes to a process's stdin (PTY input for tty processes).",
-      "description": "The outcome is a status, not an error.",
+      "description": "The outcome is a status, except that writing to a process whose input was writable (`pipeStdin` or `tty`) after it exited (or was terminated) fails with -32603 `failed to write to process stdin`. Invalid base64 → -32602.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -766,7 +769,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "chunk",
-          "description": "Bytes to write, standard base64 with padding.",
+          "description": "Bytes to write, standard base64 with padding (invalid → -32602).",
           "required": true,
           "schema": {
             "$ref": "#/components/schemas/Base64"
@@ -774,7 +777,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "writeId",
-          "description": "Idempotency key (codex 0.169): a repeated `writeId` is answered `accepted` without writing again.",
+          "description": "Idempotency key (codex 0.169, where it is required): a repeated `writeId` is answered `accepted` without writing again; `\"\"` → -32602. Seed clients may omit it (no idempotence then).",
           "schema": {
             "type": [
               "string",
@@ -803,7 +806,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
                 "stdinClosed",
                 "starting"
               ],
-              "description": "`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning."
+              "description": "`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: the process has no writable input (started without `pipeStdin`), or the running child closed it; `starting`: the process has not finished spawning."
             }
           }
         }
@@ -814,6 +817,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
         }
       ],
       "examples": [
@@ -935,7 +941,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Sends a signal (only `interrupt`) to a process.",
-      "description": "Answers `{}` also for unknown or exited processes.",
+      "description": "`interrupt` sends SIGINT to every process group of the child's session (inside a sandbox: to the command and its descendants). Answers `{}` also for unknown or exited processes.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -4627,6 +4633,11 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         "code": -32004,
         "message": "Not found",
         "data": "Filesystem path not found."
+      },
+      "SessionAttached": {
+        "code": -32010,
+        "message": "Session already attached",
+        "data": "`initialize {resumeSessionId}` of a session attached to another connection: `session <id> is already attached to another connection` (clients match that text and retry)."
       }
     }
   }

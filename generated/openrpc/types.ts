@@ -625,9 +625,9 @@ export interface ProcessReadResult {
 export interface ProcessWriteParams {
   /** Caller-chosen process handle, unique within the session. */
   processId: ProcessId;
-  /** Bytes to write, standard base64 with padding. */
+  /** Bytes to write, standard base64 with padding (invalid → -32602). */
   chunk: Base64;
-  /** Idempotency key (codex 0.169): a repeated `writeId` is answered `accepted` without writing again. */
+  /** Idempotency key (codex 0.169, where it is required): a repeated `writeId` is answered `accepted` without writing again; `""` → -32602. Seed clients may omit it (no idempotence then). */
   writeId?: string | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -638,7 +638,7 @@ export interface ProcessWriteParams {
  * Spec node: methods[process/write].result
  */
 export interface ProcessWriteResult {
-  /** `accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning. */
+  /** `accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: the process has no writable input (started without `pipeStdin`), or the running child closed it; `starting`: the process has not finished spawning. */
   status: "accepted" | "unknownProcess" | "stdinClosed" | "starting";
 }
 

@@ -13713,7 +13713,7 @@ return errors === 0;
 }
 
 export const validateProcessWriteResult = validate383;
-const schema153 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning."}}};
+const schema153 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: the process has no writable input (started without `pipeStdin`), or the running child closed it; `starting`: the process has not finished spawning."}}};
 
 function validate383(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;

@@ -55,7 +55,7 @@ test("prints usage with --help", { skip }, async () => {
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const result = await exitOf(child);
   assert.equal(result.code, 0);
-  for (const option of ["--listen", "--allow-origin", "--connection-token-file", "--session-ttl-ms", "--max-retained-bytes"]) {
+  for (const option of ["--listen", "--allow-origin", "--connection-token-file", "--session-ttl-ms", "--max-retained-bytes", "--allow-unsandboxed", "--bwrap-path"]) {
     assert.ok(stdout.includes(option), `--help mentions ${option}`);
   }
 });

@@ -230,7 +230,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "envPolicy",
-          "description": "How the child environment is derived from the server's environment; null means `env` is used as-is.",
+          "description": "How the child environment is derived from the server's environment (codex's shell environment policy); null means `env` is used as-is.",
           "schema": {
             "anyOf": [
               {
@@ -244,7 +244,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "shellSnapshot",
-          "description": "Executor-side shell state to restore. Refused with -32602 when non-null (not implemented yet).",
+          "description": "Executor-side shell state to restore (codex sends it only when `capabilities.shellSnapshotV2` is true). Refused with -32602 when non-null: not offered here.",
           "schema": {
             "anyOf": [
               {
@@ -299,7 +299,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "sandbox",
-          "description": "codex 0.169 sandbox context. Null/absent, or an unrestricted profile (`disabled`, `external`, `managed` with an `unrestricted` file system and `enabled` network), runs unsandboxed (`sandboxType: none`); anything else is refused with -32602 (not implemented yet).",
+          "description": "codex 0.169 sandbox context. Null/absent, or a profile restricting nothing, runs unsandboxed (`sandboxType: none`); a restricting profile runs under bubblewrap (`sandboxType: linuxSeccomp`): read-only root, writable entries bound, denied paths hidden, the network cut when `restricted`. Refused with -32600 `sandbox refused: …` when it cannot be applied. `sandboxOverride` changes nothing (as upstream).",
           "schema": {
             "anyOf": [
               {
@@ -313,7 +313,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "enforceManagedNetwork",
-          "description": "Enforce the managed network policy. `true` is refused with -32602 (not implemented yet).",
+          "description": "Enforce the managed network policy. `true` is refused with -32602: this server has no managed network proxy.",
           "schema": {
             "type": [
               "boolean",
@@ -560,7 +560,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Returns retained output after a sequence number, optionally long-polling.",
-      "description": "Returns chunks with `seq > afterSeq`; the first one is always included, further ones while the running total stays ≤ `maxBytes`. With `waitMs` the call returns at once when a chunk is returned, the process is closed or an unseen terminal event exists, else waits for activity until the deadline. Unknown id → -32600 `unknown process id <id>`.",
+      "description": "Returns chunks with `seq > afterSeq`; the first one is always included, further ones while the running total stays ≤ `maxBytes`. `nextSeq` is the last returned seq + 1 when `maxBytes` is given (a page), else the process's next unused seq (past exit and close). With `waitMs` the call returns at once when a chunk is returned, the process is closed or an unseen terminal event exists, else waits for activity until the deadline. Unknown id → -32600 `unknown process id <id>`.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -631,7 +631,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             "nextSeq": {
               "type": "integer",
               "minimum": 1,
-              "description": "Last returned seq + 1, or the process's next unused seq; the next read uses `afterSeq = nextSeq - 1`."
+              "description": "With `maxBytes`: the last returned seq + 1 (the next page reads `afterSeq = nextSeq - 1`); without: the process's next unused seq. With no chunk returned: the next unused seq."
             },
             "exited": {
               "type": "boolean",
@@ -666,7 +666,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             },
             "sandboxDenied": {
               "type": "boolean",
-              "description": "The sandbox denied something the process tried (always false here: processes run unsandboxed). Older servers omit it."
+              "description": "The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic, see docs/sandbox.md); false before it exited. Older servers omit it."
             }
           }
         }
@@ -690,10 +690,6 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             {
               "name": "afterSeq",
               "value": 0
-            },
-            {
-              "name": "maxBytes",
-              "value": 65536
             },
             {
               "name": "waitMs",
@@ -1086,7 +1082,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "sandboxDenied",
-          "description": "The sandbox denied something the process tried (always false here). Older servers omit it.",
+          "description": "The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic; a sandboxed exit is reported once its output is complete). Older servers omit it.",
           "schema": {
             "type": "boolean"
           }
@@ -3882,7 +3878,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "permissions",
           "windowsSandboxLevel"
         ],
-        "description": "codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). This server runs unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuses restricted ones with -32602 (not enforced yet).",
+        "description": "codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods run unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuse restricted ones with -32602 (not enforced yet).",
         "properties": {
           "permissions": {
             "$ref": "#/components/schemas/ExecPermissionProfile"
@@ -4190,7 +4186,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "linuxSeccomp",
           "windowsRestrictedToken"
         ],
-        "description": "Sandbox the process runs under; this server answers `none` (restricted sandboxes are refused)."
+        "description": "Sandbox the process runs under: `linuxSeccomp` when its `sandbox` profile restricts something and is enforced (with bubblewrap here; the name is upstream's), `none` otherwise (no sandbox, or a profile restricting nothing)."
       },
       "EnvironmentCapabilities": {
         "type": "object",

@@ -48,6 +48,8 @@ export const processOutput: Scenario = {
     const direct = await startDirect();
     const raw = await startRaw();
     const rates = { direct: [] as number[], raw: [] as number[], websocketd: [] as number[] };
+    /** The exec-server samples paired with a kept websocketd sample (for the paired ratio). */
+    const directBesideWebsocketd: number[] = [];
     let websocketd: { url: string; stop(): Promise<void> } | undefined;
     const wsd = websocketdPath();
     if (wsd === undefined) skipped.push("websocketd: not installed (apt-get install websocketd)");
@@ -85,7 +87,9 @@ export const processOutput: Scenario = {
         if (bytes !== size) seqProblems.push(`${processId}: ${bytes} bytes streamed, expected ${size}`);
         return megabytesPerSecond(size, ms);
       };
-      const viaSocket = async (url: string, command: string | undefined) => {
+      const notes: string[] = [];
+      /** MB/s over a binary-message socket; a short count is a correctness failure for our raw peer, only a note for websocketd. */
+      const viaSocket = async (url: string, command: string | undefined, thirdParty = false): Promise<number | undefined> => {
         const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
         await new Promise<void>((resolve, reject) => {
           socket.once("open", () => resolve());
@@ -103,22 +107,35 @@ export const processOutput: Scenario = {
         });
         const ms = nowMs() - start;
         socket.terminate();
-        if (bytes !== size) seqProblems.push(`${url}: ${bytes} bytes received, expected ${size}`);
+        if (bytes !== size) {
+          // websocketd sometimes closes the socket before its last buffered chunk when the child exits:
+          // its own loss, not ours, so that sample is dropped and reported instead of failing the run.
+          if (!thirdParty) seqProblems.push(`${url}: ${bytes} bytes received, expected ${size}`);
+          else notes.push(`websocketd closed after ${bytes} of ${size} bytes once; that sample is left out`);
+          return thirdParty ? undefined : megabytesPerSecond(size, ms);
+        }
         return megabytesPerSecond(size, ms);
       };
       for (let repeat = 0; repeat < context.repeats; repeat += 1) {
         context.log(`output: repeat ${repeat + 1}/${context.repeats}`);
-        rates.raw.push(await viaSocket(raw.url, `!spawn ${JSON.stringify(argv)}`));
-        rates.direct.push(await viaExecServer());
-        if (websocketd) rates.websocketd.push(await viaSocket(websocketd.url, undefined));
+        rates.raw.push((await viaSocket(raw.url, `!spawn ${JSON.stringify(argv)}`))!);
+        const direct = await viaExecServer();
+        rates.direct.push(direct);
+        if (websocketd) {
+          const rate = await viaSocket(websocketd.url, undefined, true);
+          if (rate !== undefined) {
+            rates.websocketd.push(rate);
+            directBesideWebsocketd.push(direct);
+          }
+        }
       }
       close();
       checks.push(check("every byte streamed, seq increasing", seqProblems.length === 0, seqProblems.length === 0 ? `${size} bytes × ${context.repeats} per path` : seqProblems.slice(0, 5).join("; ")));
       const figures = [figure("exec-server direct", "MB/s", rates.direct), figure("raw ws pipe", "MB/s", rates.raw)];
       const ratios = [ratio("exec-server / raw ws", pairedRatios(rates.direct, rates.raw), { op: ">=", value: 0.5 })];
-      if (websocketd) {
+      if (websocketd && rates.websocketd.length > 0) {
         figures.push(figure("websocketd --binary", "MB/s", rates.websocketd));
-        ratios.push(ratio("exec-server / websocketd", pairedRatios(rates.direct, rates.websocketd)));
+        ratios.push(ratio("exec-server / websocketd", pairedRatios(directBesideWebsocketd, rates.websocketd)));
       }
       return {
         id: this.id,
@@ -128,7 +145,7 @@ export const processOutput: Scenario = {
         ratios,
         checks,
         skipped,
-        notes: [],
+        notes,
         durationMs: nowMs() - started,
       };
     } finally {

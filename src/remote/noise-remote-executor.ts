@@ -32,8 +32,11 @@ export interface NoiseRemoteExecutorOptions {
   readonly token: BearerTokenSource;
   /** Display name for logs (`--name`; 0.169 does not send it either). */
   readonly name?: string;
-  /** The exec-server each stream is served by. */
-  readonly server: ExecServer;
+  /**
+   * The exec-server each stream is served by (only its `serve` is used, once per validated stream, with the
+   * decrypted stream as the transport; a test may wrap it to observe the plaintext JSON-RPC).
+   */
+  readonly server: Pick<ExecServer, "serve">;
   /** Default: a fresh identity (0.169: one per process, reused for every registration). */
   readonly identity?: HybridKeyPair;
   readonly limits?: Partial<NoiseLimits>;

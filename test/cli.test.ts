@@ -49,6 +49,19 @@ test("exits 2 with the contract's message for a bad listen URL", { skip }, async
   assert.match(result.stderr, /invalid websocket --listen URL `ws:\/\/localhost:1`; expected `ws:\/\/IP:PORT`/);
 });
 
+test("logs at start whether bubblewrap can sandbox processes, and which binary", { skip }, async () => {
+  const child = spawn(process.execPath, [CLI, "--bwrap-path", "/nonexistent/bwrap"], { stdio: ["pipe", "pipe", "pipe"] });
+  try {
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await firstLine(child);
+    await waitUntil(() => stderr.includes("exec-server: sandbox:"), 10_000, "the sandbox line");
+    assert.match(stderr, /exec-server: sandbox: unavailable \(bubblewrap is not installed at \/nonexistent\/bwrap .*\); sandboxed requests are refused\n/);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
 test("prints usage with --help", { skip }, async () => {
   const child = run(["--help"]);
   let stdout = "";

@@ -13,6 +13,8 @@ import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import type { MessageTransport } from "../../src/rpc/message-transport.js";
 import type { ChaosOptions } from "../../src/remote/rendezvous/frame-chaos.js";
 import { launchChild, type BenchChild } from "./child.js";
+import { detectDialect, rawCaller, type Dialect, type RawCall } from "./dialect.js";
+import { RUST_LABEL, startRustServer } from "./rust-peer.js";
 
 const TOKEN = "bench-token";
 
@@ -50,6 +52,52 @@ export async function startDirect(): Promise<DirectPath> {
     },
     stop: () => server.stop(),
   };
+}
+
+/** Label of our exec-server (direct websocket) in tables. */
+export const OURS_LABEL = "exec-server";
+
+/** An initialized client of one peer (ours or the Rust original) and the dialect it speaks. */
+export interface PeerClient extends BenchClient {
+  /** {@link OURS_LABEL} or {@link RUST_LABEL}. */
+  readonly label: string;
+  readonly dialect: Dialect;
+  /** Any method by name on the same client core (for methods our typed client does not list). */
+  readonly call: RawCall;
+}
+
+/** A server the bench drives over a plain websocket with the same client, whichever it is. */
+export interface PeerServer {
+  readonly label: string;
+  readonly url: string;
+  /** Connects, initializes and detects the dialect (see `dialect.ts`). */
+  connect(timeoutMs?: number): Promise<PeerClient>;
+  stop(): Promise<void>;
+}
+
+/** Detects the dialect of an initialized client (direct or relay stream) and wraps it as a {@link PeerClient}. */
+export async function withDialect(label: string, client: BenchClient): Promise<PeerClient> {
+  const call = rawCaller(client.client.core);
+  const dialect = await detectDialect(call);
+  return { client: client.client, transport: client.transport, close: () => client.close(), label, dialect, call };
+}
+
+async function connectPeer(label: string, url: string, timeoutMs: number): Promise<PeerClient> {
+  const connected = await connectExecServer(url, { client: { timeoutMs } });
+  await initialize(connected.client);
+  return withDialect(label, connected);
+}
+
+/** Our exec-server in a bench child, as a {@link PeerServer}. */
+export async function startOurs(): Promise<PeerServer> {
+  const direct = await startDirect();
+  return { label: OURS_LABEL, url: direct.url, connect: (timeoutMs = 120_000) => connectPeer(OURS_LABEL, direct.url, timeoutMs), stop: direct.stop };
+}
+
+/** The Rust original (`codex exec-server`), as a {@link PeerServer}. */
+export async function startRust(peer: { binary: string }): Promise<PeerServer> {
+  const server = await startRustServer(peer);
+  return { label: RUST_LABEL, url: server.url, connect: (timeoutMs = 120_000) => connectPeer(RUST_LABEL, server.url, timeoutMs), stop: server.stop };
 }
 
 /** Options of {@link startRelay}. */
@@ -200,4 +248,29 @@ export async function startRaw(): Promise<RawPath> {
 /** Waits for the next message on a raw socket. */
 export function nextMessage(socket: WebSocket): Promise<Buffer> {
   return new Promise((resolve) => socket.once("message", (data: Buffer) => resolve(data)));
+}
+
+/** The Rust peer for a scenario, or why it is n/a (binary missing, or it failed to start). */
+export async function startRustOrReason(rust: { binary: string } | { missing: string }): Promise<PeerServer | { unavailable: string }> {
+  if ("missing" in rust) return { unavailable: rust.missing };
+  try {
+    return await startRust(rust);
+  } catch (error) {
+    return { unavailable: `${RUST_LABEL} failed to start: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/**
+ * The dialect our exec-server speaks, detected once on a short-lived direct server, for scenarios
+ * that only drive our relay path (their chaos audits and timings should not include probe calls).
+ */
+export async function oursDialect(): Promise<Dialect> {
+  const ours = await startOurs();
+  try {
+    const client = await ours.connect();
+    client.close();
+    return client.dialect;
+  } finally {
+    await ours.stop();
+  }
 }

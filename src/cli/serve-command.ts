@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Command, Option } from "commander";
+import { Command, Option } from "./commander-classes.js";
 import { ListenUrlError } from "../server/listen-url.js";
 import { ExecServer, type ExecServerOptions } from "../server/exec-server.js";
 import { startExecServer } from "../server/start-exec-server.js";

@@ -1,4 +1,4 @@
-import { WebSocket } from "ws";
+import { WebSocket } from "../util/ws-classes.js";
 import { createExecServerClient, type ExecServerClient } from "../../generated/openrpc/client.js";
 import type { ClientOptions } from "../rpc/client-core.js";
 import type { MessageTransport } from "../rpc/message-transport.js";

@@ -128,6 +128,15 @@ export class RelayStream implements MessageTransport {
     this.#actor.send({ type: "SEND", payload, now: this.#clock.now() });
   }
 
+  /**
+   * `MessageTransport.sendBytes`: a message given as its UTF-8 bytes (large `process/output`
+   * notifications are built that way) becomes the payload as it is, without the string round trip
+   * and copy `send` makes. The caller must not modify `utf8` afterwards (it is kept until acknowledged).
+   */
+  sendBytes(utf8: Uint8Array): void {
+    this.sendPayload(utf8);
+  }
+
   onMessage(listener: (message: string) => void): () => void {
     this.#messageListeners.add(listener);
     const early = this.#early;

@@ -3,7 +3,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from "node:https";
 import { isIP, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket } from "ws";
+import { WebSocketServer } from "../../util/ws-classes.js";
 import { EnvironmentRegistry, type EnvironmentRegistryOptions } from "./environment-registry.js";
 import type { RendezvousRouter, RendezvousRouterOptions, RouterSocket } from "./rendezvous-router.js";
 import { LocalBackend, RendezvousUnavailableError, type RendezvousBackend } from "./rendezvous-backend.js";

@@ -3,6 +3,7 @@ import type { Handlers } from "../../generated/openrpc/dispatch.js";
 import { LOCAL_ENVIRONMENT_ID } from "../environments/environment-manager.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { describeEnvironment } from "./environment-info.js";
+import type { ExecSandbox } from "../sandbox/exec-sandbox.js";
 import type { FileSystemService } from "./fs/index.js";
 import type { HttpRequestService } from "./http/index.js";
 import type { ServerContext } from "./server-context.js";
@@ -15,6 +16,8 @@ export interface ServerHandlerDeps {
   fs: FileSystemService;
   /** `http/request` on this executor; absent or disabled → -32601. */
   http?: HttpRequestService;
+  /** The server's one sandbox (codex 0.169 permission profiles): processes use it through their tables, fs methods directly. */
+  sandbox: ExecSandbox;
 }
 
 /** The session of an initialized connection (the connection processor enforces ordering). */
@@ -119,8 +122,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       requireExperimental(ctx, "environment/remove");
       return { removed: sessionOf(ctx).environments.remove(params.environmentId) };
     },
-    // TODO(issue 11): process/signal {interrupt} → SIGINT to the process group, `{}` also for unknown ids.
-    "process/signal": notImplementedYet("process/signal"),
+    "process/signal": (params, ctx) => route(ctx, params, (p) => processes(ctx).signal(p), (c, p) => c.process.signal(p)),
     "fs/canonicalize": (params, ctx) => route(ctx, params, (p) => fs.canonicalize(p), (c, p) => c.fs.canonicalize(p)),
     // TODO(issue 11): fs/walk (breadth-first, WalkOptions limits, errors list, truncated).
     "fs/walk": notImplementedYet("fs/walk"),

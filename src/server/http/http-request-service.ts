@@ -1,5 +1,7 @@
+import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
-import { Agent, interceptors, request, type Dispatcher } from "undici";
+import type * as Undici from "undici";
+import type { Agent, Dispatcher } from "undici";
 import type { HttpRequestParams, HttpRequestResult } from "../../../generated/openrpc/types.js";
 import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
 import { systemClock, type Clock } from "../../util/clock.js";
@@ -34,6 +36,29 @@ function discard(body: Readable): void {
   body.destroy();
 }
 
+/** The pooled HTTP client of a service: one agent, and the same agent following redirects. */
+interface HttpClient {
+  readonly agent: Agent;
+  readonly following: Dispatcher;
+  readonly request: typeof Undici.request;
+}
+
+/**
+ * Loads undici and builds the service's client, on the first `http/request`.
+ *
+ * Why lazily: loading undici costs ≈ 90 ms of CPU (`require`; more through `import`), more than
+ * the rest of the server's start-up, and most servers never serve an `http/request`
+ * (docs/bench.md, cold start). `require` rather than `import()` because the CommonJS loader skips
+ * the ESM translation of its files and the call stays synchronous.
+ */
+function createHttpClient(maxRedirections: number): HttpClient {
+  const undici = createRequire(import.meta.url)("undici") as typeof Undici;
+  // Timeouts are whole-request (timeoutMs) and enforced by the service; undici's idle timeouts are
+  // off so a request without timeoutMs waits as long as upstream's does (no limit).
+  const agent = new undici.Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  return { agent, following: agent.compose(undici.interceptors.redirect({ maxRedirections })), request: undici.request };
+}
+
 /** Text of an error thrown by the HTTP client (undici), for messages. */
 function causeOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -47,18 +72,15 @@ function causeOf(error: unknown): string {
 export class HttpRequestService {
   readonly options: ResolvedHttpRequestOptions;
   readonly #clock: Clock;
-  readonly #agent: Agent;
-  readonly #following: Dispatcher;
+  /** Created on the first request (see {@link createHttpClient}). */
+  #http: HttpClient | undefined;
+  #closed = false;
   readonly #connections = new WeakMap<HttpConnection, ConnectionRequests>();
 
   /** @throws RangeError when an option is out of range. */
   constructor(options: HttpRequestOptions = {}, clock: Clock = systemClock) {
     this.options = resolveHttpRequestOptions(options);
     this.#clock = clock;
-    // Timeouts are whole-request (timeoutMs) and enforced here; undici's idle timeouts are off so a
-    // request without timeoutMs waits as long as upstream's does (no limit).
-    this.#agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-    this.#following = this.#agent.compose(interceptors.redirect({ maxRedirections: this.options.maxRedirections }));
   }
 
   /** Calls of `connection` in progress (buffered ones, and streams until their final delta). */
@@ -134,7 +156,8 @@ export class HttpRequestService {
 
   /** Closes the HTTP client's pooled connections (server shutdown). */
   async close(): Promise<void> {
-    await this.#agent.destroy();
+    this.#closed = true;
+    await this.#http?.agent.destroy();
   }
 
   #stateOf(connection: HttpConnection): ConnectionRequests {
@@ -147,13 +170,17 @@ export class HttpRequestService {
   }
 
   async #send(prepared: PreparedHttpRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    // After close() no client is created again (the one that existed is destroyed).
+    if (this.#closed) throw new RpcError(ErrorCode.Internal, "http/request failed: the server is shutting down");
+    this.#http ??= createHttpClient(this.options.maxRedirections);
+    const http = this.#http;
     try {
-      return await request(prepared.url, {
+      return await http.request(prepared.url, {
         method: prepared.method as Dispatcher.HttpMethod,
         headers: prepared.headers,
         ...(prepared.body === undefined ? {} : { body: prepared.body }),
         signal,
-        dispatcher: prepared.followRedirects ? this.#following : this.#agent,
+        dispatcher: prepared.followRedirects ? http.following : http.agent,
       });
     } catch (error) {
       // undici refuses a redirect back to a URL already visited; upstream follows until its limit.

@@ -23,17 +23,28 @@ export const AJV_OPTIONS = {
   discriminator: true,
 } as const;
 
-/** Id under which `components.schemas` are registered with ajv (as `definitions`). */
-const COMPONENTS_ID = "components";
+/** The ajv key (and `$ref`) of component schema `name`. */
+function componentKey(name: string): string {
+  return `components.${name}`;
+}
 
-/** Rewrites `#/components/schemas/X` references to `<prefix>#/definitions/X` (a deep copy). */
-function rewriteRefs(schema: unknown, prefix: string): unknown {
-  if (Array.isArray(schema)) return schema.map((item) => rewriteRefs(item, prefix));
+/**
+ * Rewrites `#/components/schemas/X` references to {@link componentKey} (a deep copy).
+ *
+ * Why each component is its own ajv schema: a reference into a fragment of a shared schema
+ * (`components#/definitions/X`) is compiled once per method that reaches it, so a component used by
+ * eleven methods (the sandbox context) was emitted eleven times; a reference to a schema of its own
+ * compiles to one shared function.
+ */
+function rewriteRefs(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => rewriteRefs(item));
   if (typeof schema !== "object" || schema === null) return schema;
   return Object.fromEntries(
     Object.entries(schema).map(([key, value]) => [
       key,
-      key === "$ref" && typeof value === "string" ? value.replace(/^#\/components\/schemas\//, `${prefix}#/definitions/`) : rewriteRefs(value, prefix),
+      key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")
+        ? componentKey(value.slice("#/components/schemas/".length))
+        : rewriteRefs(value),
     ]),
   );
 }
@@ -58,14 +69,14 @@ export function compileStandalone(
   // Annotations of the document's own: ajv's strict mode would refuse them as unknown keywords.
   ajv.addVocabulary([PATH_KEYWORD]);
   try {
-    ajv.addSchema({ $id: COMPONENTS_ID, definitions: Object.fromEntries(components.map((c) => [c.name, rewriteRefs(c.schema, "")])) });
+    for (const c of components) ajv.addSchema(rewriteRefs(c.schema) as object, componentKey(c.name));
   } catch (error) {
     throw new SpecError(`components.schemas: schemas do not compile: ${error instanceof Error ? error.message : String(error)}`);
   }
   const mapping: Record<string, string> = {};
   for (const { exportName, schema, where } of schemas) {
     try {
-      ajv.addSchema(rewriteRefs(schema, COMPONENTS_ID) as object, exportName);
+      ajv.addSchema(rewriteRefs(schema) as object, exportName);
       ajv.getSchema(exportName);
     } catch (error) {
       throw new SpecError(`${where}: schema does not compile: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,10 +5,10 @@
 import ajvRuntime0 from "ajv/dist/runtime/ucs2length.js";
 
 export const validateInitializeParams = validate21;
-const schema6 = {"type":"object","properties":{"clientName":{"type":"string"},"resumeSessionId":{"type":["string","null"],"default":null},"capabilities":{"anyOf":[{"$ref":"components#/definitions/InitializeCapabilities"},{"type":"null"}]}},"required":["clientName"]};
-const schema8 = {"type":"object","description":"Client capabilities; unknown members are ignored.","properties":{"experimentalApi":{"type":"boolean","default":false,"description":"Enables experimental methods such as `environment/add`."}}};
+const schema6 = {"type":"object","properties":{"clientName":{"type":"string"},"resumeSessionId":{"type":["string","null"],"default":null},"capabilities":{"anyOf":[{"$ref":"components.InitializeCapabilities"},{"type":"null"}]}},"required":["clientName"]};
+const schema7 = {"type":"object","description":"Client capabilities; unknown members are ignored.","properties":{"experimentalApi":{"type":"boolean","default":false,"description":"Enables experimental methods such as `environment/add`."}}};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -16,17 +16,17 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.experimentalApi !== undefined){
 let data0 = data.experimentalApi;
 if(typeof data0 !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/experimentalApi",schemaPath:"#/properties/experimentalApi/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema8.properties.experimentalApi.type,parentSchema:schema8.properties.experimentalApi,data:data0}];
+validate22.errors = [{instancePath:instancePath+"/experimentalApi",schemaPath:"#/properties/experimentalApi/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.experimentalApi.type,parentSchema:schema7.properties.experimentalApi,data:data0}];
 return false;
 }
 }
 }
 else {
-validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema8.type,parentSchema:schema8,data}];
+validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data}];
 return false;
 }
 }
-validate23.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
@@ -74,8 +74,8 @@ const _errs5 = errors;
 const _errs6 = errors;
 let valid1 = false;
 const _errs7 = errors;
-if(!(validate23(data2, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+if(!(validate22(data2, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
@@ -136,33 +136,33 @@ validate21.errors = vErrors;
 return errors === 0;
 }
 
-export const validateInitializedNotification = validate25;
-const schema9 = {};
+export const validateInitializedNotification = validate24;
+const schema8 = {};
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-validate25.errors = null;
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+validate24.errors = null;
 return true;
 }
 
-export const validateProcessStartParams = validate26;
-const schema10 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"metadata":{"anyOf":[{"$ref":"components#/definitions/ProcessMetadata"},{"type":"null"}]},"argv":{"type":"array","minItems":1,"items":{"type":"string"}},"cwd":{"$ref":"components#/definitions/PathUri"},"envPolicy":{"anyOf":[{"$ref":"components#/definitions/EnvPolicy"},{"type":"null"}]},"shellSnapshot":{"anyOf":[{"$ref":"components#/definitions/ShellSnapshot"},{"type":"null"}]},"env":{"type":"object","additionalProperties":{"type":"string"}},"tty":{"type":"boolean"},"pipeStdin":{"type":["boolean","null"],"default":false},"arg0":{"type":["string","null"],"default":null},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]},"enforceManagedNetwork":{"type":["boolean","null"],"default":false},"managedNetwork":{"anyOf":[{"$ref":"components#/definitions/ManagedNetworkSandboxContext"},{"type":"null"}]},"networkProxy":{"anyOf":[{"$ref":"components#/definitions/RemoteNetworkProxyLaunchConfig"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","argv","cwd","env","tty"],"additionalProperties":false};
+export const validateProcessStartParams = validate25;
+const schema9 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"metadata":{"anyOf":[{"$ref":"components.ProcessMetadata"},{"type":"null"}]},"argv":{"type":"array","minItems":1,"items":{"type":"string"}},"cwd":{"$ref":"components.PathUri"},"envPolicy":{"anyOf":[{"$ref":"components.EnvPolicy"},{"type":"null"}]},"shellSnapshot":{"anyOf":[{"$ref":"components.ShellSnapshot"},{"type":"null"}]},"env":{"type":"object","additionalProperties":{"type":"string"}},"tty":{"type":"boolean"},"pipeStdin":{"type":["boolean","null"],"default":false},"arg0":{"type":["string","null"],"default":null},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"type":"null"}]},"enforceManagedNetwork":{"type":["boolean","null"],"default":false},"managedNetwork":{"anyOf":[{"$ref":"components.ManagedNetworkSandboxContext"},{"type":"null"}]},"networkProxy":{"anyOf":[{"$ref":"components.RemoteNetworkProxyLaunchConfig"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId","argv","cwd","env","tty"],"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
-const schema11 = {"type":"string","description":"Caller-chosen process handle."};
+const schema10 = {"type":"string","description":"Caller-chosen process handle."};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate27.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.type,parentSchema:schema10,data}];
 return false;
 }
-validate27.errors = vErrors;
+validate26.errors = vErrors;
 return errors === 0;
 }
 
-const schema12 = {"type":"object","description":"Telemetry about the caller; not interpreted.","properties":{"threadId":{"type":["string","null"],"description":"Thread id (codex sends a UUID)."},"toolCallId":{"type":["string","null"]}}};
+const schema11 = {"type":"object","description":"Telemetry about the caller; not interpreted.","properties":{"threadId":{"type":["string","null"],"description":"Thread id (codex sends a UUID)."},"toolCallId":{"type":["string","null"]}}};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -171,7 +171,7 @@ if(data.threadId !== undefined){
 let data0 = data.threadId;
 const _errs1 = errors;
 if((typeof data0 !== "string") && (data0 !== null)){
-validate29.errors = [{instancePath:instancePath+"/threadId",schemaPath:"#/properties/threadId/type",keyword:"type",params:{type: schema12.properties.threadId.type},message:"must be string,null",schema:schema12.properties.threadId.type,parentSchema:schema12.properties.threadId,data:data0}];
+validate28.errors = [{instancePath:instancePath+"/threadId",schemaPath:"#/properties/threadId/type",keyword:"type",params:{type: schema11.properties.threadId.type},message:"must be string,null",schema:schema11.properties.threadId.type,parentSchema:schema11.properties.threadId,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -184,7 +184,7 @@ if(data.toolCallId !== undefined){
 let data1 = data.toolCallId;
 const _errs3 = errors;
 if((typeof data1 !== "string") && (data1 !== null)){
-validate29.errors = [{instancePath:instancePath+"/toolCallId",schemaPath:"#/properties/toolCallId/type",keyword:"type",params:{type: schema12.properties.toolCallId.type},message:"must be string,null",schema:schema12.properties.toolCallId.type,parentSchema:schema12.properties.toolCallId,data:data1}];
+validate28.errors = [{instancePath:instancePath+"/toolCallId",schemaPath:"#/properties/toolCallId/type",keyword:"type",params:{type: schema11.properties.toolCallId.type},message:"must be string,null",schema:schema11.properties.toolCallId.type,parentSchema:schema11.properties.toolCallId,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -195,39 +195,39 @@ var valid0 = true;
 }
 }
 else {
-validate29.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.type,parentSchema:schema12,data}];
+validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data}];
 return false;
 }
 }
-validate29.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
 
-const schema13 = {"type":"string","pattern":"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)","x-path":true,"description":"A filesystem path: a plain absolute path (`/srv/x`, seed dialect) or a `file:` URI (`file:///srv/x`, codex 0.169 dialect). URIs follow WHATWG parsing: the scheme is case-insensitive, `file:/x` and `file://localhost/x` are accepted, `.`/`..`/`//` and a trailing `/` are normalised, percent-escapes are decoded (`%2F` then separates segments). Refused with -32602: another scheme (`unsupported path URI scheme `http``), a query (`query parameters are not allowed in path URIs`), a fragment (`fragments are not allowed in path URIs`), an unparsable authority (`invalid URI: invalid international domain name`, `invalid URI: invalid IPv6 address`, ...) and an encoded NUL (`'file:///a%00b' is invalid on 'linux'`); refused with -32600: a drive letter or a host (`'file://server/x' is invalid on 'linux'`). A relative plain path is refused like any schema error (`path must be an absolute path (got \"tmp\")`). Produced URIs are canonical: `file:///` + segments with space, `\"`, `#`, `%`, `<`, `>`, `?`, `\\\\`, `` ` ``, `{`, `}`, control characters and non-ASCII (as UTF-8) percent-encoded in upper-case hex."};
+const schema12 = {"type":"string","pattern":"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)","x-path":true,"description":"A filesystem path: a plain absolute path (`/srv/x`, seed dialect) or a `file:` URI (`file:///srv/x`, codex 0.169 dialect). URIs follow WHATWG parsing: the scheme is case-insensitive, `file:/x` and `file://localhost/x` are accepted, `.`/`..`/`//` and a trailing `/` are normalised, percent-escapes are decoded (`%2F` then separates segments). Refused with -32602: another scheme (`unsupported path URI scheme `http``), a query (`query parameters are not allowed in path URIs`), a fragment (`fragments are not allowed in path URIs`), an unparsable authority (`invalid URI: invalid international domain name`, `invalid URI: invalid IPv6 address`, ...) and an encoded NUL (`'file:///a%00b' is invalid on 'linux'`); refused with -32600: a drive letter or a host (`'file://server/x' is invalid on 'linux'`). A relative plain path is refused like any schema error (`path must be an absolute path (got \"tmp\")`). Produced URIs are canonical: `file:///` + segments with space, `\"`, `#`, `%`, `<`, `>`, `?`, `\\\\`, `` ` ``, `{`, `}`, control characters and non-ASCII (as UTF-8) percent-encoded in upper-case hex."};
 const pattern0 = new RegExp("^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)", "u");
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(typeof data === "string"){
 if(!pattern0.test(data)){
-validate31.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+validate30.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema12,data}];
 return false;
 }
 }
 else {
-validate31.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+validate30.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.type,parentSchema:schema12,data}];
 return false;
 }
 }
-validate31.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"type":"object","additionalProperties":false,"description":"Derives the child environment from the server's; `env` is overlaid on the result.","properties":{"inherit":{"type":"string","enum":["all","core","none"],"default":"all","description":"Start from all server variables, a core set (PATH, HOME, …), or none."},"ignoreDefaultExcludes":{"type":"boolean","default":false,"description":"Keep variables the default exclude list would drop (names containing KEY, SECRET, TOKEN)."},"exclude":{"type":"array","items":{"type":"string"},"default":[],"description":"Glob patterns of variable names to drop."},"set":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"Variables to set after filtering."},"includeOnly":{"type":"array","items":{"type":"string"},"default":[],"description":"When non-empty, keep only names matching these globs."}}};
+const schema13 = {"type":"object","additionalProperties":false,"description":"Derives the child environment from the server's; `env` is overlaid on the result.","properties":{"inherit":{"type":"string","enum":["all","core","none"],"default":"all","description":"Start from all server variables, a core set (PATH, HOME, …), or none."},"ignoreDefaultExcludes":{"type":"boolean","default":false,"description":"Keep variables the default exclude list would drop (names containing KEY, SECRET, TOKEN)."},"exclude":{"type":"array","items":{"type":"string"},"default":[],"description":"Glob patterns of variable names to drop."},"set":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"Variables to set after filtering."},"includeOnly":{"type":"array","items":{"type":"string"},"default":[],"description":"When non-empty, keep only names matching these globs."}}};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -235,7 +235,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "inherit") || (key0 === "ignoreDefaultExcludes")) || (key0 === "exclude")) || (key0 === "set")) || (key0 === "includeOnly"))){
-validate33.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data}];
+validate32.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data}];
 return false;
 break;
 }
@@ -245,11 +245,11 @@ if(data.inherit !== undefined){
 let data0 = data.inherit;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate33.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.inherit.type,parentSchema:schema14.properties.inherit,data:data0}];
+validate32.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.inherit.type,parentSchema:schema13.properties.inherit,data:data0}];
 return false;
 }
 if(!(((data0 === "all") || (data0 === "core")) || (data0 === "none"))){
-validate33.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/enum",keyword:"enum",params:{allowedValues: schema14.properties.inherit.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.inherit.enum,parentSchema:schema14.properties.inherit,data:data0}];
+validate32.errors = [{instancePath:instancePath+"/inherit",schemaPath:"#/properties/inherit/enum",keyword:"enum",params:{allowedValues: schema13.properties.inherit.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.inherit.enum,parentSchema:schema13.properties.inherit,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -262,7 +262,7 @@ if(data.ignoreDefaultExcludes !== undefined){
 let data1 = data.ignoreDefaultExcludes;
 const _errs4 = errors;
 if(typeof data1 !== "boolean"){
-validate33.errors = [{instancePath:instancePath+"/ignoreDefaultExcludes",schemaPath:"#/properties/ignoreDefaultExcludes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.ignoreDefaultExcludes.type,parentSchema:schema14.properties.ignoreDefaultExcludes,data:data1}];
+validate32.errors = [{instancePath:instancePath+"/ignoreDefaultExcludes",schemaPath:"#/properties/ignoreDefaultExcludes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.ignoreDefaultExcludes.type,parentSchema:schema13.properties.ignoreDefaultExcludes,data:data1}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -282,7 +282,7 @@ for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 const _errs8 = errors;
 if(typeof data3 !== "string"){
-validate33.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.exclude.items.type,parentSchema:schema14.properties.exclude.items,data:data3}];
+validate32.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.exclude.items.type,parentSchema:schema13.properties.exclude.items,data:data3}];
 return false;
 }
 var valid1 = _errs8 === errors;
@@ -292,7 +292,7 @@ break;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.exclude.type,parentSchema:schema14.properties.exclude,data:data2}];
+validate32.errors = [{instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.exclude.type,parentSchema:schema13.properties.exclude,data:data2}];
 return false;
 }
 }
@@ -311,7 +311,7 @@ for(const key1 in data4){
 let data5 = data4[key1];
 const _errs13 = errors;
 if(typeof data5 !== "string"){
-validate33.errors = [{instancePath:instancePath+"/set/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/set/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.set.additionalProperties.type,parentSchema:schema14.properties.set.additionalProperties,data:data5}];
+validate32.errors = [{instancePath:instancePath+"/set/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/set/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.set.additionalProperties.type,parentSchema:schema13.properties.set.additionalProperties,data:data5}];
 return false;
 }
 var valid2 = _errs13 === errors;
@@ -321,7 +321,7 @@ break;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/set",schemaPath:"#/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.set.type,parentSchema:schema14.properties.set,data:data4}];
+validate32.errors = [{instancePath:instancePath+"/set",schemaPath:"#/properties/set/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.set.type,parentSchema:schema13.properties.set,data:data4}];
 return false;
 }
 }
@@ -342,7 +342,7 @@ for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 const _errs17 = errors;
 if(typeof data7 !== "string"){
-validate33.errors = [{instancePath:instancePath+"/includeOnly/" + i1,schemaPath:"#/properties/includeOnly/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.includeOnly.items.type,parentSchema:schema14.properties.includeOnly.items,data:data7}];
+validate32.errors = [{instancePath:instancePath+"/includeOnly/" + i1,schemaPath:"#/properties/includeOnly/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.includeOnly.items.type,parentSchema:schema13.properties.includeOnly.items,data:data7}];
 return false;
 }
 var valid3 = _errs17 === errors;
@@ -352,7 +352,7 @@ break;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/includeOnly",schemaPath:"#/properties/includeOnly/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.includeOnly.type,parentSchema:schema14.properties.includeOnly,data:data6}];
+validate32.errors = [{instancePath:instancePath+"/includeOnly",schemaPath:"#/properties/includeOnly/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.includeOnly.type,parentSchema:schema13.properties.includeOnly,data:data6}];
 return false;
 }
 }
@@ -368,25 +368,25 @@ var valid0 = true;
 }
 }
 else {
-validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data}];
+validate32.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data}];
 return false;
 }
 }
-validate33.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"type":"object","required":["scopeId","shell"],"description":"Executor-side shell state to restore before running the command.","properties":{"scopeId":{"type":"string"},"shell":{"$ref":"#/definitions/ShellInfo"}}};
-const schema16 = {"type":"object","required":["name","path"],"description":"A shell: its kind (`zsh`, `bash`, `powershell`, `sh`, `cmd`) and its native executable path (not a URI).","properties":{"name":{"type":"string"},"path":{"type":"string"}}};
+const schema14 = {"type":"object","required":["scopeId","shell"],"description":"Executor-side shell state to restore before running the command.","properties":{"scopeId":{"type":"string"},"shell":{"$ref":"components.ShellInfo"}}};
+const schema15 = {"type":"object","required":["name","path"],"description":"A shell: its kind (`zsh`, `bash`, `powershell`, `sh`, `cmd`) and its native executable path (not a URI).","properties":{"name":{"type":"string"},"path":{"type":"string"}}};
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.name === undefined) && (missing0 = "name")) || ((data.path === undefined) && (missing0 = "path"))){
-validate36.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema16.required,parentSchema:schema16,data}];
+validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema15.required,parentSchema:schema15,data}];
 return false;
 }
 else {
@@ -394,7 +394,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate36.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.name.type,parentSchema:schema16.properties.name,data:data0}];
+validate35.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.name.type,parentSchema:schema15.properties.name,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -407,56 +407,8 @@ if(data.path !== undefined){
 let data1 = data.path;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate36.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.path.type,parentSchema:schema16.properties.path,data:data1}];
+validate35.errors = [{instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.path.type,parentSchema:schema15.properties.path,data:data1}];
 return false;
-}
-var valid0 = _errs3 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-else {
-validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data}];
-return false;
-}
-}
-validate36.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.scopeId === undefined) && (missing0 = "scopeId")) || ((data.shell === undefined) && (missing0 = "shell"))){
-validate35.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema15.required,parentSchema:schema15,data}];
-return false;
-}
-else {
-if(data.scopeId !== undefined){
-let data0 = data.scopeId;
-const _errs1 = errors;
-if(typeof data0 !== "string"){
-validate35.errors = [{instancePath:instancePath+"/scopeId",schemaPath:"#/properties/scopeId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.scopeId.type,parentSchema:schema15.properties.scopeId,data:data0}];
-return false;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.shell !== undefined){
-const _errs3 = errors;
-if(!(validate36(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
-errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
 }
@@ -475,58 +427,86 @@ validate35.errors = vErrors;
 return errors === 0;
 }
 
-const schema17 = {"type":"object","required":["permissions","windowsSandboxLevel"],"description":"codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods run unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuse restricted ones with -32602 (not enforced yet).","properties":{"permissions":{"$ref":"#/definitions/ExecPermissionProfile"},"windowsSandboxLevel":{"type":"string","enum":["disabled","restricted-token","elevated","mxc"]},"cwd":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"userHomeDir":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"temporaryDirectories":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"windowsSandboxProxySettingsMode":{"anyOf":[{"type":"string","enum":["reconcile","preserve"]},{"type":"null"}]},"useLegacyLandlock":{"type":["boolean","null"],"default":false},"sandboxOverride":{"anyOf":[{"type":"string","enum":["noOverride","escalatedSandboxWithRestrictions","bypassSandboxFirstAttempt"]},{"type":"null"}]},"policyContext":{"anyOf":[{"$ref":"#/definitions/SandboxPolicyContext"},{"type":"null"}]}}};
-const schema18 = {"description":"codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"disabled"}}},{"type":"object","required":["type","network"],"properties":{"type":{"const":"external"},"network":{"$ref":"#/definitions/NetworkAccess"}}},{"type":"object","required":["type","file_system","network"],"properties":{"type":{"const":"managed"},"file_system":{"$ref":"#/definitions/ManagedFileSystemPermissions"},"network":{"$ref":"#/definitions/NetworkAccess"}}}],"discriminator":{"propertyName":"type"}};
-const schema19 = {"type":"string","enum":["restricted","enabled"],"description":"Network access of a permission profile."};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate41.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data}];
-return false;
-}
-if(!((data === "restricted") || (data === "enabled"))){
-validate41.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values",schema:schema19.enum,parentSchema:schema19,data}];
-return false;
-}
-validate41.errors = vErrors;
-return errors === 0;
-}
-
-const schema20 = {"description":"File-system part of a managed permission profile (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"unrestricted"}}},{"type":"object","required":["type","entries"],"properties":{"type":{"const":"restricted"},"entries":{"type":"array","items":{"$ref":"#/definitions/FileSystemSandboxEntry"}},"glob_scan_max_depth":{"type":["integer","null"],"minimum":1}}}],"discriminator":{"propertyName":"type"}};
-const schema21 = {"type":"object","required":["path","access"],"description":"One entry of a restricted file-system policy.","properties":{"path":{"$ref":"#/definitions/FileSystemPath"},"access":{"type":"string","enum":["read","write","deny","none"]},"missing_path_behavior":{"anyOf":[{"type":"string","enum":["skip"]},{"type":"null"}]}}};
-const schema22 = {"description":"Target of a restricted file-system entry (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type","path"],"properties":{"type":{"const":"path"},"path":{"$ref":"#/definitions/PathUri"}}},{"type":"object","required":["type","pattern"],"properties":{"type":{"const":"glob_pattern"},"pattern":{"type":"string"}}},{"type":"object","required":["type","value"],"properties":{"type":{"const":"special"},"value":{"$ref":"#/definitions/FileSystemSpecialPath"}}}],"discriminator":{"propertyName":"type"}};
-
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate46.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.scopeId === undefined) && (missing0 = "scopeId")) || ((data.shell === undefined) && (missing0 = "shell"))){
+validate34.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema14.required,parentSchema:schema14,data}];
 return false;
+}
+else {
+if(data.scopeId !== undefined){
+let data0 = data.scopeId;
+const _errs1 = errors;
+if(typeof data0 !== "string"){
+validate34.errors = [{instancePath:instancePath+"/scopeId",schemaPath:"#/properties/scopeId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.scopeId.type,parentSchema:schema14.properties.scopeId,data:data0}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.shell !== undefined){
+const _errs3 = errors;
+if(!(validate35(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 else {
-validate46.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
+validate34.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data}];
 return false;
 }
 }
-validate46.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"type":"object","required":["kind"],"description":"A path named by role rather than spelled out.","properties":{"kind":{"type":"string","enum":["root","minimal","current_working_directory","project_roots","tmpdir","slash_tmp","unknown"]},"subpath":{"type":["string","null"],"description":"Path below the special location."}}};
+const schema16 = {"type":"object","required":["permissions","windowsSandboxLevel"],"description":"codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods run unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuse restricted ones with -32602 (not enforced yet).","properties":{"permissions":{"$ref":"components.ExecPermissionProfile"},"windowsSandboxLevel":{"type":"string","enum":["disabled","restricted-token","elevated","mxc"]},"cwd":{"anyOf":[{"$ref":"components.PathUri"},{"type":"null"}]},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"components.PathUri"}},"userHomeDir":{"anyOf":[{"$ref":"components.PathUri"},{"type":"null"}]},"temporaryDirectories":{"type":["array","null"],"items":{"$ref":"components.PathUri"}},"windowsSandboxProxySettingsMode":{"anyOf":[{"type":"string","enum":["reconcile","preserve"]},{"type":"null"}]},"useLegacyLandlock":{"type":["boolean","null"],"default":false},"sandboxOverride":{"anyOf":[{"type":"string","enum":["noOverride","escalatedSandboxWithRestrictions","bypassSandboxFirstAttempt"]},{"type":"null"}]},"policyContext":{"anyOf":[{"$ref":"components.SandboxPolicyContext"},{"type":"null"}]}}};
+const schema17 = {"description":"codex 0.169 permission profile (internally tagged by `type`; members inside are snake_case).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"disabled"}}},{"type":"object","required":["type","network"],"properties":{"type":{"const":"external"},"network":{"$ref":"components.NetworkAccess"}}},{"type":"object","required":["type","file_system","network"],"properties":{"type":{"const":"managed"},"file_system":{"$ref":"components.ManagedFileSystemPermissions"},"network":{"$ref":"components.NetworkAccess"}}}],"discriminator":{"propertyName":"type"}};
+const schema18 = {"type":"string","enum":["restricted","enabled"],"description":"Network access of a permission profile."};
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.type,parentSchema:schema18,data}];
+return false;
+}
+if(!((data === "restricted") || (data === "enabled"))){
+validate40.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema18.enum},message:"must be equal to one of the allowed values",schema:schema18.enum,parentSchema:schema18,data}];
+return false;
+}
+validate40.errors = vErrors;
+return errors === 0;
+}
+
+const schema19 = {"description":"File-system part of a managed permission profile (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type"],"properties":{"type":{"const":"unrestricted"}}},{"type":"object","required":["type","entries"],"properties":{"type":{"const":"restricted"},"entries":{"type":"array","items":{"$ref":"components.FileSystemSandboxEntry"}},"glob_scan_max_depth":{"type":["integer","null"],"minimum":1}}}],"discriminator":{"propertyName":"type"}};
+const schema20 = {"type":"object","required":["path","access"],"description":"One entry of a restricted file-system policy.","properties":{"path":{"$ref":"components.FileSystemPath"},"access":{"type":"string","enum":["read","write","deny","none"]},"missing_path_behavior":{"anyOf":[{"type":"string","enum":["skip"]},{"type":"null"}]}}};
+const schema21 = {"description":"Target of a restricted file-system entry (tagged by `type`).","type":"object","oneOf":[{"type":"object","required":["type","path"],"properties":{"type":{"const":"path"},"path":{"$ref":"components.PathUri"}}},{"type":"object","required":["type","pattern"],"properties":{"type":{"const":"glob_pattern"},"pattern":{"type":"string"}}},{"type":"object","required":["type","value"],"properties":{"type":{"const":"special"},"value":{"$ref":"components.FileSystemSpecialPath"}}}],"discriminator":{"propertyName":"type"}};
+const schema22 = {"type":"object","required":["kind"],"description":"A path named by role rather than spelled out.","properties":{"kind":{"type":"string","enum":["root","minimal","current_working_directory","project_roots","tmpdir","slash_tmp","unknown"]},"subpath":{"type":["string","null"],"description":"Path below the special location."}}};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.kind === undefined) && (missing0 = "kind")){
-validate48.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema24.required,parentSchema:schema24,data}];
+validate46.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.required,parentSchema:schema22,data}];
 return false;
 }
 else {
@@ -534,11 +514,11 @@ if(data.kind !== undefined){
 let data0 = data.kind;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate48.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.kind.type,parentSchema:schema24.properties.kind,data:data0}];
+validate46.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.kind.type,parentSchema:schema22.properties.kind,data:data0}];
 return false;
 }
 if(!(((((((data0 === "root") || (data0 === "minimal")) || (data0 === "current_working_directory")) || (data0 === "project_roots")) || (data0 === "tmpdir")) || (data0 === "slash_tmp")) || (data0 === "unknown"))){
-validate48.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema24.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.kind.enum,parentSchema:schema24.properties.kind,data:data0}];
+validate46.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema22.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema22.properties.kind.enum,parentSchema:schema22.properties.kind,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -551,7 +531,7 @@ if(data.subpath !== undefined){
 let data1 = data.subpath;
 const _errs3 = errors;
 if((typeof data1 !== "string") && (data1 !== null)){
-validate48.errors = [{instancePath:instancePath+"/subpath",schemaPath:"#/properties/subpath/type",keyword:"type",params:{type: schema24.properties.subpath.type},message:"must be string,null",schema:schema24.properties.subpath.type,parentSchema:schema24.properties.subpath,data:data1}];
+validate46.errors = [{instancePath:instancePath+"/subpath",schemaPath:"#/properties/subpath/type",keyword:"type",params:{type: schema22.properties.subpath.type},message:"must be string,null",schema:schema22.properties.subpath.type,parentSchema:schema22.properties.subpath,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -563,16 +543,16 @@ var valid0 = true;
 }
 }
 else {
-validate48.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data}];
+validate46.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
 return false;
 }
 }
-validate48.errors = vErrors;
+validate46.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -585,7 +565,7 @@ if(errors === _errs2){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.type === undefined) && (missing0 = "type")) || ((data.path === undefined) && (missing0 = "path"))){
-validate45.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.oneOf[0].required,parentSchema:schema22.oneOf[0],data}];
+validate44.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema21.oneOf[0].required,parentSchema:schema21.oneOf[0],data}];
 return false;
 }
 else {
@@ -593,7 +573,7 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs4 = errors;
 if("path" !== data0){
-validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "path"},message:"must be equal to constant",schema:"path",parentSchema:schema22.oneOf[0].properties.type,data:data0}];
+validate44.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "path"},message:"must be equal to constant",schema:"path",parentSchema:schema21.oneOf[0].properties.type,data:data0}];
 return false;
 }
 var valid2 = _errs4 === errors;
@@ -604,8 +584,8 @@ var valid2 = true;
 if(valid2){
 if(data.path !== undefined){
 const _errs5 = errors;
-if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs5 === errors;
@@ -617,7 +597,7 @@ var valid2 = true;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[0].type,parentSchema:schema22.oneOf[0],data}];
+validate44.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.oneOf[0].type,parentSchema:schema21.oneOf[0],data}];
 return false;
 }
 }
@@ -628,7 +608,7 @@ if(errors === _errs6){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
 if(((data.type === undefined) && (missing1 = "type")) || ((data.pattern === undefined) && (missing1 = "pattern"))){
-validate45.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema22.oneOf[1].required,parentSchema:schema22.oneOf[1],data}];
+validate44.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema21.oneOf[1].required,parentSchema:schema21.oneOf[1],data}];
 return false;
 }
 else {
@@ -636,7 +616,7 @@ if(data.type !== undefined){
 let data2 = data.type;
 const _errs8 = errors;
 if("glob_pattern" !== data2){
-validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "glob_pattern"},message:"must be equal to constant",schema:"glob_pattern",parentSchema:schema22.oneOf[1].properties.type,data:data2}];
+validate44.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "glob_pattern"},message:"must be equal to constant",schema:"glob_pattern",parentSchema:schema21.oneOf[1].properties.type,data:data2}];
 return false;
 }
 var valid4 = _errs8 === errors;
@@ -649,7 +629,7 @@ if(data.pattern !== undefined){
 let data3 = data.pattern;
 const _errs9 = errors;
 if(typeof data3 !== "string"){
-validate45.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.oneOf[1].properties.pattern.type,parentSchema:schema22.oneOf[1].properties.pattern,data:data3}];
+validate44.errors = [{instancePath:instancePath+"/pattern",schemaPath:"#/oneOf/1/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.oneOf[1].properties.pattern.type,parentSchema:schema21.oneOf[1].properties.pattern,data:data3}];
 return false;
 }
 var valid4 = _errs9 === errors;
@@ -661,7 +641,7 @@ var valid4 = true;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[1].type,parentSchema:schema22.oneOf[1],data}];
+validate44.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.oneOf[1].type,parentSchema:schema21.oneOf[1],data}];
 return false;
 }
 }
@@ -672,7 +652,7 @@ if(errors === _errs11){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing2;
 if(((data.type === undefined) && (missing2 = "type")) || ((data.value === undefined) && (missing2 = "value"))){
-validate45.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema22.oneOf[2].required,parentSchema:schema22.oneOf[2],data}];
+validate44.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema21.oneOf[2].required,parentSchema:schema21.oneOf[2],data}];
 return false;
 }
 else {
@@ -680,7 +660,7 @@ if(data.type !== undefined){
 let data4 = data.type;
 const _errs13 = errors;
 if("special" !== data4){
-validate45.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "special"},message:"must be equal to constant",schema:"special",parentSchema:schema22.oneOf[2].properties.type,data:data4}];
+validate44.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "special"},message:"must be equal to constant",schema:"special",parentSchema:schema21.oneOf[2].properties.type,data:data4}];
 return false;
 }
 var valid6 = _errs13 === errors;
@@ -691,8 +671,8 @@ var valid6 = true;
 if(valid6){
 if(data.value !== undefined){
 const _errs14 = errors;
-if(!(validate48(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
-vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+if(!(validate46(data.value, {instancePath:instancePath+"/value",parentData:data,parentDataProperty:"value",rootData}))){
+vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 var valid6 = _errs14 === errors;
@@ -704,46 +684,46 @@ var valid6 = true;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.oneOf[2].type,parentSchema:schema22.oneOf[2],data}];
+validate44.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.oneOf[2].type,parentSchema:schema21.oneOf[2],data}];
 return false;
 }
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema22.discriminator,parentSchema:schema22,data}];
+validate44.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema21.discriminator,parentSchema:schema21,data}];
 return false;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema22.discriminator,parentSchema:schema22,data}];
+validate44.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema21.discriminator,parentSchema:schema21,data}];
 return false;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
+validate44.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data}];
 return false;
 }
 }
-validate45.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.path === undefined) && (missing0 = "path")) || ((data.access === undefined) && (missing0 = "access"))){
-validate44.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema21.required,parentSchema:schema21,data}];
+validate43.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema20.required,parentSchema:schema20,data}];
 return false;
 }
 else {
 if(data.path !== undefined){
 const _errs1 = errors;
-if(!(validate45(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+if(!(validate44(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -756,11 +736,11 @@ if(data.access !== undefined){
 let data1 = data.access;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate44.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.access.type,parentSchema:schema21.properties.access,data:data1}];
+validate43.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.access.type,parentSchema:schema20.properties.access,data:data1}];
 return false;
 }
 if(!((((data1 === "read") || (data1 === "write")) || (data1 === "deny")) || (data1 === "none"))){
-validate44.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/enum",keyword:"enum",params:{allowedValues: schema21.properties.access.enum},message:"must be equal to one of the allowed values",schema:schema21.properties.access.enum,parentSchema:schema21.properties.access,data:data1}];
+validate43.errors = [{instancePath:instancePath+"/access",schemaPath:"#/properties/access/enum",keyword:"enum",params:{allowedValues: schema20.properties.access.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.access.enum,parentSchema:schema20.properties.access,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -776,7 +756,7 @@ const _errs5 = errors;
 let valid1 = false;
 const _errs6 = errors;
 if(typeof data2 !== "string"){
-const err0 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.missing_path_behavior.anyOf[0].type,parentSchema:schema21.properties.missing_path_behavior.anyOf[0],data:data2};
+const err0 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.missing_path_behavior.anyOf[0].type,parentSchema:schema20.properties.missing_path_behavior.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -786,7 +766,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(data2 === "skip")){
-const err1 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema21.properties.missing_path_behavior.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema21.properties.missing_path_behavior.anyOf[0].enum,parentSchema:schema21.properties.missing_path_behavior.anyOf[0],data:data2};
+const err1 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema20.properties.missing_path_behavior.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema20.properties.missing_path_behavior.anyOf[0].enum,parentSchema:schema20.properties.missing_path_behavior.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -800,7 +780,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs8 = errors;
 if(data2 !== null){
-const err2 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema21.properties.missing_path_behavior.anyOf[1].type,parentSchema:schema21.properties.missing_path_behavior.anyOf[1],data:data2};
+const err2 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema20.properties.missing_path_behavior.anyOf[1].type,parentSchema:schema20.properties.missing_path_behavior.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -813,7 +793,7 @@ var _valid0 = _errs8 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err3 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema21.properties.missing_path_behavior.anyOf,parentSchema:schema21.properties.missing_path_behavior,data:data2};
+const err3 = {instancePath:instancePath+"/missing_path_behavior",schemaPath:"#/properties/missing_path_behavior/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema20.properties.missing_path_behavior.anyOf,parentSchema:schema20.properties.missing_path_behavior,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -821,7 +801,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate44.errors = vErrors;
+validate43.errors = vErrors;
 return false;
 }
 else {
@@ -845,16 +825,16 @@ var valid0 = true;
 }
 }
 else {
-validate44.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data}];
+validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data}];
 return false;
 }
 }
-validate44.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -867,21 +847,21 @@ if(errors === _errs2){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.type === undefined) && (missing0 = "type")){
-validate43.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema20.oneOf[0].required,parentSchema:schema20.oneOf[0],data}];
+validate42.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema19.oneOf[0].required,parentSchema:schema19.oneOf[0],data}];
 return false;
 }
 else {
 if(data.type !== undefined){
 let data0 = data.type;
 if("unrestricted" !== data0){
-validate43.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "unrestricted"},message:"must be equal to constant",schema:"unrestricted",parentSchema:schema20.oneOf[0].properties.type,data:data0}];
+validate42.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "unrestricted"},message:"must be equal to constant",schema:"unrestricted",parentSchema:schema19.oneOf[0].properties.type,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate43.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.oneOf[0].type,parentSchema:schema20.oneOf[0],data}];
+validate42.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.oneOf[0].type,parentSchema:schema19.oneOf[0],data}];
 return false;
 }
 }
@@ -892,7 +872,7 @@ if(errors === _errs5){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
 if(((data.type === undefined) && (missing1 = "type")) || ((data.entries === undefined) && (missing1 = "entries"))){
-validate43.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema20.oneOf[1].required,parentSchema:schema20.oneOf[1],data}];
+validate42.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema19.oneOf[1].required,parentSchema:schema19.oneOf[1],data}];
 return false;
 }
 else {
@@ -900,7 +880,7 @@ if(data.type !== undefined){
 let data1 = data.type;
 const _errs7 = errors;
 if("restricted" !== data1){
-validate43.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "restricted"},message:"must be equal to constant",schema:"restricted",parentSchema:schema20.oneOf[1].properties.type,data:data1}];
+validate42.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "restricted"},message:"must be equal to constant",schema:"restricted",parentSchema:schema19.oneOf[1].properties.type,data:data1}];
 return false;
 }
 var valid4 = _errs7 === errors;
@@ -918,8 +898,8 @@ var valid5 = true;
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
-if(!(validate44(data2[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
+if(!(validate43(data2[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 var valid5 = _errs10 === errors;
@@ -929,7 +909,7 @@ break;
 }
 }
 else {
-validate43.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/oneOf/1/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.oneOf[1].properties.entries.type,parentSchema:schema20.oneOf[1].properties.entries,data:data2}];
+validate42.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/oneOf/1/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.oneOf[1].properties.entries.type,parentSchema:schema19.oneOf[1].properties.entries,data:data2}];
 return false;
 }
 }
@@ -943,13 +923,13 @@ if(data.glob_scan_max_depth !== undefined){
 let data4 = data.glob_scan_max_depth;
 const _errs11 = errors;
 if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
-validate43.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/type",keyword:"type",params:{type: schema20.oneOf[1].properties.glob_scan_max_depth.type},message:"must be integer,null",schema:schema20.oneOf[1].properties.glob_scan_max_depth.type,parentSchema:schema20.oneOf[1].properties.glob_scan_max_depth,data:data4}];
+validate42.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/type",keyword:"type",params:{type: schema19.oneOf[1].properties.glob_scan_max_depth.type},message:"must be integer,null",schema:schema19.oneOf[1].properties.glob_scan_max_depth.type,parentSchema:schema19.oneOf[1].properties.glob_scan_max_depth,data:data4}];
 return false;
 }
 if(errors === _errs11){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-validate43.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.oneOf[1].properties.glob_scan_max_depth,data:data4}];
+validate42.errors = [{instancePath:instancePath+"/glob_scan_max_depth",schemaPath:"#/oneOf/1/properties/glob_scan_max_depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.oneOf[1].properties.glob_scan_max_depth,data:data4}];
 return false;
 }
 }
@@ -964,32 +944,32 @@ var valid4 = true;
 }
 }
 else {
-validate43.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.oneOf[1].type,parentSchema:schema20.oneOf[1],data}];
+validate42.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.oneOf[1].type,parentSchema:schema19.oneOf[1],data}];
 return false;
 }
 }
 }
 else {
-validate43.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema20.discriminator,parentSchema:schema20,data}];
+validate42.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema19.discriminator,parentSchema:schema19,data}];
 return false;
 }
 }
 else {
-validate43.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema20.discriminator,parentSchema:schema20,data}];
+validate42.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema19.discriminator,parentSchema:schema19,data}];
 return false;
 }
 }
 else {
-validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data}];
+validate42.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data}];
 return false;
 }
 }
-validate43.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -1002,21 +982,21 @@ if(errors === _errs2){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.type === undefined) && (missing0 = "type")){
-validate40.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema18.oneOf[0].required,parentSchema:schema18.oneOf[0],data}];
+validate39.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.oneOf[0].required,parentSchema:schema17.oneOf[0],data}];
 return false;
 }
 else {
 if(data.type !== undefined){
 let data0 = data.type;
 if("disabled" !== data0){
-validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "disabled"},message:"must be equal to constant",schema:"disabled",parentSchema:schema18.oneOf[0].properties.type,data:data0}];
+validate39.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "disabled"},message:"must be equal to constant",schema:"disabled",parentSchema:schema17.oneOf[0].properties.type,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[0].type,parentSchema:schema18.oneOf[0],data}];
+validate39.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data}];
 return false;
 }
 }
@@ -1027,7 +1007,7 @@ if(errors === _errs5){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing1;
 if(((data.type === undefined) && (missing1 = "type")) || ((data.network === undefined) && (missing1 = "network"))){
-validate40.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema18.oneOf[1].required,parentSchema:schema18.oneOf[1],data}];
+validate39.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data}];
 return false;
 }
 else {
@@ -1035,7 +1015,7 @@ if(data.type !== undefined){
 let data1 = data.type;
 const _errs7 = errors;
 if("external" !== data1){
-validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema18.oneOf[1].properties.type,data:data1}];
+validate39.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "external"},message:"must be equal to constant",schema:"external",parentSchema:schema17.oneOf[1].properties.type,data:data1}];
 return false;
 }
 var valid4 = _errs7 === errors;
@@ -1046,8 +1026,8 @@ var valid4 = true;
 if(valid4){
 if(data.network !== undefined){
 const _errs8 = errors;
-if(!(validate41(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if(!(validate40(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
 }
 var valid4 = _errs8 === errors;
@@ -1059,7 +1039,7 @@ var valid4 = true;
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[1].type,parentSchema:schema18.oneOf[1],data}];
+validate39.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data}];
 return false;
 }
 }
@@ -1070,7 +1050,7 @@ if(errors === _errs9){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing2;
 if((((data.type === undefined) && (missing2 = "type")) || ((data.file_system === undefined) && (missing2 = "file_system"))) || ((data.network === undefined) && (missing2 = "network"))){
-validate40.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema18.oneOf[2].required,parentSchema:schema18.oneOf[2],data}];
+validate39.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data}];
 return false;
 }
 else {
@@ -1078,7 +1058,7 @@ if(data.type !== undefined){
 let data3 = data.type;
 const _errs11 = errors;
 if("managed" !== data3){
-validate40.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "managed"},message:"must be equal to constant",schema:"managed",parentSchema:schema18.oneOf[2].properties.type,data:data3}];
+validate39.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "managed"},message:"must be equal to constant",schema:"managed",parentSchema:schema17.oneOf[2].properties.type,data:data3}];
 return false;
 }
 var valid6 = _errs11 === errors;
@@ -1089,8 +1069,8 @@ var valid6 = true;
 if(valid6){
 if(data.file_system !== undefined){
 const _errs12 = errors;
-if(!(validate43(data.file_system, {instancePath:instancePath+"/file_system",parentData:data,parentDataProperty:"file_system",rootData}))){
-vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+if(!(validate42(data.file_system, {instancePath:instancePath+"/file_system",parentData:data,parentDataProperty:"file_system",rootData}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
 var valid6 = _errs12 === errors;
@@ -1101,8 +1081,8 @@ var valid6 = true;
 if(valid6){
 if(data.network !== undefined){
 const _errs13 = errors;
-if(!(validate41(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if(!(validate40(data.network, {instancePath:instancePath+"/network",parentData:data,parentDataProperty:"network",rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
 errors = vErrors.length;
 }
 var valid6 = _errs13 === errors;
@@ -1115,33 +1095,33 @@ var valid6 = true;
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.oneOf[2].type,parentSchema:schema18.oneOf[2],data}];
+validate39.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data}];
 return false;
 }
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema18.discriminator,parentSchema:schema18,data}];
+validate39.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema17.discriminator,parentSchema:schema17,data}];
 return false;
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema18.discriminator,parentSchema:schema18,data}];
+validate39.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema17.discriminator,parentSchema:schema17,data}];
 return false;
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data}];
+validate39.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
 return false;
 }
 }
-validate40.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"type":"object","description":"Where cwd-dependent permissions are resolved.","properties":{"cwd":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}}}};
+const schema23 = {"type":"object","description":"Where cwd-dependent permissions are resolved.","properties":{"cwd":{"anyOf":[{"$ref":"components.PathUri"},{"type":"null"}]},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"components.PathUri"}}}};
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -1152,8 +1132,8 @@ const _errs1 = errors;
 const _errs2 = errors;
 let valid1 = false;
 const _errs3 = errors;
-if(!(validate46(data0, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data0, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs3 === errors;
@@ -1161,7 +1141,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs4 = errors;
 if(data0 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema25.properties.cwd.anyOf[1].type,parentSchema:schema25.properties.cwd.anyOf[1],data:data0};
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema23.properties.cwd.anyOf[1].type,parentSchema:schema23.properties.cwd.anyOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1174,7 +1154,7 @@ var _valid0 = _errs4 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema25.properties.cwd.anyOf,parentSchema:schema25.properties.cwd,data:data0};
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema23.properties.cwd.anyOf,parentSchema:schema23.properties.cwd,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1182,7 +1162,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate59.errors = vErrors;
+validate57.errors = vErrors;
 return false;
 }
 else {
@@ -1206,7 +1186,7 @@ if(data.workspaceRoots !== undefined){
 let data1 = data.workspaceRoots;
 const _errs6 = errors;
 if((!(Array.isArray(data1))) && (data1 !== null)){
-validate59.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema25.properties.workspaceRoots.type},message:"must be array,null",schema:schema25.properties.workspaceRoots.type,parentSchema:schema25.properties.workspaceRoots,data:data1}];
+validate57.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema23.properties.workspaceRoots.type},message:"must be array,null",schema:schema23.properties.workspaceRoots.type,parentSchema:schema23.properties.workspaceRoots,data:data1}];
 return false;
 }
 if(errors === _errs6){
@@ -1215,8 +1195,8 @@ var valid2 = true;
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 const _errs8 = errors;
-if(!(validate46(data1[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data1[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs8 === errors;
@@ -1234,30 +1214,30 @@ var valid0 = true;
 }
 }
 else {
-validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data}];
+validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data}];
 return false;
 }
 }
-validate59.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate39.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
+validate38.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema16.required,parentSchema:schema16,data}];
 return false;
 }
 else {
 if(data.permissions !== undefined){
 const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate39(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -1270,11 +1250,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate39.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate38.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.windowsSandboxLevel.type,parentSchema:schema16.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate39.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
+validate38.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema16.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema16.properties.windowsSandboxLevel.enum,parentSchema:schema16.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1289,8 +1269,8 @@ const _errs4 = errors;
 const _errs5 = errors;
 let valid1 = false;
 const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -1298,7 +1278,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs7 = errors;
 if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema16.properties.cwd.anyOf[1].type,parentSchema:schema16.properties.cwd.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1311,7 +1291,7 @@ var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.properties.cwd.anyOf,parentSchema:schema16.properties.cwd,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1319,7 +1299,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate39.errors = vErrors;
+validate38.errors = vErrors;
 return false;
 }
 else {
@@ -1343,7 +1323,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs9 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate39.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
+validate38.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema16.properties.workspaceRoots.type},message:"must be array,null",schema:schema16.properties.workspaceRoots.type,parentSchema:schema16.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs9){
@@ -1352,8 +1332,8 @@ var valid2 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs11 === errors;
@@ -1375,8 +1355,8 @@ const _errs12 = errors;
 const _errs13 = errors;
 let valid3 = false;
 const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -1384,7 +1364,7 @@ valid3 = valid3 || _valid1;
 if(!valid3){
 const _errs15 = errors;
 if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
+const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema16.properties.userHomeDir.anyOf[1].type,parentSchema:schema16.properties.userHomeDir.anyOf[1],data:data5};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1397,7 +1377,7 @@ var _valid1 = _errs15 === errors;
 valid3 = valid3 || _valid1;
 }
 if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
+const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.properties.userHomeDir.anyOf,parentSchema:schema16.properties.userHomeDir,data:data5};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1405,7 +1385,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate39.errors = vErrors;
+validate38.errors = vErrors;
 return false;
 }
 else {
@@ -1429,7 +1409,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs17 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate39.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
+validate38.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema16.properties.temporaryDirectories.type},message:"must be array,null",schema:schema16.properties.temporaryDirectories.type,parentSchema:schema16.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs17){
@@ -1438,8 +1418,8 @@ var valid4 = true;
 const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
 const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid4 = _errs19 === errors;
@@ -1462,7 +1442,7 @@ const _errs21 = errors;
 let valid5 = false;
 const _errs22 = errors;
 if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema16.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1472,7 +1452,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema16.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema16.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema16.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1486,7 +1466,7 @@ valid5 = valid5 || _valid2;
 if(!valid5){
 const _errs24 = errors;
 if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema16.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema16.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1499,7 +1479,7 @@ var _valid2 = _errs24 === errors;
 valid5 = valid5 || _valid2;
 }
 if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
+const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema16.properties.windowsSandboxProxySettingsMode,data:data8};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1507,7 +1487,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate39.errors = vErrors;
+validate38.errors = vErrors;
 return false;
 }
 else {
@@ -1531,7 +1511,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs26 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate39.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
+validate38.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema16.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema16.properties.useLegacyLandlock.type,parentSchema:schema16.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -1547,7 +1527,7 @@ const _errs29 = errors;
 let valid6 = false;
 const _errs30 = errors;
 if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.sandboxOverride.anyOf[0].type,parentSchema:schema16.properties.sandboxOverride.anyOf[0],data:data10};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1557,7 +1537,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema16.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema16.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema16.properties.sandboxOverride.anyOf[0],data:data10};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1571,7 +1551,7 @@ valid6 = valid6 || _valid3;
 if(!valid6){
 const _errs32 = errors;
 if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
+const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema16.properties.sandboxOverride.anyOf[1].type,parentSchema:schema16.properties.sandboxOverride.anyOf[1],data:data10};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1584,7 +1564,7 @@ var _valid3 = _errs32 === errors;
 valid6 = valid6 || _valid3;
 }
 if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
+const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.properties.sandboxOverride.anyOf,parentSchema:schema16.properties.sandboxOverride,data:data10};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1592,7 +1572,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate39.errors = vErrors;
+validate38.errors = vErrors;
 return false;
 }
 else {
@@ -1618,8 +1598,8 @@ const _errs34 = errors;
 const _errs35 = errors;
 let valid7 = false;
 const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+if(!(validate57(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 var _valid4 = _errs36 === errors;
@@ -1627,7 +1607,7 @@ valid7 = valid7 || _valid4;
 if(!valid7){
 const _errs37 = errors;
 if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
+const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema16.properties.policyContext.anyOf[1].type,parentSchema:schema16.properties.policyContext.anyOf[1],data:data11};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1640,7 +1620,7 @@ var _valid4 = _errs37 === errors;
 valid7 = valid7 || _valid4;
 }
 if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
+const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema16.properties.policyContext.anyOf,parentSchema:schema16.properties.policyContext,data:data11};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1648,7 +1628,7 @@ else {
 vErrors.push(err13);
 }
 errors++;
-validate39.errors = vErrors;
+validate38.errors = vErrors;
 return false;
 }
 else {
@@ -1679,17 +1659,17 @@ var valid0 = true;
 }
 }
 else {
-validate39.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
+validate38.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data}];
 return false;
 }
 }
-validate39.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
 
-const schema26 = {"type":"object","description":"Allowances of the managed network (only meaningful with `enforceManagedNetwork`).","properties":{"loopbackPorts":{"type":["array","null"],"items":{"type":"integer","minimum":0,"maximum":65535},"default":[]},"allowLocalBinding":{"type":["boolean","null"],"default":false}}};
+const schema24 = {"type":"object","description":"Allowances of the managed network (only meaningful with `enforceManagedNetwork`).","properties":{"loopbackPorts":{"type":["array","null"],"items":{"type":"integer","minimum":0,"maximum":65535},"default":[]},"allowLocalBinding":{"type":["boolean","null"],"default":false}}};
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
@@ -1698,7 +1678,7 @@ if(data.loopbackPorts !== undefined){
 let data0 = data.loopbackPorts;
 const _errs1 = errors;
 if((!(Array.isArray(data0))) && (data0 !== null)){
-validate64.errors = [{instancePath:instancePath+"/loopbackPorts",schemaPath:"#/properties/loopbackPorts/type",keyword:"type",params:{type: schema26.properties.loopbackPorts.type},message:"must be array,null",schema:schema26.properties.loopbackPorts.type,parentSchema:schema26.properties.loopbackPorts,data:data0}];
+validate62.errors = [{instancePath:instancePath+"/loopbackPorts",schemaPath:"#/properties/loopbackPorts/type",keyword:"type",params:{type: schema24.properties.loopbackPorts.type},message:"must be array,null",schema:schema24.properties.loopbackPorts.type,parentSchema:schema24.properties.loopbackPorts,data:data0}];
 return false;
 }
 if(errors === _errs1){
@@ -1709,18 +1689,18 @@ for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 const _errs3 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate64.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.loopbackPorts.items.type,parentSchema:schema26.properties.loopbackPorts.items,data:data1}];
+validate62.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema24.properties.loopbackPorts.items.type,parentSchema:schema24.properties.loopbackPorts.items,data:data1}];
 return false;
 }
 if(errors === _errs3){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 65535 || isNaN(data1)){
-validate64.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema26.properties.loopbackPorts.items,data:data1}];
+validate62.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema24.properties.loopbackPorts.items,data:data1}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate64.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema26.properties.loopbackPorts.items,data:data1}];
+validate62.errors = [{instancePath:instancePath+"/loopbackPorts/" + i0,schemaPath:"#/properties/loopbackPorts/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema24.properties.loopbackPorts.items,data:data1}];
 return false;
 }
 }
@@ -1743,7 +1723,7 @@ if(data.allowLocalBinding !== undefined){
 let data2 = data.allowLocalBinding;
 const _errs5 = errors;
 if((typeof data2 !== "boolean") && (data2 !== null)){
-validate64.errors = [{instancePath:instancePath+"/allowLocalBinding",schemaPath:"#/properties/allowLocalBinding/type",keyword:"type",params:{type: schema26.properties.allowLocalBinding.type},message:"must be boolean,null",schema:schema26.properties.allowLocalBinding.type,parentSchema:schema26.properties.allowLocalBinding,data:data2}];
+validate62.errors = [{instancePath:instancePath+"/allowLocalBinding",schemaPath:"#/properties/allowLocalBinding/type",keyword:"type",params:{type: schema24.properties.allowLocalBinding.type},message:"must be boolean,null",schema:schema24.properties.allowLocalBinding.type,parentSchema:schema24.properties.allowLocalBinding,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -1754,24 +1734,24 @@ var valid0 = true;
 }
 }
 else {
-validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data}];
+validate62.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data}];
 return false;
 }
 }
-validate64.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
 
-const schema27 = {"type":"object","required":["proxy"],"description":"codex 0.169 network proxy launch configuration. Refused by this server (-32602): it needs the server → client `network/policyRequest` round trip, which is not implemented.","properties":{"proxy":{"type":"object","required":["enabled"],"properties":{"enabled":{"type":"boolean"}}},"auditMetadata":{},"executionId":{"type":["string","null"]},"policyDecisionTimeoutMs":{"type":["integer","null"],"minimum":1}}};
+const schema25 = {"type":"object","required":["proxy"],"description":"codex 0.169 network proxy launch configuration. Refused by this server (-32602): it needs the server → client `network/policyRequest` round trip, which is not implemented.","properties":{"proxy":{"type":"object","required":["enabled"],"properties":{"enabled":{"type":"boolean"}}},"auditMetadata":{},"executionId":{"type":["string","null"]},"policyDecisionTimeoutMs":{"type":["integer","null"],"minimum":1}}};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.proxy === undefined) && (missing0 = "proxy")){
-validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema27.required,parentSchema:schema27,data}];
+validate64.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema25.required,parentSchema:schema25,data}];
 return false;
 }
 else {
@@ -1782,21 +1762,21 @@ if(errors === _errs1){
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 let missing1;
 if((data0.enabled === undefined) && (missing1 = "enabled")){
-validate66.errors = [{instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema27.properties.proxy.required,parentSchema:schema27.properties.proxy,data:data0}];
+validate64.errors = [{instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema25.properties.proxy.required,parentSchema:schema25.properties.proxy,data:data0}];
 return false;
 }
 else {
 if(data0.enabled !== undefined){
 let data1 = data0.enabled;
 if(typeof data1 !== "boolean"){
-validate66.errors = [{instancePath:instancePath+"/proxy/enabled",schemaPath:"#/properties/proxy/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema27.properties.proxy.properties.enabled.type,parentSchema:schema27.properties.proxy.properties.enabled,data:data1}];
+validate64.errors = [{instancePath:instancePath+"/proxy/enabled",schemaPath:"#/properties/proxy/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema25.properties.proxy.properties.enabled.type,parentSchema:schema25.properties.proxy.properties.enabled,data:data1}];
 return false;
 }
 }
 }
 }
 else {
-validate66.errors = [{instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.properties.proxy.type,parentSchema:schema27.properties.proxy,data:data0}];
+validate64.errors = [{instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.proxy.type,parentSchema:schema25.properties.proxy,data:data0}];
 return false;
 }
 }
@@ -1810,7 +1790,7 @@ if(data.executionId !== undefined){
 let data2 = data.executionId;
 const _errs5 = errors;
 if((typeof data2 !== "string") && (data2 !== null)){
-validate66.errors = [{instancePath:instancePath+"/executionId",schemaPath:"#/properties/executionId/type",keyword:"type",params:{type: schema27.properties.executionId.type},message:"must be string,null",schema:schema27.properties.executionId.type,parentSchema:schema27.properties.executionId,data:data2}];
+validate64.errors = [{instancePath:instancePath+"/executionId",schemaPath:"#/properties/executionId/type",keyword:"type",params:{type: schema25.properties.executionId.type},message:"must be string,null",schema:schema25.properties.executionId.type,parentSchema:schema25.properties.executionId,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -1823,13 +1803,13 @@ if(data.policyDecisionTimeoutMs !== undefined){
 let data3 = data.policyDecisionTimeoutMs;
 const _errs7 = errors;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-validate66.errors = [{instancePath:instancePath+"/policyDecisionTimeoutMs",schemaPath:"#/properties/policyDecisionTimeoutMs/type",keyword:"type",params:{type: schema27.properties.policyDecisionTimeoutMs.type},message:"must be integer,null",schema:schema27.properties.policyDecisionTimeoutMs.type,parentSchema:schema27.properties.policyDecisionTimeoutMs,data:data3}];
+validate64.errors = [{instancePath:instancePath+"/policyDecisionTimeoutMs",schemaPath:"#/properties/policyDecisionTimeoutMs/type",keyword:"type",params:{type: schema25.properties.policyDecisionTimeoutMs.type},message:"must be integer,null",schema:schema25.properties.policyDecisionTimeoutMs.type,parentSchema:schema25.properties.policyDecisionTimeoutMs,data:data3}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 1 || isNaN(data3)){
-validate66.errors = [{instancePath:instancePath+"/policyDecisionTimeoutMs",schemaPath:"#/properties/policyDecisionTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema27.properties.policyDecisionTimeoutMs,data:data3}];
+validate64.errors = [{instancePath:instancePath+"/policyDecisionTimeoutMs",schemaPath:"#/properties/policyDecisionTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.policyDecisionTimeoutMs,data:data3}];
 return false;
 }
 }
@@ -1844,43 +1824,43 @@ var valid0 = true;
 }
 }
 else {
-validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data}];
+validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data}];
 return false;
 }
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+
+const schema26 = {"type":"string","description":"Environment name; `local` is the server's own machine."};
+
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "string"){
+validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data}];
+return false;
 }
 validate66.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"type":"string","description":"Environment name; `local` is the server's own machine."};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate68.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate68.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.processId === undefined) && (missing0 = "processId")) || ((data.argv === undefined) && (missing0 = "argv"))) || ((data.cwd === undefined) && (missing0 = "cwd"))) || ((data.env === undefined) && (missing0 = "env"))) || ((data.tty === undefined) && (missing0 = "tty"))){
-validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema10.required,parentSchema:schema10,data}];
+validate25.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema9.required,parentSchema:schema9,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func2.call(schema10.properties, key0))){
-validate26.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema10,data}];
+if(!(func2.call(schema9.properties, key0))){
+validate25.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema9,data}];
 return false;
 break;
 }
@@ -1888,8 +1868,8 @@ break;
 if(_errs1 === errors){
 if(data.processId !== undefined){
 const _errs2 = errors;
-if(!(validate27(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -1904,8 +1884,8 @@ const _errs3 = errors;
 const _errs4 = errors;
 let valid1 = false;
 const _errs5 = errors;
-if(!(validate29(data1, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate28(data1, {instancePath:instancePath+"/metadata",parentData:data,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs5 === errors;
@@ -1913,7 +1893,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs6 = errors;
 if(data1 !== null){
-const err0 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.metadata.anyOf[1].type,parentSchema:schema10.properties.metadata.anyOf[1],data:data1};
+const err0 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema9.properties.metadata.anyOf[1].type,parentSchema:schema9.properties.metadata.anyOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1926,7 +1906,7 @@ var _valid0 = _errs6 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.metadata.anyOf,parentSchema:schema10.properties.metadata,data:data1};
+const err1 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema9.properties.metadata.anyOf,parentSchema:schema9.properties.metadata,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1934,7 +1914,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate26.errors = vErrors;
+validate25.errors = vErrors;
 return false;
 }
 else {
@@ -1960,7 +1940,7 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(Array.isArray(data2)){
 if(data2.length < 1){
-validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema10.properties.argv,data:data2}];
+validate25.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema9.properties.argv,data:data2}];
 return false;
 }
 else {
@@ -1970,7 +1950,7 @@ for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 const _errs10 = errors;
 if(typeof data3 !== "string"){
-validate26.errors = [{instancePath:instancePath+"/argv/" + i0,schemaPath:"#/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.argv.items.type,parentSchema:schema10.properties.argv.items,data:data3}];
+validate25.errors = [{instancePath:instancePath+"/argv/" + i0,schemaPath:"#/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema9.properties.argv.items.type,parentSchema:schema9.properties.argv.items,data:data3}];
 return false;
 }
 var valid2 = _errs10 === errors;
@@ -1981,7 +1961,7 @@ break;
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema10.properties.argv.type,parentSchema:schema10.properties.argv,data:data2}];
+validate25.errors = [{instancePath:instancePath+"/argv",schemaPath:"#/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema9.properties.argv.type,parentSchema:schema9.properties.argv,data:data2}];
 return false;
 }
 }
@@ -1993,8 +1973,8 @@ var valid0 = true;
 if(valid0){
 if(data.cwd !== undefined){
 const _errs12 = errors;
-if(!(validate31(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate30(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs12 === errors;
@@ -2009,8 +1989,8 @@ const _errs13 = errors;
 const _errs14 = errors;
 let valid3 = false;
 const _errs15 = errors;
-if(!(validate33(data5, {instancePath:instancePath+"/envPolicy",parentData:data,parentDataProperty:"envPolicy",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate32(data5, {instancePath:instancePath+"/envPolicy",parentData:data,parentDataProperty:"envPolicy",rootData}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs15 === errors;
@@ -2018,7 +1998,7 @@ valid3 = valid3 || _valid1;
 if(!valid3){
 const _errs16 = errors;
 if(data5 !== null){
-const err2 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.envPolicy.anyOf[1].type,parentSchema:schema10.properties.envPolicy.anyOf[1],data:data5};
+const err2 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema9.properties.envPolicy.anyOf[1].type,parentSchema:schema9.properties.envPolicy.anyOf[1],data:data5};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2031,7 +2011,7 @@ var _valid1 = _errs16 === errors;
 valid3 = valid3 || _valid1;
 }
 if(!valid3){
-const err3 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.envPolicy.anyOf,parentSchema:schema10.properties.envPolicy,data:data5};
+const err3 = {instancePath:instancePath+"/envPolicy",schemaPath:"#/properties/envPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema9.properties.envPolicy.anyOf,parentSchema:schema9.properties.envPolicy,data:data5};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2039,7 +2019,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate26.errors = vErrors;
+validate25.errors = vErrors;
 return false;
 }
 else {
@@ -2065,8 +2045,8 @@ const _errs18 = errors;
 const _errs19 = errors;
 let valid4 = false;
 const _errs20 = errors;
-if(!(validate35(data6, {instancePath:instancePath+"/shellSnapshot",parentData:data,parentDataProperty:"shellSnapshot",rootData}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate34(data6, {instancePath:instancePath+"/shellSnapshot",parentData:data,parentDataProperty:"shellSnapshot",rootData}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs20 === errors;
@@ -2074,7 +2054,7 @@ valid4 = valid4 || _valid2;
 if(!valid4){
 const _errs21 = errors;
 if(data6 !== null){
-const err4 = {instancePath:instancePath+"/shellSnapshot",schemaPath:"#/properties/shellSnapshot/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.shellSnapshot.anyOf[1].type,parentSchema:schema10.properties.shellSnapshot.anyOf[1],data:data6};
+const err4 = {instancePath:instancePath+"/shellSnapshot",schemaPath:"#/properties/shellSnapshot/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema9.properties.shellSnapshot.anyOf[1].type,parentSchema:schema9.properties.shellSnapshot.anyOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2087,7 +2067,7 @@ var _valid2 = _errs21 === errors;
 valid4 = valid4 || _valid2;
 }
 if(!valid4){
-const err5 = {instancePath:instancePath+"/shellSnapshot",schemaPath:"#/properties/shellSnapshot/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.shellSnapshot.anyOf,parentSchema:schema10.properties.shellSnapshot,data:data6};
+const err5 = {instancePath:instancePath+"/shellSnapshot",schemaPath:"#/properties/shellSnapshot/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema9.properties.shellSnapshot.anyOf,parentSchema:schema9.properties.shellSnapshot,data:data6};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2095,7 +2075,7 @@ else {
 vErrors.push(err5);
 }
 errors++;
-validate26.errors = vErrors;
+validate25.errors = vErrors;
 return false;
 }
 else {
@@ -2124,7 +2104,7 @@ for(const key1 in data7){
 let data8 = data7[key1];
 const _errs26 = errors;
 if(typeof data8 !== "string"){
-validate26.errors = [{instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema10.properties.env.additionalProperties.type,parentSchema:schema10.properties.env.additionalProperties,data:data8}];
+validate25.errors = [{instancePath:instancePath+"/env/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema9.properties.env.additionalProperties.type,parentSchema:schema9.properties.env.additionalProperties,data:data8}];
 return false;
 }
 var valid5 = _errs26 === errors;
@@ -2134,7 +2114,7 @@ break;
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.properties.env.type,parentSchema:schema10.properties.env,data:data7}];
+validate25.errors = [{instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema9.properties.env.type,parentSchema:schema9.properties.env,data:data7}];
 return false;
 }
 }
@@ -2148,7 +2128,7 @@ if(data.tty !== undefined){
 let data9 = data.tty;
 const _errs28 = errors;
 if(typeof data9 !== "boolean"){
-validate26.errors = [{instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema10.properties.tty.type,parentSchema:schema10.properties.tty,data:data9}];
+validate25.errors = [{instancePath:instancePath+"/tty",schemaPath:"#/properties/tty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema9.properties.tty.type,parentSchema:schema9.properties.tty,data:data9}];
 return false;
 }
 var valid0 = _errs28 === errors;
@@ -2161,7 +2141,7 @@ if(data.pipeStdin !== undefined){
 let data10 = data.pipeStdin;
 const _errs30 = errors;
 if((typeof data10 !== "boolean") && (data10 !== null)){
-validate26.errors = [{instancePath:instancePath+"/pipeStdin",schemaPath:"#/properties/pipeStdin/type",keyword:"type",params:{type: schema10.properties.pipeStdin.type},message:"must be boolean,null",schema:schema10.properties.pipeStdin.type,parentSchema:schema10.properties.pipeStdin,data:data10}];
+validate25.errors = [{instancePath:instancePath+"/pipeStdin",schemaPath:"#/properties/pipeStdin/type",keyword:"type",params:{type: schema9.properties.pipeStdin.type},message:"must be boolean,null",schema:schema9.properties.pipeStdin.type,parentSchema:schema9.properties.pipeStdin,data:data10}];
 return false;
 }
 var valid0 = _errs30 === errors;
@@ -2174,7 +2154,7 @@ if(data.arg0 !== undefined){
 let data11 = data.arg0;
 const _errs32 = errors;
 if((typeof data11 !== "string") && (data11 !== null)){
-validate26.errors = [{instancePath:instancePath+"/arg0",schemaPath:"#/properties/arg0/type",keyword:"type",params:{type: schema10.properties.arg0.type},message:"must be string,null",schema:schema10.properties.arg0.type,parentSchema:schema10.properties.arg0,data:data11}];
+validate25.errors = [{instancePath:instancePath+"/arg0",schemaPath:"#/properties/arg0/type",keyword:"type",params:{type: schema9.properties.arg0.type},message:"must be string,null",schema:schema9.properties.arg0.type,parentSchema:schema9.properties.arg0,data:data11}];
 return false;
 }
 var valid0 = _errs32 === errors;
@@ -2189,8 +2169,8 @@ const _errs34 = errors;
 const _errs35 = errors;
 let valid6 = false;
 const _errs36 = errors;
-if(!(validate39(data12, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+if(!(validate38(data12, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs36 === errors;
@@ -2198,7 +2178,7 @@ valid6 = valid6 || _valid3;
 if(!valid6){
 const _errs37 = errors;
 if(data12 !== null){
-const err6 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.sandbox.anyOf[1].type,parentSchema:schema10.properties.sandbox.anyOf[1],data:data12};
+const err6 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema9.properties.sandbox.anyOf[1].type,parentSchema:schema9.properties.sandbox.anyOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2211,7 +2191,7 @@ var _valid3 = _errs37 === errors;
 valid6 = valid6 || _valid3;
 }
 if(!valid6){
-const err7 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.sandbox.anyOf,parentSchema:schema10.properties.sandbox,data:data12};
+const err7 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema9.properties.sandbox.anyOf,parentSchema:schema9.properties.sandbox,data:data12};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2219,7 +2199,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate26.errors = vErrors;
+validate25.errors = vErrors;
 return false;
 }
 else {
@@ -2243,7 +2223,7 @@ if(data.enforceManagedNetwork !== undefined){
 let data13 = data.enforceManagedNetwork;
 const _errs39 = errors;
 if((typeof data13 !== "boolean") && (data13 !== null)){
-validate26.errors = [{instancePath:instancePath+"/enforceManagedNetwork",schemaPath:"#/properties/enforceManagedNetwork/type",keyword:"type",params:{type: schema10.properties.enforceManagedNetwork.type},message:"must be boolean,null",schema:schema10.properties.enforceManagedNetwork.type,parentSchema:schema10.properties.enforceManagedNetwork,data:data13}];
+validate25.errors = [{instancePath:instancePath+"/enforceManagedNetwork",schemaPath:"#/properties/enforceManagedNetwork/type",keyword:"type",params:{type: schema9.properties.enforceManagedNetwork.type},message:"must be boolean,null",schema:schema9.properties.enforceManagedNetwork.type,parentSchema:schema9.properties.enforceManagedNetwork,data:data13}];
 return false;
 }
 var valid0 = _errs39 === errors;
@@ -2258,8 +2238,8 @@ const _errs41 = errors;
 const _errs42 = errors;
 let valid7 = false;
 const _errs43 = errors;
-if(!(validate64(data14, {instancePath:instancePath+"/managedNetwork",parentData:data,parentDataProperty:"managedNetwork",rootData}))){
-vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+if(!(validate62(data14, {instancePath:instancePath+"/managedNetwork",parentData:data,parentDataProperty:"managedNetwork",rootData}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 var _valid4 = _errs43 === errors;
@@ -2267,7 +2247,7 @@ valid7 = valid7 || _valid4;
 if(!valid7){
 const _errs44 = errors;
 if(data14 !== null){
-const err8 = {instancePath:instancePath+"/managedNetwork",schemaPath:"#/properties/managedNetwork/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.managedNetwork.anyOf[1].type,parentSchema:schema10.properties.managedNetwork.anyOf[1],data:data14};
+const err8 = {instancePath:instancePath+"/managedNetwork",schemaPath:"#/properties/managedNetwork/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema9.properties.managedNetwork.anyOf[1].type,parentSchema:schema9.properties.managedNetwork.anyOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2280,7 +2260,7 @@ var _valid4 = _errs44 === errors;
 valid7 = valid7 || _valid4;
 }
 if(!valid7){
-const err9 = {instancePath:instancePath+"/managedNetwork",schemaPath:"#/properties/managedNetwork/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.managedNetwork.anyOf,parentSchema:schema10.properties.managedNetwork,data:data14};
+const err9 = {instancePath:instancePath+"/managedNetwork",schemaPath:"#/properties/managedNetwork/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema9.properties.managedNetwork.anyOf,parentSchema:schema9.properties.managedNetwork,data:data14};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2288,7 +2268,7 @@ else {
 vErrors.push(err9);
 }
 errors++;
-validate26.errors = vErrors;
+validate25.errors = vErrors;
 return false;
 }
 else {
@@ -2314,8 +2294,8 @@ const _errs46 = errors;
 const _errs47 = errors;
 let valid8 = false;
 const _errs48 = errors;
-if(!(validate66(data15, {instancePath:instancePath+"/networkProxy",parentData:data,parentDataProperty:"networkProxy",rootData}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+if(!(validate64(data15, {instancePath:instancePath+"/networkProxy",parentData:data,parentDataProperty:"networkProxy",rootData}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 var _valid5 = _errs48 === errors;
@@ -2323,7 +2303,7 @@ valid8 = valid8 || _valid5;
 if(!valid8){
 const _errs49 = errors;
 if(data15 !== null){
-const err10 = {instancePath:instancePath+"/networkProxy",schemaPath:"#/properties/networkProxy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema10.properties.networkProxy.anyOf[1].type,parentSchema:schema10.properties.networkProxy.anyOf[1],data:data15};
+const err10 = {instancePath:instancePath+"/networkProxy",schemaPath:"#/properties/networkProxy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema9.properties.networkProxy.anyOf[1].type,parentSchema:schema9.properties.networkProxy.anyOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2336,7 +2316,7 @@ var _valid5 = _errs49 === errors;
 valid8 = valid8 || _valid5;
 }
 if(!valid8){
-const err11 = {instancePath:instancePath+"/networkProxy",schemaPath:"#/properties/networkProxy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema10.properties.networkProxy.anyOf,parentSchema:schema10.properties.networkProxy,data:data15};
+const err11 = {instancePath:instancePath+"/networkProxy",schemaPath:"#/properties/networkProxy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema9.properties.networkProxy.anyOf,parentSchema:schema9.properties.networkProxy,data:data15};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2344,7 +2324,7 @@ else {
 vErrors.push(err11);
 }
 errors++;
-validate26.errors = vErrors;
+validate25.errors = vErrors;
 return false;
 }
 else {
@@ -2366,8 +2346,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs51 = errors;
-if(!(validate68(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs51 === errors;
@@ -2393,56 +2373,32 @@ var valid0 = true;
 }
 }
 else {
-validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema10.type,parentSchema:schema10,data}];
+validate25.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema9.type,parentSchema:schema9,data}];
 return false;
 }
 }
-validate26.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessReadParams = validate70;
-const schema29 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"afterSeq":{"type":["integer","null"],"minimum":0,"default":0},"maxBytes":{"type":["integer","null"],"minimum":1,"default":null},"waitMs":{"type":["integer","null"],"minimum":0,"default":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
+export const validateProcessReadParams = validate68;
+const schema27 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"afterSeq":{"type":["integer","null"],"minimum":0,"default":0},"maxBytes":{"type":["integer","null"],"minimum":1,"default":null},"waitMs":{"type":["integer","null"],"minimum":0,"default":0},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId"],"additionalProperties":false};
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate71.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate71.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate73.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate73.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.processId === undefined) && (missing0 = "processId")){
-validate70.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema29.required,parentSchema:schema29,data}];
+validate68.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema27.required,parentSchema:schema27,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "processId") || (key0 === "afterSeq")) || (key0 === "maxBytes")) || (key0 === "waitMs")) || (key0 === "environmentId"))){
-validate70.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data}];
+validate68.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data}];
 return false;
 break;
 }
@@ -2450,8 +2406,8 @@ break;
 if(_errs1 === errors){
 if(data.processId !== undefined){
 const _errs2 = errors;
-if(!(validate71(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -2464,13 +2420,13 @@ if(data.afterSeq !== undefined){
 let data1 = data.afterSeq;
 const _errs3 = errors;
 if((!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))) && (data1 !== null)){
-validate70.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/type",keyword:"type",params:{type: schema29.properties.afterSeq.type},message:"must be integer,null",schema:schema29.properties.afterSeq.type,parentSchema:schema29.properties.afterSeq,data:data1}];
+validate68.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/type",keyword:"type",params:{type: schema27.properties.afterSeq.type},message:"must be integer,null",schema:schema27.properties.afterSeq.type,parentSchema:schema27.properties.afterSeq,data:data1}];
 return false;
 }
 if(errors === _errs3){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 0 || isNaN(data1)){
-validate70.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema29.properties.afterSeq,data:data1}];
+validate68.errors = [{instancePath:instancePath+"/afterSeq",schemaPath:"#/properties/afterSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema27.properties.afterSeq,data:data1}];
 return false;
 }
 }
@@ -2485,13 +2441,13 @@ if(data.maxBytes !== undefined){
 let data2 = data.maxBytes;
 const _errs5 = errors;
 if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
-validate70.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/type",keyword:"type",params:{type: schema29.properties.maxBytes.type},message:"must be integer,null",schema:schema29.properties.maxBytes.type,parentSchema:schema29.properties.maxBytes,data:data2}];
+validate68.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/type",keyword:"type",params:{type: schema27.properties.maxBytes.type},message:"must be integer,null",schema:schema27.properties.maxBytes.type,parentSchema:schema27.properties.maxBytes,data:data2}];
 return false;
 }
 if(errors === _errs5){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-validate70.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema29.properties.maxBytes,data:data2}];
+validate68.errors = [{instancePath:instancePath+"/maxBytes",schemaPath:"#/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema27.properties.maxBytes,data:data2}];
 return false;
 }
 }
@@ -2506,13 +2462,13 @@ if(data.waitMs !== undefined){
 let data3 = data.waitMs;
 const _errs7 = errors;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-validate70.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/type",keyword:"type",params:{type: schema29.properties.waitMs.type},message:"must be integer,null",schema:schema29.properties.waitMs.type,parentSchema:schema29.properties.waitMs,data:data3}];
+validate68.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/type",keyword:"type",params:{type: schema27.properties.waitMs.type},message:"must be integer,null",schema:schema27.properties.waitMs.type,parentSchema:schema27.properties.waitMs,data:data3}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate70.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema29.properties.waitMs,data:data3}];
+validate68.errors = [{instancePath:instancePath+"/waitMs",schemaPath:"#/properties/waitMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema27.properties.waitMs,data:data3}];
 return false;
 }
 }
@@ -2525,8 +2481,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs9 = errors;
-if(!(validate73(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -2542,70 +2498,46 @@ var valid0 = true;
 }
 }
 else {
-validate70.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data}];
+validate68.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data}];
 return false;
 }
 }
-validate70.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessWriteParams = validate75;
-const schema32 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"chunk":{"$ref":"components#/definitions/Base64"},"writeId":{"type":["string","null"],"minLength":1},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","chunk"],"additionalProperties":false};
+export const validateProcessWriteParams = validate71;
+const schema28 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"chunk":{"$ref":"components.Base64"},"writeId":{"type":["string","null"],"minLength":1},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId","chunk"],"additionalProperties":false};
+const schema29 = {"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."};
 
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate76.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
+validate73.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.type,parentSchema:schema29,data}];
 return false;
 }
-validate76.errors = vErrors;
-return errors === 0;
-}
-
-const schema34 = {"type":"string","contentEncoding":"base64","description":"Standard base64 with padding."};
-
-function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate78.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate78.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate80.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate80.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
 const func3 = ajvRuntime0.default;
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.processId === undefined) && (missing0 = "processId")) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate75.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema32.required,parentSchema:schema32,data}];
+validate71.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema28.required,parentSchema:schema28,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "processId") || (key0 === "chunk")) || (key0 === "writeId")) || (key0 === "environmentId"))){
-validate75.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data}];
+validate71.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28,data}];
 return false;
 break;
 }
@@ -2613,8 +2545,8 @@ break;
 if(_errs1 === errors){
 if(data.processId !== undefined){
 const _errs2 = errors;
-if(!(validate76(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -2625,8 +2557,8 @@ var valid0 = true;
 if(valid0){
 if(data.chunk !== undefined){
 const _errs3 = errors;
-if(!(validate78(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
+if(!(validate73(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -2639,13 +2571,13 @@ if(data.writeId !== undefined){
 let data2 = data.writeId;
 const _errs4 = errors;
 if((typeof data2 !== "string") && (data2 !== null)){
-validate75.errors = [{instancePath:instancePath+"/writeId",schemaPath:"#/properties/writeId/type",keyword:"type",params:{type: schema32.properties.writeId.type},message:"must be string,null",schema:schema32.properties.writeId.type,parentSchema:schema32.properties.writeId,data:data2}];
+validate71.errors = [{instancePath:instancePath+"/writeId",schemaPath:"#/properties/writeId/type",keyword:"type",params:{type: schema28.properties.writeId.type},message:"must be string,null",schema:schema28.properties.writeId.type,parentSchema:schema28.properties.writeId,data:data2}];
 return false;
 }
 if(errors === _errs4){
 if(typeof data2 === "string"){
 if(func3(data2) < 1){
-validate75.errors = [{instancePath:instancePath+"/writeId",schemaPath:"#/properties/writeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema32.properties.writeId,data:data2}];
+validate71.errors = [{instancePath:instancePath+"/writeId",schemaPath:"#/properties/writeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema28.properties.writeId,data:data2}];
 return false;
 }
 }
@@ -2658,8 +2590,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs6 = errors;
-if(!(validate80(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -2674,56 +2606,32 @@ var valid0 = true;
 }
 }
 else {
-validate75.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data}];
+validate71.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data}];
 return false;
 }
 }
-validate75.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessTerminateParams = validate82;
-const schema36 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId"],"additionalProperties":false};
+export const validateProcessTerminateParams = validate76;
+const schema30 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId"],"additionalProperties":false};
 
-function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate83.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate83.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate85.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate85.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.processId === undefined) && (missing0 = "processId")){
-validate82.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema36.required,parentSchema:schema36,data}];
+validate76.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema30.required,parentSchema:schema30,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "processId") || (key0 === "environmentId"))){
-validate82.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data}];
+validate76.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data}];
 return false;
 break;
 }
@@ -2731,8 +2639,8 @@ break;
 if(_errs1 === errors){
 if(data.processId !== undefined){
 const _errs2 = errors;
-if(!(validate83(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -2743,8 +2651,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs3 = errors;
-if(!(validate85(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -2757,56 +2665,32 @@ var valid0 = true;
 }
 }
 else {
-validate82.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data}];
+validate76.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data}];
 return false;
 }
 }
-validate82.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessSignalParams = validate87;
-const schema39 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"signal":{"type":"string","enum":["interrupt"]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","signal"],"additionalProperties":false};
+export const validateProcessSignalParams = validate79;
+const schema31 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"signal":{"type":"string","enum":["interrupt"]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId","signal"],"additionalProperties":false};
 
-function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate88.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate88.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate90(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate90.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate90.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate87(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.processId === undefined) && (missing0 = "processId")) || ((data.signal === undefined) && (missing0 = "signal"))){
-validate87.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema39.required,parentSchema:schema39,data}];
+validate79.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema31.required,parentSchema:schema31,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "processId") || (key0 === "signal")) || (key0 === "environmentId"))){
-validate87.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data}];
+validate79.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data}];
 return false;
 break;
 }
@@ -2814,8 +2698,8 @@ break;
 if(_errs1 === errors){
 if(data.processId !== undefined){
 const _errs2 = errors;
-if(!(validate88(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -2828,11 +2712,11 @@ if(data.signal !== undefined){
 let data1 = data.signal;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate87.errors = [{instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.signal.type,parentSchema:schema39.properties.signal,data:data1}];
+validate79.errors = [{instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.signal.type,parentSchema:schema31.properties.signal,data:data1}];
 return false;
 }
 if(!(data1 === "interrupt")){
-validate87.errors = [{instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/enum",keyword:"enum",params:{allowedValues: schema39.properties.signal.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.signal.enum,parentSchema:schema39.properties.signal,data:data1}];
+validate79.errors = [{instancePath:instancePath+"/signal",schemaPath:"#/properties/signal/enum",keyword:"enum",params:{allowedValues: schema31.properties.signal.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.signal.enum,parentSchema:schema31.properties.signal,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -2843,8 +2727,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs5 = errors;
-if(!(validate90(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate90.errors : vErrors.concat(validate90.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -2858,85 +2742,49 @@ var valid0 = true;
 }
 }
 else {
-validate87.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data}];
+validate79.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data}];
 return false;
 }
 }
-validate87.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessOutputNotification = validate92;
-const schema42 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"stream":{"$ref":"components#/definitions/OutputStream"},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","stream","chunk"]};
+export const validateProcessOutputNotification = validate82;
+const schema32 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"seq":{"type":"integer","minimum":1},"stream":{"$ref":"components.OutputStream"},"chunk":{"$ref":"components.Base64"},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId","seq","stream","chunk"]};
+const schema33 = {"type":"string","enum":["stdout","stderr","pty"],"description":"Output stream; PTY-backed processes report `pty`."};
 
-function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate93.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate93.errors = vErrors;
-return errors === 0;
-}
-
-const schema44 = {"type":"string","enum":["stdout","stderr","pty"],"description":"Output stream; PTY-backed processes report `pty`."};
-
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate95.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data}];
+validate84.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data}];
 return false;
 }
 if(!(((data === "stdout") || (data === "stderr")) || (data === "pty"))){
-validate95.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data}];
+validate84.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema33.enum},message:"must be equal to one of the allowed values",schema:schema33.enum,parentSchema:schema33,data}];
 return false;
 }
-validate95.errors = vErrors;
+validate84.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate97.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate97.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate99.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate99.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate92.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema42.required,parentSchema:schema42,data}];
+validate82.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema32.required,parentSchema:schema32,data}];
 return false;
 }
 else {
 if(data.processId !== undefined){
 const _errs1 = errors;
-if(!(validate93(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -2949,13 +2797,13 @@ if(data.seq !== undefined){
 let data1 = data.seq;
 const _errs2 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate92.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.properties.seq.type,parentSchema:schema42.properties.seq,data:data1}];
+validate82.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.seq.type,parentSchema:schema32.properties.seq,data:data1}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 1 || isNaN(data1)){
-validate92.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema42.properties.seq,data:data1}];
+validate82.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema32.properties.seq,data:data1}];
 return false;
 }
 }
@@ -2968,8 +2816,8 @@ var valid0 = true;
 if(valid0){
 if(data.stream !== undefined){
 const _errs4 = errors;
-if(!(validate95(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
-vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
+if(!(validate84(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -2980,8 +2828,8 @@ var valid0 = true;
 if(valid0){
 if(data.chunk !== undefined){
 const _errs5 = errors;
-if(!(validate97(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
+if(!(validate73(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -2992,8 +2840,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs6 = errors;
-if(!(validate99(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -3008,56 +2856,32 @@ var valid0 = true;
 }
 }
 else {
-validate92.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data}];
+validate82.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data}];
 return false;
 }
 }
-validate92.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessExitedNotification = validate101;
-const schema47 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"exitCode":{"type":"integer"},"sandboxDenied":{"type":"boolean"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq","exitCode"]};
+export const validateProcessExitedNotification = validate88;
+const schema34 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"seq":{"type":"integer","minimum":1},"exitCode":{"type":"integer"},"sandboxDenied":{"type":"boolean"},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId","seq","exitCode"]};
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate102.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate102.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate104.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate104.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))){
-validate101.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema47.required,parentSchema:schema47,data}];
+validate88.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema34.required,parentSchema:schema34,data}];
 return false;
 }
 else {
 if(data.processId !== undefined){
 const _errs1 = errors;
-if(!(validate102(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -3070,13 +2894,13 @@ if(data.seq !== undefined){
 let data1 = data.seq;
 const _errs2 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate101.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.seq.type,parentSchema:schema47.properties.seq,data:data1}];
+validate88.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.seq.type,parentSchema:schema34.properties.seq,data:data1}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 1 || isNaN(data1)){
-validate101.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema47.properties.seq,data:data1}];
+validate88.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema34.properties.seq,data:data1}];
 return false;
 }
 }
@@ -3091,7 +2915,7 @@ if(data.exitCode !== undefined){
 let data2 = data.exitCode;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate101.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema47.properties.exitCode.type,parentSchema:schema47.properties.exitCode,data:data2}];
+validate88.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.exitCode.type,parentSchema:schema34.properties.exitCode,data:data2}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -3104,7 +2928,7 @@ if(data.sandboxDenied !== undefined){
 let data3 = data.sandboxDenied;
 const _errs6 = errors;
 if(typeof data3 !== "boolean"){
-validate101.errors = [{instancePath:instancePath+"/sandboxDenied",schemaPath:"#/properties/sandboxDenied/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.sandboxDenied.type,parentSchema:schema47.properties.sandboxDenied,data:data3}];
+validate88.errors = [{instancePath:instancePath+"/sandboxDenied",schemaPath:"#/properties/sandboxDenied/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.sandboxDenied.type,parentSchema:schema34.properties.sandboxDenied,data:data3}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -3115,8 +2939,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs8 = errors;
-if(!(validate104(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -3131,56 +2955,32 @@ var valid0 = true;
 }
 }
 else {
-validate101.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data}];
+validate88.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data}];
 return false;
 }
 }
-validate101.errors = vErrors;
+validate88.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessClosedNotification = validate106;
-const schema50 = {"type":"object","properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"seq":{"type":"integer","minimum":1},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["processId","seq"]};
+export const validateProcessClosedNotification = validate91;
+const schema35 = {"type":"object","properties":{"processId":{"$ref":"components.ProcessId"},"seq":{"type":"integer","minimum":1},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["processId","seq"]};
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate107.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate107.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate109.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate109.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.processId === undefined) && (missing0 = "processId")) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate106.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema50.required,parentSchema:schema50,data}];
+validate91.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema35.required,parentSchema:schema35,data}];
 return false;
 }
 else {
 if(data.processId !== undefined){
 const _errs1 = errors;
-if(!(validate107(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -3193,13 +2993,13 @@ if(data.seq !== undefined){
 let data1 = data.seq;
 const _errs2 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate106.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.seq.type,parentSchema:schema50.properties.seq,data:data1}];
+validate91.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.seq.type,parentSchema:schema35.properties.seq,data:data1}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 1 || isNaN(data1)){
-validate106.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.seq,data:data1}];
+validate91.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.seq,data:data1}];
 return false;
 }
 }
@@ -3212,8 +3012,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs4 = errors;
-if(!(validate109(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -3226,517 +3026,52 @@ var valid0 = true;
 }
 }
 else {
-validate106.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data}];
+validate91.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data}];
 return false;
 }
 }
-validate106.errors = vErrors;
+validate91.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadFileParams = validate111;
-const schema53 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+export const validateFsReadFileParams = validate94;
+const schema36 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path"],"additionalProperties":false};
+const schema37 = {"anyOf":[{"$ref":"components.WrappedSandboxPolicy"},{"$ref":"components.SandboxPolicy"}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."};
+const schema38 = {"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"$ref":"components.SandboxPolicy"}}};
+const schema39 = {"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"$ref":"components.SandboxType"},"writable_roots":{"type":"array","items":{"$ref":"components.PathUri"},"description":"Roots writable under `workspace-write`."},"writableRoots":{"type":"array","items":{"$ref":"components.PathUri"},"description":"Camel-case spelling of `writable_roots`, also accepted."}}};
+const schema40 = {"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."};
 
-function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate112.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate112.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate112.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate114.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate114.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate114.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate114.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate114.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate114.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate114.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate114.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate114.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate114.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate114.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate114.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate114.errors = vErrors;
-return errors === 0;
-}
-
-const schema56 = {"anyOf":[{"$ref":"#/definitions/WrappedSandboxPolicy"},{"$ref":"#/definitions/SandboxPolicy"}],"description":"Either `{sandboxPolicy:{type,...}}` or a bare `{type,...}` policy."};
-const schema57 = {"type":"object","required":["sandboxPolicy"],"description":"`{sandboxPolicy: {...}}` form of a sandbox.","properties":{"sandboxPolicy":{"$ref":"#/definitions/SandboxPolicy"}}};
-const schema58 = {"type":"object","required":["type"],"description":"A sandbox policy; extra members are allowed and ignored unless documented.","properties":{"type":{"$ref":"#/definitions/SandboxType"},"writable_roots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Roots writable under `workspace-write`."},"writableRoots":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Camel-case spelling of `writable_roots`, also accepted."}}};
-const schema59 = {"type":"string","enum":["danger-full-access","read-only","workspace-write"],"description":"`read-only`: no writes; `workspace-write`: writes only under the realpath of `writable_roots`; `danger-full-access`: unrestricted."};
-
-function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data}];
+validate100.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.type,parentSchema:schema40,data}];
 return false;
 }
 if(!(((data === "danger-full-access") || (data === "read-only")) || (data === "workspace-write"))){
-validate125.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema59.enum},message:"must be equal to one of the allowed values",schema:schema59.enum,parentSchema:schema59,data}];
+validate100.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema40.enum},message:"must be equal to one of the allowed values",schema:schema40.enum,parentSchema:schema40,data}];
 return false;
 }
-validate125.errors = vErrors;
+validate100.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.type === undefined) && (missing0 = "type")){
-validate124.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema58.required,parentSchema:schema58,data}];
+validate99.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema39.required,parentSchema:schema39,data}];
 return false;
 }
 else {
 if(data.type !== undefined){
 const _errs1 = errors;
-if(!(validate125(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
-vErrors = vErrors === null ? validate125.errors : vErrors.concat(validate125.errors);
+if(!(validate100(data.type, {instancePath:instancePath+"/type",parentData:data,parentDataProperty:"type",rootData}))){
+vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -3754,8 +3089,8 @@ var valid1 = true;
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate46(data1[i0], {instancePath:instancePath+"/writable_roots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data1[i0], {instancePath:instancePath+"/writable_roots/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -3765,7 +3100,7 @@ break;
 }
 }
 else {
-validate124.errors = [{instancePath:instancePath+"/writable_roots",schemaPath:"#/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.writable_roots.type,parentSchema:schema58.properties.writable_roots,data:data1}];
+validate99.errors = [{instancePath:instancePath+"/writable_roots",schemaPath:"#/properties/writable_roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.writable_roots.type,parentSchema:schema39.properties.writable_roots,data:data1}];
 return false;
 }
 }
@@ -3784,8 +3119,8 @@ var valid2 = true;
 const len1 = data3.length;
 for(let i1=0; i1<len1; i1++){
 const _errs7 = errors;
-if(!(validate46(data3[i1], {instancePath:instancePath+"/writableRoots/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data3[i1], {instancePath:instancePath+"/writableRoots/" + i1,parentData:data3,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs7 === errors;
@@ -3795,7 +3130,7 @@ break;
 }
 }
 else {
-validate124.errors = [{instancePath:instancePath+"/writableRoots",schemaPath:"#/properties/writableRoots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.writableRoots.type,parentSchema:schema58.properties.writableRoots,data:data3}];
+validate99.errors = [{instancePath:instancePath+"/writableRoots",schemaPath:"#/properties/writableRoots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.writableRoots.type,parentSchema:schema39.properties.writableRoots,data:data3}];
 return false;
 }
 }
@@ -3809,67 +3144,67 @@ var valid0 = true;
 }
 }
 else {
-validate124.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data}];
+validate99.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data}];
 return false;
 }
 }
-validate124.errors = vErrors;
+validate99.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate98(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.sandboxPolicy === undefined) && (missing0 = "sandboxPolicy")){
-validate123.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema57.required,parentSchema:schema57,data}];
+validate98.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema38.required,parentSchema:schema38,data}];
 return false;
 }
 else {
 if(data.sandboxPolicy !== undefined){
-if(!(validate124(data.sandboxPolicy, {instancePath:instancePath+"/sandboxPolicy",parentData:data,parentDataProperty:"sandboxPolicy",rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+if(!(validate99(data.sandboxPolicy, {instancePath:instancePath+"/sandboxPolicy",parentData:data,parentDataProperty:"sandboxPolicy",rootData}))){
+vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-validate123.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data}];
+validate98.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data}];
 return false;
 }
 }
-validate123.errors = vErrors;
+validate98.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate97(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 const _errs0 = errors;
 let valid0 = false;
 const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+if(!(validate98(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate98.errors : vErrors.concat(validate98.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs1 === errors;
 valid0 = valid0 || _valid0;
 if(!valid0){
 const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+if(!(validate99(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate99.errors : vErrors.concat(validate99.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs2 === errors;
 valid0 = valid0 || _valid0;
 }
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema37.anyOf,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3877,7 +3212,7 @@ else {
 vErrors.push(err0);
 }
 errors++;
-validate122.errors = vErrors;
+validate97.errors = vErrors;
 return false;
 }
 else {
@@ -3891,38 +3226,26 @@ vErrors = null;
 }
 }
 }
-validate122.errors = vErrors;
+validate97.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate133.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate133.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate111.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema53.required,parentSchema:schema53,data}];
+validate94.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema36.required,parentSchema:schema36,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "path") || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate111.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data}];
+validate94.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data}];
 return false;
 break;
 }
@@ -3930,8 +3253,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate112(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -3944,7 +3267,7 @@ if(data.followSymlinks !== undefined){
 let data1 = data.followSymlinks;
 const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate111.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema53.properties.followSymlinks.type},message:"must be boolean,null",schema:schema53.properties.followSymlinks.type,parentSchema:schema53.properties.followSymlinks,data:data1}];
+validate94.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema36.properties.followSymlinks.type},message:"must be boolean,null",schema:schema36.properties.followSymlinks.type,parentSchema:schema36.properties.followSymlinks,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -3959,16 +3282,16 @@ const _errs5 = errors;
 const _errs6 = errors;
 let valid1 = false;
 const _errs7 = errors;
-if(!(validate114(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
+if(!(validate38(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs8 = errors;
-if(!(validate122(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
+if(!(validate97(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -3976,7 +3299,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
 if(data2 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema53.properties.sandbox.anyOf[2].type,parentSchema:schema53.properties.sandbox.anyOf[2],data:data2};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema36.properties.sandbox.anyOf[2].type,parentSchema:schema36.properties.sandbox.anyOf[2],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3990,7 +3313,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema53.properties.sandbox.anyOf,parentSchema:schema53.properties.sandbox,data:data2};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema36.properties.sandbox.anyOf,parentSchema:schema36.properties.sandbox,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3998,7 +3321,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate111.errors = vErrors;
+validate94.errors = vErrors;
 return false;
 }
 else {
@@ -4020,8 +3343,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs11 = errors;
-if(!(validate133(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -4036,570 +3359,32 @@ var valid0 = true;
 }
 }
 else {
-validate111.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data}];
+validate94.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data}];
 return false;
 }
 }
-validate111.errors = vErrors;
+validate94.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteFileParams = validate135;
-const schema61 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"dataBase64":{"$ref":"components#/definitions/Base64"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","dataBase64"],"additionalProperties":false};
+export const validateFsWriteFileParams = validate109;
+const schema41 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"dataBase64":{"$ref":"components.Base64"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path","dataBase64"],"additionalProperties":false};
 
-function validate136(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate136.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate136.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate136.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate138(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate138.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate138.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate140(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate140.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate140.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate140.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate140.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate140.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate140.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate140.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate140.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate140.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate140.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate140.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate140.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate140.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate148(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate148.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate148.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate152(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate152.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate152.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.path === undefined) && (missing0 = "path")) || ((data.dataBase64 === undefined) && (missing0 = "dataBase64"))){
-validate135.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema61.required,parentSchema:schema61,data}];
+validate109.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema41.required,parentSchema:schema41,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "path") || (key0 === "dataBase64")) || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate135.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data}];
+validate109.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data}];
 return false;
 break;
 }
@@ -4607,8 +3392,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate136(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate136.errors : vErrors.concat(validate136.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -4619,8 +3404,8 @@ var valid0 = true;
 if(valid0){
 if(data.dataBase64 !== undefined){
 const _errs3 = errors;
-if(!(validate138(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
-vErrors = vErrors === null ? validate138.errors : vErrors.concat(validate138.errors);
+if(!(validate73(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -4633,7 +3418,7 @@ if(data.followSymlinks !== undefined){
 let data2 = data.followSymlinks;
 const _errs4 = errors;
 if((typeof data2 !== "boolean") && (data2 !== null)){
-validate135.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema61.properties.followSymlinks.type},message:"must be boolean,null",schema:schema61.properties.followSymlinks.type,parentSchema:schema61.properties.followSymlinks,data:data2}];
+validate109.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema41.properties.followSymlinks.type},message:"must be boolean,null",schema:schema41.properties.followSymlinks.type,parentSchema:schema41.properties.followSymlinks,data:data2}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -4648,16 +3433,16 @@ const _errs6 = errors;
 const _errs7 = errors;
 let valid1 = false;
 const _errs8 = errors;
-if(!(validate140(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate140.errors : vErrors.concat(validate140.errors);
+if(!(validate38(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
-if(!(validate148(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
+if(!(validate97(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -4665,7 +3450,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs10 = errors;
 if(data3 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema61.properties.sandbox.anyOf[2].type,parentSchema:schema61.properties.sandbox.anyOf[2],data:data3};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema41.properties.sandbox.anyOf[2].type,parentSchema:schema41.properties.sandbox.anyOf[2],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4679,7 +3464,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema61.properties.sandbox.anyOf,parentSchema:schema61.properties.sandbox,data:data3};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema41.properties.sandbox.anyOf,parentSchema:schema41.properties.sandbox,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4687,7 +3472,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate135.errors = vErrors;
+validate109.errors = vErrors;
 return false;
 }
 else {
@@ -4709,8 +3494,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs12 = errors;
-if(!(validate152(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate152.errors : vErrors.concat(validate152.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs12 === errors;
@@ -4726,558 +3511,32 @@ var valid0 = true;
 }
 }
 else {
-validate135.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data}];
+validate109.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data}];
 return false;
 }
 }
-validate135.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCreateDirectoryParams = validate154;
-const schema67 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+export const validateFsCreateDirectoryParams = validate115;
+const schema42 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"recursive":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate155(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate155.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate155.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate155.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate157(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate157.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate157.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate157.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate157.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate157.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate157.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate157.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate157.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate157.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate157.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate157.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate157.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate157.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate165.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate165.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate169(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate169.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate169.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate154(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate115(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate154.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema67.required,parentSchema:schema67,data}];
+validate115.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema42.required,parentSchema:schema42,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "path") || (key0 === "recursive")) || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate154.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data}];
+validate115.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data}];
 return false;
 break;
 }
@@ -5285,8 +3544,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate155(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate155.errors : vErrors.concat(validate155.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5299,7 +3558,7 @@ if(data.recursive !== undefined){
 let data1 = data.recursive;
 const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate154.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema67.properties.recursive.type},message:"must be boolean,null",schema:schema67.properties.recursive.type,parentSchema:schema67.properties.recursive,data:data1}];
+validate115.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema42.properties.recursive.type},message:"must be boolean,null",schema:schema42.properties.recursive.type,parentSchema:schema42.properties.recursive,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -5312,7 +3571,7 @@ if(data.followSymlinks !== undefined){
 let data2 = data.followSymlinks;
 const _errs5 = errors;
 if((typeof data2 !== "boolean") && (data2 !== null)){
-validate154.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema67.properties.followSymlinks.type},message:"must be boolean,null",schema:schema67.properties.followSymlinks.type,parentSchema:schema67.properties.followSymlinks,data:data2}];
+validate115.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema42.properties.followSymlinks.type},message:"must be boolean,null",schema:schema42.properties.followSymlinks.type,parentSchema:schema42.properties.followSymlinks,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -5327,16 +3586,16 @@ const _errs7 = errors;
 const _errs8 = errors;
 let valid1 = false;
 const _errs9 = errors;
-if(!(validate157(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate157.errors : vErrors.concat(validate157.errors);
+if(!(validate38(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs10 = errors;
-if(!(validate165(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate165.errors : vErrors.concat(validate165.errors);
+if(!(validate97(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs10 === errors;
@@ -5344,7 +3603,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs11 = errors;
 if(data3 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema67.properties.sandbox.anyOf[2].type,parentSchema:schema67.properties.sandbox.anyOf[2],data:data3};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema42.properties.sandbox.anyOf[2].type,parentSchema:schema42.properties.sandbox.anyOf[2],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5358,7 +3617,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema67.properties.sandbox.anyOf,parentSchema:schema67.properties.sandbox,data:data3};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema42.properties.sandbox.anyOf,parentSchema:schema42.properties.sandbox,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5366,7 +3625,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate154.errors = vErrors;
+validate115.errors = vErrors;
 return false;
 }
 else {
@@ -5388,8 +3647,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs13 = errors;
-if(!(validate169(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate169.errors : vErrors.concat(validate169.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs13 === errors;
@@ -5405,558 +3664,32 @@ var valid0 = true;
 }
 }
 else {
-validate154.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data}];
+validate115.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data}];
 return false;
 }
 }
-validate154.errors = vErrors;
+validate115.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsGetMetadataParams = validate171;
-const schema72 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+export const validateFsGetMetadataParams = validate120;
+const schema43 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate172.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate172.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate172.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate174(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate174.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate174.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate174.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate174.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate174.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate174.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate174.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate174.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate174.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate174.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate174.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate174.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate174.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate182.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate182.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate186(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate186.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate186.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate120(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate171.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema72.required,parentSchema:schema72,data}];
+validate120.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema43.required,parentSchema:schema43,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "path") || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate171.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data}];
+validate120.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data}];
 return false;
 break;
 }
@@ -5964,8 +3697,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate172(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -5978,7 +3711,7 @@ if(data.followSymlinks !== undefined){
 let data1 = data.followSymlinks;
 const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate171.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema72.properties.followSymlinks.type},message:"must be boolean,null",schema:schema72.properties.followSymlinks.type,parentSchema:schema72.properties.followSymlinks,data:data1}];
+validate120.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema43.properties.followSymlinks.type},message:"must be boolean,null",schema:schema43.properties.followSymlinks.type,parentSchema:schema43.properties.followSymlinks,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -5993,16 +3726,16 @@ const _errs5 = errors;
 const _errs6 = errors;
 let valid1 = false;
 const _errs7 = errors;
-if(!(validate174(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate174.errors : vErrors.concat(validate174.errors);
+if(!(validate38(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs8 = errors;
-if(!(validate182(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate182.errors : vErrors.concat(validate182.errors);
+if(!(validate97(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -6010,7 +3743,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
 if(data2 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema72.properties.sandbox.anyOf[2].type,parentSchema:schema72.properties.sandbox.anyOf[2],data:data2};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema43.properties.sandbox.anyOf[2].type,parentSchema:schema43.properties.sandbox.anyOf[2],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6024,7 +3757,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema72.properties.sandbox.anyOf,parentSchema:schema72.properties.sandbox,data:data2};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema43.properties.sandbox.anyOf,parentSchema:schema43.properties.sandbox,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6032,7 +3765,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate171.errors = vErrors;
+validate120.errors = vErrors;
 return false;
 }
 else {
@@ -6054,8 +3787,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs11 = errors;
-if(!(validate186(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate186.errors : vErrors.concat(validate186.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -6070,558 +3803,32 @@ var valid0 = true;
 }
 }
 else {
-validate171.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data}];
+validate120.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data}];
 return false;
 }
 }
-validate171.errors = vErrors;
+validate120.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadDirectoryParams = validate188;
-const schema77 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+export const validateFsReadDirectoryParams = validate125;
+const schema44 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate189(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate189.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate189.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate189.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate191(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate191.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate191.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate191.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate191.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate191.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate191.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate191.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate191.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate191.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate191.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate191.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate191.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate191.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate199(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate199.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate199.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate203.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate203.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate188(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate125(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate188.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema77.required,parentSchema:schema77,data}];
+validate125.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema44.required,parentSchema:schema44,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate188.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema77,data}];
+validate125.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data}];
 return false;
 break;
 }
@@ -6629,8 +3836,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate189(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -6645,16 +3852,16 @@ const _errs3 = errors;
 const _errs4 = errors;
 let valid1 = false;
 const _errs5 = errors;
-if(!(validate191(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate191.errors : vErrors.concat(validate191.errors);
+if(!(validate38(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs5 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs6 = errors;
-if(!(validate199(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate199.errors : vErrors.concat(validate199.errors);
+if(!(validate97(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -6662,7 +3869,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs7 = errors;
 if(data1 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema77.properties.sandbox.anyOf[2].type,parentSchema:schema77.properties.sandbox.anyOf[2],data:data1};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema44.properties.sandbox.anyOf[2].type,parentSchema:schema44.properties.sandbox.anyOf[2],data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6676,7 +3883,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema77.properties.sandbox.anyOf,parentSchema:schema77.properties.sandbox,data:data1};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema44.properties.sandbox.anyOf,parentSchema:schema44.properties.sandbox,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6684,7 +3891,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate188.errors = vErrors;
+validate125.errors = vErrors;
 return false;
 }
 else {
@@ -6706,8 +3913,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs9 = errors;
-if(!(validate203(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate203.errors : vErrors.concat(validate203.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -6721,558 +3928,32 @@ var valid0 = true;
 }
 }
 else {
-validate188.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data}];
+validate125.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data}];
 return false;
 }
 }
-validate188.errors = vErrors;
+validate125.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsRemoveParams = validate205;
-const schema82 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+export const validateFsRemoveParams = validate130;
+const schema45 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"recursive":{"type":["boolean","null"],"default":true},"force":{"type":["boolean","null"],"default":true},"followSymlinks":{"type":["boolean","null"]},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate206.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate206.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate206.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate208(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate208.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate208.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate208.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate208.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate208.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate208.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate208.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate208.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate208.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate208.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate208.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate208.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate208.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate216(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate216.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate216.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate220(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate220.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate220.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate205(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate205.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema82.required,parentSchema:schema82,data}];
+validate130.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema45.required,parentSchema:schema45,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "path") || (key0 === "recursive")) || (key0 === "force")) || (key0 === "followSymlinks")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate205.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data}];
+validate130.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data}];
 return false;
 break;
 }
@@ -7280,8 +3961,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate206(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate206.errors : vErrors.concat(validate206.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7294,7 +3975,7 @@ if(data.recursive !== undefined){
 let data1 = data.recursive;
 const _errs3 = errors;
 if((typeof data1 !== "boolean") && (data1 !== null)){
-validate205.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema82.properties.recursive.type},message:"must be boolean,null",schema:schema82.properties.recursive.type,parentSchema:schema82.properties.recursive,data:data1}];
+validate130.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: schema45.properties.recursive.type},message:"must be boolean,null",schema:schema45.properties.recursive.type,parentSchema:schema45.properties.recursive,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -7307,7 +3988,7 @@ if(data.force !== undefined){
 let data2 = data.force;
 const _errs5 = errors;
 if((typeof data2 !== "boolean") && (data2 !== null)){
-validate205.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: schema82.properties.force.type},message:"must be boolean,null",schema:schema82.properties.force.type,parentSchema:schema82.properties.force,data:data2}];
+validate130.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: schema45.properties.force.type},message:"must be boolean,null",schema:schema45.properties.force.type,parentSchema:schema45.properties.force,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -7320,7 +4001,7 @@ if(data.followSymlinks !== undefined){
 let data3 = data.followSymlinks;
 const _errs7 = errors;
 if((typeof data3 !== "boolean") && (data3 !== null)){
-validate205.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema82.properties.followSymlinks.type},message:"must be boolean,null",schema:schema82.properties.followSymlinks.type,parentSchema:schema82.properties.followSymlinks,data:data3}];
+validate130.errors = [{instancePath:instancePath+"/followSymlinks",schemaPath:"#/properties/followSymlinks/type",keyword:"type",params:{type: schema45.properties.followSymlinks.type},message:"must be boolean,null",schema:schema45.properties.followSymlinks.type,parentSchema:schema45.properties.followSymlinks,data:data3}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -7335,16 +4016,16 @@ const _errs9 = errors;
 const _errs10 = errors;
 let valid1 = false;
 const _errs11 = errors;
-if(!(validate208(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate208.errors : vErrors.concat(validate208.errors);
+if(!(validate38(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs11 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs12 = errors;
-if(!(validate216(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
+if(!(validate97(data4, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs12 === errors;
@@ -7352,7 +4033,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs13 = errors;
 if(data4 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema82.properties.sandbox.anyOf[2].type,parentSchema:schema82.properties.sandbox.anyOf[2],data:data4};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema45.properties.sandbox.anyOf[2].type,parentSchema:schema45.properties.sandbox.anyOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -7366,7 +4047,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema82.properties.sandbox.anyOf,parentSchema:schema82.properties.sandbox,data:data4};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema45.properties.sandbox.anyOf,parentSchema:schema45.properties.sandbox,data:data4};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -7374,7 +4055,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate205.errors = vErrors;
+validate130.errors = vErrors;
 return false;
 }
 else {
@@ -7396,8 +4077,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs15 = errors;
-if(!(validate220(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate220.errors : vErrors.concat(validate220.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs15 === errors;
@@ -7414,558 +4095,32 @@ var valid0 = true;
 }
 }
 else {
-validate205.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data}];
+validate130.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data}];
 return false;
 }
 }
-validate205.errors = vErrors;
+validate130.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCopyParams = validate222;
-const schema87 = {"type":"object","properties":{"sourcePath":{"$ref":"components#/definitions/PathUri"},"destinationPath":{"$ref":"components#/definitions/PathUri"},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
+export const validateFsCopyParams = validate135;
+const schema46 = {"type":"object","properties":{"sourcePath":{"$ref":"components.PathUri"},"destinationPath":{"$ref":"components.PathUri"},"recursive":{"type":"boolean"},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["sourcePath","destinationPath","recursive"],"additionalProperties":false};
 
-function validate223(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate223.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate223.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate223.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate226.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate226.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate226.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate226.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate226.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate226.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate226.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate226.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate226.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate226.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate226.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate226.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate226.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate234(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate234.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate234.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate238(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate238.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate238.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate222(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate135(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.sourcePath === undefined) && (missing0 = "sourcePath")) || ((data.destinationPath === undefined) && (missing0 = "destinationPath"))) || ((data.recursive === undefined) && (missing0 = "recursive"))){
-validate222.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema87.required,parentSchema:schema87,data}];
+validate135.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema46.required,parentSchema:schema46,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "sourcePath") || (key0 === "destinationPath")) || (key0 === "recursive")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate222.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data}];
+validate135.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data}];
 return false;
 break;
 }
@@ -7973,8 +4128,8 @@ break;
 if(_errs1 === errors){
 if(data.sourcePath !== undefined){
 const _errs2 = errors;
-if(!(validate223(data.sourcePath, {instancePath:instancePath+"/sourcePath",parentData:data,parentDataProperty:"sourcePath",rootData}))){
-vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+if(!(validate30(data.sourcePath, {instancePath:instancePath+"/sourcePath",parentData:data,parentDataProperty:"sourcePath",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -7985,8 +4140,8 @@ var valid0 = true;
 if(valid0){
 if(data.destinationPath !== undefined){
 const _errs3 = errors;
-if(!(validate223(data.destinationPath, {instancePath:instancePath+"/destinationPath",parentData:data,parentDataProperty:"destinationPath",rootData}))){
-vErrors = vErrors === null ? validate223.errors : vErrors.concat(validate223.errors);
+if(!(validate30(data.destinationPath, {instancePath:instancePath+"/destinationPath",parentData:data,parentDataProperty:"destinationPath",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -7999,7 +4154,7 @@ if(data.recursive !== undefined){
 let data2 = data.recursive;
 const _errs4 = errors;
 if(typeof data2 !== "boolean"){
-validate222.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema87.properties.recursive.type,parentSchema:schema87.properties.recursive,data:data2}];
+validate135.errors = [{instancePath:instancePath+"/recursive",schemaPath:"#/properties/recursive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema46.properties.recursive.type,parentSchema:schema46.properties.recursive,data:data2}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -8014,16 +4169,16 @@ const _errs6 = errors;
 const _errs7 = errors;
 let valid1 = false;
 const _errs8 = errors;
-if(!(validate226(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate226.errors : vErrors.concat(validate226.errors);
+if(!(validate38(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
-if(!(validate234(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate234.errors : vErrors.concat(validate234.errors);
+if(!(validate97(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -8031,7 +4186,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs10 = errors;
 if(data3 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema87.properties.sandbox.anyOf[2].type,parentSchema:schema87.properties.sandbox.anyOf[2],data:data3};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema46.properties.sandbox.anyOf[2].type,parentSchema:schema46.properties.sandbox.anyOf[2],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -8045,7 +4200,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema87.properties.sandbox.anyOf,parentSchema:schema87.properties.sandbox,data:data3};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema46.properties.sandbox.anyOf,parentSchema:schema46.properties.sandbox,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -8053,7 +4208,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate222.errors = vErrors;
+validate135.errors = vErrors;
 return false;
 }
 else {
@@ -8075,8 +4230,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs12 = errors;
-if(!(validate238(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate238.errors : vErrors.concat(validate238.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs12 === errors;
@@ -8092,558 +4247,32 @@ var valid0 = true;
 }
 }
 else {
-validate222.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data}];
+validate135.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data}];
 return false;
 }
 }
-validate222.errors = vErrors;
+validate135.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCanonicalizeParams = validate240;
-const schema92 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path"],"additionalProperties":false};
+export const validateFsCanonicalizeParams = validate141;
+const schema47 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path"],"additionalProperties":false};
 
-function validate241(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate241.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate241.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate241.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate243(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate243.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate243.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate243.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate243.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate243.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate243.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate243.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate243.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate243.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate243.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate243.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate243.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate243.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate251.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate251.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate255.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate255.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate240(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate141(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate240.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema92.required,parentSchema:schema92,data}];
+validate141.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema47.required,parentSchema:schema47,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "path") || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate240.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data}];
+validate141.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data}];
 return false;
 break;
 }
@@ -8651,8 +4280,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate241(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate241.errors : vErrors.concat(validate241.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -8667,16 +4296,16 @@ const _errs3 = errors;
 const _errs4 = errors;
 let valid1 = false;
 const _errs5 = errors;
-if(!(validate243(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate243.errors : vErrors.concat(validate243.errors);
+if(!(validate38(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs5 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs6 = errors;
-if(!(validate251(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate251.errors : vErrors.concat(validate251.errors);
+if(!(validate97(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -8684,7 +4313,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs7 = errors;
 if(data1 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema92.properties.sandbox.anyOf[2].type,parentSchema:schema92.properties.sandbox.anyOf[2],data:data1};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema47.properties.sandbox.anyOf[2].type,parentSchema:schema47.properties.sandbox.anyOf[2],data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -8698,7 +4327,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema92.properties.sandbox.anyOf,parentSchema:schema92.properties.sandbox,data:data1};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema47.properties.sandbox.anyOf,parentSchema:schema47.properties.sandbox,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -8706,7 +4335,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate240.errors = vErrors;
+validate141.errors = vErrors;
 return false;
 }
 else {
@@ -8728,8 +4357,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs9 = errors;
-if(!(validate255(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate255.errors : vErrors.concat(validate255.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs9 === errors;
@@ -8743,46 +4372,26 @@ var valid0 = true;
 }
 }
 else {
-validate240.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data}];
+validate141.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data}];
 return false;
 }
 }
-validate240.errors = vErrors;
+validate141.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWalkParams = validate257;
-const schema97 = {"type":"object","properties":{"path":{"$ref":"components#/definitions/PathUri"},"options":{"$ref":"components#/definitions/WalkOptions"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["path","options"],"additionalProperties":false};
+export const validateFsWalkParams = validate146;
+const schema48 = {"type":"object","properties":{"path":{"$ref":"components.PathUri"},"options":{"$ref":"components.WalkOptions"},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["path","options"],"additionalProperties":false};
+const schema49 = {"type":"object","required":["maxDepth","maxDirectories","maxEntries","followDirectorySymlinks"],"description":"Limits of `fs/walk` (maxima: depth 64, 10 000 directories, 50 000 entries).","properties":{"maxDepth":{"type":"integer","minimum":0},"maxDirectories":{"type":"integer","minimum":0},"maxEntries":{"type":"integer","minimum":0},"followDirectorySymlinks":{"type":"boolean"},"pruneHiddenDirectories":{"type":["boolean","null"],"default":false}}};
 
-function validate258(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate258.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate258.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate258.errors = vErrors;
-return errors === 0;
-}
-
-const schema99 = {"type":"object","required":["maxDepth","maxDirectories","maxEntries","followDirectorySymlinks"],"description":"Limits of `fs/walk` (maxima: depth 64, 10 000 directories, 50 000 entries).","properties":{"maxDepth":{"type":"integer","minimum":0},"maxDirectories":{"type":"integer","minimum":0},"maxEntries":{"type":"integer","minimum":0},"followDirectorySymlinks":{"type":"boolean"},"pruneHiddenDirectories":{"type":["boolean","null"],"default":false}}};
-
-function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate148(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.maxDepth === undefined) && (missing0 = "maxDepth")) || ((data.maxDirectories === undefined) && (missing0 = "maxDirectories"))) || ((data.maxEntries === undefined) && (missing0 = "maxEntries"))) || ((data.followDirectorySymlinks === undefined) && (missing0 = "followDirectorySymlinks"))){
-validate260.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema99.required,parentSchema:schema99,data}];
+validate148.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema49.required,parentSchema:schema49,data}];
 return false;
 }
 else {
@@ -8790,13 +4399,13 @@ if(data.maxDepth !== undefined){
 let data0 = data.maxDepth;
 const _errs1 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate260.errors = [{instancePath:instancePath+"/maxDepth",schemaPath:"#/properties/maxDepth/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.maxDepth.type,parentSchema:schema99.properties.maxDepth,data:data0}];
+validate148.errors = [{instancePath:instancePath+"/maxDepth",schemaPath:"#/properties/maxDepth/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.maxDepth.type,parentSchema:schema49.properties.maxDepth,data:data0}];
 return false;
 }
 if(errors === _errs1){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 0 || isNaN(data0)){
-validate260.errors = [{instancePath:instancePath+"/maxDepth",schemaPath:"#/properties/maxDepth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.maxDepth,data:data0}];
+validate148.errors = [{instancePath:instancePath+"/maxDepth",schemaPath:"#/properties/maxDepth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.maxDepth,data:data0}];
 return false;
 }
 }
@@ -8811,13 +4420,13 @@ if(data.maxDirectories !== undefined){
 let data1 = data.maxDirectories;
 const _errs3 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate260.errors = [{instancePath:instancePath+"/maxDirectories",schemaPath:"#/properties/maxDirectories/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.maxDirectories.type,parentSchema:schema99.properties.maxDirectories,data:data1}];
+validate148.errors = [{instancePath:instancePath+"/maxDirectories",schemaPath:"#/properties/maxDirectories/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.maxDirectories.type,parentSchema:schema49.properties.maxDirectories,data:data1}];
 return false;
 }
 if(errors === _errs3){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 0 || isNaN(data1)){
-validate260.errors = [{instancePath:instancePath+"/maxDirectories",schemaPath:"#/properties/maxDirectories/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.maxDirectories,data:data1}];
+validate148.errors = [{instancePath:instancePath+"/maxDirectories",schemaPath:"#/properties/maxDirectories/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.maxDirectories,data:data1}];
 return false;
 }
 }
@@ -8832,13 +4441,13 @@ if(data.maxEntries !== undefined){
 let data2 = data.maxEntries;
 const _errs5 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate260.errors = [{instancePath:instancePath+"/maxEntries",schemaPath:"#/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.maxEntries.type,parentSchema:schema99.properties.maxEntries,data:data2}];
+validate148.errors = [{instancePath:instancePath+"/maxEntries",schemaPath:"#/properties/maxEntries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.maxEntries.type,parentSchema:schema49.properties.maxEntries,data:data2}];
 return false;
 }
 if(errors === _errs5){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-validate260.errors = [{instancePath:instancePath+"/maxEntries",schemaPath:"#/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema99.properties.maxEntries,data:data2}];
+validate148.errors = [{instancePath:instancePath+"/maxEntries",schemaPath:"#/properties/maxEntries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.maxEntries,data:data2}];
 return false;
 }
 }
@@ -8853,7 +4462,7 @@ if(data.followDirectorySymlinks !== undefined){
 let data3 = data.followDirectorySymlinks;
 const _errs7 = errors;
 if(typeof data3 !== "boolean"){
-validate260.errors = [{instancePath:instancePath+"/followDirectorySymlinks",schemaPath:"#/properties/followDirectorySymlinks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema99.properties.followDirectorySymlinks.type,parentSchema:schema99.properties.followDirectorySymlinks,data:data3}];
+validate148.errors = [{instancePath:instancePath+"/followDirectorySymlinks",schemaPath:"#/properties/followDirectorySymlinks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema49.properties.followDirectorySymlinks.type,parentSchema:schema49.properties.followDirectorySymlinks,data:data3}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -8866,7 +4475,7 @@ if(data.pruneHiddenDirectories !== undefined){
 let data4 = data.pruneHiddenDirectories;
 const _errs9 = errors;
 if((typeof data4 !== "boolean") && (data4 !== null)){
-validate260.errors = [{instancePath:instancePath+"/pruneHiddenDirectories",schemaPath:"#/properties/pruneHiddenDirectories/type",keyword:"type",params:{type: schema99.properties.pruneHiddenDirectories.type},message:"must be boolean,null",schema:schema99.properties.pruneHiddenDirectories.type,parentSchema:schema99.properties.pruneHiddenDirectories,data:data4}];
+validate148.errors = [{instancePath:instancePath+"/pruneHiddenDirectories",schemaPath:"#/properties/pruneHiddenDirectories/type",keyword:"type",params:{type: schema49.properties.pruneHiddenDirectories.type},message:"must be boolean,null",schema:schema49.properties.pruneHiddenDirectories.type,parentSchema:schema49.properties.pruneHiddenDirectories,data:data4}];
 return false;
 }
 var valid0 = _errs9 === errors;
@@ -8881,536 +4490,30 @@ var valid0 = true;
 }
 }
 else {
-validate260.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data}];
+validate148.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data}];
 return false;
 }
 }
-validate260.errors = vErrors;
+validate148.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate262(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate262.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate262.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate262.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate262.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate262.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate262.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate262.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate262.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate262.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate262.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate262.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate262.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate262.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate270(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate270.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate270.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate274(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate274.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate274.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate257(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate146(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.path === undefined) && (missing0 = "path")) || ((data.options === undefined) && (missing0 = "options"))){
-validate257.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema97.required,parentSchema:schema97,data}];
+validate146.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema48.required,parentSchema:schema48,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "path") || (key0 === "options")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate257.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema97,data}];
+validate146.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data}];
 return false;
 break;
 }
@@ -9418,8 +4521,8 @@ break;
 if(_errs1 === errors){
 if(data.path !== undefined){
 const _errs2 = errors;
-if(!(validate258(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate258.errors : vErrors.concat(validate258.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -9430,8 +4533,8 @@ var valid0 = true;
 if(valid0){
 if(data.options !== undefined){
 const _errs3 = errors;
-if(!(validate260(data.options, {instancePath:instancePath+"/options",parentData:data,parentDataProperty:"options",rootData}))){
-vErrors = vErrors === null ? validate260.errors : vErrors.concat(validate260.errors);
+if(!(validate148(data.options, {instancePath:instancePath+"/options",parentData:data,parentDataProperty:"options",rootData}))){
+vErrors = vErrors === null ? validate148.errors : vErrors.concat(validate148.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -9446,16 +4549,16 @@ const _errs4 = errors;
 const _errs5 = errors;
 let valid1 = false;
 const _errs6 = errors;
-if(!(validate262(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate262.errors : vErrors.concat(validate262.errors);
+if(!(validate38(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
 valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs7 = errors;
-if(!(validate270(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate270.errors : vErrors.concat(validate270.errors);
+if(!(validate97(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs7 === errors;
@@ -9463,7 +4566,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs8 = errors;
 if(data2 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema97.properties.sandbox.anyOf[2].type,parentSchema:schema97.properties.sandbox.anyOf[2],data:data2};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema48.properties.sandbox.anyOf[2].type,parentSchema:schema48.properties.sandbox.anyOf[2],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -9477,7 +4580,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema97.properties.sandbox.anyOf,parentSchema:schema97.properties.sandbox,data:data2};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema48.properties.sandbox.anyOf,parentSchema:schema48.properties.sandbox,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -9485,7 +4588,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate257.errors = vErrors;
+validate146.errors = vErrors;
 return false;
 }
 else {
@@ -9507,8 +4610,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs10 = errors;
-if(!(validate274(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -9523,558 +4626,32 @@ var valid0 = true;
 }
 }
 else {
-validate257.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data}];
+validate146.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data}];
 return false;
 }
 }
-validate257.errors = vErrors;
+validate146.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsOpenParams = validate276;
-const schema103 = {"type":"object","properties":{"handleId":{"type":"string"},"path":{"$ref":"components#/definitions/PathUri"},"mode":{"anyOf":[{"type":"string","enum":["read","replace"]},{"type":"null"}],"default":"read"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/WireFileSystemSandboxContext"},{"$ref":"components#/definitions/FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","path"],"additionalProperties":false};
+export const validateFsOpenParams = validate153;
+const schema50 = {"type":"object","properties":{"handleId":{"type":"string"},"path":{"$ref":"components.PathUri"},"mode":{"anyOf":[{"type":"string","enum":["read","replace"]},{"type":"null"}],"default":"read"},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"$ref":"components.FsSandbox"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["handleId","path"],"additionalProperties":false};
 
-function validate277(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate277.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate277.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate277.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate279(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate279.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate279.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate279.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate279.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate279.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate279.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate279.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate279.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate279.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate279.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate279.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate279.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate279.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate287(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs2 = errors;
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.anyOf,parentSchema:schema56,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-validate287.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate287.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate291(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate291.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate291.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate276(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate153(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.handleId === undefined) && (missing0 = "handleId")) || ((data.path === undefined) && (missing0 = "path"))){
-validate276.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema103.required,parentSchema:schema103,data}];
+validate153.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema50.required,parentSchema:schema50,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "handleId") || (key0 === "path")) || (key0 === "mode")) || (key0 === "sandbox")) || (key0 === "environmentId"))){
-validate276.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema103,data}];
+validate153.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data}];
 return false;
 break;
 }
@@ -10084,7 +4661,7 @@ if(data.handleId !== undefined){
 let data0 = data.handleId;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate276.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema103.properties.handleId.type,parentSchema:schema103.properties.handleId,data:data0}];
+validate153.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.handleId.type,parentSchema:schema50.properties.handleId,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -10095,8 +4672,8 @@ var valid0 = true;
 if(valid0){
 if(data.path !== undefined){
 const _errs4 = errors;
-if(!(validate277(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate277.errors : vErrors.concat(validate277.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -10112,7 +4689,7 @@ const _errs6 = errors;
 let valid1 = false;
 const _errs7 = errors;
 if(typeof data2 !== "string"){
-const err0 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema103.properties.mode.anyOf[0].type,parentSchema:schema103.properties.mode.anyOf[0],data:data2};
+const err0 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.mode.anyOf[0].type,parentSchema:schema50.properties.mode.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -10122,7 +4699,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data2 === "read") || (data2 === "replace"))){
-const err1 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema103.properties.mode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema103.properties.mode.anyOf[0].enum,parentSchema:schema103.properties.mode.anyOf[0],data:data2};
+const err1 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema50.properties.mode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema50.properties.mode.anyOf[0].enum,parentSchema:schema50.properties.mode.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -10136,7 +4713,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
 if(data2 !== null){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema103.properties.mode.anyOf[1].type,parentSchema:schema103.properties.mode.anyOf[1],data:data2};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema50.properties.mode.anyOf[1].type,parentSchema:schema50.properties.mode.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -10149,7 +4726,7 @@ var _valid0 = _errs9 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema103.properties.mode.anyOf,parentSchema:schema103.properties.mode,data:data2};
+const err3 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema50.properties.mode.anyOf,parentSchema:schema50.properties.mode,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -10157,7 +4734,7 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate276.errors = vErrors;
+validate153.errors = vErrors;
 return false;
 }
 else {
@@ -10183,16 +4760,16 @@ const _errs11 = errors;
 const _errs12 = errors;
 let valid2 = false;
 const _errs13 = errors;
-if(!(validate279(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate279.errors : vErrors.concat(validate279.errors);
+if(!(validate38(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs13 === errors;
 valid2 = valid2 || _valid1;
 if(!valid2){
 const _errs14 = errors;
-if(!(validate287(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate287.errors : vErrors.concat(validate287.errors);
+if(!(validate97(data3, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate97.errors : vErrors.concat(validate97.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs14 === errors;
@@ -10200,7 +4777,7 @@ valid2 = valid2 || _valid1;
 if(!valid2){
 const _errs15 = errors;
 if(data3 !== null){
-const err4 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema103.properties.sandbox.anyOf[2].type,parentSchema:schema103.properties.sandbox.anyOf[2],data:data3};
+const err4 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/2/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema50.properties.sandbox.anyOf[2].type,parentSchema:schema50.properties.sandbox.anyOf[2],data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -10214,7 +4791,7 @@ valid2 = valid2 || _valid1;
 }
 }
 if(!valid2){
-const err5 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema103.properties.sandbox.anyOf,parentSchema:schema103.properties.sandbox,data:data3};
+const err5 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema50.properties.sandbox.anyOf,parentSchema:schema50.properties.sandbox,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -10222,7 +4799,7 @@ else {
 vErrors.push(err5);
 }
 errors++;
-validate276.errors = vErrors;
+validate153.errors = vErrors;
 return false;
 }
 else {
@@ -10244,8 +4821,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs17 = errors;
-if(!(validate291(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate291.errors : vErrors.concat(validate291.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs17 === errors;
@@ -10261,44 +4838,32 @@ var valid0 = true;
 }
 }
 else {
-validate276.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema103.type,parentSchema:schema103,data}];
+validate153.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data}];
 return false;
 }
 }
-validate276.errors = vErrors;
+validate153.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadBlockParams = validate293;
-const schema108 = {"type":"object","properties":{"handleId":{"type":"string"},"offset":{"type":"integer","minimum":0},"len":{"type":"integer","minimum":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","offset","len"],"additionalProperties":false};
+export const validateFsReadBlockParams = validate158;
+const schema51 = {"type":"object","properties":{"handleId":{"type":"string"},"offset":{"type":"integer","minimum":0},"len":{"type":"integer","minimum":0},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["handleId","offset","len"],"additionalProperties":false};
 
-function validate294(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate294.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate294.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate293(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate158(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.handleId === undefined) && (missing0 = "handleId")) || ((data.offset === undefined) && (missing0 = "offset"))) || ((data.len === undefined) && (missing0 = "len"))){
-validate293.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema108.required,parentSchema:schema108,data}];
+validate158.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema51.required,parentSchema:schema51,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "handleId") || (key0 === "offset")) || (key0 === "len")) || (key0 === "environmentId"))){
-validate293.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema108,data}];
+validate158.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data}];
 return false;
 break;
 }
@@ -10308,7 +4873,7 @@ if(data.handleId !== undefined){
 let data0 = data.handleId;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate293.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.properties.handleId.type,parentSchema:schema108.properties.handleId,data:data0}];
+validate158.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.handleId.type,parentSchema:schema51.properties.handleId,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -10321,13 +4886,13 @@ if(data.offset !== undefined){
 let data1 = data.offset;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate293.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema108.properties.offset.type,parentSchema:schema108.properties.offset,data:data1}];
+validate158.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.offset.type,parentSchema:schema51.properties.offset,data:data1}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 0 || isNaN(data1)){
-validate293.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema108.properties.offset,data:data1}];
+validate158.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema51.properties.offset,data:data1}];
 return false;
 }
 }
@@ -10342,13 +4907,13 @@ if(data.len !== undefined){
 let data2 = data.len;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate293.errors = [{instancePath:instancePath+"/len",schemaPath:"#/properties/len/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema108.properties.len.type,parentSchema:schema108.properties.len,data:data2}];
+validate158.errors = [{instancePath:instancePath+"/len",schemaPath:"#/properties/len/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.len.type,parentSchema:schema51.properties.len,data:data2}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-validate293.errors = [{instancePath:instancePath+"/len",schemaPath:"#/properties/len/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema108.properties.len,data:data2}];
+validate158.errors = [{instancePath:instancePath+"/len",schemaPath:"#/properties/len/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema51.properties.len,data:data2}];
 return false;
 }
 }
@@ -10361,8 +4926,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs8 = errors;
-if(!(validate294(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate294.errors : vErrors.concat(validate294.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs8 === errors;
@@ -10377,56 +4942,32 @@ var valid0 = true;
 }
 }
 else {
-validate293.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema108.type,parentSchema:schema108,data}];
+validate158.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data}];
 return false;
 }
 }
-validate293.errors = vErrors;
+validate158.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteBlockParams = validate296;
-const schema110 = {"type":"object","properties":{"handleId":{"type":"string"},"offset":{"type":"integer","minimum":0},"chunk":{"$ref":"components#/definitions/Base64"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId","offset","chunk"],"additionalProperties":false};
+export const validateFsWriteBlockParams = validate160;
+const schema52 = {"type":"object","properties":{"handleId":{"type":"string"},"offset":{"type":"integer","minimum":0},"chunk":{"$ref":"components.Base64"},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["handleId","offset","chunk"],"additionalProperties":false};
 
-function validate297(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate297.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate297.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate299(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate299.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate299.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate296(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate160(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.handleId === undefined) && (missing0 = "handleId")) || ((data.offset === undefined) && (missing0 = "offset"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate296.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema110.required,parentSchema:schema110,data}];
+validate160.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema52.required,parentSchema:schema52,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "handleId") || (key0 === "offset")) || (key0 === "chunk")) || (key0 === "environmentId"))){
-validate296.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema110,data}];
+validate160.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data}];
 return false;
 break;
 }
@@ -10436,7 +4977,7 @@ if(data.handleId !== undefined){
 let data0 = data.handleId;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate296.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema110.properties.handleId.type,parentSchema:schema110.properties.handleId,data:data0}];
+validate160.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.handleId.type,parentSchema:schema52.properties.handleId,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -10449,13 +4990,13 @@ if(data.offset !== undefined){
 let data1 = data.offset;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate296.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema110.properties.offset.type,parentSchema:schema110.properties.offset,data:data1}];
+validate160.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.offset.type,parentSchema:schema52.properties.offset,data:data1}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 0 || isNaN(data1)){
-validate296.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema110.properties.offset,data:data1}];
+validate160.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema52.properties.offset,data:data1}];
 return false;
 }
 }
@@ -10468,8 +5009,8 @@ var valid0 = true;
 if(valid0){
 if(data.chunk !== undefined){
 const _errs6 = errors;
-if(!(validate297(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate297.errors : vErrors.concat(validate297.errors);
+if(!(validate73(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -10480,8 +5021,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs7 = errors;
-if(!(validate299(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate299.errors : vErrors.concat(validate299.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs7 === errors;
@@ -10496,44 +5037,32 @@ var valid0 = true;
 }
 }
 else {
-validate296.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema110.type,parentSchema:schema110,data}];
+validate160.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data}];
 return false;
 }
 }
-validate296.errors = vErrors;
+validate160.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCloseParams = validate301;
-const schema113 = {"type":"object","properties":{"handleId":{"type":"string"},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["handleId"],"additionalProperties":false};
+export const validateFsCloseParams = validate163;
+const schema53 = {"type":"object","properties":{"handleId":{"type":"string"},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["handleId"],"additionalProperties":false};
 
-function validate302(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate302.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate302.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate301(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate163(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.handleId === undefined) && (missing0 = "handleId")){
-validate301.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema113.required,parentSchema:schema113,data}];
+validate163.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema53.required,parentSchema:schema53,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "handleId") || (key0 === "environmentId"))){
-validate301.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema113,data}];
+validate163.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data}];
 return false;
 break;
 }
@@ -10543,7 +5072,7 @@ if(data.handleId !== undefined){
 let data0 = data.handleId;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate301.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema113.properties.handleId.type,parentSchema:schema113.properties.handleId,data:data0}];
+validate163.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.handleId.type,parentSchema:schema53.properties.handleId,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -10554,8 +5083,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs4 = errors;
-if(!(validate302(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate302.errors : vErrors.concat(validate302.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -10568,64 +5097,32 @@ var valid0 = true;
 }
 }
 else {
-validate301.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema113.type,parentSchema:schema113,data}];
+validate163.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data}];
 return false;
 }
 }
-validate301.errors = vErrors;
+validate163.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWatchMissingParams = validate304;
-const schema115 = {"type":"object","properties":{"watchId":{"type":"integer","minimum":0},"missing":{"type":"array","items":{"$ref":"components#/definitions/PathUri"}},"present":{"anyOf":[{"$ref":"components#/definitions/PathUri"},{"type":"null"}]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["watchId","missing"],"additionalProperties":false};
+export const validateFsWatchMissingParams = validate165;
+const schema54 = {"type":"object","properties":{"watchId":{"type":"integer","minimum":0},"missing":{"type":"array","items":{"$ref":"components.PathUri"}},"present":{"anyOf":[{"$ref":"components.PathUri"},{"type":"null"}]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["watchId","missing"],"additionalProperties":false};
 
-function validate305(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate305.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate305.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate305.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate308(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate308.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate308.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate304(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate165(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.watchId === undefined) && (missing0 = "watchId")) || ((data.missing === undefined) && (missing0 = "missing"))){
-validate304.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema115.required,parentSchema:schema115,data}];
+validate165.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema54.required,parentSchema:schema54,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "watchId") || (key0 === "missing")) || (key0 === "present")) || (key0 === "environmentId"))){
-validate304.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema115,data}];
+validate165.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data}];
 return false;
 break;
 }
@@ -10635,13 +5132,13 @@ if(data.watchId !== undefined){
 let data0 = data.watchId;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate304.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema115.properties.watchId.type,parentSchema:schema115.properties.watchId,data:data0}];
+validate165.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.watchId.type,parentSchema:schema54.properties.watchId,data:data0}];
 return false;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 0 || isNaN(data0)){
-validate304.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema115.properties.watchId,data:data0}];
+validate165.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema54.properties.watchId,data:data0}];
 return false;
 }
 }
@@ -10661,8 +5158,8 @@ var valid1 = true;
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 const _errs6 = errors;
-if(!(validate305(data1[i0], {instancePath:instancePath+"/missing/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+if(!(validate30(data1[i0], {instancePath:instancePath+"/missing/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs6 === errors;
@@ -10672,7 +5169,7 @@ break;
 }
 }
 else {
-validate304.errors = [{instancePath:instancePath+"/missing",schemaPath:"#/properties/missing/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema115.properties.missing.type,parentSchema:schema115.properties.missing,data:data1}];
+validate165.errors = [{instancePath:instancePath+"/missing",schemaPath:"#/properties/missing/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.missing.type,parentSchema:schema54.properties.missing,data:data1}];
 return false;
 }
 }
@@ -10688,8 +5185,8 @@ const _errs7 = errors;
 const _errs8 = errors;
 let valid2 = false;
 const _errs9 = errors;
-if(!(validate305(data3, {instancePath:instancePath+"/present",parentData:data,parentDataProperty:"present",rootData}))){
-vErrors = vErrors === null ? validate305.errors : vErrors.concat(validate305.errors);
+if(!(validate30(data3, {instancePath:instancePath+"/present",parentData:data,parentDataProperty:"present",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs9 === errors;
@@ -10697,7 +5194,7 @@ valid2 = valid2 || _valid0;
 if(!valid2){
 const _errs10 = errors;
 if(data3 !== null){
-const err0 = {instancePath:instancePath+"/present",schemaPath:"#/properties/present/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema115.properties.present.anyOf[1].type,parentSchema:schema115.properties.present.anyOf[1],data:data3};
+const err0 = {instancePath:instancePath+"/present",schemaPath:"#/properties/present/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema54.properties.present.anyOf[1].type,parentSchema:schema54.properties.present.anyOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -10710,7 +5207,7 @@ var _valid0 = _errs10 === errors;
 valid2 = valid2 || _valid0;
 }
 if(!valid2){
-const err1 = {instancePath:instancePath+"/present",schemaPath:"#/properties/present/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema115.properties.present.anyOf,parentSchema:schema115.properties.present,data:data3};
+const err1 = {instancePath:instancePath+"/present",schemaPath:"#/properties/present/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema54.properties.present.anyOf,parentSchema:schema54.properties.present,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -10718,7 +5215,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate304.errors = vErrors;
+validate165.errors = vErrors;
 return false;
 }
 else {
@@ -10740,8 +5237,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs12 = errors;
-if(!(validate308(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate308.errors : vErrors.concat(validate308.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs12 === errors;
@@ -10756,37 +5253,25 @@ var valid0 = true;
 }
 }
 else {
-validate304.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema115.type,parentSchema:schema115,data}];
+validate165.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data}];
 return false;
 }
 }
-validate304.errors = vErrors;
+validate165.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsMissingChangedNotification = validate310;
-const schema118 = {"type":"object","properties":{"watchId":{"type":"integer","minimum":0},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["watchId"]};
+export const validateFsMissingChangedNotification = validate169;
+const schema55 = {"type":"object","properties":{"watchId":{"type":"integer","minimum":0},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["watchId"]};
 
-function validate311(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate311.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate311.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate310(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate169(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.watchId === undefined) && (missing0 = "watchId")){
-validate310.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema118.required,parentSchema:schema118,data}];
+validate169.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema55.required,parentSchema:schema55,data}];
 return false;
 }
 else {
@@ -10794,13 +5279,13 @@ if(data.watchId !== undefined){
 let data0 = data.watchId;
 const _errs1 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate310.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema118.properties.watchId.type,parentSchema:schema118.properties.watchId,data:data0}];
+validate169.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema55.properties.watchId.type,parentSchema:schema55.properties.watchId,data:data0}];
 return false;
 }
 if(errors === _errs1){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 0 || isNaN(data0)){
-validate310.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema118.properties.watchId,data:data0}];
+validate169.errors = [{instancePath:instancePath+"/watchId",schemaPath:"#/properties/watchId/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema55.properties.watchId,data:data0}];
 return false;
 }
 }
@@ -10813,8 +5298,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs3 = errors;
-if(!(validate311(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate311.errors : vErrors.concat(validate311.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -10826,26 +5311,26 @@ var valid0 = true;
 }
 }
 else {
-validate310.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema118.type,parentSchema:schema118,data}];
+validate169.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data}];
 return false;
 }
 }
-validate310.errors = vErrors;
+validate169.errors = vErrors;
 return errors === 0;
 }
 
-export const validateHttpRequestParams = validate313;
-const schema120 = {"type":"object","properties":{"method":{"type":"string"},"url":{"type":"string"},"headers":{"type":["array","null"],"items":{"$ref":"components#/definitions/HttpRequestHeader"},"default":[]},"bodyBase64":{"anyOf":[{"$ref":"components#/definitions/Base64"},{"type":"null"}]},"timeoutMs":{"type":["integer","null"],"minimum":0},"redirectPolicy":{"anyOf":[{"type":"string","enum":["follow","stop"]},{"type":"null"}],"default":"follow"},"requestId":{"type":"string"},"streamResponse":{"type":["boolean","null"],"default":false},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["method","url","requestId"],"additionalProperties":false};
-const schema121 = {"type":"object","required":["name","value"],"description":"A request header; `valueEnvVar` names an executor environment variable appended to `value`.","properties":{"name":{"type":"string"},"value":{"type":"string"},"valueEnvVar":{"type":["string","null"]}}};
+export const validateHttpRequestParams = validate171;
+const schema56 = {"type":"object","properties":{"method":{"type":"string"},"url":{"type":"string"},"headers":{"type":["array","null"],"items":{"$ref":"components.HttpRequestHeader"},"default":[]},"bodyBase64":{"anyOf":[{"$ref":"components.Base64"},{"type":"null"}]},"timeoutMs":{"type":["integer","null"],"minimum":0},"redirectPolicy":{"anyOf":[{"type":"string","enum":["follow","stop"]},{"type":"null"}],"default":"follow"},"requestId":{"type":"string"},"streamResponse":{"type":["boolean","null"],"default":false},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["method","url","requestId"],"additionalProperties":false};
+const schema57 = {"type":"object","required":["name","value"],"description":"A request header; `valueEnvVar` names an executor environment variable appended to `value`.","properties":{"name":{"type":"string"},"value":{"type":"string"},"valueEnvVar":{"type":["string","null"]}}};
 
-function validate314(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate172(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.name === undefined) && (missing0 = "name")) || ((data.value === undefined) && (missing0 = "value"))){
-validate314.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema121.required,parentSchema:schema121,data}];
+validate172.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema57.required,parentSchema:schema57,data}];
 return false;
 }
 else {
@@ -10853,7 +5338,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate314.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema121.properties.name.type,parentSchema:schema121.properties.name,data:data0}];
+validate172.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.name.type,parentSchema:schema57.properties.name,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -10866,7 +5351,7 @@ if(data.value !== undefined){
 let data1 = data.value;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate314.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema121.properties.value.type,parentSchema:schema121.properties.value,data:data1}];
+validate172.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.value.type,parentSchema:schema57.properties.value,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -10879,7 +5364,7 @@ if(data.valueEnvVar !== undefined){
 let data2 = data.valueEnvVar;
 const _errs5 = errors;
 if((typeof data2 !== "string") && (data2 !== null)){
-validate314.errors = [{instancePath:instancePath+"/valueEnvVar",schemaPath:"#/properties/valueEnvVar/type",keyword:"type",params:{type: schema121.properties.valueEnvVar.type},message:"must be string,null",schema:schema121.properties.valueEnvVar.type,parentSchema:schema121.properties.valueEnvVar,data:data2}];
+validate172.errors = [{instancePath:instancePath+"/valueEnvVar",schemaPath:"#/properties/valueEnvVar/type",keyword:"type",params:{type: schema57.properties.valueEnvVar.type},message:"must be string,null",schema:schema57.properties.valueEnvVar.type,parentSchema:schema57.properties.valueEnvVar,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -10892,54 +5377,30 @@ var valid0 = true;
 }
 }
 else {
-validate314.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema121.type,parentSchema:schema121,data}];
+validate172.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data}];
 return false;
 }
 }
-validate314.errors = vErrors;
+validate172.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate316(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate316.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate316.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate318(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate318.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate318.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate313(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate171(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.method === undefined) && (missing0 = "method")) || ((data.url === undefined) && (missing0 = "url"))) || ((data.requestId === undefined) && (missing0 = "requestId"))){
-validate313.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema120.required,parentSchema:schema120,data}];
+validate171.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema56.required,parentSchema:schema56,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func2.call(schema120.properties, key0))){
-validate313.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema120,data}];
+if(!(func2.call(schema56.properties, key0))){
+validate171.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data}];
 return false;
 break;
 }
@@ -10949,7 +5410,7 @@ if(data.method !== undefined){
 let data0 = data.method;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate313.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.method.type,parentSchema:schema120.properties.method,data:data0}];
+validate171.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.method.type,parentSchema:schema56.properties.method,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -10962,7 +5423,7 @@ if(data.url !== undefined){
 let data1 = data.url;
 const _errs4 = errors;
 if(typeof data1 !== "string"){
-validate313.errors = [{instancePath:instancePath+"/url",schemaPath:"#/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.url.type,parentSchema:schema120.properties.url,data:data1}];
+validate171.errors = [{instancePath:instancePath+"/url",schemaPath:"#/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.url.type,parentSchema:schema56.properties.url,data:data1}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -10975,7 +5436,7 @@ if(data.headers !== undefined){
 let data2 = data.headers;
 const _errs6 = errors;
 if((!(Array.isArray(data2))) && (data2 !== null)){
-validate313.errors = [{instancePath:instancePath+"/headers",schemaPath:"#/properties/headers/type",keyword:"type",params:{type: schema120.properties.headers.type},message:"must be array,null",schema:schema120.properties.headers.type,parentSchema:schema120.properties.headers,data:data2}];
+validate171.errors = [{instancePath:instancePath+"/headers",schemaPath:"#/properties/headers/type",keyword:"type",params:{type: schema56.properties.headers.type},message:"must be array,null",schema:schema56.properties.headers.type,parentSchema:schema56.properties.headers,data:data2}];
 return false;
 }
 if(errors === _errs6){
@@ -10984,8 +5445,8 @@ var valid1 = true;
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 const _errs8 = errors;
-if(!(validate314(data2[i0], {instancePath:instancePath+"/headers/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate314.errors : vErrors.concat(validate314.errors);
+if(!(validate172(data2[i0], {instancePath:instancePath+"/headers/" + i0,parentData:data2,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate172.errors : vErrors.concat(validate172.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs8 === errors;
@@ -11007,8 +5468,8 @@ const _errs9 = errors;
 const _errs10 = errors;
 let valid2 = false;
 const _errs11 = errors;
-if(!(validate316(data4, {instancePath:instancePath+"/bodyBase64",parentData:data,parentDataProperty:"bodyBase64",rootData}))){
-vErrors = vErrors === null ? validate316.errors : vErrors.concat(validate316.errors);
+if(!(validate73(data4, {instancePath:instancePath+"/bodyBase64",parentData:data,parentDataProperty:"bodyBase64",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs11 === errors;
@@ -11016,7 +5477,7 @@ valid2 = valid2 || _valid0;
 if(!valid2){
 const _errs12 = errors;
 if(data4 !== null){
-const err0 = {instancePath:instancePath+"/bodyBase64",schemaPath:"#/properties/bodyBase64/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema120.properties.bodyBase64.anyOf[1].type,parentSchema:schema120.properties.bodyBase64.anyOf[1],data:data4};
+const err0 = {instancePath:instancePath+"/bodyBase64",schemaPath:"#/properties/bodyBase64/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema56.properties.bodyBase64.anyOf[1].type,parentSchema:schema56.properties.bodyBase64.anyOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -11029,7 +5490,7 @@ var _valid0 = _errs12 === errors;
 valid2 = valid2 || _valid0;
 }
 if(!valid2){
-const err1 = {instancePath:instancePath+"/bodyBase64",schemaPath:"#/properties/bodyBase64/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema120.properties.bodyBase64.anyOf,parentSchema:schema120.properties.bodyBase64,data:data4};
+const err1 = {instancePath:instancePath+"/bodyBase64",schemaPath:"#/properties/bodyBase64/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.properties.bodyBase64.anyOf,parentSchema:schema56.properties.bodyBase64,data:data4};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -11037,7 +5498,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate313.errors = vErrors;
+validate171.errors = vErrors;
 return false;
 }
 else {
@@ -11061,13 +5522,13 @@ if(data.timeoutMs !== undefined){
 let data5 = data.timeoutMs;
 const _errs14 = errors;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (data5 !== null)){
-validate313.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: schema120.properties.timeoutMs.type},message:"must be integer,null",schema:schema120.properties.timeoutMs.type,parentSchema:schema120.properties.timeoutMs,data:data5}];
+validate171.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: schema56.properties.timeoutMs.type},message:"must be integer,null",schema:schema56.properties.timeoutMs.type,parentSchema:schema56.properties.timeoutMs,data:data5}];
 return false;
 }
 if(errors === _errs14){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate313.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema120.properties.timeoutMs,data:data5}];
+validate171.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema56.properties.timeoutMs,data:data5}];
 return false;
 }
 }
@@ -11085,7 +5546,7 @@ const _errs17 = errors;
 let valid3 = false;
 const _errs18 = errors;
 if(typeof data6 !== "string"){
-const err2 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.redirectPolicy.anyOf[0].type,parentSchema:schema120.properties.redirectPolicy.anyOf[0],data:data6};
+const err2 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.redirectPolicy.anyOf[0].type,parentSchema:schema56.properties.redirectPolicy.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -11095,7 +5556,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data6 === "follow") || (data6 === "stop"))){
-const err3 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema120.properties.redirectPolicy.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema120.properties.redirectPolicy.anyOf[0].enum,parentSchema:schema120.properties.redirectPolicy.anyOf[0],data:data6};
+const err3 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema56.properties.redirectPolicy.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema56.properties.redirectPolicy.anyOf[0].enum,parentSchema:schema56.properties.redirectPolicy.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -11109,7 +5570,7 @@ valid3 = valid3 || _valid1;
 if(!valid3){
 const _errs20 = errors;
 if(data6 !== null){
-const err4 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema120.properties.redirectPolicy.anyOf[1].type,parentSchema:schema120.properties.redirectPolicy.anyOf[1],data:data6};
+const err4 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema56.properties.redirectPolicy.anyOf[1].type,parentSchema:schema56.properties.redirectPolicy.anyOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -11122,7 +5583,7 @@ var _valid1 = _errs20 === errors;
 valid3 = valid3 || _valid1;
 }
 if(!valid3){
-const err5 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema120.properties.redirectPolicy.anyOf,parentSchema:schema120.properties.redirectPolicy,data:data6};
+const err5 = {instancePath:instancePath+"/redirectPolicy",schemaPath:"#/properties/redirectPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema56.properties.redirectPolicy.anyOf,parentSchema:schema56.properties.redirectPolicy,data:data6};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -11130,7 +5591,7 @@ else {
 vErrors.push(err5);
 }
 errors++;
-validate313.errors = vErrors;
+validate171.errors = vErrors;
 return false;
 }
 else {
@@ -11154,7 +5615,7 @@ if(data.requestId !== undefined){
 let data7 = data.requestId;
 const _errs22 = errors;
 if(typeof data7 !== "string"){
-validate313.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema120.properties.requestId.type,parentSchema:schema120.properties.requestId,data:data7}];
+validate171.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.requestId.type,parentSchema:schema56.properties.requestId,data:data7}];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -11167,7 +5628,7 @@ if(data.streamResponse !== undefined){
 let data8 = data.streamResponse;
 const _errs24 = errors;
 if((typeof data8 !== "boolean") && (data8 !== null)){
-validate313.errors = [{instancePath:instancePath+"/streamResponse",schemaPath:"#/properties/streamResponse/type",keyword:"type",params:{type: schema120.properties.streamResponse.type},message:"must be boolean,null",schema:schema120.properties.streamResponse.type,parentSchema:schema120.properties.streamResponse,data:data8}];
+validate171.errors = [{instancePath:instancePath+"/streamResponse",schemaPath:"#/properties/streamResponse/type",keyword:"type",params:{type: schema56.properties.streamResponse.type},message:"must be boolean,null",schema:schema56.properties.streamResponse.type,parentSchema:schema56.properties.streamResponse,data:data8}];
 return false;
 }
 var valid0 = _errs24 === errors;
@@ -11178,8 +5639,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs26 = errors;
-if(!(validate318(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate318.errors : vErrors.concat(validate318.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs26 === errors;
@@ -11199,49 +5660,25 @@ var valid0 = true;
 }
 }
 else {
-validate313.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema120.type,parentSchema:schema120,data}];
+validate171.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data}];
 return false;
 }
 }
-validate313.errors = vErrors;
+validate171.errors = vErrors;
 return errors === 0;
 }
 
-export const validateHttpRequestBodyDeltaNotification = validate320;
-const schema124 = {"type":"object","properties":{"requestId":{"type":"string"},"seq":{"type":"integer","minimum":1},"deltaBase64":{"$ref":"components#/definitions/Base64"},"done":{"type":"boolean"},"error":{"type":["string","null"]},"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["requestId","seq","deltaBase64","done","error"]};
+export const validateHttpRequestBodyDeltaNotification = validate176;
+const schema58 = {"type":"object","properties":{"requestId":{"type":"string"},"seq":{"type":"integer","minimum":1},"deltaBase64":{"$ref":"components.Base64"},"done":{"type":"boolean"},"error":{"type":["string","null"]},"environmentId":{"$ref":"components.EnvironmentId"}},"required":["requestId","seq","deltaBase64","done","error"]};
 
-function validate321(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate321.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate321.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate323(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate323.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate323.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate320(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate176(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.requestId === undefined) && (missing0 = "requestId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.deltaBase64 === undefined) && (missing0 = "deltaBase64"))) || ((data.done === undefined) && (missing0 = "done"))) || ((data.error === undefined) && (missing0 = "error"))){
-validate320.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema124.required,parentSchema:schema124,data}];
+validate176.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema58.required,parentSchema:schema58,data}];
 return false;
 }
 else {
@@ -11249,7 +5686,7 @@ if(data.requestId !== undefined){
 let data0 = data.requestId;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate320.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema124.properties.requestId.type,parentSchema:schema124.properties.requestId,data:data0}];
+validate176.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.requestId.type,parentSchema:schema58.properties.requestId,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -11262,13 +5699,13 @@ if(data.seq !== undefined){
 let data1 = data.seq;
 const _errs3 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate320.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema124.properties.seq.type,parentSchema:schema124.properties.seq,data:data1}];
+validate176.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.seq.type,parentSchema:schema58.properties.seq,data:data1}];
 return false;
 }
 if(errors === _errs3){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 1 || isNaN(data1)){
-validate320.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema124.properties.seq,data:data1}];
+validate176.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema58.properties.seq,data:data1}];
 return false;
 }
 }
@@ -11281,8 +5718,8 @@ var valid0 = true;
 if(valid0){
 if(data.deltaBase64 !== undefined){
 const _errs5 = errors;
-if(!(validate321(data.deltaBase64, {instancePath:instancePath+"/deltaBase64",parentData:data,parentDataProperty:"deltaBase64",rootData}))){
-vErrors = vErrors === null ? validate321.errors : vErrors.concat(validate321.errors);
+if(!(validate73(data.deltaBase64, {instancePath:instancePath+"/deltaBase64",parentData:data,parentDataProperty:"deltaBase64",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -11295,7 +5732,7 @@ if(data.done !== undefined){
 let data3 = data.done;
 const _errs6 = errors;
 if(typeof data3 !== "boolean"){
-validate320.errors = [{instancePath:instancePath+"/done",schemaPath:"#/properties/done/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema124.properties.done.type,parentSchema:schema124.properties.done,data:data3}];
+validate176.errors = [{instancePath:instancePath+"/done",schemaPath:"#/properties/done/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema58.properties.done.type,parentSchema:schema58.properties.done,data:data3}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -11308,7 +5745,7 @@ if(data.error !== undefined){
 let data4 = data.error;
 const _errs8 = errors;
 if((typeof data4 !== "string") && (data4 !== null)){
-validate320.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema124.properties.error.type},message:"must be string,null",schema:schema124.properties.error.type,parentSchema:schema124.properties.error,data:data4}];
+validate176.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema58.properties.error.type},message:"must be string,null",schema:schema58.properties.error.type,parentSchema:schema58.properties.error,data:data4}];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -11319,8 +5756,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentId !== undefined){
 const _errs10 = errors;
-if(!(validate323(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate323.errors : vErrors.concat(validate323.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs10 === errors;
@@ -11336,44 +5773,32 @@ var valid0 = true;
 }
 }
 else {
-validate320.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema124.type,parentSchema:schema124,data}];
+validate176.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data}];
 return false;
 }
 }
-validate320.errors = vErrors;
+validate176.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentAddParams = validate325;
-const schema127 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"},"execServerUrl":{"type":"string"},"authBearerToken":{"type":["string","null"],"default":null},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
+export const validateEnvironmentAddParams = validate179;
+const schema59 = {"type":"object","properties":{"environmentId":{"$ref":"components.EnvironmentId"},"execServerUrl":{"type":"string"},"authBearerToken":{"type":["string","null"],"default":null},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
 
-function validate326(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate326.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate326.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate325(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate179(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))){
-validate325.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema127.required,parentSchema:schema127,data}];
+validate179.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema59.required,parentSchema:schema59,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "environmentId") || (key0 === "execServerUrl")) || (key0 === "authBearerToken")) || (key0 === "connectTimeoutMs"))){
-validate325.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema127,data}];
+validate179.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data}];
 return false;
 break;
 }
@@ -11381,8 +5806,8 @@ break;
 if(_errs1 === errors){
 if(data.environmentId !== undefined){
 const _errs2 = errors;
-if(!(validate326(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate326.errors : vErrors.concat(validate326.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -11395,7 +5820,7 @@ if(data.execServerUrl !== undefined){
 let data1 = data.execServerUrl;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate325.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema127.properties.execServerUrl.type,parentSchema:schema127.properties.execServerUrl,data:data1}];
+validate179.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.execServerUrl.type,parentSchema:schema59.properties.execServerUrl,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -11408,7 +5833,7 @@ if(data.authBearerToken !== undefined){
 let data2 = data.authBearerToken;
 const _errs5 = errors;
 if((typeof data2 !== "string") && (data2 !== null)){
-validate325.errors = [{instancePath:instancePath+"/authBearerToken",schemaPath:"#/properties/authBearerToken/type",keyword:"type",params:{type: schema127.properties.authBearerToken.type},message:"must be string,null",schema:schema127.properties.authBearerToken.type,parentSchema:schema127.properties.authBearerToken,data:data2}];
+validate179.errors = [{instancePath:instancePath+"/authBearerToken",schemaPath:"#/properties/authBearerToken/type",keyword:"type",params:{type: schema59.properties.authBearerToken.type},message:"must be string,null",schema:schema59.properties.authBearerToken.type,parentSchema:schema59.properties.authBearerToken,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -11421,13 +5846,13 @@ if(data.connectTimeoutMs !== undefined){
 let data3 = data.connectTimeoutMs;
 const _errs7 = errors;
 if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
-validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema127.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema127.properties.connectTimeoutMs.type,parentSchema:schema127.properties.connectTimeoutMs,data:data3}];
+validate179.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema59.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema59.properties.connectTimeoutMs.type,parentSchema:schema59.properties.connectTimeoutMs,data:data3}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 1 || isNaN(data3)){
-validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema127.properties.connectTimeoutMs,data:data3}];
+validate179.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema59.properties.connectTimeoutMs,data:data3}];
 return false;
 }
 }
@@ -11444,75 +5869,63 @@ var valid0 = true;
 }
 }
 else {
-validate325.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema127.type,parentSchema:schema127,data}];
+validate179.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data}];
 return false;
 }
 }
-validate325.errors = vErrors;
+validate179.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentListParams = validate328;
-const schema129 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateEnvironmentListParams = validate181;
+const schema60 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate328(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate181(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate328.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema129,data}];
+validate181.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data}];
 return false;
 break;
 }
 }
 else {
-validate328.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema129.type,parentSchema:schema129,data}];
+validate181.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data}];
 return false;
 }
 }
-validate328.errors = vErrors;
+validate181.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentRemoveParams = validate329;
-const schema130 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"}},"required":["environmentId"],"additionalProperties":false};
+export const validateEnvironmentRemoveParams = validate182;
+const schema61 = {"type":"object","properties":{"environmentId":{"$ref":"components.EnvironmentId"}},"required":["environmentId"],"additionalProperties":false};
 
-function validate330(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate330.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate330.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate329(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.environmentId === undefined) && (missing0 = "environmentId")){
-validate329.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema130.required,parentSchema:schema130,data}];
+validate182.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema61.required,parentSchema:schema61,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "environmentId")){
-validate329.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema130,data}];
+validate182.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
 if(data.environmentId !== undefined){
-if(!(validate330(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate330.errors : vErrors.concat(validate330.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 }
@@ -11520,98 +5933,78 @@ errors = vErrors.length;
 }
 }
 else {
-validate329.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema130.type,parentSchema:schema130,data}];
+validate182.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data}];
 return false;
 }
 }
-validate329.errors = vErrors;
+validate182.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentInfoParams = validate332;
-const schema132 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateEnvironmentInfoParams = validate184;
+const schema62 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate332(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate184(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate332.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema132,data}];
+validate184.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data}];
 return false;
 break;
 }
 }
 else {
-validate332.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema132.type,parentSchema:schema132,data}];
+validate184.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data}];
 return false;
 }
 }
-validate332.errors = vErrors;
+validate184.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentStatusParams = validate333;
-const schema133 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateEnvironmentStatusParams = validate185;
+const schema63 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate333(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate185(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate333.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema133,data}];
+validate185.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data}];
 return false;
 break;
 }
 }
 else {
-validate333.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema133.type,parentSchema:schema133,data}];
+validate185.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data}];
 return false;
 }
 }
-validate333.errors = vErrors;
+validate185.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentConfigReadParams = validate334;
-const schema134 = {"type":"object","properties":{"cwd":{"$ref":"components#/definitions/PathUri"},"configPaths":{"type":"array","items":{"type":"array","items":{"type":"string"}}},"requirementsPaths":{"type":"array","items":{"type":"array","items":{"type":"string"}}}},"required":["cwd","configPaths","requirementsPaths"],"additionalProperties":false};
+export const validateEnvironmentConfigReadParams = validate186;
+const schema64 = {"type":"object","properties":{"cwd":{"$ref":"components.PathUri"},"configPaths":{"type":"array","items":{"type":"array","items":{"type":"string"}}},"requirementsPaths":{"type":"array","items":{"type":"array","items":{"type":"string"}}}},"required":["cwd","configPaths","requirementsPaths"],"additionalProperties":false};
 
-function validate335(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate335.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate335.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate335.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate334(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate186(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.cwd === undefined) && (missing0 = "cwd")) || ((data.configPaths === undefined) && (missing0 = "configPaths"))) || ((data.requirementsPaths === undefined) && (missing0 = "requirementsPaths"))){
-validate334.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema134.required,parentSchema:schema134,data}];
+validate186.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema64.required,parentSchema:schema64,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "cwd") || (key0 === "configPaths")) || (key0 === "requirementsPaths"))){
-validate334.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema134,data}];
+validate186.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data}];
 return false;
 break;
 }
@@ -11619,8 +6012,8 @@ break;
 if(_errs1 === errors){
 if(data.cwd !== undefined){
 const _errs2 = errors;
-if(!(validate335(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate335.errors : vErrors.concat(validate335.errors);
+if(!(validate30(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -11647,7 +6040,7 @@ for(let i1=0; i1<len1; i1++){
 let data3 = data2[i1];
 const _errs7 = errors;
 if(typeof data3 !== "string"){
-validate334.errors = [{instancePath:instancePath+"/configPaths/" + i0+"/" + i1,schemaPath:"#/properties/configPaths/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema134.properties.configPaths.items.items.type,parentSchema:schema134.properties.configPaths.items.items,data:data3}];
+validate186.errors = [{instancePath:instancePath+"/configPaths/" + i0+"/" + i1,schemaPath:"#/properties/configPaths/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.configPaths.items.items.type,parentSchema:schema64.properties.configPaths.items.items,data:data3}];
 return false;
 }
 var valid2 = _errs7 === errors;
@@ -11657,7 +6050,7 @@ break;
 }
 }
 else {
-validate334.errors = [{instancePath:instancePath+"/configPaths/" + i0,schemaPath:"#/properties/configPaths/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.configPaths.items.type,parentSchema:schema134.properties.configPaths.items,data:data2}];
+validate186.errors = [{instancePath:instancePath+"/configPaths/" + i0,schemaPath:"#/properties/configPaths/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.configPaths.items.type,parentSchema:schema64.properties.configPaths.items,data:data2}];
 return false;
 }
 }
@@ -11668,7 +6061,7 @@ break;
 }
 }
 else {
-validate334.errors = [{instancePath:instancePath+"/configPaths",schemaPath:"#/properties/configPaths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.configPaths.type,parentSchema:schema134.properties.configPaths,data:data1}];
+validate186.errors = [{instancePath:instancePath+"/configPaths",schemaPath:"#/properties/configPaths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.configPaths.type,parentSchema:schema64.properties.configPaths,data:data1}];
 return false;
 }
 }
@@ -11696,7 +6089,7 @@ for(let i3=0; i3<len3; i3++){
 let data6 = data5[i3];
 const _errs13 = errors;
 if(typeof data6 !== "string"){
-validate334.errors = [{instancePath:instancePath+"/requirementsPaths/" + i2+"/" + i3,schemaPath:"#/properties/requirementsPaths/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema134.properties.requirementsPaths.items.items.type,parentSchema:schema134.properties.requirementsPaths.items.items,data:data6}];
+validate186.errors = [{instancePath:instancePath+"/requirementsPaths/" + i2+"/" + i3,schemaPath:"#/properties/requirementsPaths/items/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.requirementsPaths.items.items.type,parentSchema:schema64.properties.requirementsPaths.items.items,data:data6}];
 return false;
 }
 var valid4 = _errs13 === errors;
@@ -11706,7 +6099,7 @@ break;
 }
 }
 else {
-validate334.errors = [{instancePath:instancePath+"/requirementsPaths/" + i2,schemaPath:"#/properties/requirementsPaths/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.requirementsPaths.items.type,parentSchema:schema134.properties.requirementsPaths.items,data:data5}];
+validate186.errors = [{instancePath:instancePath+"/requirementsPaths/" + i2,schemaPath:"#/properties/requirementsPaths/items/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.requirementsPaths.items.type,parentSchema:schema64.properties.requirementsPaths.items,data:data5}];
 return false;
 }
 }
@@ -11717,7 +6110,7 @@ break;
 }
 }
 else {
-validate334.errors = [{instancePath:instancePath+"/requirementsPaths",schemaPath:"#/properties/requirementsPaths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema134.properties.requirementsPaths.type,parentSchema:schema134.properties.requirementsPaths,data:data4}];
+validate186.errors = [{instancePath:instancePath+"/requirementsPaths",schemaPath:"#/properties/requirementsPaths/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.requirementsPaths.type,parentSchema:schema64.properties.requirementsPaths,data:data4}];
 return false;
 }
 }
@@ -11732,471 +6125,26 @@ var valid0 = true;
 }
 }
 else {
-validate334.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema134.type,parentSchema:schema134,data}];
+validate186.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data}];
 return false;
 }
 }
-validate334.errors = vErrors;
+validate186.errors = vErrors;
 return errors === 0;
 }
 
-export const validateCapabilityRootsDiscoverV1Params = validate337;
-const schema136 = {"type":"object","properties":{"roots":{"type":"array","items":{"$ref":"components#/definitions/CapabilityRoot"}}},"required":["roots"],"additionalProperties":false};
-const schema137 = {"type":"object","required":["id","path"],"description":"A directory to inspect for plugins and skills.","properties":{"id":{"type":"string"},"path":{"$ref":"#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"#/definitions/WireFileSystemSandboxContext"},{"type":"null"}]}}};
+export const validateCapabilityRootsDiscoverV1Params = validate188;
+const schema65 = {"type":"object","properties":{"roots":{"type":"array","items":{"$ref":"components.CapabilityRoot"}}},"required":["roots"],"additionalProperties":false};
+const schema66 = {"type":"object","required":["id","path"],"description":"A directory to inspect for plugins and skills.","properties":{"id":{"type":"string"},"path":{"$ref":"components.PathUri"},"sandbox":{"anyOf":[{"$ref":"components.WireFileSystemSandboxContext"},{"type":"null"}]}}};
 
-function validate340(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))){
-validate340.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema17.required,parentSchema:schema17,data}];
-return false;
-}
-else {
-if(data.permissions !== undefined){
-const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxLevel !== undefined){
-let data1 = data.windowsSandboxLevel;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate340.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxLevel.type,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate340.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxLevel.enum,parentSchema:schema17.properties.windowsSandboxLevel,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data2 = data.cwd;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(!(validate46(data2, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs7 = errors;
-if(data2 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.cwd.anyOf[1].type,parentSchema:schema17.properties.cwd.anyOf[1],data:data2};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs7 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.cwd.anyOf,parentSchema:schema17.properties.cwd,data:data2};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate340.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.workspaceRoots !== undefined){
-let data3 = data.workspaceRoots;
-const _errs9 = errors;
-if((!(Array.isArray(data3))) && (data3 !== null)){
-validate340.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema17.properties.workspaceRoots.type},message:"must be array,null",schema:schema17.properties.workspaceRoots.type,parentSchema:schema17.properties.workspaceRoots,data:data3}];
-return false;
-}
-if(errors === _errs9){
-if(Array.isArray(data3)){
-var valid2 = true;
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-const _errs11 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs11 === errors;
-if(!valid2){
-break;
-}
-}
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-let data5 = data.userHomeDir;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid3 = false;
-const _errs14 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs14 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs15 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.userHomeDir.anyOf[1].type,parentSchema:schema17.properties.userHomeDir.anyOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid1 = _errs15 === errors;
-valid3 = valid3 || _valid1;
-}
-if(!valid3){
-const err3 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.userHomeDir.anyOf,parentSchema:schema17.properties.userHomeDir,data:data5};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate340.errors = vErrors;
-return false;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data6 = data.temporaryDirectories;
-const _errs17 = errors;
-if((!(Array.isArray(data6))) && (data6 !== null)){
-validate340.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema17.properties.temporaryDirectories.type},message:"must be array,null",schema:schema17.properties.temporaryDirectories.type,parentSchema:schema17.properties.temporaryDirectories,data:data6}];
-return false;
-}
-if(errors === _errs17){
-if(Array.isArray(data6)){
-var valid4 = true;
-const len1 = data6.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.windowsSandboxProxySettingsMode !== undefined){
-let data8 = data.windowsSandboxProxySettingsMode;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid5 = false;
-const _errs22 = errors;
-if(typeof data8 !== "string"){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid2 = _errs22 === errors;
-valid5 = valid5 || _valid2;
-if(!valid5){
-const _errs24 = errors;
-if(data8 !== null){
-const err6 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema17.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var _valid2 = _errs24 === errors;
-valid5 = valid5 || _valid2;
-}
-if(!valid5){
-const err7 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema17.properties.windowsSandboxProxySettingsMode,data:data8};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-validate340.errors = vErrors;
-return false;
-}
-else {
-errors = _errs21;
-if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.useLegacyLandlock !== undefined){
-let data9 = data.useLegacyLandlock;
-const _errs26 = errors;
-if((typeof data9 !== "boolean") && (data9 !== null)){
-validate340.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema17.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema17.properties.useLegacyLandlock.type,parentSchema:schema17.properties.useLegacyLandlock,data:data9}];
-return false;
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sandboxOverride !== undefined){
-let data10 = data.sandboxOverride;
-const _errs28 = errors;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(typeof data10 !== "string"){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.sandboxOverride.anyOf[0].type,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema17.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema17.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema17.properties.sandboxOverride.anyOf[0],data:data10};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid3 = _errs30 === errors;
-valid6 = valid6 || _valid3;
-if(!valid6){
-const _errs32 = errors;
-if(data10 !== null){
-const err10 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.sandboxOverride.anyOf[1].type,parentSchema:schema17.properties.sandboxOverride.anyOf[1],data:data10};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid3 = _errs32 === errors;
-valid6 = valid6 || _valid3;
-}
-if(!valid6){
-const err11 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.sandboxOverride.anyOf,parentSchema:schema17.properties.sandboxOverride,data:data10};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-validate340.errors = vErrors;
-return false;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs28 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.policyContext !== undefined){
-let data11 = data.policyContext;
-const _errs34 = errors;
-const _errs35 = errors;
-let valid7 = false;
-const _errs36 = errors;
-if(!(validate59(data11, {instancePath:instancePath+"/policyContext",parentData:data,parentDataProperty:"policyContext",rootData}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
-errors = vErrors.length;
-}
-var _valid4 = _errs36 === errors;
-valid7 = valid7 || _valid4;
-if(!valid7){
-const _errs37 = errors;
-if(data11 !== null){
-const err12 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema17.properties.policyContext.anyOf[1].type,parentSchema:schema17.properties.policyContext.anyOf[1],data:data11};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid4 = _errs37 === errors;
-valid7 = valid7 || _valid4;
-}
-if(!valid7){
-const err13 = {instancePath:instancePath+"/policyContext",schemaPath:"#/properties/policyContext/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema17.properties.policyContext.anyOf,parentSchema:schema17.properties.policyContext,data:data11};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-validate340.errors = vErrors;
-return false;
-}
-else {
-errors = _errs35;
-if(vErrors !== null){
-if(_errs35){
-vErrors.length = _errs35;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate340.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data}];
-return false;
-}
-}
-validate340.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate338(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate189(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.id === undefined) && (missing0 = "id")) || ((data.path === undefined) && (missing0 = "path"))){
-validate338.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema137.required,parentSchema:schema137,data}];
+validate189.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema66.required,parentSchema:schema66,data}];
 return false;
 }
 else {
@@ -12204,7 +6152,7 @@ if(data.id !== undefined){
 let data0 = data.id;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate338.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema137.properties.id.type,parentSchema:schema137.properties.id,data:data0}];
+validate189.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.id.type,parentSchema:schema66.properties.id,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -12215,8 +6163,8 @@ var valid0 = true;
 if(valid0){
 if(data.path !== undefined){
 const _errs3 = errors;
-if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -12231,8 +6179,8 @@ const _errs4 = errors;
 const _errs5 = errors;
 let valid1 = false;
 const _errs6 = errors;
-if(!(validate340(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate340.errors : vErrors.concat(validate340.errors);
+if(!(validate38(data2, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs6 === errors;
@@ -12240,7 +6188,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs7 = errors;
 if(data2 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema137.properties.sandbox.anyOf[1].type,parentSchema:schema137.properties.sandbox.anyOf[1],data:data2};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema66.properties.sandbox.anyOf[1].type,parentSchema:schema66.properties.sandbox.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -12253,7 +6201,7 @@ var _valid0 = _errs7 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema137.properties.sandbox.anyOf,parentSchema:schema137.properties.sandbox,data:data2};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema66.properties.sandbox.anyOf,parentSchema:schema66.properties.sandbox,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -12261,7 +6209,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate338.errors = vErrors;
+validate189.errors = vErrors;
 return false;
 }
 else {
@@ -12285,30 +6233,30 @@ var valid0 = true;
 }
 }
 else {
-validate338.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema137.type,parentSchema:schema137,data}];
+validate189.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data}];
 return false;
 }
 }
-validate338.errors = vErrors;
+validate189.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate337(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate188(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.roots === undefined) && (missing0 = "roots")){
-validate337.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema136.required,parentSchema:schema136,data}];
+validate188.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema65.required,parentSchema:schema65,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "roots")){
-validate337.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema136,data}];
+validate188.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data}];
 return false;
 break;
 }
@@ -12323,8 +6271,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs4 = errors;
-if(!(validate338(data0[i0], {instancePath:instancePath+"/roots/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate338.errors : vErrors.concat(validate338.errors);
+if(!(validate189(data0[i0], {instancePath:instancePath+"/roots/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate189.errors : vErrors.concat(validate189.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -12334,7 +6282,7 @@ break;
 }
 }
 else {
-validate337.errors = [{instancePath:instancePath+"/roots",schemaPath:"#/properties/roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema136.properties.roots.type,parentSchema:schema136.properties.roots,data:data0}];
+validate188.errors = [{instancePath:instancePath+"/roots",schemaPath:"#/properties/roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.roots.type,parentSchema:schema65.properties.roots,data:data0}];
 return false;
 }
 }
@@ -12343,53 +6291,33 @@ return false;
 }
 }
 else {
-validate337.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema136.type,parentSchema:schema136,data}];
+validate188.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data}];
 return false;
 }
 }
-validate337.errors = vErrors;
+validate188.errors = vErrors;
 return errors === 0;
 }
 
-export const validateCapabilitiesDiscoverV2Params = validate349;
-const schema139 = {"type":"object","properties":{"cwd":{"$ref":"components#/definitions/PathUri"},"sandbox":{"anyOf":[{"$ref":"components#/definitions/FileSystemSandboxContext"},{"type":"null"}]}},"required":["cwd"],"additionalProperties":false};
+export const validateCapabilitiesDiscoverV2Params = validate193;
+const schema67 = {"type":"object","properties":{"cwd":{"$ref":"components.PathUri"},"sandbox":{"anyOf":[{"$ref":"components.FileSystemSandboxContext"},{"type":"null"}]}},"required":["cwd"],"additionalProperties":false};
+const schema68 = {"type":"object","required":["permissions","windowsSandboxLevel","cwd"],"description":"Strict sandbox context of `capabilities/discoverV2` (no `policyContext`; `cwd` required).","properties":{"permissions":{"$ref":"components.ExecPermissionProfile"},"windowsSandboxLevel":{"type":"string","enum":["disabled","restricted-token","elevated","mxc"]},"cwd":{"$ref":"components.PathUri"},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"components.PathUri"}},"userHomeDir":{"anyOf":[{"$ref":"components.PathUri"},{"type":"null"}]},"temporaryDirectories":{"type":["array","null"],"items":{"$ref":"components.PathUri"}},"windowsSandboxProxySettingsMode":{"anyOf":[{"type":"string","enum":["reconcile","preserve"]},{"type":"null"}]},"useLegacyLandlock":{"type":["boolean","null"],"default":false},"sandboxOverride":{"anyOf":[{"type":"string","enum":["noOverride","escalatedSandboxWithRestrictions","bypassSandboxFirstAttempt"]},{"type":"null"}]}}};
 
-function validate350(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate350.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate350.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate350.errors = vErrors;
-return errors === 0;
-}
-
-const schema141 = {"type":"object","required":["permissions","windowsSandboxLevel","cwd"],"description":"Strict sandbox context of `capabilities/discoverV2` (no `policyContext`; `cwd` required).","properties":{"permissions":{"$ref":"#/definitions/ExecPermissionProfile"},"windowsSandboxLevel":{"type":"string","enum":["disabled","restricted-token","elevated","mxc"]},"cwd":{"$ref":"#/definitions/PathUri"},"workspaceRoots":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"userHomeDir":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}]},"temporaryDirectories":{"type":["array","null"],"items":{"$ref":"#/definitions/PathUri"}},"windowsSandboxProxySettingsMode":{"anyOf":[{"type":"string","enum":["reconcile","preserve"]},{"type":"null"}]},"useLegacyLandlock":{"type":["boolean","null"],"default":false},"sandboxOverride":{"anyOf":[{"type":"string","enum":["noOverride","escalatedSandboxWithRestrictions","bypassSandboxFirstAttempt"]},{"type":"null"}]}}};
-
-function validate352(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate195(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.permissions === undefined) && (missing0 = "permissions")) || ((data.windowsSandboxLevel === undefined) && (missing0 = "windowsSandboxLevel"))) || ((data.cwd === undefined) && (missing0 = "cwd"))){
-validate352.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema141.required,parentSchema:schema141,data}];
+validate195.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema68.required,parentSchema:schema68,data}];
 return false;
 }
 else {
 if(data.permissions !== undefined){
 const _errs1 = errors;
-if(!(validate40(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate39(data.permissions, {instancePath:instancePath+"/permissions",parentData:data,parentDataProperty:"permissions",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -12402,11 +6330,11 @@ if(data.windowsSandboxLevel !== undefined){
 let data1 = data.windowsSandboxLevel;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate352.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema141.properties.windowsSandboxLevel.type,parentSchema:schema141.properties.windowsSandboxLevel,data:data1}];
+validate195.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.windowsSandboxLevel.type,parentSchema:schema68.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 if(!((((data1 === "disabled") || (data1 === "restricted-token")) || (data1 === "elevated")) || (data1 === "mxc"))){
-validate352.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema141.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema141.properties.windowsSandboxLevel.enum,parentSchema:schema141.properties.windowsSandboxLevel,data:data1}];
+validate195.errors = [{instancePath:instancePath+"/windowsSandboxLevel",schemaPath:"#/properties/windowsSandboxLevel/enum",keyword:"enum",params:{allowedValues: schema68.properties.windowsSandboxLevel.enum},message:"must be equal to one of the allowed values",schema:schema68.properties.windowsSandboxLevel.enum,parentSchema:schema68.properties.windowsSandboxLevel,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -12417,8 +6345,8 @@ var valid0 = true;
 if(valid0){
 if(data.cwd !== undefined){
 const _errs4 = errors;
-if(!(validate46(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -12431,7 +6359,7 @@ if(data.workspaceRoots !== undefined){
 let data3 = data.workspaceRoots;
 const _errs5 = errors;
 if((!(Array.isArray(data3))) && (data3 !== null)){
-validate352.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema141.properties.workspaceRoots.type},message:"must be array,null",schema:schema141.properties.workspaceRoots.type,parentSchema:schema141.properties.workspaceRoots,data:data3}];
+validate195.errors = [{instancePath:instancePath+"/workspaceRoots",schemaPath:"#/properties/workspaceRoots/type",keyword:"type",params:{type: schema68.properties.workspaceRoots.type},message:"must be array,null",schema:schema68.properties.workspaceRoots.type,parentSchema:schema68.properties.workspaceRoots,data:data3}];
 return false;
 }
 if(errors === _errs5){
@@ -12440,8 +6368,8 @@ var valid1 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 const _errs7 = errors;
-if(!(validate46(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data3[i0], {instancePath:instancePath+"/workspaceRoots/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs7 === errors;
@@ -12463,8 +6391,8 @@ const _errs8 = errors;
 const _errs9 = errors;
 let valid2 = false;
 const _errs10 = errors;
-if(!(validate46(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data5, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs10 === errors;
@@ -12472,7 +6400,7 @@ valid2 = valid2 || _valid0;
 if(!valid2){
 const _errs11 = errors;
 if(data5 !== null){
-const err0 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema141.properties.userHomeDir.anyOf[1].type,parentSchema:schema141.properties.userHomeDir.anyOf[1],data:data5};
+const err0 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema68.properties.userHomeDir.anyOf[1].type,parentSchema:schema68.properties.userHomeDir.anyOf[1],data:data5};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -12485,7 +6413,7 @@ var _valid0 = _errs11 === errors;
 valid2 = valid2 || _valid0;
 }
 if(!valid2){
-const err1 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema141.properties.userHomeDir.anyOf,parentSchema:schema141.properties.userHomeDir,data:data5};
+const err1 = {instancePath:instancePath+"/userHomeDir",schemaPath:"#/properties/userHomeDir/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema68.properties.userHomeDir.anyOf,parentSchema:schema68.properties.userHomeDir,data:data5};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -12493,7 +6421,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate352.errors = vErrors;
+validate195.errors = vErrors;
 return false;
 }
 else {
@@ -12517,7 +6445,7 @@ if(data.temporaryDirectories !== undefined){
 let data6 = data.temporaryDirectories;
 const _errs13 = errors;
 if((!(Array.isArray(data6))) && (data6 !== null)){
-validate352.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema141.properties.temporaryDirectories.type},message:"must be array,null",schema:schema141.properties.temporaryDirectories.type,parentSchema:schema141.properties.temporaryDirectories,data:data6}];
+validate195.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: schema68.properties.temporaryDirectories.type},message:"must be array,null",schema:schema68.properties.temporaryDirectories.type,parentSchema:schema68.properties.temporaryDirectories,data:data6}];
 return false;
 }
 if(errors === _errs13){
@@ -12526,8 +6454,8 @@ var valid3 = true;
 const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
 const _errs15 = errors;
-if(!(validate46(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data6[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs15 === errors;
@@ -12550,7 +6478,7 @@ const _errs17 = errors;
 let valid4 = false;
 const _errs18 = errors;
 if(typeof data8 !== "string"){
-const err2 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+const err2 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.windowsSandboxProxySettingsMode.anyOf[0].type,parentSchema:schema68.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -12560,7 +6488,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data8 === "reconcile") || (data8 === "preserve"))){
-const err3 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema141.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
+const err3 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema68.properties.windowsSandboxProxySettingsMode.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema68.properties.windowsSandboxProxySettingsMode.anyOf[0].enum,parentSchema:schema68.properties.windowsSandboxProxySettingsMode.anyOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -12574,7 +6502,7 @@ valid4 = valid4 || _valid1;
 if(!valid4){
 const _errs20 = errors;
 if(data8 !== null){
-const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema141.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
+const err4 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema68.properties.windowsSandboxProxySettingsMode.anyOf[1].type,parentSchema:schema68.properties.windowsSandboxProxySettingsMode.anyOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -12587,7 +6515,7 @@ var _valid1 = _errs20 === errors;
 valid4 = valid4 || _valid1;
 }
 if(!valid4){
-const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema141.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema141.properties.windowsSandboxProxySettingsMode,data:data8};
+const err5 = {instancePath:instancePath+"/windowsSandboxProxySettingsMode",schemaPath:"#/properties/windowsSandboxProxySettingsMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema68.properties.windowsSandboxProxySettingsMode.anyOf,parentSchema:schema68.properties.windowsSandboxProxySettingsMode,data:data8};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -12595,7 +6523,7 @@ else {
 vErrors.push(err5);
 }
 errors++;
-validate352.errors = vErrors;
+validate195.errors = vErrors;
 return false;
 }
 else {
@@ -12619,7 +6547,7 @@ if(data.useLegacyLandlock !== undefined){
 let data9 = data.useLegacyLandlock;
 const _errs22 = errors;
 if((typeof data9 !== "boolean") && (data9 !== null)){
-validate352.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema141.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema141.properties.useLegacyLandlock.type,parentSchema:schema141.properties.useLegacyLandlock,data:data9}];
+validate195.errors = [{instancePath:instancePath+"/useLegacyLandlock",schemaPath:"#/properties/useLegacyLandlock/type",keyword:"type",params:{type: schema68.properties.useLegacyLandlock.type},message:"must be boolean,null",schema:schema68.properties.useLegacyLandlock.type,parentSchema:schema68.properties.useLegacyLandlock,data:data9}];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -12635,7 +6563,7 @@ const _errs25 = errors;
 let valid5 = false;
 const _errs26 = errors;
 if(typeof data10 !== "string"){
-const err6 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema141.properties.sandboxOverride.anyOf[0].type,parentSchema:schema141.properties.sandboxOverride.anyOf[0],data:data10};
+const err6 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.sandboxOverride.anyOf[0].type,parentSchema:schema68.properties.sandboxOverride.anyOf[0],data:data10};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12645,7 +6573,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((data10 === "noOverride") || (data10 === "escalatedSandboxWithRestrictions")) || (data10 === "bypassSandboxFirstAttempt"))){
-const err7 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema141.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema141.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema141.properties.sandboxOverride.anyOf[0],data:data10};
+const err7 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema68.properties.sandboxOverride.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema68.properties.sandboxOverride.anyOf[0].enum,parentSchema:schema68.properties.sandboxOverride.anyOf[0],data:data10};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -12659,7 +6587,7 @@ valid5 = valid5 || _valid2;
 if(!valid5){
 const _errs28 = errors;
 if(data10 !== null){
-const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema141.properties.sandboxOverride.anyOf[1].type,parentSchema:schema141.properties.sandboxOverride.anyOf[1],data:data10};
+const err8 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema68.properties.sandboxOverride.anyOf[1].type,parentSchema:schema68.properties.sandboxOverride.anyOf[1],data:data10};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12672,7 +6600,7 @@ var _valid2 = _errs28 === errors;
 valid5 = valid5 || _valid2;
 }
 if(!valid5){
-const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema141.properties.sandboxOverride.anyOf,parentSchema:schema141.properties.sandboxOverride,data:data10};
+const err9 = {instancePath:instancePath+"/sandboxOverride",schemaPath:"#/properties/sandboxOverride/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema68.properties.sandboxOverride.anyOf,parentSchema:schema68.properties.sandboxOverride,data:data10};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -12680,7 +6608,7 @@ else {
 vErrors.push(err9);
 }
 errors++;
-validate352.errors = vErrors;
+validate195.errors = vErrors;
 return false;
 }
 else {
@@ -12710,30 +6638,30 @@ var valid0 = true;
 }
 }
 else {
-validate352.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema141.type,parentSchema:schema141,data}];
+validate195.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data}];
 return false;
 }
 }
-validate352.errors = vErrors;
+validate195.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate349(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate193(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.cwd === undefined) && (missing0 = "cwd")){
-validate349.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema139.required,parentSchema:schema139,data}];
+validate193.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema67.required,parentSchema:schema67,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "cwd") || (key0 === "sandbox"))){
-validate349.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema139,data}];
+validate193.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data}];
 return false;
 break;
 }
@@ -12741,8 +6669,8 @@ break;
 if(_errs1 === errors){
 if(data.cwd !== undefined){
 const _errs2 = errors;
-if(!(validate350(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate350.errors : vErrors.concat(validate350.errors);
+if(!(validate30(data.cwd, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -12757,8 +6685,8 @@ const _errs3 = errors;
 const _errs4 = errors;
 let valid1 = false;
 const _errs5 = errors;
-if(!(validate352(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
-vErrors = vErrors === null ? validate352.errors : vErrors.concat(validate352.errors);
+if(!(validate195(data1, {instancePath:instancePath+"/sandbox",parentData:data,parentDataProperty:"sandbox",rootData}))){
+vErrors = vErrors === null ? validate195.errors : vErrors.concat(validate195.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs5 === errors;
@@ -12766,7 +6694,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs6 = errors;
 if(data1 !== null){
-const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema139.properties.sandbox.anyOf[1].type,parentSchema:schema139.properties.sandbox.anyOf[1],data:data1};
+const err0 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema67.properties.sandbox.anyOf[1].type,parentSchema:schema67.properties.sandbox.anyOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -12779,7 +6707,7 @@ var _valid0 = _errs6 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema139.properties.sandbox.anyOf,parentSchema:schema139.properties.sandbox,data:data1};
+const err1 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema67.properties.sandbox.anyOf,parentSchema:schema67.properties.sandbox,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -12787,7 +6715,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate349.errors = vErrors;
+validate193.errors = vErrors;
 return false;
 }
 else {
@@ -12811,39 +6739,39 @@ var valid0 = true;
 }
 }
 else {
-validate349.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema139.type,parentSchema:schema139,data}];
+validate193.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data}];
 return false;
 }
 }
-validate349.errors = vErrors;
+validate193.errors = vErrors;
 return errors === 0;
 }
 
-export const validateRpcDiscoverParams = validate359;
-const schema142 = {};
+export const validateRpcDiscoverParams = validate202;
+const schema69 = {};
 
-function validate359(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-validate359.errors = null;
+function validate202(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+validate202.errors = null;
 return true;
 }
 
-export const validateInitializeResult = validate360;
-const schema143 = {"type":"object","required":["sessionId"],"properties":{"sessionId":{"type":"string","description":"UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect."},"environmentInfo":{"$ref":"components#/definitions/EnvironmentInfo"}}};
-const schema144 = {"type":"object","required":["shell","executorVersion","cwd","platformOs","capabilities"],"description":"Description of the executor (codex 0.169 `EnvironmentInfo`); paths are always `file:` URIs.","properties":{"shell":{"$ref":"#/definitions/ShellInfo"},"executorVersion":{"type":"string","description":"Version of the executor (this server: its package version)."},"providerId":{"type":"string","description":"Opaque provider identity, `sha256:<hex>`."},"cwd":{"anyOf":[{"$ref":"#/definitions/PathUri"},{"type":"null"}],"description":"The server process's working directory."},"userHomeDir":{"$ref":"#/definitions/PathUri"},"platformOs":{"type":"string","description":"`linux`, `macos` or `windows`."},"prependPathDirs":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"Directories prepended to `PATH` of `envPolicy` children."},"temporaryDirectories":{"type":"array","items":{"$ref":"#/definitions/PathUri"},"description":"From `TMPDIR` (Unix) or `TEMP`/`TMP` (Windows)."},"tempDir":{"$ref":"#/definitions/PathUri"},"capabilities":{"$ref":"#/definitions/EnvironmentCapabilities"}}};
-const schema145 = {"type":"object","description":"Feature flags of the executor; a missing flag means false. This server announces a flag true only when the feature is implemented and tested.","properties":{"networkProxyLaunch":{"type":"boolean","description":"`process/start` honours `networkProxy`."},"networkProxyReviewDomains":{"type":"boolean","description":"Network proxy domain review."},"credentialMasking":{"type":"boolean","description":"Credential masking in process output."},"credentialMaskingCustomProviders":{"type":"boolean","description":"Credential masking for custom providers."},"capabilityDiscoverySandbox":{"type":"boolean","description":"Capability discovery honours `sandbox`."},"fsWatchMissing":{"type":"boolean","description":"`fs/watchMissing` and `fs/missingChanged`."},"capabilityDiscoveryV2":{"type":"boolean","description":"`capabilities/discoverV2`."},"environmentConfigRead":{"type":"boolean","description":"`environmentConfig/read`."},"httpHeaderEnvVars":{"type":"boolean","description":"`http/request` headers with `valueEnvVar`."},"sandboxedFileStreaming":{"type":"boolean","description":"File handles under a restricted sandbox."},"fileWriteStreaming":{"type":"boolean","description":"`fs/open` with `mode: replace` and `fs/writeBlock`."},"shellSnapshotV2":{"type":"boolean","description":"`process/start` honours `shellSnapshot`."},"windowsMxc":{"type":"boolean","description":"Windows MXC sandbox level."},"linuxRootWritePreservesDevices":{"type":"boolean","description":"Linux sandbox: root write access keeps devices."},"linuxApprovedRootWritePreservesRestrictions":{"type":"boolean","description":"Linux sandbox: approved root writes keep restrictions."}},"additionalProperties":{"type":"boolean"}};
+export const validateInitializeResult = validate203;
+const schema70 = {"type":"object","required":["sessionId"],"properties":{"sessionId":{"type":"string","description":"UUIDv4 naming the session; pass it as `resumeSessionId` after a reconnect."},"environmentInfo":{"$ref":"components.EnvironmentInfo"}}};
+const schema71 = {"type":"object","required":["shell","executorVersion","cwd","platformOs","capabilities"],"description":"Description of the executor (codex 0.169 `EnvironmentInfo`); paths are always `file:` URIs.","properties":{"shell":{"$ref":"components.ShellInfo"},"executorVersion":{"type":"string","description":"Version of the executor (this server: its package version)."},"providerId":{"type":"string","description":"Opaque provider identity, `sha256:<hex>`."},"cwd":{"anyOf":[{"$ref":"components.PathUri"},{"type":"null"}],"description":"The server process's working directory."},"userHomeDir":{"$ref":"components.PathUri"},"platformOs":{"type":"string","description":"`linux`, `macos` or `windows`."},"prependPathDirs":{"type":"array","items":{"$ref":"components.PathUri"},"description":"Directories prepended to `PATH` of `envPolicy` children."},"temporaryDirectories":{"type":"array","items":{"$ref":"components.PathUri"},"description":"From `TMPDIR` (Unix) or `TEMP`/`TMP` (Windows)."},"tempDir":{"$ref":"components.PathUri"},"capabilities":{"$ref":"components.EnvironmentCapabilities"}}};
+const schema72 = {"type":"object","description":"Feature flags of the executor; a missing flag means false. This server announces a flag true only when the feature is implemented and tested.","properties":{"networkProxyLaunch":{"type":"boolean","description":"`process/start` honours `networkProxy`."},"networkProxyReviewDomains":{"type":"boolean","description":"Network proxy domain review."},"credentialMasking":{"type":"boolean","description":"Credential masking in process output."},"credentialMaskingCustomProviders":{"type":"boolean","description":"Credential masking for custom providers."},"capabilityDiscoverySandbox":{"type":"boolean","description":"Capability discovery honours `sandbox`."},"fsWatchMissing":{"type":"boolean","description":"`fs/watchMissing` and `fs/missingChanged`."},"capabilityDiscoveryV2":{"type":"boolean","description":"`capabilities/discoverV2`."},"environmentConfigRead":{"type":"boolean","description":"`environmentConfig/read`."},"httpHeaderEnvVars":{"type":"boolean","description":"`http/request` headers with `valueEnvVar`."},"sandboxedFileStreaming":{"type":"boolean","description":"File handles under a restricted sandbox."},"fileWriteStreaming":{"type":"boolean","description":"`fs/open` with `mode: replace` and `fs/writeBlock`."},"shellSnapshotV2":{"type":"boolean","description":"`process/start` honours `shellSnapshot`."},"windowsMxc":{"type":"boolean","description":"Windows MXC sandbox level."},"linuxRootWritePreservesDevices":{"type":"boolean","description":"Linux sandbox: root write access keeps devices."},"linuxApprovedRootWritePreservesRestrictions":{"type":"boolean","description":"Linux sandbox: approved root writes keep restrictions."}},"additionalProperties":{"type":"boolean"}};
 
-function validate368(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate211(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func2.call(schema145.properties, key0))){
+if(!(func2.call(schema72.properties, key0))){
 let data0 = data[key0];
 const _errs2 = errors;
 if(typeof data0 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.additionalProperties.type,parentSchema:schema145.additionalProperties,data:data0}];
+validate211.errors = [{instancePath:instancePath+"/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.additionalProperties.type,parentSchema:schema72.additionalProperties,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -12857,7 +6785,7 @@ if(data.networkProxyLaunch !== undefined){
 let data1 = data.networkProxyLaunch;
 const _errs4 = errors;
 if(typeof data1 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/networkProxyLaunch",schemaPath:"#/properties/networkProxyLaunch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.networkProxyLaunch.type,parentSchema:schema145.properties.networkProxyLaunch,data:data1}];
+validate211.errors = [{instancePath:instancePath+"/networkProxyLaunch",schemaPath:"#/properties/networkProxyLaunch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.networkProxyLaunch.type,parentSchema:schema72.properties.networkProxyLaunch,data:data1}];
 return false;
 }
 var valid1 = _errs4 === errors;
@@ -12870,7 +6798,7 @@ if(data.networkProxyReviewDomains !== undefined){
 let data2 = data.networkProxyReviewDomains;
 const _errs6 = errors;
 if(typeof data2 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/networkProxyReviewDomains",schemaPath:"#/properties/networkProxyReviewDomains/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.networkProxyReviewDomains.type,parentSchema:schema145.properties.networkProxyReviewDomains,data:data2}];
+validate211.errors = [{instancePath:instancePath+"/networkProxyReviewDomains",schemaPath:"#/properties/networkProxyReviewDomains/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.networkProxyReviewDomains.type,parentSchema:schema72.properties.networkProxyReviewDomains,data:data2}];
 return false;
 }
 var valid1 = _errs6 === errors;
@@ -12883,7 +6811,7 @@ if(data.credentialMasking !== undefined){
 let data3 = data.credentialMasking;
 const _errs8 = errors;
 if(typeof data3 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/credentialMasking",schemaPath:"#/properties/credentialMasking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.credentialMasking.type,parentSchema:schema145.properties.credentialMasking,data:data3}];
+validate211.errors = [{instancePath:instancePath+"/credentialMasking",schemaPath:"#/properties/credentialMasking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.credentialMasking.type,parentSchema:schema72.properties.credentialMasking,data:data3}];
 return false;
 }
 var valid1 = _errs8 === errors;
@@ -12896,7 +6824,7 @@ if(data.credentialMaskingCustomProviders !== undefined){
 let data4 = data.credentialMaskingCustomProviders;
 const _errs10 = errors;
 if(typeof data4 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/credentialMaskingCustomProviders",schemaPath:"#/properties/credentialMaskingCustomProviders/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.credentialMaskingCustomProviders.type,parentSchema:schema145.properties.credentialMaskingCustomProviders,data:data4}];
+validate211.errors = [{instancePath:instancePath+"/credentialMaskingCustomProviders",schemaPath:"#/properties/credentialMaskingCustomProviders/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.credentialMaskingCustomProviders.type,parentSchema:schema72.properties.credentialMaskingCustomProviders,data:data4}];
 return false;
 }
 var valid1 = _errs10 === errors;
@@ -12909,7 +6837,7 @@ if(data.capabilityDiscoverySandbox !== undefined){
 let data5 = data.capabilityDiscoverySandbox;
 const _errs12 = errors;
 if(typeof data5 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/capabilityDiscoverySandbox",schemaPath:"#/properties/capabilityDiscoverySandbox/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.capabilityDiscoverySandbox.type,parentSchema:schema145.properties.capabilityDiscoverySandbox,data:data5}];
+validate211.errors = [{instancePath:instancePath+"/capabilityDiscoverySandbox",schemaPath:"#/properties/capabilityDiscoverySandbox/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.capabilityDiscoverySandbox.type,parentSchema:schema72.properties.capabilityDiscoverySandbox,data:data5}];
 return false;
 }
 var valid1 = _errs12 === errors;
@@ -12922,7 +6850,7 @@ if(data.fsWatchMissing !== undefined){
 let data6 = data.fsWatchMissing;
 const _errs14 = errors;
 if(typeof data6 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/fsWatchMissing",schemaPath:"#/properties/fsWatchMissing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.fsWatchMissing.type,parentSchema:schema145.properties.fsWatchMissing,data:data6}];
+validate211.errors = [{instancePath:instancePath+"/fsWatchMissing",schemaPath:"#/properties/fsWatchMissing/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.fsWatchMissing.type,parentSchema:schema72.properties.fsWatchMissing,data:data6}];
 return false;
 }
 var valid1 = _errs14 === errors;
@@ -12935,7 +6863,7 @@ if(data.capabilityDiscoveryV2 !== undefined){
 let data7 = data.capabilityDiscoveryV2;
 const _errs16 = errors;
 if(typeof data7 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/capabilityDiscoveryV2",schemaPath:"#/properties/capabilityDiscoveryV2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.capabilityDiscoveryV2.type,parentSchema:schema145.properties.capabilityDiscoveryV2,data:data7}];
+validate211.errors = [{instancePath:instancePath+"/capabilityDiscoveryV2",schemaPath:"#/properties/capabilityDiscoveryV2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.capabilityDiscoveryV2.type,parentSchema:schema72.properties.capabilityDiscoveryV2,data:data7}];
 return false;
 }
 var valid1 = _errs16 === errors;
@@ -12948,7 +6876,7 @@ if(data.environmentConfigRead !== undefined){
 let data8 = data.environmentConfigRead;
 const _errs18 = errors;
 if(typeof data8 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/environmentConfigRead",schemaPath:"#/properties/environmentConfigRead/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.environmentConfigRead.type,parentSchema:schema145.properties.environmentConfigRead,data:data8}];
+validate211.errors = [{instancePath:instancePath+"/environmentConfigRead",schemaPath:"#/properties/environmentConfigRead/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.environmentConfigRead.type,parentSchema:schema72.properties.environmentConfigRead,data:data8}];
 return false;
 }
 var valid1 = _errs18 === errors;
@@ -12961,7 +6889,7 @@ if(data.httpHeaderEnvVars !== undefined){
 let data9 = data.httpHeaderEnvVars;
 const _errs20 = errors;
 if(typeof data9 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/httpHeaderEnvVars",schemaPath:"#/properties/httpHeaderEnvVars/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.httpHeaderEnvVars.type,parentSchema:schema145.properties.httpHeaderEnvVars,data:data9}];
+validate211.errors = [{instancePath:instancePath+"/httpHeaderEnvVars",schemaPath:"#/properties/httpHeaderEnvVars/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.httpHeaderEnvVars.type,parentSchema:schema72.properties.httpHeaderEnvVars,data:data9}];
 return false;
 }
 var valid1 = _errs20 === errors;
@@ -12974,7 +6902,7 @@ if(data.sandboxedFileStreaming !== undefined){
 let data10 = data.sandboxedFileStreaming;
 const _errs22 = errors;
 if(typeof data10 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/sandboxedFileStreaming",schemaPath:"#/properties/sandboxedFileStreaming/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.sandboxedFileStreaming.type,parentSchema:schema145.properties.sandboxedFileStreaming,data:data10}];
+validate211.errors = [{instancePath:instancePath+"/sandboxedFileStreaming",schemaPath:"#/properties/sandboxedFileStreaming/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.sandboxedFileStreaming.type,parentSchema:schema72.properties.sandboxedFileStreaming,data:data10}];
 return false;
 }
 var valid1 = _errs22 === errors;
@@ -12987,7 +6915,7 @@ if(data.fileWriteStreaming !== undefined){
 let data11 = data.fileWriteStreaming;
 const _errs24 = errors;
 if(typeof data11 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/fileWriteStreaming",schemaPath:"#/properties/fileWriteStreaming/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.fileWriteStreaming.type,parentSchema:schema145.properties.fileWriteStreaming,data:data11}];
+validate211.errors = [{instancePath:instancePath+"/fileWriteStreaming",schemaPath:"#/properties/fileWriteStreaming/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.fileWriteStreaming.type,parentSchema:schema72.properties.fileWriteStreaming,data:data11}];
 return false;
 }
 var valid1 = _errs24 === errors;
@@ -13000,7 +6928,7 @@ if(data.shellSnapshotV2 !== undefined){
 let data12 = data.shellSnapshotV2;
 const _errs26 = errors;
 if(typeof data12 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/shellSnapshotV2",schemaPath:"#/properties/shellSnapshotV2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.shellSnapshotV2.type,parentSchema:schema145.properties.shellSnapshotV2,data:data12}];
+validate211.errors = [{instancePath:instancePath+"/shellSnapshotV2",schemaPath:"#/properties/shellSnapshotV2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.shellSnapshotV2.type,parentSchema:schema72.properties.shellSnapshotV2,data:data12}];
 return false;
 }
 var valid1 = _errs26 === errors;
@@ -13013,7 +6941,7 @@ if(data.windowsMxc !== undefined){
 let data13 = data.windowsMxc;
 const _errs28 = errors;
 if(typeof data13 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/windowsMxc",schemaPath:"#/properties/windowsMxc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.windowsMxc.type,parentSchema:schema145.properties.windowsMxc,data:data13}];
+validate211.errors = [{instancePath:instancePath+"/windowsMxc",schemaPath:"#/properties/windowsMxc/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.windowsMxc.type,parentSchema:schema72.properties.windowsMxc,data:data13}];
 return false;
 }
 var valid1 = _errs28 === errors;
@@ -13026,7 +6954,7 @@ if(data.linuxRootWritePreservesDevices !== undefined){
 let data14 = data.linuxRootWritePreservesDevices;
 const _errs30 = errors;
 if(typeof data14 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/linuxRootWritePreservesDevices",schemaPath:"#/properties/linuxRootWritePreservesDevices/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.linuxRootWritePreservesDevices.type,parentSchema:schema145.properties.linuxRootWritePreservesDevices,data:data14}];
+validate211.errors = [{instancePath:instancePath+"/linuxRootWritePreservesDevices",schemaPath:"#/properties/linuxRootWritePreservesDevices/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.linuxRootWritePreservesDevices.type,parentSchema:schema72.properties.linuxRootWritePreservesDevices,data:data14}];
 return false;
 }
 var valid1 = _errs30 === errors;
@@ -13039,7 +6967,7 @@ if(data.linuxApprovedRootWritePreservesRestrictions !== undefined){
 let data15 = data.linuxApprovedRootWritePreservesRestrictions;
 const _errs32 = errors;
 if(typeof data15 !== "boolean"){
-validate368.errors = [{instancePath:instancePath+"/linuxApprovedRootWritePreservesRestrictions",schemaPath:"#/properties/linuxApprovedRootWritePreservesRestrictions/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.linuxApprovedRootWritePreservesRestrictions.type,parentSchema:schema145.properties.linuxApprovedRootWritePreservesRestrictions,data:data15}];
+validate211.errors = [{instancePath:instancePath+"/linuxApprovedRootWritePreservesRestrictions",schemaPath:"#/properties/linuxApprovedRootWritePreservesRestrictions/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.properties.linuxApprovedRootWritePreservesRestrictions.type,parentSchema:schema72.properties.linuxApprovedRootWritePreservesRestrictions,data:data15}];
 return false;
 }
 var valid1 = _errs32 === errors;
@@ -13064,30 +6992,30 @@ var valid1 = true;
 }
 }
 else {
-validate368.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema145.type,parentSchema:schema145,data}];
+validate211.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data}];
 return false;
 }
 }
-validate368.errors = vErrors;
+validate211.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate361(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate204(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.shell === undefined) && (missing0 = "shell")) || ((data.executorVersion === undefined) && (missing0 = "executorVersion"))) || ((data.cwd === undefined) && (missing0 = "cwd"))) || ((data.platformOs === undefined) && (missing0 = "platformOs"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))){
-validate361.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema144.required,parentSchema:schema144,data}];
+validate204.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema71.required,parentSchema:schema71,data}];
 return false;
 }
 else {
 if(data.shell !== undefined){
 const _errs1 = errors;
-if(!(validate36(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate35(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -13100,7 +7028,7 @@ if(data.executorVersion !== undefined){
 let data1 = data.executorVersion;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate361.errors = [{instancePath:instancePath+"/executorVersion",schemaPath:"#/properties/executorVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.executorVersion.type,parentSchema:schema144.properties.executorVersion,data:data1}];
+validate204.errors = [{instancePath:instancePath+"/executorVersion",schemaPath:"#/properties/executorVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.executorVersion.type,parentSchema:schema71.properties.executorVersion,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -13113,7 +7041,7 @@ if(data.providerId !== undefined){
 let data2 = data.providerId;
 const _errs4 = errors;
 if(typeof data2 !== "string"){
-validate361.errors = [{instancePath:instancePath+"/providerId",schemaPath:"#/properties/providerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.providerId.type,parentSchema:schema144.properties.providerId,data:data2}];
+validate204.errors = [{instancePath:instancePath+"/providerId",schemaPath:"#/properties/providerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.providerId.type,parentSchema:schema71.properties.providerId,data:data2}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -13128,8 +7056,8 @@ const _errs6 = errors;
 const _errs7 = errors;
 let valid1 = false;
 const _errs8 = errors;
-if(!(validate46(data3, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data3, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs8 === errors;
@@ -13137,7 +7065,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs9 = errors;
 if(data3 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema144.properties.cwd.anyOf[1].type,parentSchema:schema144.properties.cwd.anyOf[1],data:data3};
+const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema71.properties.cwd.anyOf[1].type,parentSchema:schema71.properties.cwd.anyOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -13150,7 +7078,7 @@ var _valid0 = _errs9 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema144.properties.cwd.anyOf,parentSchema:schema144.properties.cwd,data:data3};
+const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema71.properties.cwd.anyOf,parentSchema:schema71.properties.cwd,data:data3};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -13158,7 +7086,7 @@ else {
 vErrors.push(err1);
 }
 errors++;
-validate361.errors = vErrors;
+validate204.errors = vErrors;
 return false;
 }
 else {
@@ -13180,8 +7108,8 @@ var valid0 = true;
 if(valid0){
 if(data.userHomeDir !== undefined){
 const _errs11 = errors;
-if(!(validate46(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs11 === errors;
@@ -13194,7 +7122,7 @@ if(data.platformOs !== undefined){
 let data5 = data.platformOs;
 const _errs12 = errors;
 if(typeof data5 !== "string"){
-validate361.errors = [{instancePath:instancePath+"/platformOs",schemaPath:"#/properties/platformOs/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.platformOs.type,parentSchema:schema144.properties.platformOs,data:data5}];
+validate204.errors = [{instancePath:instancePath+"/platformOs",schemaPath:"#/properties/platformOs/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.platformOs.type,parentSchema:schema71.properties.platformOs,data:data5}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -13212,8 +7140,8 @@ var valid2 = true;
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 const _errs16 = errors;
-if(!(validate46(data6[i0], {instancePath:instancePath+"/prependPathDirs/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data6[i0], {instancePath:instancePath+"/prependPathDirs/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs16 === errors;
@@ -13223,7 +7151,7 @@ break;
 }
 }
 else {
-validate361.errors = [{instancePath:instancePath+"/prependPathDirs",schemaPath:"#/properties/prependPathDirs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.prependPathDirs.type,parentSchema:schema144.properties.prependPathDirs,data:data6}];
+validate204.errors = [{instancePath:instancePath+"/prependPathDirs",schemaPath:"#/properties/prependPathDirs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.prependPathDirs.type,parentSchema:schema71.properties.prependPathDirs,data:data6}];
 return false;
 }
 }
@@ -13242,8 +7170,8 @@ var valid3 = true;
 const len1 = data8.length;
 for(let i1=0; i1<len1; i1++){
 const _errs19 = errors;
-if(!(validate46(data8[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data8[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs19 === errors;
@@ -13253,7 +7181,7 @@ break;
 }
 }
 else {
-validate361.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.temporaryDirectories.type,parentSchema:schema144.properties.temporaryDirectories,data:data8}];
+validate204.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema71.properties.temporaryDirectories.type,parentSchema:schema71.properties.temporaryDirectories,data:data8}];
 return false;
 }
 }
@@ -13265,8 +7193,8 @@ var valid0 = true;
 if(valid0){
 if(data.tempDir !== undefined){
 const _errs20 = errors;
-if(!(validate46(data.tempDir, {instancePath:instancePath+"/tempDir",parentData:data,parentDataProperty:"tempDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.tempDir, {instancePath:instancePath+"/tempDir",parentData:data,parentDataProperty:"tempDir",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs20 === errors;
@@ -13277,8 +7205,8 @@ var valid0 = true;
 if(valid0){
 if(data.capabilities !== undefined){
 const _errs21 = errors;
-if(!(validate368(data.capabilities, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
-vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
+if(!(validate211(data.capabilities, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
+vErrors = vErrors === null ? validate211.errors : vErrors.concat(validate211.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs21 === errors;
@@ -13298,23 +7226,23 @@ var valid0 = true;
 }
 }
 else {
-validate361.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema144.type,parentSchema:schema144,data}];
+validate204.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data}];
 return false;
 }
 }
-validate361.errors = vErrors;
+validate204.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate360(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate203(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.sessionId === undefined) && (missing0 = "sessionId")){
-validate360.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema143.required,parentSchema:schema143,data}];
+validate203.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema70.required,parentSchema:schema70,data}];
 return false;
 }
 else {
@@ -13322,7 +7250,7 @@ if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate360.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema143.properties.sessionId.type,parentSchema:schema143.properties.sessionId,data:data0}];
+validate203.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.sessionId.type,parentSchema:schema70.properties.sessionId,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -13333,8 +7261,8 @@ var valid0 = true;
 if(valid0){
 if(data.environmentInfo !== undefined){
 const _errs3 = errors;
-if(!(validate361(data.environmentInfo, {instancePath:instancePath+"/environmentInfo",parentData:data,parentDataProperty:"environmentInfo",rootData}))){
-vErrors = vErrors === null ? validate361.errors : vErrors.concat(validate361.errors);
+if(!(validate204(data.environmentInfo, {instancePath:instancePath+"/environmentInfo",parentData:data,parentDataProperty:"environmentInfo",rootData}))){
+vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -13346,61 +7274,49 @@ var valid0 = true;
 }
 }
 else {
-validate360.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema143.type,parentSchema:schema143,data}];
+validate203.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data}];
 return false;
 }
 }
-validate360.errors = vErrors;
+validate203.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessStartResult = validate371;
-const schema146 = {"type":"object","required":["processId"],"properties":{"processId":{"$ref":"components#/definitions/ProcessId"},"sandboxType":{"$ref":"components#/definitions/ProcessSandboxType"}}};
+export const validateProcessStartResult = validate214;
+const schema73 = {"type":"object","required":["processId"],"properties":{"processId":{"$ref":"components.ProcessId"},"sandboxType":{"$ref":"components.ProcessSandboxType"}}};
+const schema74 = {"type":"string","enum":["none","macosSeatbelt","linuxSeccomp","windowsRestrictedToken"],"description":"Sandbox the process runs under: `linuxSeccomp` when its `sandbox` profile restricts something and is enforced (with bubblewrap here; the name is upstream's), `none` otherwise (no sandbox, or a profile restricting nothing)."};
 
-function validate372(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate216(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-validate372.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.type,parentSchema:schema11,data}];
-return false;
-}
-validate372.errors = vErrors;
-return errors === 0;
-}
-
-const schema148 = {"type":"string","enum":["none","macosSeatbelt","linuxSeccomp","windowsRestrictedToken"],"description":"Sandbox the process runs under: `linuxSeccomp` when its `sandbox` profile restricts something and is enforced (with bubblewrap here; the name is upstream's), `none` otherwise (no sandbox, or a profile restricting nothing)."};
-
-function validate374(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate374.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema148.type,parentSchema:schema148,data}];
+validate216.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.type,parentSchema:schema74,data}];
 return false;
 }
 if(!((((data === "none") || (data === "macosSeatbelt")) || (data === "linuxSeccomp")) || (data === "windowsRestrictedToken"))){
-validate374.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema148.enum},message:"must be equal to one of the allowed values",schema:schema148.enum,parentSchema:schema148,data}];
+validate216.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema74.enum},message:"must be equal to one of the allowed values",schema:schema74.enum,parentSchema:schema74,data}];
 return false;
 }
-validate374.errors = vErrors;
+validate216.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate371(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate214(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.processId === undefined) && (missing0 = "processId")){
-validate371.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema146.required,parentSchema:schema146,data}];
+validate214.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema73.required,parentSchema:schema73,data}];
 return false;
 }
 else {
 if(data.processId !== undefined){
 const _errs1 = errors;
-if(!(validate372(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
-vErrors = vErrors === null ? validate372.errors : vErrors.concat(validate372.errors);
+if(!(validate26(data.processId, {instancePath:instancePath+"/processId",parentData:data,parentDataProperty:"processId",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -13411,8 +7327,8 @@ var valid0 = true;
 if(valid0){
 if(data.sandboxType !== undefined){
 const _errs2 = errors;
-if(!(validate374(data.sandboxType, {instancePath:instancePath+"/sandboxType",parentData:data,parentDataProperty:"sandboxType",rootData}))){
-vErrors = vErrors === null ? validate374.errors : vErrors.concat(validate374.errors);
+if(!(validate216(data.sandboxType, {instancePath:instancePath+"/sandboxType",parentData:data,parentDataProperty:"sandboxType",rootData}))){
+vErrors = vErrors === null ? validate216.errors : vErrors.concat(validate216.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -13424,54 +7340,26 @@ var valid0 = true;
 }
 }
 else {
-validate371.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema146.type,parentSchema:schema146,data}];
+validate214.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data}];
 return false;
 }
 }
-validate371.errors = vErrors;
+validate214.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessReadResult = validate376;
-const schema149 = {"type":"object","required":["chunks","nextSeq","exited","exitCode","closed","failure","truncated","droppedBytes"],"properties":{"chunks":{"type":"array","items":{"$ref":"components#/definitions/ProcessOutputChunk"},"description":"Chunks in seq order."},"nextSeq":{"type":"integer","minimum":1,"description":"With `maxBytes`: the last returned seq + 1 (the next page reads `afterSeq = nextSeq - 1`); without: the process's next unused seq. With no chunk returned: the next unused seq."},"exited":{"type":"boolean","description":"The process has exited."},"exitCode":{"type":["integer","null"],"description":"Exit code once exited, else null."},"closed":{"type":"boolean","description":"Exited and all output streams reached EOF (`process/closed` was emitted)."},"failure":{"type":["string","null"],"description":"Why the process failed after starting (e.g. a PTY error), else null."},"truncated":{"type":"boolean","description":"True when chunks with seq > afterSeq were evicted from the 1 MiB retention before this read (output was lost to this reader)."},"droppedBytes":{"type":"integer","minimum":0,"description":"Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false."},"sandboxDenied":{"type":"boolean","description":"The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic, see docs/sandbox.md); false before it exited. Older servers omit it."}}};
-const schema150 = {"type":"object","required":["seq","stream","chunk"],"description":"One retained output chunk.","properties":{"seq":{"type":"integer","minimum":1,"description":"Per-process sequence number."},"stream":{"$ref":"#/definitions/OutputStream"},"chunk":{"$ref":"#/definitions/Base64"}}};
+export const validateProcessReadResult = validate218;
+const schema75 = {"type":"object","required":["chunks","nextSeq","exited","exitCode","closed","failure","truncated","droppedBytes"],"properties":{"chunks":{"type":"array","items":{"$ref":"components.ProcessOutputChunk"},"description":"Chunks in seq order."},"nextSeq":{"type":"integer","minimum":1,"description":"With `maxBytes`: the last returned seq + 1 (the next page reads `afterSeq = nextSeq - 1`); without: the process's next unused seq. With no chunk returned: the next unused seq."},"exited":{"type":"boolean","description":"The process has exited."},"exitCode":{"type":["integer","null"],"description":"Exit code once exited, else null."},"closed":{"type":"boolean","description":"Exited and all output streams reached EOF (`process/closed` was emitted)."},"failure":{"type":["string","null"],"description":"Why the process failed after starting (e.g. a PTY error), else null."},"truncated":{"type":"boolean","description":"True when chunks with seq > afterSeq were evicted from the 1 MiB retention before this read (output was lost to this reader)."},"droppedBytes":{"type":"integer","minimum":0,"description":"Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false."},"sandboxDenied":{"type":"boolean","description":"The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic, see docs/sandbox.md); false before it exited. Older servers omit it."}}};
+const schema76 = {"type":"object","required":["seq","stream","chunk"],"description":"One retained output chunk.","properties":{"seq":{"type":"integer","minimum":1,"description":"Per-process sequence number."},"stream":{"$ref":"components.OutputStream"},"chunk":{"$ref":"components.Base64"}}};
 
-function validate378(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate378.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.type,parentSchema:schema44,data}];
-return false;
-}
-if(!(((data === "stdout") || (data === "stderr")) || (data === "pty"))){
-validate378.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values",schema:schema44.enum,parentSchema:schema44,data}];
-return false;
-}
-validate378.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate380(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate380.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate380.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate377(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate219(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.seq === undefined) && (missing0 = "seq")) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate377.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema150.required,parentSchema:schema150,data}];
+validate219.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema76.required,parentSchema:schema76,data}];
 return false;
 }
 else {
@@ -13479,13 +7367,13 @@ if(data.seq !== undefined){
 let data0 = data.seq;
 const _errs1 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate377.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema150.properties.seq.type,parentSchema:schema150.properties.seq,data:data0}];
+validate219.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema76.properties.seq.type,parentSchema:schema76.properties.seq,data:data0}];
 return false;
 }
 if(errors === _errs1){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-validate377.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema150.properties.seq,data:data0}];
+validate219.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema76.properties.seq,data:data0}];
 return false;
 }
 }
@@ -13498,8 +7386,8 @@ var valid0 = true;
 if(valid0){
 if(data.stream !== undefined){
 const _errs3 = errors;
-if(!(validate378(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
-vErrors = vErrors === null ? validate378.errors : vErrors.concat(validate378.errors);
+if(!(validate84(data.stream, {instancePath:instancePath+"/stream",parentData:data,parentDataProperty:"stream",rootData}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -13510,8 +7398,8 @@ var valid0 = true;
 if(valid0){
 if(data.chunk !== undefined){
 const _errs4 = errors;
-if(!(validate380(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate380.errors : vErrors.concat(validate380.errors);
+if(!(validate73(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs4 === errors;
@@ -13524,23 +7412,23 @@ var valid0 = true;
 }
 }
 else {
-validate377.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema150.type,parentSchema:schema150,data}];
+validate219.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data}];
 return false;
 }
 }
-validate377.errors = vErrors;
+validate219.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate376(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate218(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((((data.chunks === undefined) && (missing0 = "chunks")) || ((data.nextSeq === undefined) && (missing0 = "nextSeq"))) || ((data.exited === undefined) && (missing0 = "exited"))) || ((data.exitCode === undefined) && (missing0 = "exitCode"))) || ((data.closed === undefined) && (missing0 = "closed"))) || ((data.failure === undefined) && (missing0 = "failure"))) || ((data.truncated === undefined) && (missing0 = "truncated"))) || ((data.droppedBytes === undefined) && (missing0 = "droppedBytes"))){
-validate376.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema149.required,parentSchema:schema149,data}];
+validate218.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema75.required,parentSchema:schema75,data}];
 return false;
 }
 else {
@@ -13553,8 +7441,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate377(data0[i0], {instancePath:instancePath+"/chunks/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate377.errors : vErrors.concat(validate377.errors);
+if(!(validate219(data0[i0], {instancePath:instancePath+"/chunks/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate219.errors : vErrors.concat(validate219.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -13564,7 +7452,7 @@ break;
 }
 }
 else {
-validate376.errors = [{instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema149.properties.chunks.type,parentSchema:schema149.properties.chunks,data:data0}];
+validate218.errors = [{instancePath:instancePath+"/chunks",schemaPath:"#/properties/chunks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema75.properties.chunks.type,parentSchema:schema75.properties.chunks,data:data0}];
 return false;
 }
 }
@@ -13578,13 +7466,13 @@ if(data.nextSeq !== undefined){
 let data2 = data.nextSeq;
 const _errs4 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate376.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema149.properties.nextSeq.type,parentSchema:schema149.properties.nextSeq,data:data2}];
+validate218.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.nextSeq.type,parentSchema:schema75.properties.nextSeq,data:data2}];
 return false;
 }
 if(errors === _errs4){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-validate376.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema149.properties.nextSeq,data:data2}];
+validate218.errors = [{instancePath:instancePath+"/nextSeq",schemaPath:"#/properties/nextSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.nextSeq,data:data2}];
 return false;
 }
 }
@@ -13599,7 +7487,7 @@ if(data.exited !== undefined){
 let data3 = data.exited;
 const _errs6 = errors;
 if(typeof data3 !== "boolean"){
-validate376.errors = [{instancePath:instancePath+"/exited",schemaPath:"#/properties/exited/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.exited.type,parentSchema:schema149.properties.exited,data:data3}];
+validate218.errors = [{instancePath:instancePath+"/exited",schemaPath:"#/properties/exited/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.exited.type,parentSchema:schema75.properties.exited,data:data3}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -13612,7 +7500,7 @@ if(data.exitCode !== undefined){
 let data4 = data.exitCode;
 const _errs8 = errors;
 if((!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))) && (data4 !== null)){
-validate376.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema149.properties.exitCode.type},message:"must be integer,null",schema:schema149.properties.exitCode.type,parentSchema:schema149.properties.exitCode,data:data4}];
+validate218.errors = [{instancePath:instancePath+"/exitCode",schemaPath:"#/properties/exitCode/type",keyword:"type",params:{type: schema75.properties.exitCode.type},message:"must be integer,null",schema:schema75.properties.exitCode.type,parentSchema:schema75.properties.exitCode,data:data4}];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -13625,7 +7513,7 @@ if(data.closed !== undefined){
 let data5 = data.closed;
 const _errs10 = errors;
 if(typeof data5 !== "boolean"){
-validate376.errors = [{instancePath:instancePath+"/closed",schemaPath:"#/properties/closed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.closed.type,parentSchema:schema149.properties.closed,data:data5}];
+validate218.errors = [{instancePath:instancePath+"/closed",schemaPath:"#/properties/closed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.closed.type,parentSchema:schema75.properties.closed,data:data5}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -13638,7 +7526,7 @@ if(data.failure !== undefined){
 let data6 = data.failure;
 const _errs12 = errors;
 if((typeof data6 !== "string") && (data6 !== null)){
-validate376.errors = [{instancePath:instancePath+"/failure",schemaPath:"#/properties/failure/type",keyword:"type",params:{type: schema149.properties.failure.type},message:"must be string,null",schema:schema149.properties.failure.type,parentSchema:schema149.properties.failure,data:data6}];
+validate218.errors = [{instancePath:instancePath+"/failure",schemaPath:"#/properties/failure/type",keyword:"type",params:{type: schema75.properties.failure.type},message:"must be string,null",schema:schema75.properties.failure.type,parentSchema:schema75.properties.failure,data:data6}];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -13651,7 +7539,7 @@ if(data.truncated !== undefined){
 let data7 = data.truncated;
 const _errs14 = errors;
 if(typeof data7 !== "boolean"){
-validate376.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.truncated.type,parentSchema:schema149.properties.truncated,data:data7}];
+validate218.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.truncated.type,parentSchema:schema75.properties.truncated,data:data7}];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -13664,13 +7552,13 @@ if(data.droppedBytes !== undefined){
 let data8 = data.droppedBytes;
 const _errs16 = errors;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-validate376.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema149.properties.droppedBytes.type,parentSchema:schema149.properties.droppedBytes,data:data8}];
+validate218.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.droppedBytes.type,parentSchema:schema75.properties.droppedBytes,data:data8}];
 return false;
 }
 if(errors === _errs16){
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 < 0 || isNaN(data8)){
-validate376.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema149.properties.droppedBytes,data:data8}];
+validate218.errors = [{instancePath:instancePath+"/droppedBytes",schemaPath:"#/properties/droppedBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema75.properties.droppedBytes,data:data8}];
 return false;
 }
 }
@@ -13685,7 +7573,7 @@ if(data.sandboxDenied !== undefined){
 let data9 = data.sandboxDenied;
 const _errs18 = errors;
 if(typeof data9 !== "boolean"){
-validate376.errors = [{instancePath:instancePath+"/sandboxDenied",schemaPath:"#/properties/sandboxDenied/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema149.properties.sandboxDenied.type,parentSchema:schema149.properties.sandboxDenied,data:data9}];
+validate218.errors = [{instancePath:instancePath+"/sandboxDenied",schemaPath:"#/properties/sandboxDenied/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema75.properties.sandboxDenied.type,parentSchema:schema75.properties.sandboxDenied,data:data9}];
 return false;
 }
 var valid0 = _errs18 === errors;
@@ -13704,205 +7592,193 @@ var valid0 = true;
 }
 }
 else {
-validate376.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema149.type,parentSchema:schema149,data}];
+validate218.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data}];
 return false;
 }
 }
-validate376.errors = vErrors;
+validate218.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessWriteResult = validate383;
-const schema153 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: the process has no writable input (started without `pipeStdin`), or the running child closed it; `starting`: the process has not finished spawning."}}};
+export const validateProcessWriteResult = validate223;
+const schema77 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["accepted","unknownProcess","stdinClosed","starting"],"description":"`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: the process has no writable input (started without `pipeStdin`), or the running child closed it; `starting`: the process has not finished spawning."}}};
 
-function validate383(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate223(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.status === undefined) && (missing0 = "status")){
-validate383.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema153.required,parentSchema:schema153,data}];
+validate223.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema77.required,parentSchema:schema77,data}];
 return false;
 }
 else {
 if(data.status !== undefined){
 let data0 = data.status;
 if(typeof data0 !== "string"){
-validate383.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema153.properties.status.type,parentSchema:schema153.properties.status,data:data0}];
+validate223.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.status.type,parentSchema:schema77.properties.status,data:data0}];
 return false;
 }
 if(!((((data0 === "accepted") || (data0 === "unknownProcess")) || (data0 === "stdinClosed")) || (data0 === "starting"))){
-validate383.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema153.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema153.properties.status.enum,parentSchema:schema153.properties.status,data:data0}];
+validate223.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema77.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema77.properties.status.enum,parentSchema:schema77.properties.status,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate383.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema153.type,parentSchema:schema153,data}];
+validate223.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data}];
 return false;
 }
 }
-validate383.errors = vErrors;
+validate223.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessTerminateResult = validate384;
-const schema154 = {"type":"object","required":["running"],"properties":{"running":{"type":"boolean","description":"A running process was signalled."}}};
+export const validateProcessTerminateResult = validate224;
+const schema78 = {"type":"object","required":["running"],"properties":{"running":{"type":"boolean","description":"A running process was signalled."}}};
 
-function validate384(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate224(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.running === undefined) && (missing0 = "running")){
-validate384.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema154.required,parentSchema:schema154,data}];
+validate224.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema78.required,parentSchema:schema78,data}];
 return false;
 }
 else {
 if(data.running !== undefined){
 let data0 = data.running;
 if(typeof data0 !== "boolean"){
-validate384.errors = [{instancePath:instancePath+"/running",schemaPath:"#/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema154.properties.running.type,parentSchema:schema154.properties.running,data:data0}];
+validate224.errors = [{instancePath:instancePath+"/running",schemaPath:"#/properties/running/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema78.properties.running.type,parentSchema:schema78.properties.running,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate384.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema154.type,parentSchema:schema154,data}];
+validate224.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data}];
 return false;
 }
 }
-validate384.errors = vErrors;
+validate224.errors = vErrors;
 return errors === 0;
 }
 
-export const validateProcessSignalResult = validate385;
-const schema155 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateProcessSignalResult = validate225;
+const schema79 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate385(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate225(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate385.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema155,data}];
+validate225.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data}];
 return false;
 break;
 }
 }
 else {
-validate385.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema155.type,parentSchema:schema155,data}];
+validate225.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data}];
 return false;
 }
 }
-validate385.errors = vErrors;
+validate225.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadFileResult = validate386;
-const schema156 = {"type":"object","required":["dataBase64"],"properties":{"dataBase64":{"$ref":"components#/definitions/Base64"}}};
+export const validateFsReadFileResult = validate226;
+const schema80 = {"type":"object","required":["dataBase64"],"properties":{"dataBase64":{"$ref":"components.Base64"}}};
 
-function validate387(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate387.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate387.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate386(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate226(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.dataBase64 === undefined) && (missing0 = "dataBase64")){
-validate386.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema156.required,parentSchema:schema156,data}];
+validate226.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema80.required,parentSchema:schema80,data}];
 return false;
 }
 else {
 if(data.dataBase64 !== undefined){
-if(!(validate387(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
-vErrors = vErrors === null ? validate387.errors : vErrors.concat(validate387.errors);
+if(!(validate73(data.dataBase64, {instancePath:instancePath+"/dataBase64",parentData:data,parentDataProperty:"dataBase64",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-validate386.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema156.type,parentSchema:schema156,data}];
+validate226.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data}];
 return false;
 }
 }
-validate386.errors = vErrors;
+validate226.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteFileResult = validate389;
-const schema158 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsWriteFileResult = validate228;
+const schema81 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate389(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate228(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate389.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema158,data}];
+validate228.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data}];
 return false;
 break;
 }
 }
 else {
-validate389.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema158.type,parentSchema:schema158,data}];
+validate228.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data}];
 return false;
 }
 }
-validate389.errors = vErrors;
+validate228.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCreateDirectoryResult = validate390;
-const schema159 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsCreateDirectoryResult = validate229;
+const schema82 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate390(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate229(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate390.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema159,data}];
+validate229.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data}];
 return false;
 break;
 }
 }
 else {
-validate390.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema159.type,parentSchema:schema159,data}];
+validate229.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data}];
 return false;
 }
 }
-validate390.errors = vErrors;
+validate229.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsGetMetadataResult = validate391;
-const schema160 = {"type":"object","required":["isDirectory","isFile","isSymlink","createdAtMs","modifiedAtMs","size"],"properties":{"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"},"isSymlink":{"type":"boolean"},"createdAtMs":{"type":"integer","minimum":0,"description":"Birth time, epoch ms; 0 when unavailable."},"modifiedAtMs":{"type":"integer","minimum":0,"description":"Modification time, epoch ms; 0 when unavailable."},"size":{"type":"integer","minimum":0,"description":"Size in bytes (of the symlink target)."}}};
+export const validateFsGetMetadataResult = validate230;
+const schema83 = {"type":"object","required":["isDirectory","isFile","isSymlink","createdAtMs","modifiedAtMs","size"],"properties":{"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"},"isSymlink":{"type":"boolean"},"createdAtMs":{"type":"integer","minimum":0,"description":"Birth time, epoch ms; 0 when unavailable."},"modifiedAtMs":{"type":"integer","minimum":0,"description":"Modification time, epoch ms; 0 when unavailable."},"size":{"type":"integer","minimum":0,"description":"Size in bytes (of the symlink target)."}}};
 
-function validate391(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate230(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.isDirectory === undefined) && (missing0 = "isDirectory")) || ((data.isFile === undefined) && (missing0 = "isFile"))) || ((data.isSymlink === undefined) && (missing0 = "isSymlink"))) || ((data.createdAtMs === undefined) && (missing0 = "createdAtMs"))) || ((data.modifiedAtMs === undefined) && (missing0 = "modifiedAtMs"))) || ((data.size === undefined) && (missing0 = "size"))){
-validate391.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema160.required,parentSchema:schema160,data}];
+validate230.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema83.required,parentSchema:schema83,data}];
 return false;
 }
 else {
@@ -13910,7 +7786,7 @@ if(data.isDirectory !== undefined){
 let data0 = data.isDirectory;
 const _errs1 = errors;
 if(typeof data0 !== "boolean"){
-validate391.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema160.properties.isDirectory.type,parentSchema:schema160.properties.isDirectory,data:data0}];
+validate230.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema83.properties.isDirectory.type,parentSchema:schema83.properties.isDirectory,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -13923,7 +7799,7 @@ if(data.isFile !== undefined){
 let data1 = data.isFile;
 const _errs3 = errors;
 if(typeof data1 !== "boolean"){
-validate391.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema160.properties.isFile.type,parentSchema:schema160.properties.isFile,data:data1}];
+validate230.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema83.properties.isFile.type,parentSchema:schema83.properties.isFile,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -13936,7 +7812,7 @@ if(data.isSymlink !== undefined){
 let data2 = data.isSymlink;
 const _errs5 = errors;
 if(typeof data2 !== "boolean"){
-validate391.errors = [{instancePath:instancePath+"/isSymlink",schemaPath:"#/properties/isSymlink/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema160.properties.isSymlink.type,parentSchema:schema160.properties.isSymlink,data:data2}];
+validate230.errors = [{instancePath:instancePath+"/isSymlink",schemaPath:"#/properties/isSymlink/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema83.properties.isSymlink.type,parentSchema:schema83.properties.isSymlink,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -13949,13 +7825,13 @@ if(data.createdAtMs !== undefined){
 let data3 = data.createdAtMs;
 const _errs7 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate391.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema160.properties.createdAtMs.type,parentSchema:schema160.properties.createdAtMs,data:data3}];
+validate230.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema83.properties.createdAtMs.type,parentSchema:schema83.properties.createdAtMs,data:data3}];
 return false;
 }
 if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate391.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema160.properties.createdAtMs,data:data3}];
+validate230.errors = [{instancePath:instancePath+"/createdAtMs",schemaPath:"#/properties/createdAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema83.properties.createdAtMs,data:data3}];
 return false;
 }
 }
@@ -13970,13 +7846,13 @@ if(data.modifiedAtMs !== undefined){
 let data4 = data.modifiedAtMs;
 const _errs9 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate391.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema160.properties.modifiedAtMs.type,parentSchema:schema160.properties.modifiedAtMs,data:data4}];
+validate230.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema83.properties.modifiedAtMs.type,parentSchema:schema83.properties.modifiedAtMs,data:data4}];
 return false;
 }
 if(errors === _errs9){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 0 || isNaN(data4)){
-validate391.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema160.properties.modifiedAtMs,data:data4}];
+validate230.errors = [{instancePath:instancePath+"/modifiedAtMs",schemaPath:"#/properties/modifiedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema83.properties.modifiedAtMs,data:data4}];
 return false;
 }
 }
@@ -13991,13 +7867,13 @@ if(data.size !== undefined){
 let data5 = data.size;
 const _errs11 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate391.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema160.properties.size.type,parentSchema:schema160.properties.size,data:data5}];
+validate230.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema83.properties.size.type,parentSchema:schema83.properties.size,data:data5}];
 return false;
 }
 if(errors === _errs11){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate391.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema160.properties.size,data:data5}];
+validate230.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema83.properties.size,data:data5}];
 return false;
 }
 }
@@ -14015,26 +7891,26 @@ var valid0 = true;
 }
 }
 else {
-validate391.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema160.type,parentSchema:schema160,data}];
+validate230.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema83.type,parentSchema:schema83,data}];
 return false;
 }
 }
-validate391.errors = vErrors;
+validate230.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadDirectoryResult = validate392;
-const schema161 = {"type":"object","required":["entries"],"properties":{"entries":{"type":"array","items":{"$ref":"components#/definitions/DirectoryEntry"}}}};
-const schema162 = {"type":"object","required":["fileName","isDirectory","isFile"],"description":"One directory entry (symlinks followed).","properties":{"fileName":{"type":"string"},"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"}}};
+export const validateFsReadDirectoryResult = validate231;
+const schema84 = {"type":"object","required":["entries"],"properties":{"entries":{"type":"array","items":{"$ref":"components.DirectoryEntry"}}}};
+const schema85 = {"type":"object","required":["fileName","isDirectory","isFile"],"description":"One directory entry (symlinks followed).","properties":{"fileName":{"type":"string"},"isDirectory":{"type":"boolean"},"isFile":{"type":"boolean"}}};
 
-function validate393(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate232(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.fileName === undefined) && (missing0 = "fileName")) || ((data.isDirectory === undefined) && (missing0 = "isDirectory"))) || ((data.isFile === undefined) && (missing0 = "isFile"))){
-validate393.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema162.required,parentSchema:schema162,data}];
+validate232.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema85.required,parentSchema:schema85,data}];
 return false;
 }
 else {
@@ -14042,7 +7918,7 @@ if(data.fileName !== undefined){
 let data0 = data.fileName;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate393.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/properties/fileName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema162.properties.fileName.type,parentSchema:schema162.properties.fileName,data:data0}];
+validate232.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/properties/fileName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema85.properties.fileName.type,parentSchema:schema85.properties.fileName,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -14055,7 +7931,7 @@ if(data.isDirectory !== undefined){
 let data1 = data.isDirectory;
 const _errs3 = errors;
 if(typeof data1 !== "boolean"){
-validate393.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema162.properties.isDirectory.type,parentSchema:schema162.properties.isDirectory,data:data1}];
+validate232.errors = [{instancePath:instancePath+"/isDirectory",schemaPath:"#/properties/isDirectory/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema85.properties.isDirectory.type,parentSchema:schema85.properties.isDirectory,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -14068,7 +7944,7 @@ if(data.isFile !== undefined){
 let data2 = data.isFile;
 const _errs5 = errors;
 if(typeof data2 !== "boolean"){
-validate393.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema162.properties.isFile.type,parentSchema:schema162.properties.isFile,data:data2}];
+validate232.errors = [{instancePath:instancePath+"/isFile",schemaPath:"#/properties/isFile/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema85.properties.isFile.type,parentSchema:schema85.properties.isFile,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -14081,23 +7957,23 @@ var valid0 = true;
 }
 }
 else {
-validate393.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema162.type,parentSchema:schema162,data}];
+validate232.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data}];
 return false;
 }
 }
-validate393.errors = vErrors;
+validate232.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate392(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate231(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.entries === undefined) && (missing0 = "entries")){
-validate392.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema161.required,parentSchema:schema161,data}];
+validate231.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema84.required,parentSchema:schema84,data}];
 return false;
 }
 else {
@@ -14110,8 +7986,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate393(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate393.errors : vErrors.concat(validate393.errors);
+if(!(validate232(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate232.errors : vErrors.concat(validate232.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -14121,7 +7997,7 @@ break;
 }
 }
 else {
-validate392.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema161.properties.entries.type,parentSchema:schema161.properties.entries,data:data0}];
+validate231.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema84.properties.entries.type,parentSchema:schema84.properties.entries,data:data0}];
 return false;
 }
 }
@@ -14129,130 +8005,110 @@ return false;
 }
 }
 else {
-validate392.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema161.type,parentSchema:schema161,data}];
+validate231.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data}];
 return false;
 }
 }
-validate392.errors = vErrors;
+validate231.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsRemoveResult = validate395;
-const schema163 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsRemoveResult = validate234;
+const schema86 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate395(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate234(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate395.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema163,data}];
+validate234.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema86,data}];
 return false;
 break;
 }
 }
 else {
-validate395.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema163.type,parentSchema:schema163,data}];
+validate234.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema86.type,parentSchema:schema86,data}];
 return false;
 }
 }
-validate395.errors = vErrors;
+validate234.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCopyResult = validate396;
-const schema164 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsCopyResult = validate235;
+const schema87 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate396(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate235(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate396.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema164,data}];
+validate235.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data}];
 return false;
 break;
 }
 }
 else {
-validate396.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema164.type,parentSchema:schema164,data}];
+validate235.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data}];
 return false;
 }
 }
-validate396.errors = vErrors;
+validate235.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCanonicalizeResult = validate397;
-const schema165 = {"type":"object","required":["path"],"properties":{"path":{"$ref":"components#/definitions/PathUri"}}};
+export const validateFsCanonicalizeResult = validate236;
+const schema88 = {"type":"object","required":["path"],"properties":{"path":{"$ref":"components.PathUri"}}};
 
-function validate398(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate398.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate398.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate398.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate397(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate236(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.path === undefined) && (missing0 = "path")){
-validate397.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema165.required,parentSchema:schema165,data}];
+validate236.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema88.required,parentSchema:schema88,data}];
 return false;
 }
 else {
 if(data.path !== undefined){
-if(!(validate398(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate398.errors : vErrors.concat(validate398.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-validate397.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema165.type,parentSchema:schema165,data}];
+validate236.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data}];
 return false;
 }
 }
-validate397.errors = vErrors;
+validate236.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWalkResult = validate400;
-const schema167 = {"type":"object","required":["entries","errors","truncated"],"properties":{"entries":{"type":"array","items":{"$ref":"components#/definitions/WalkEntry"}},"errors":{"type":"array","items":{"$ref":"components#/definitions/WalkError"}},"truncated":{"type":"boolean","description":"A limit stopped the walk early."}}};
-const schema168 = {"type":"object","required":["path","kind"],"description":"One entry found by `fs/walk`.","properties":{"path":{"$ref":"#/definitions/PathUri"},"kind":{"type":"string","description":"`file` or `directory`."}}};
+export const validateFsWalkResult = validate238;
+const schema89 = {"type":"object","required":["entries","errors","truncated"],"properties":{"entries":{"type":"array","items":{"$ref":"components.WalkEntry"}},"errors":{"type":"array","items":{"$ref":"components.WalkError"}},"truncated":{"type":"boolean","description":"A limit stopped the walk early."}}};
+const schema90 = {"type":"object","required":["path","kind"],"description":"One entry found by `fs/walk`.","properties":{"path":{"$ref":"components.PathUri"},"kind":{"type":"string","description":"`file` or `directory`."}}};
 
-function validate401(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate239(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.path === undefined) && (missing0 = "path")) || ((data.kind === undefined) && (missing0 = "kind"))){
-validate401.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema168.required,parentSchema:schema168,data}];
+validate239.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema90.required,parentSchema:schema90,data}];
 return false;
 }
 else {
 if(data.path !== undefined){
 const _errs1 = errors;
-if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -14265,7 +8121,7 @@ if(data.kind !== undefined){
 let data1 = data.kind;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate401.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema168.properties.kind.type,parentSchema:schema168.properties.kind,data:data1}];
+validate239.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.properties.kind.type,parentSchema:schema90.properties.kind,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -14277,31 +8133,31 @@ var valid0 = true;
 }
 }
 else {
-validate401.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema168.type,parentSchema:schema168,data}];
+validate239.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema90.type,parentSchema:schema90,data}];
 return false;
 }
 }
-validate401.errors = vErrors;
+validate239.errors = vErrors;
 return errors === 0;
 }
 
-const schema169 = {"type":"object","required":["path","message"],"description":"An entry `fs/walk` could not inspect.","properties":{"path":{"$ref":"#/definitions/PathUri"},"message":{"type":"string"}}};
+const schema91 = {"type":"object","required":["path","message"],"description":"An entry `fs/walk` could not inspect.","properties":{"path":{"$ref":"components.PathUri"},"message":{"type":"string"}}};
 
-function validate404(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate242(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.path === undefined) && (missing0 = "path")) || ((data.message === undefined) && (missing0 = "message"))){
-validate404.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema169.required,parentSchema:schema169,data}];
+validate242.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema91.required,parentSchema:schema91,data}];
 return false;
 }
 else {
 if(data.path !== undefined){
 const _errs1 = errors;
-if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -14314,7 +8170,7 @@ if(data.message !== undefined){
 let data1 = data.message;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate404.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema169.properties.message.type,parentSchema:schema169.properties.message,data:data1}];
+validate242.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.message.type,parentSchema:schema91.properties.message,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -14326,23 +8182,23 @@ var valid0 = true;
 }
 }
 else {
-validate404.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema169.type,parentSchema:schema169,data}];
+validate242.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data}];
 return false;
 }
 }
-validate404.errors = vErrors;
+validate242.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate400(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate238(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.entries === undefined) && (missing0 = "entries")) || ((data.errors === undefined) && (missing0 = "errors"))) || ((data.truncated === undefined) && (missing0 = "truncated"))){
-validate400.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema167.required,parentSchema:schema167,data}];
+validate238.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema89.required,parentSchema:schema89,data}];
 return false;
 }
 else {
@@ -14355,8 +8211,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate401(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate401.errors : vErrors.concat(validate401.errors);
+if(!(validate239(data0[i0], {instancePath:instancePath+"/entries/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate239.errors : vErrors.concat(validate239.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -14366,7 +8222,7 @@ break;
 }
 }
 else {
-validate400.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema167.properties.entries.type,parentSchema:schema167.properties.entries,data:data0}];
+validate238.errors = [{instancePath:instancePath+"/entries",schemaPath:"#/properties/entries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema89.properties.entries.type,parentSchema:schema89.properties.entries,data:data0}];
 return false;
 }
 }
@@ -14385,8 +8241,8 @@ var valid2 = true;
 const len1 = data2.length;
 for(let i1=0; i1<len1; i1++){
 const _errs6 = errors;
-if(!(validate404(data2[i1], {instancePath:instancePath+"/errors/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate404.errors : vErrors.concat(validate404.errors);
+if(!(validate242(data2[i1], {instancePath:instancePath+"/errors/" + i1,parentData:data2,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate242.errors : vErrors.concat(validate242.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs6 === errors;
@@ -14396,7 +8252,7 @@ break;
 }
 }
 else {
-validate400.errors = [{instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema167.properties.errors.type,parentSchema:schema167.properties.errors,data:data2}];
+validate238.errors = [{instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema89.properties.errors.type,parentSchema:schema89.properties.errors,data:data2}];
 return false;
 }
 }
@@ -14410,7 +8266,7 @@ if(data.truncated !== undefined){
 let data4 = data.truncated;
 const _errs7 = errors;
 if(typeof data4 !== "boolean"){
-validate400.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema167.properties.truncated.type,parentSchema:schema167.properties.truncated,data:data4}];
+validate238.errors = [{instancePath:instancePath+"/truncated",schemaPath:"#/properties/truncated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema89.properties.truncated.type,parentSchema:schema89.properties.truncated,data:data4}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -14423,76 +8279,64 @@ var valid0 = true;
 }
 }
 else {
-validate400.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema167.type,parentSchema:schema167,data}];
+validate238.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema89.type,parentSchema:schema89,data}];
 return false;
 }
 }
-validate400.errors = vErrors;
+validate238.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsOpenResult = validate407;
-const schema170 = {"type":"object","required":["handleId"],"properties":{"handleId":{"type":"string"}}};
+export const validateFsOpenResult = validate245;
+const schema92 = {"type":"object","required":["handleId"],"properties":{"handleId":{"type":"string"}}};
 
-function validate407(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate245(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.handleId === undefined) && (missing0 = "handleId")){
-validate407.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema170.required,parentSchema:schema170,data}];
+validate245.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema92.required,parentSchema:schema92,data}];
 return false;
 }
 else {
 if(data.handleId !== undefined){
 let data0 = data.handleId;
 if(typeof data0 !== "string"){
-validate407.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema170.properties.handleId.type,parentSchema:schema170.properties.handleId,data:data0}];
+validate245.errors = [{instancePath:instancePath+"/handleId",schemaPath:"#/properties/handleId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.handleId.type,parentSchema:schema92.properties.handleId,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate407.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema170.type,parentSchema:schema170,data}];
+validate245.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data}];
 return false;
 }
 }
-validate407.errors = vErrors;
+validate245.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsReadBlockResult = validate408;
-const schema171 = {"type":"object","required":["chunk","eof"],"properties":{"chunk":{"$ref":"components#/definitions/Base64"},"eof":{"type":"boolean","description":"The read reached the end of the file."}}};
+export const validateFsReadBlockResult = validate246;
+const schema93 = {"type":"object","required":["chunk","eof"],"properties":{"chunk":{"$ref":"components.Base64"},"eof":{"type":"boolean","description":"The read reached the end of the file."}}};
 
-function validate409(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate409.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate409.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate408(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate246(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.chunk === undefined) && (missing0 = "chunk")) || ((data.eof === undefined) && (missing0 = "eof"))){
-validate408.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema171.required,parentSchema:schema171,data}];
+validate246.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema93.required,parentSchema:schema93,data}];
 return false;
 }
 else {
 if(data.chunk !== undefined){
 const _errs1 = errors;
-if(!(validate409(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
-vErrors = vErrors === null ? validate409.errors : vErrors.concat(validate409.errors);
+if(!(validate73(data.chunk, {instancePath:instancePath+"/chunk",parentData:data,parentDataProperty:"chunk",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -14505,7 +8349,7 @@ if(data.eof !== undefined){
 let data1 = data.eof;
 const _errs2 = errors;
 if(typeof data1 !== "boolean"){
-validate408.errors = [{instancePath:instancePath+"/eof",schemaPath:"#/properties/eof/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema171.properties.eof.type,parentSchema:schema171.properties.eof,data:data1}];
+validate246.errors = [{instancePath:instancePath+"/eof",schemaPath:"#/properties/eof/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema93.properties.eof.type,parentSchema:schema93.properties.eof,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -14517,104 +8361,104 @@ var valid0 = true;
 }
 }
 else {
-validate408.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema171.type,parentSchema:schema171,data}];
+validate246.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema93.type,parentSchema:schema93,data}];
 return false;
 }
 }
-validate408.errors = vErrors;
+validate246.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWriteBlockResult = validate411;
-const schema173 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsWriteBlockResult = validate248;
+const schema94 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate411(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate248(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate411.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema173,data}];
+validate248.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema94,data}];
 return false;
 break;
 }
 }
 else {
-validate411.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema173.type,parentSchema:schema173,data}];
+validate248.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema94.type,parentSchema:schema94,data}];
 return false;
 }
 }
-validate411.errors = vErrors;
+validate248.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsCloseResult = validate412;
-const schema174 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateFsCloseResult = validate249;
+const schema95 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate412(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate249(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate412.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema174,data}];
+validate249.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema95,data}];
 return false;
 break;
 }
 }
 else {
-validate412.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema174.type,parentSchema:schema174,data}];
+validate249.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data}];
 return false;
 }
 }
-validate412.errors = vErrors;
+validate249.errors = vErrors;
 return errors === 0;
 }
 
-export const validateFsWatchMissingResult = validate413;
-const schema175 = {"type":"object","required":["watching"],"properties":{"watching":{"type":"boolean"}}};
+export const validateFsWatchMissingResult = validate250;
+const schema96 = {"type":"object","required":["watching"],"properties":{"watching":{"type":"boolean"}}};
 
-function validate413(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate250(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.watching === undefined) && (missing0 = "watching")){
-validate413.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema175.required,parentSchema:schema175,data}];
+validate250.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema96.required,parentSchema:schema96,data}];
 return false;
 }
 else {
 if(data.watching !== undefined){
 let data0 = data.watching;
 if(typeof data0 !== "boolean"){
-validate413.errors = [{instancePath:instancePath+"/watching",schemaPath:"#/properties/watching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema175.properties.watching.type,parentSchema:schema175.properties.watching,data:data0}];
+validate250.errors = [{instancePath:instancePath+"/watching",schemaPath:"#/properties/watching/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema96.properties.watching.type,parentSchema:schema96.properties.watching,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate413.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema175.type,parentSchema:schema175,data}];
+validate250.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.type,parentSchema:schema96,data}];
 return false;
 }
 }
-validate413.errors = vErrors;
+validate250.errors = vErrors;
 return errors === 0;
 }
 
-export const validateHttpRequestResult = validate414;
-const schema176 = {"type":"object","required":["status","headers","bodyBase64"],"properties":{"status":{"type":"integer","minimum":0,"maximum":65535},"headers":{"type":"array","items":{"$ref":"components#/definitions/HttpResponseHeader"}},"bodyBase64":{"$ref":"components#/definitions/Base64"}}};
-const schema177 = {"type":"object","required":["name","value"],"description":"A response header (order and repeats kept).","properties":{"name":{"type":"string"},"value":{"type":"string"}}};
+export const validateHttpRequestResult = validate251;
+const schema97 = {"type":"object","required":["status","headers","bodyBase64"],"properties":{"status":{"type":"integer","minimum":0,"maximum":65535},"headers":{"type":"array","items":{"$ref":"components.HttpResponseHeader"}},"bodyBase64":{"$ref":"components.Base64"}}};
+const schema98 = {"type":"object","required":["name","value"],"description":"A response header (order and repeats kept).","properties":{"name":{"type":"string"},"value":{"type":"string"}}};
 
-function validate415(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate252(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.name === undefined) && (missing0 = "name")) || ((data.value === undefined) && (missing0 = "value"))){
-validate415.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema177.required,parentSchema:schema177,data}];
+validate252.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema98.required,parentSchema:schema98,data}];
 return false;
 }
 else {
@@ -14622,7 +8466,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate415.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema177.properties.name.type,parentSchema:schema177.properties.name,data:data0}];
+validate252.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.properties.name.type,parentSchema:schema98.properties.name,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -14635,7 +8479,7 @@ if(data.value !== undefined){
 let data1 = data.value;
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate415.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema177.properties.value.type,parentSchema:schema177.properties.value,data:data1}];
+validate252.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema98.properties.value.type,parentSchema:schema98.properties.value,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -14647,35 +8491,23 @@ var valid0 = true;
 }
 }
 else {
-validate415.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema177.type,parentSchema:schema177,data}];
+validate252.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema98.type,parentSchema:schema98,data}];
 return false;
 }
 }
-validate415.errors = vErrors;
+validate252.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate417(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate417.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data}];
-return false;
-}
-validate417.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate414(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.status === undefined) && (missing0 = "status")) || ((data.headers === undefined) && (missing0 = "headers"))) || ((data.bodyBase64 === undefined) && (missing0 = "bodyBase64"))){
-validate414.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema176.required,parentSchema:schema176,data}];
+validate251.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema97.required,parentSchema:schema97,data}];
 return false;
 }
 else {
@@ -14683,18 +8515,18 @@ if(data.status !== undefined){
 let data0 = data.status;
 const _errs1 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate414.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema176.properties.status.type,parentSchema:schema176.properties.status,data:data0}];
+validate251.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema97.properties.status.type,parentSchema:schema97.properties.status,data:data0}];
 return false;
 }
 if(errors === _errs1){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 65535 || isNaN(data0)){
-validate414.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema176.properties.status,data:data0}];
+validate251.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema97.properties.status,data:data0}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate414.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema176.properties.status,data:data0}];
+validate251.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema97.properties.status,data:data0}];
 return false;
 }
 }
@@ -14715,8 +8547,8 @@ var valid1 = true;
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 const _errs5 = errors;
-if(!(validate415(data1[i0], {instancePath:instancePath+"/headers/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate415.errors : vErrors.concat(validate415.errors);
+if(!(validate252(data1[i0], {instancePath:instancePath+"/headers/" + i0,parentData:data1,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate252.errors : vErrors.concat(validate252.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs5 === errors;
@@ -14726,7 +8558,7 @@ break;
 }
 }
 else {
-validate414.errors = [{instancePath:instancePath+"/headers",schemaPath:"#/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema176.properties.headers.type,parentSchema:schema176.properties.headers,data:data1}];
+validate251.errors = [{instancePath:instancePath+"/headers",schemaPath:"#/properties/headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema97.properties.headers.type,parentSchema:schema97.properties.headers,data:data1}];
 return false;
 }
 }
@@ -14738,8 +8570,8 @@ var valid0 = true;
 if(valid0){
 if(data.bodyBase64 !== undefined){
 const _errs6 = errors;
-if(!(validate417(data.bodyBase64, {instancePath:instancePath+"/bodyBase64",parentData:data,parentDataProperty:"bodyBase64",rootData}))){
-vErrors = vErrors === null ? validate417.errors : vErrors.concat(validate417.errors);
+if(!(validate73(data.bodyBase64, {instancePath:instancePath+"/bodyBase64",parentData:data,parentDataProperty:"bodyBase64",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -14752,68 +8584,56 @@ var valid0 = true;
 }
 }
 else {
-validate414.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema176.type,parentSchema:schema176,data}];
+validate251.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data}];
 return false;
 }
 }
-validate414.errors = vErrors;
+validate251.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentAddResult = validate419;
-const schema179 = {"type":"object","properties":{},"additionalProperties":false};
+export const validateEnvironmentAddResult = validate255;
+const schema99 = {"type":"object","properties":{},"additionalProperties":false};
 
-function validate419(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate255(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate419.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema179,data}];
+validate255.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema99,data}];
 return false;
 break;
 }
 }
 else {
-validate419.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema179.type,parentSchema:schema179,data}];
+validate255.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data}];
 return false;
 }
 }
-validate419.errors = vErrors;
+validate255.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentListResult = validate420;
-const schema180 = {"type":"object","required":["environments"],"properties":{"environments":{"type":"array","items":{"$ref":"components#/definitions/EnvironmentEntry"}}}};
-const schema181 = {"type":"object","required":["environmentId","kind","execServerUrl","isDefault","connected"],"description":"One environment known to the session.","properties":{"environmentId":{"$ref":"#/definitions/EnvironmentId"},"kind":{"type":"string","enum":["local","remote"],"description":"`local` is this server's machine."},"execServerUrl":{"type":["string","null"],"description":"Remote exec-server URL; null for `local`."},"isDefault":{"type":"boolean","description":"Calls without `environmentId` go here (always `local`)."},"connected":{"type":"boolean","description":"A live connection exists (remote environments connect lazily)."},"connectTimeoutMs":{"type":["integer","null"],"description":"Configured connect timeout in milliseconds; null = server default."}}};
+export const validateEnvironmentListResult = validate256;
+const schema100 = {"type":"object","required":["environments"],"properties":{"environments":{"type":"array","items":{"$ref":"components.EnvironmentEntry"}}}};
+const schema101 = {"type":"object","required":["environmentId","kind","execServerUrl","isDefault","connected"],"description":"One environment known to the session.","properties":{"environmentId":{"$ref":"components.EnvironmentId"},"kind":{"type":"string","enum":["local","remote"],"description":"`local` is this server's machine."},"execServerUrl":{"type":["string","null"],"description":"Remote exec-server URL; null for `local`."},"isDefault":{"type":"boolean","description":"Calls without `environmentId` go here (always `local`)."},"connected":{"type":"boolean","description":"A live connection exists (remote environments connect lazily)."},"connectTimeoutMs":{"type":["integer","null"],"description":"Configured connect timeout in milliseconds; null = server default."}}};
 
-function validate422(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(typeof data !== "string"){
-validate422.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.type,parentSchema:schema28,data}];
-return false;
-}
-validate422.errors = vErrors;
-return errors === 0;
-}
-
-
-function validate421(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate257(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.environmentId === undefined) && (missing0 = "environmentId")) || ((data.kind === undefined) && (missing0 = "kind"))) || ((data.execServerUrl === undefined) && (missing0 = "execServerUrl"))) || ((data.isDefault === undefined) && (missing0 = "isDefault"))) || ((data.connected === undefined) && (missing0 = "connected"))){
-validate421.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema181.required,parentSchema:schema181,data}];
+validate257.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema101.required,parentSchema:schema101,data}];
 return false;
 }
 else {
 if(data.environmentId !== undefined){
 const _errs1 = errors;
-if(!(validate422(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
-vErrors = vErrors === null ? validate422.errors : vErrors.concat(validate422.errors);
+if(!(validate66(data.environmentId, {instancePath:instancePath+"/environmentId",parentData:data,parentDataProperty:"environmentId",rootData}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -14826,11 +8646,11 @@ if(data.kind !== undefined){
 let data1 = data.kind;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate421.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema181.properties.kind.type,parentSchema:schema181.properties.kind,data:data1}];
+validate257.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.properties.kind.type,parentSchema:schema101.properties.kind,data:data1}];
 return false;
 }
 if(!((data1 === "local") || (data1 === "remote"))){
-validate421.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema181.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema181.properties.kind.enum,parentSchema:schema181.properties.kind,data:data1}];
+validate257.errors = [{instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema101.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema101.properties.kind.enum,parentSchema:schema101.properties.kind,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -14843,7 +8663,7 @@ if(data.execServerUrl !== undefined){
 let data2 = data.execServerUrl;
 const _errs4 = errors;
 if((typeof data2 !== "string") && (data2 !== null)){
-validate421.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: schema181.properties.execServerUrl.type},message:"must be string,null",schema:schema181.properties.execServerUrl.type,parentSchema:schema181.properties.execServerUrl,data:data2}];
+validate257.errors = [{instancePath:instancePath+"/execServerUrl",schemaPath:"#/properties/execServerUrl/type",keyword:"type",params:{type: schema101.properties.execServerUrl.type},message:"must be string,null",schema:schema101.properties.execServerUrl.type,parentSchema:schema101.properties.execServerUrl,data:data2}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -14856,7 +8676,7 @@ if(data.isDefault !== undefined){
 let data3 = data.isDefault;
 const _errs6 = errors;
 if(typeof data3 !== "boolean"){
-validate421.errors = [{instancePath:instancePath+"/isDefault",schemaPath:"#/properties/isDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema181.properties.isDefault.type,parentSchema:schema181.properties.isDefault,data:data3}];
+validate257.errors = [{instancePath:instancePath+"/isDefault",schemaPath:"#/properties/isDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema101.properties.isDefault.type,parentSchema:schema101.properties.isDefault,data:data3}];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -14869,7 +8689,7 @@ if(data.connected !== undefined){
 let data4 = data.connected;
 const _errs8 = errors;
 if(typeof data4 !== "boolean"){
-validate421.errors = [{instancePath:instancePath+"/connected",schemaPath:"#/properties/connected/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema181.properties.connected.type,parentSchema:schema181.properties.connected,data:data4}];
+validate257.errors = [{instancePath:instancePath+"/connected",schemaPath:"#/properties/connected/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema101.properties.connected.type,parentSchema:schema101.properties.connected,data:data4}];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -14882,7 +8702,7 @@ if(data.connectTimeoutMs !== undefined){
 let data5 = data.connectTimeoutMs;
 const _errs10 = errors;
 if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (data5 !== null)){
-validate421.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema181.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema181.properties.connectTimeoutMs.type,parentSchema:schema181.properties.connectTimeoutMs,data:data5}];
+validate257.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema101.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema101.properties.connectTimeoutMs.type,parentSchema:schema101.properties.connectTimeoutMs,data:data5}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -14898,23 +8718,23 @@ var valid0 = true;
 }
 }
 else {
-validate421.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema181.type,parentSchema:schema181,data}];
+validate257.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema101.type,parentSchema:schema101,data}];
 return false;
 }
 }
-validate421.errors = vErrors;
+validate257.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate420(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate256(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.environments === undefined) && (missing0 = "environments")){
-validate420.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema180.required,parentSchema:schema180,data}];
+validate256.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema100.required,parentSchema:schema100,data}];
 return false;
 }
 else {
@@ -14927,8 +8747,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate421(data0[i0], {instancePath:instancePath+"/environments/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate421.errors : vErrors.concat(validate421.errors);
+if(!(validate257(data0[i0], {instancePath:instancePath+"/environments/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate257.errors : vErrors.concat(validate257.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -14938,7 +8758,7 @@ break;
 }
 }
 else {
-validate420.errors = [{instancePath:instancePath+"/environments",schemaPath:"#/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema180.properties.environments.type,parentSchema:schema180.properties.environments,data:data0}];
+validate256.errors = [{instancePath:instancePath+"/environments",schemaPath:"#/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema100.properties.environments.type,parentSchema:schema100.properties.environments,data:data0}];
 return false;
 }
 }
@@ -14946,362 +8766,108 @@ return false;
 }
 }
 else {
-validate420.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema180.type,parentSchema:schema180,data}];
+validate256.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema100.type,parentSchema:schema100,data}];
 return false;
 }
 }
-validate420.errors = vErrors;
+validate256.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentRemoveResult = validate425;
-const schema183 = {"type":"object","required":["removed"],"properties":{"removed":{"type":"boolean","description":"An environment with that id existed and was removed."}}};
+export const validateEnvironmentRemoveResult = validate260;
+const schema102 = {"type":"object","required":["removed"],"properties":{"removed":{"type":"boolean","description":"An environment with that id existed and was removed."}}};
 
-function validate425(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.removed === undefined) && (missing0 = "removed")){
-validate425.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema183.required,parentSchema:schema183,data}];
+validate260.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema102.required,parentSchema:schema102,data}];
 return false;
 }
 else {
 if(data.removed !== undefined){
 let data0 = data.removed;
 if(typeof data0 !== "boolean"){
-validate425.errors = [{instancePath:instancePath+"/removed",schemaPath:"#/properties/removed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema183.properties.removed.type,parentSchema:schema183.properties.removed,data:data0}];
+validate260.errors = [{instancePath:instancePath+"/removed",schemaPath:"#/properties/removed/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema102.properties.removed.type,parentSchema:schema102.properties.removed,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate425.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema183.type,parentSchema:schema183,data}];
+validate260.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema102.type,parentSchema:schema102,data}];
 return false;
 }
 }
-validate425.errors = vErrors;
+validate260.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentInfoResult = validate426;
-const schema184 = {"$ref":"components#/definitions/EnvironmentInfo"};
+export const validateEnvironmentInfoResult = validate261;
+const schema103 = {"$ref":"components.EnvironmentInfo"};
 
-function validate427(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate261(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((data.shell === undefined) && (missing0 = "shell")) || ((data.executorVersion === undefined) && (missing0 = "executorVersion"))) || ((data.cwd === undefined) && (missing0 = "cwd"))) || ((data.platformOs === undefined) && (missing0 = "platformOs"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))){
-validate427.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema144.required,parentSchema:schema144,data}];
-return false;
-}
-else {
-if(data.shell !== undefined){
-const _errs1 = errors;
-if(!(validate36(data.shell, {instancePath:instancePath+"/shell",parentData:data,parentDataProperty:"shell",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate204(data, {instancePath,parentData,parentDataProperty,rootData}))){
+vErrors = vErrors === null ? validate204.errors : vErrors.concat(validate204.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs1 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.executorVersion !== undefined){
-let data1 = data.executorVersion;
-const _errs2 = errors;
-if(typeof data1 !== "string"){
-validate427.errors = [{instancePath:instancePath+"/executorVersion",schemaPath:"#/properties/executorVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.executorVersion.type,parentSchema:schema144.properties.executorVersion,data:data1}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.providerId !== undefined){
-let data2 = data.providerId;
-const _errs4 = errors;
-if(typeof data2 !== "string"){
-validate427.errors = [{instancePath:instancePath+"/providerId",schemaPath:"#/properties/providerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.providerId.type,parentSchema:schema144.properties.providerId,data:data2}];
-return false;
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.cwd !== undefined){
-let data3 = data.cwd;
-const _errs6 = errors;
-const _errs7 = errors;
-let valid1 = false;
-const _errs8 = errors;
-if(!(validate46(data3, {instancePath:instancePath+"/cwd",parentData:data,parentDataProperty:"cwd",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs8 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs9 = errors;
-if(data3 !== null){
-const err0 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema144.properties.cwd.anyOf[1].type,parentSchema:schema144.properties.cwd.anyOf[1],data:data3};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-var _valid0 = _errs9 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err1 = {instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema144.properties.cwd.anyOf,parentSchema:schema144.properties.cwd,data:data3};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-validate427.errors = vErrors;
-return false;
-}
-else {
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.userHomeDir !== undefined){
-const _errs11 = errors;
-if(!(validate46(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs11 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.platformOs !== undefined){
-let data5 = data.platformOs;
-const _errs12 = errors;
-if(typeof data5 !== "string"){
-validate427.errors = [{instancePath:instancePath+"/platformOs",schemaPath:"#/properties/platformOs/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema144.properties.platformOs.type,parentSchema:schema144.properties.platformOs,data:data5}];
-return false;
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.prependPathDirs !== undefined){
-let data6 = data.prependPathDirs;
-const _errs14 = errors;
-if(errors === _errs14){
-if(Array.isArray(data6)){
-var valid2 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-const _errs16 = errors;
-if(!(validate46(data6[i0], {instancePath:instancePath+"/prependPathDirs/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid2 = _errs16 === errors;
-if(!valid2){
-break;
-}
-}
-}
-else {
-validate427.errors = [{instancePath:instancePath+"/prependPathDirs",schemaPath:"#/properties/prependPathDirs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.prependPathDirs.type,parentSchema:schema144.properties.prependPathDirs,data:data6}];
-return false;
-}
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.temporaryDirectories !== undefined){
-let data8 = data.temporaryDirectories;
-const _errs17 = errors;
-if(errors === _errs17){
-if(Array.isArray(data8)){
-var valid3 = true;
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-const _errs19 = errors;
-if(!(validate46(data8[i1], {instancePath:instancePath+"/temporaryDirectories/" + i1,parentData:data8,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid3 = _errs19 === errors;
-if(!valid3){
-break;
-}
-}
-}
-else {
-validate427.errors = [{instancePath:instancePath+"/temporaryDirectories",schemaPath:"#/properties/temporaryDirectories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema144.properties.temporaryDirectories.type,parentSchema:schema144.properties.temporaryDirectories,data:data8}];
-return false;
-}
-}
-var valid0 = _errs17 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.tempDir !== undefined){
-const _errs20 = errors;
-if(!(validate46(data.tempDir, {instancePath:instancePath+"/tempDir",parentData:data,parentDataProperty:"tempDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.capabilities !== undefined){
-const _errs21 = errors;
-if(!(validate368(data.capabilities, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData}))){
-vErrors = vErrors === null ? validate368.errors : vErrors.concat(validate368.errors);
-errors = vErrors.length;
-}
-var valid0 = _errs21 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate427.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema144.type,parentSchema:schema144,data}];
-return false;
-}
-}
-validate427.errors = vErrors;
+validate261.errors = vErrors;
 return errors === 0;
 }
 
+export const validateEnvironmentStatusResult = validate263;
+const schema104 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["ready"]}}};
 
-function validate426(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(!(validate427(data, {instancePath,parentData,parentDataProperty,rootData}))){
-vErrors = vErrors === null ? validate427.errors : vErrors.concat(validate427.errors);
-errors = vErrors.length;
-}
-validate426.errors = vErrors;
-return errors === 0;
-}
-
-export const validateEnvironmentStatusResult = validate436;
-const schema186 = {"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["ready"]}}};
-
-function validate436(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate263(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.status === undefined) && (missing0 = "status")){
-validate436.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema186.required,parentSchema:schema186,data}];
+validate263.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema104.required,parentSchema:schema104,data}];
 return false;
 }
 else {
 if(data.status !== undefined){
 let data0 = data.status;
 if(typeof data0 !== "string"){
-validate436.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema186.properties.status.type,parentSchema:schema186.properties.status,data:data0}];
+validate263.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.status.type,parentSchema:schema104.properties.status,data:data0}];
 return false;
 }
 if(!(data0 === "ready")){
-validate436.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema186.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema186.properties.status.enum,parentSchema:schema186.properties.status,data:data0}];
+validate263.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema104.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema104.properties.status.enum,parentSchema:schema104.properties.status,data:data0}];
 return false;
 }
 }
 }
 }
 else {
-validate436.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema186.type,parentSchema:schema186,data}];
+validate263.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema104.type,parentSchema:schema104,data}];
 return false;
 }
 }
-validate436.errors = vErrors;
+validate263.errors = vErrors;
 return errors === 0;
 }
 
-export const validateEnvironmentConfigReadResult = validate437;
-const schema187 = {"type":"object","required":["userHomeDir","codexHomeDir","hostname","config","requirements"],"properties":{"userHomeDir":{"$ref":"components#/definitions/PathUri"},"codexHomeDir":{"$ref":"components#/definitions/PathUri"},"hostname":{"type":"string"},"config":{"$ref":"components#/definitions/ConfigLayers"},"requirements":{"$ref":"components#/definitions/ConfigLayers"}}};
+export const validateEnvironmentConfigReadResult = validate264;
+const schema105 = {"type":"object","required":["userHomeDir","codexHomeDir","hostname","config","requirements"],"properties":{"userHomeDir":{"$ref":"components.PathUri"},"codexHomeDir":{"$ref":"components.PathUri"},"hostname":{"type":"string"},"config":{"$ref":"components.ConfigLayers"},"requirements":{"$ref":"components.ConfigLayers"}}};
+const schema106 = {"type":"object","required":["layers","cloudInsertionIndex"],"description":"Configuration layers found for the requested TOML key paths.","properties":{"layers":{"type":"array","items":{"type":"object","required":["source","baseDir","toml"],"properties":{"source":{"type":"string"},"baseDir":{"$ref":"components.PathUri"},"toml":{"type":"string"}}}},"cloudInsertionIndex":{"type":"integer","minimum":0}}};
 
-function validate438(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(typeof data === "string"){
-if(!pattern0.test(data)){
-validate438.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"},message:"must match pattern \""+"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)"+"\"",schema:"^(/|[\\x00-\\x20]*[A-Za-z][A-Za-z0-9+.-]*:)",parentSchema:schema13,data}];
-return false;
-}
-}
-else {
-validate438.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.type,parentSchema:schema13,data}];
-return false;
-}
-}
-validate438.errors = vErrors;
-return errors === 0;
-}
-
-const schema189 = {"type":"object","required":["layers","cloudInsertionIndex"],"description":"Configuration layers found for the requested TOML key paths.","properties":{"layers":{"type":"array","items":{"type":"object","required":["source","baseDir","toml"],"properties":{"source":{"type":"string"},"baseDir":{"$ref":"#/definitions/PathUri"},"toml":{"type":"string"}}}},"cloudInsertionIndex":{"type":"integer","minimum":0}}};
-
-function validate441(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate267(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.layers === undefined) && (missing0 = "layers")) || ((data.cloudInsertionIndex === undefined) && (missing0 = "cloudInsertionIndex"))){
-validate441.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema189.required,parentSchema:schema189,data}];
+validate267.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema106.required,parentSchema:schema106,data}];
 return false;
 }
 else {
@@ -15319,7 +8885,7 @@ if(errors === _errs3){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing1;
 if((((data1.source === undefined) && (missing1 = "source")) || ((data1.baseDir === undefined) && (missing1 = "baseDir"))) || ((data1.toml === undefined) && (missing1 = "toml"))){
-validate441.errors = [{instancePath:instancePath+"/layers/" + i0,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema189.properties.layers.items.required,parentSchema:schema189.properties.layers.items,data:data1}];
+validate267.errors = [{instancePath:instancePath+"/layers/" + i0,schemaPath:"#/properties/layers/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema106.properties.layers.items.required,parentSchema:schema106.properties.layers.items,data:data1}];
 return false;
 }
 else {
@@ -15327,7 +8893,7 @@ if(data1.source !== undefined){
 let data2 = data1.source;
 const _errs5 = errors;
 if(typeof data2 !== "string"){
-validate441.errors = [{instancePath:instancePath+"/layers/" + i0+"/source",schemaPath:"#/properties/layers/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema189.properties.layers.items.properties.source.type,parentSchema:schema189.properties.layers.items.properties.source,data:data2}];
+validate267.errors = [{instancePath:instancePath+"/layers/" + i0+"/source",schemaPath:"#/properties/layers/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema106.properties.layers.items.properties.source.type,parentSchema:schema106.properties.layers.items.properties.source,data:data2}];
 return false;
 }
 var valid2 = _errs5 === errors;
@@ -15338,8 +8904,8 @@ var valid2 = true;
 if(valid2){
 if(data1.baseDir !== undefined){
 const _errs7 = errors;
-if(!(validate46(data1.baseDir, {instancePath:instancePath+"/layers/" + i0+"/baseDir",parentData:data1,parentDataProperty:"baseDir",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data1.baseDir, {instancePath:instancePath+"/layers/" + i0+"/baseDir",parentData:data1,parentDataProperty:"baseDir",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs7 === errors;
@@ -15352,7 +8918,7 @@ if(data1.toml !== undefined){
 let data4 = data1.toml;
 const _errs8 = errors;
 if(typeof data4 !== "string"){
-validate441.errors = [{instancePath:instancePath+"/layers/" + i0+"/toml",schemaPath:"#/properties/layers/items/properties/toml/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema189.properties.layers.items.properties.toml.type,parentSchema:schema189.properties.layers.items.properties.toml,data:data4}];
+validate267.errors = [{instancePath:instancePath+"/layers/" + i0+"/toml",schemaPath:"#/properties/layers/items/properties/toml/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema106.properties.layers.items.properties.toml.type,parentSchema:schema106.properties.layers.items.properties.toml,data:data4}];
 return false;
 }
 var valid2 = _errs8 === errors;
@@ -15365,7 +8931,7 @@ var valid2 = true;
 }
 }
 else {
-validate441.errors = [{instancePath:instancePath+"/layers/" + i0,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema189.properties.layers.items.type,parentSchema:schema189.properties.layers.items,data:data1}];
+validate267.errors = [{instancePath:instancePath+"/layers/" + i0,schemaPath:"#/properties/layers/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema106.properties.layers.items.type,parentSchema:schema106.properties.layers.items,data:data1}];
 return false;
 }
 }
@@ -15376,7 +8942,7 @@ break;
 }
 }
 else {
-validate441.errors = [{instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema189.properties.layers.type,parentSchema:schema189.properties.layers,data:data0}];
+validate267.errors = [{instancePath:instancePath+"/layers",schemaPath:"#/properties/layers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema106.properties.layers.type,parentSchema:schema106.properties.layers,data:data0}];
 return false;
 }
 }
@@ -15390,13 +8956,13 @@ if(data.cloudInsertionIndex !== undefined){
 let data5 = data.cloudInsertionIndex;
 const _errs10 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate441.errors = [{instancePath:instancePath+"/cloudInsertionIndex",schemaPath:"#/properties/cloudInsertionIndex/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema189.properties.cloudInsertionIndex.type,parentSchema:schema189.properties.cloudInsertionIndex,data:data5}];
+validate267.errors = [{instancePath:instancePath+"/cloudInsertionIndex",schemaPath:"#/properties/cloudInsertionIndex/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema106.properties.cloudInsertionIndex.type,parentSchema:schema106.properties.cloudInsertionIndex,data:data5}];
 return false;
 }
 if(errors === _errs10){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate441.errors = [{instancePath:instancePath+"/cloudInsertionIndex",schemaPath:"#/properties/cloudInsertionIndex/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema189.properties.cloudInsertionIndex,data:data5}];
+validate267.errors = [{instancePath:instancePath+"/cloudInsertionIndex",schemaPath:"#/properties/cloudInsertionIndex/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema106.properties.cloudInsertionIndex,data:data5}];
 return false;
 }
 }
@@ -15410,30 +8976,30 @@ var valid0 = true;
 }
 }
 else {
-validate441.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema189.type,parentSchema:schema189,data}];
+validate267.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema106.type,parentSchema:schema106,data}];
 return false;
 }
 }
-validate441.errors = vErrors;
+validate267.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate437(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate264(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.userHomeDir === undefined) && (missing0 = "userHomeDir")) || ((data.codexHomeDir === undefined) && (missing0 = "codexHomeDir"))) || ((data.hostname === undefined) && (missing0 = "hostname"))) || ((data.config === undefined) && (missing0 = "config"))) || ((data.requirements === undefined) && (missing0 = "requirements"))){
-validate437.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema187.required,parentSchema:schema187,data}];
+validate264.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema105.required,parentSchema:schema105,data}];
 return false;
 }
 else {
 if(data.userHomeDir !== undefined){
 const _errs1 = errors;
-if(!(validate438(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
-vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+if(!(validate30(data.userHomeDir, {instancePath:instancePath+"/userHomeDir",parentData:data,parentDataProperty:"userHomeDir",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -15444,8 +9010,8 @@ var valid0 = true;
 if(valid0){
 if(data.codexHomeDir !== undefined){
 const _errs2 = errors;
-if(!(validate438(data.codexHomeDir, {instancePath:instancePath+"/codexHomeDir",parentData:data,parentDataProperty:"codexHomeDir",rootData}))){
-vErrors = vErrors === null ? validate438.errors : vErrors.concat(validate438.errors);
+if(!(validate30(data.codexHomeDir, {instancePath:instancePath+"/codexHomeDir",parentData:data,parentDataProperty:"codexHomeDir",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs2 === errors;
@@ -15458,7 +9024,7 @@ if(data.hostname !== undefined){
 let data2 = data.hostname;
 const _errs3 = errors;
 if(typeof data2 !== "string"){
-validate437.errors = [{instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema187.properties.hostname.type,parentSchema:schema187.properties.hostname,data:data2}];
+validate264.errors = [{instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.properties.hostname.type,parentSchema:schema105.properties.hostname,data:data2}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -15469,8 +9035,8 @@ var valid0 = true;
 if(valid0){
 if(data.config !== undefined){
 const _errs5 = errors;
-if(!(validate441(data.config, {instancePath:instancePath+"/config",parentData:data,parentDataProperty:"config",rootData}))){
-vErrors = vErrors === null ? validate441.errors : vErrors.concat(validate441.errors);
+if(!(validate267(data.config, {instancePath:instancePath+"/config",parentData:data,parentDataProperty:"config",rootData}))){
+vErrors = vErrors === null ? validate267.errors : vErrors.concat(validate267.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs5 === errors;
@@ -15481,8 +9047,8 @@ var valid0 = true;
 if(valid0){
 if(data.requirements !== undefined){
 const _errs6 = errors;
-if(!(validate441(data.requirements, {instancePath:instancePath+"/requirements",parentData:data,parentDataProperty:"requirements",rootData}))){
-vErrors = vErrors === null ? validate441.errors : vErrors.concat(validate441.errors);
+if(!(validate267(data.requirements, {instancePath:instancePath+"/requirements",parentData:data,parentDataProperty:"requirements",rootData}))){
+vErrors = vErrors === null ? validate267.errors : vErrors.concat(validate267.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs6 === errors;
@@ -15497,34 +9063,34 @@ var valid0 = true;
 }
 }
 else {
-validate437.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema187.type,parentSchema:schema187,data}];
+validate264.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema105.type,parentSchema:schema105,data}];
 return false;
 }
 }
-validate437.errors = vErrors;
+validate264.errors = vErrors;
 return errors === 0;
 }
 
-export const validateCapabilityRootsDiscoverV1Result = validate445;
-const schema190 = {"type":"object","required":["roots"],"properties":{"roots":{"type":"array","items":{"$ref":"components#/definitions/CapabilityRootDiscovery"}}}};
-const schema191 = {"type":"object","required":["id","path","plugin","skills","namespaceManifests","warnings","error"],"description":"What was found under one capability root; a failure is reported in `error`.","properties":{"id":{"type":"string"},"path":{"$ref":"#/definitions/PathUri"},"plugin":{"anyOf":[{"type":"object","required":["manifest"],"properties":{"manifest":{"$ref":"#/definitions/TextFile"},"mcpConfig":{"anyOf":[{"$ref":"#/definitions/TextFile"},{"type":"null"}]},"appsConfig":{"anyOf":[{"$ref":"#/definitions/TextFile"},{"type":"null"}]}}},{"type":"null"}]},"skills":{"type":"array","items":{"type":"object","required":["instructions"],"properties":{"instructions":{"$ref":"#/definitions/TextFile"},"metadata":{"anyOf":[{"$ref":"#/definitions/TextFile"},{"type":"null"}]}}}},"namespaceManifests":{"type":"array","items":{"$ref":"#/definitions/TextFile"}},"warnings":{"type":"array","items":{"type":"string"}},"error":{"type":["string","null"]}}};
-const schema192 = {"type":"object","required":["path","contents"],"description":"A text file and its contents.","properties":{"path":{"$ref":"#/definitions/PathUri"},"contents":{"type":"string"}}};
+export const validateCapabilityRootsDiscoverV1Result = validate271;
+const schema107 = {"type":"object","required":["roots"],"properties":{"roots":{"type":"array","items":{"$ref":"components.CapabilityRootDiscovery"}}}};
+const schema108 = {"type":"object","required":["id","path","plugin","skills","namespaceManifests","warnings","error"],"description":"What was found under one capability root; a failure is reported in `error`.","properties":{"id":{"type":"string"},"path":{"$ref":"components.PathUri"},"plugin":{"anyOf":[{"type":"object","required":["manifest"],"properties":{"manifest":{"$ref":"components.TextFile"},"mcpConfig":{"anyOf":[{"$ref":"components.TextFile"},{"type":"null"}]},"appsConfig":{"anyOf":[{"$ref":"components.TextFile"},{"type":"null"}]}}},{"type":"null"}]},"skills":{"type":"array","items":{"type":"object","required":["instructions"],"properties":{"instructions":{"$ref":"components.TextFile"},"metadata":{"anyOf":[{"$ref":"components.TextFile"},{"type":"null"}]}}}},"namespaceManifests":{"type":"array","items":{"$ref":"components.TextFile"}},"warnings":{"type":"array","items":{"type":"string"}},"error":{"type":["string","null"]}}};
+const schema109 = {"type":"object","required":["path","contents"],"description":"A text file and its contents.","properties":{"path":{"$ref":"components.PathUri"},"contents":{"type":"string"}}};
 
-function validate448(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate274(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.path === undefined) && (missing0 = "path")) || ((data.contents === undefined) && (missing0 = "contents"))){
-validate448.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema192.required,parentSchema:schema192,data}];
+validate274.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema109.required,parentSchema:schema109,data}];
 return false;
 }
 else {
 if(data.path !== undefined){
 const _errs1 = errors;
-if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
@@ -15537,7 +9103,7 @@ if(data.contents !== undefined){
 let data1 = data.contents;
 const _errs2 = errors;
 if(typeof data1 !== "string"){
-validate448.errors = [{instancePath:instancePath+"/contents",schemaPath:"#/properties/contents/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema192.properties.contents.type,parentSchema:schema192.properties.contents,data:data1}];
+validate274.errors = [{instancePath:instancePath+"/contents",schemaPath:"#/properties/contents/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema109.properties.contents.type,parentSchema:schema109.properties.contents,data:data1}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -15549,23 +9115,23 @@ var valid0 = true;
 }
 }
 else {
-validate448.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema192.type,parentSchema:schema192,data}];
+validate274.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema109.type,parentSchema:schema109,data}];
 return false;
 }
 }
-validate448.errors = vErrors;
+validate274.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate446(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate272(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.id === undefined) && (missing0 = "id")) || ((data.path === undefined) && (missing0 = "path"))) || ((data.plugin === undefined) && (missing0 = "plugin"))) || ((data.skills === undefined) && (missing0 = "skills"))) || ((data.namespaceManifests === undefined) && (missing0 = "namespaceManifests"))) || ((data.warnings === undefined) && (missing0 = "warnings"))) || ((data.error === undefined) && (missing0 = "error"))){
-validate446.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema191.required,parentSchema:schema191,data}];
+validate272.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema108.required,parentSchema:schema108,data}];
 return false;
 }
 else {
@@ -15573,7 +9139,7 @@ if(data.id !== undefined){
 let data0 = data.id;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate446.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema191.properties.id.type,parentSchema:schema191.properties.id,data:data0}];
+validate272.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.properties.id.type,parentSchema:schema108.properties.id,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -15584,8 +9150,8 @@ var valid0 = true;
 if(valid0){
 if(data.path !== undefined){
 const _errs3 = errors;
-if(!(validate46(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
+if(!(validate30(data.path, {instancePath:instancePath+"/path",parentData:data,parentDataProperty:"path",rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs3 === errors;
@@ -15604,7 +9170,7 @@ if(errors === _errs6){
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 let missing1;
 if((data2.manifest === undefined) && (missing1 = "manifest")){
-const err0 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema191.properties.plugin.anyOf[0].required,parentSchema:schema191.properties.plugin.anyOf[0],data:data2};
+const err0 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/0/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema108.properties.plugin.anyOf[0].required,parentSchema:schema108.properties.plugin.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -15616,8 +9182,8 @@ errors++;
 else {
 if(data2.manifest !== undefined){
 const _errs8 = errors;
-if(!(validate448(data2.manifest, {instancePath:instancePath+"/plugin/manifest",parentData:data2,parentDataProperty:"manifest",rootData}))){
-vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+if(!(validate274(data2.manifest, {instancePath:instancePath+"/plugin/manifest",parentData:data2,parentDataProperty:"manifest",rootData}))){
+vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs8 === errors;
@@ -15632,8 +9198,8 @@ const _errs9 = errors;
 const _errs10 = errors;
 let valid3 = false;
 const _errs11 = errors;
-if(!(validate448(data4, {instancePath:instancePath+"/plugin/mcpConfig",parentData:data2,parentDataProperty:"mcpConfig",rootData}))){
-vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+if(!(validate274(data4, {instancePath:instancePath+"/plugin/mcpConfig",parentData:data2,parentDataProperty:"mcpConfig",rootData}))){
+vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs11 === errors;
@@ -15641,7 +9207,7 @@ valid3 = valid3 || _valid1;
 if(!valid3){
 const _errs12 = errors;
 if(data4 !== null){
-const err1 = {instancePath:instancePath+"/plugin/mcpConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/mcpConfig/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.plugin.anyOf[0].properties.mcpConfig.anyOf[1].type,parentSchema:schema191.properties.plugin.anyOf[0].properties.mcpConfig.anyOf[1],data:data4};
+const err1 = {instancePath:instancePath+"/plugin/mcpConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/mcpConfig/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema108.properties.plugin.anyOf[0].properties.mcpConfig.anyOf[1].type,parentSchema:schema108.properties.plugin.anyOf[0].properties.mcpConfig.anyOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -15654,7 +9220,7 @@ var _valid1 = _errs12 === errors;
 valid3 = valid3 || _valid1;
 }
 if(!valid3){
-const err2 = {instancePath:instancePath+"/plugin/mcpConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/mcpConfig/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.plugin.anyOf[0].properties.mcpConfig.anyOf,parentSchema:schema191.properties.plugin.anyOf[0].properties.mcpConfig,data:data4};
+const err2 = {instancePath:instancePath+"/plugin/mcpConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/mcpConfig/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.properties.plugin.anyOf[0].properties.mcpConfig.anyOf,parentSchema:schema108.properties.plugin.anyOf[0].properties.mcpConfig,data:data4};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -15686,8 +9252,8 @@ const _errs14 = errors;
 const _errs15 = errors;
 let valid4 = false;
 const _errs16 = errors;
-if(!(validate448(data5, {instancePath:instancePath+"/plugin/appsConfig",parentData:data2,parentDataProperty:"appsConfig",rootData}))){
-vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+if(!(validate274(data5, {instancePath:instancePath+"/plugin/appsConfig",parentData:data2,parentDataProperty:"appsConfig",rootData}))){
+vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
 errors = vErrors.length;
 }
 var _valid2 = _errs16 === errors;
@@ -15695,7 +9261,7 @@ valid4 = valid4 || _valid2;
 if(!valid4){
 const _errs17 = errors;
 if(data5 !== null){
-const err3 = {instancePath:instancePath+"/plugin/appsConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/appsConfig/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.plugin.anyOf[0].properties.appsConfig.anyOf[1].type,parentSchema:schema191.properties.plugin.anyOf[0].properties.appsConfig.anyOf[1],data:data5};
+const err3 = {instancePath:instancePath+"/plugin/appsConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/appsConfig/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema108.properties.plugin.anyOf[0].properties.appsConfig.anyOf[1].type,parentSchema:schema108.properties.plugin.anyOf[0].properties.appsConfig.anyOf[1],data:data5};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -15708,7 +9274,7 @@ var _valid2 = _errs17 === errors;
 valid4 = valid4 || _valid2;
 }
 if(!valid4){
-const err4 = {instancePath:instancePath+"/plugin/appsConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/appsConfig/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.plugin.anyOf[0].properties.appsConfig.anyOf,parentSchema:schema191.properties.plugin.anyOf[0].properties.appsConfig,data:data5};
+const err4 = {instancePath:instancePath+"/plugin/appsConfig",schemaPath:"#/properties/plugin/anyOf/0/properties/appsConfig/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.properties.plugin.anyOf[0].properties.appsConfig.anyOf,parentSchema:schema108.properties.plugin.anyOf[0].properties.appsConfig,data:data5};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -15738,7 +9304,7 @@ var valid2 = true;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema191.properties.plugin.anyOf[0].type,parentSchema:schema191.properties.plugin.anyOf[0],data:data2};
+const err5 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema108.properties.plugin.anyOf[0].type,parentSchema:schema108.properties.plugin.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -15753,7 +9319,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs19 = errors;
 if(data2 !== null){
-const err6 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.plugin.anyOf[1].type,parentSchema:schema191.properties.plugin.anyOf[1],data:data2};
+const err6 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema108.properties.plugin.anyOf[1].type,parentSchema:schema108.properties.plugin.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -15766,7 +9332,7 @@ var _valid0 = _errs19 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err7 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.plugin.anyOf,parentSchema:schema191.properties.plugin,data:data2};
+const err7 = {instancePath:instancePath+"/plugin",schemaPath:"#/properties/plugin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.properties.plugin.anyOf,parentSchema:schema108.properties.plugin,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -15774,7 +9340,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate446.errors = vErrors;
+validate272.errors = vErrors;
 return false;
 }
 else {
@@ -15808,14 +9374,14 @@ if(errors === _errs23){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 let missing2;
 if((data7.instructions === undefined) && (missing2 = "instructions")){
-validate446.errors = [{instancePath:instancePath+"/skills/" + i0,schemaPath:"#/properties/skills/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema191.properties.skills.items.required,parentSchema:schema191.properties.skills.items,data:data7}];
+validate272.errors = [{instancePath:instancePath+"/skills/" + i0,schemaPath:"#/properties/skills/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema108.properties.skills.items.required,parentSchema:schema108.properties.skills.items,data:data7}];
 return false;
 }
 else {
 if(data7.instructions !== undefined){
 const _errs25 = errors;
-if(!(validate448(data7.instructions, {instancePath:instancePath+"/skills/" + i0+"/instructions",parentData:data7,parentDataProperty:"instructions",rootData}))){
-vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+if(!(validate274(data7.instructions, {instancePath:instancePath+"/skills/" + i0+"/instructions",parentData:data7,parentDataProperty:"instructions",rootData}))){
+vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
 errors = vErrors.length;
 }
 var valid6 = _errs25 === errors;
@@ -15830,8 +9396,8 @@ const _errs26 = errors;
 const _errs27 = errors;
 let valid7 = false;
 const _errs28 = errors;
-if(!(validate448(data9, {instancePath:instancePath+"/skills/" + i0+"/metadata",parentData:data7,parentDataProperty:"metadata",rootData}))){
-vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+if(!(validate274(data9, {instancePath:instancePath+"/skills/" + i0+"/metadata",parentData:data7,parentDataProperty:"metadata",rootData}))){
+vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
 errors = vErrors.length;
 }
 var _valid3 = _errs28 === errors;
@@ -15839,7 +9405,7 @@ valid7 = valid7 || _valid3;
 if(!valid7){
 const _errs29 = errors;
 if(data9 !== null){
-const err8 = {instancePath:instancePath+"/skills/" + i0+"/metadata",schemaPath:"#/properties/skills/items/properties/metadata/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema191.properties.skills.items.properties.metadata.anyOf[1].type,parentSchema:schema191.properties.skills.items.properties.metadata.anyOf[1],data:data9};
+const err8 = {instancePath:instancePath+"/skills/" + i0+"/metadata",schemaPath:"#/properties/skills/items/properties/metadata/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null",schema:schema108.properties.skills.items.properties.metadata.anyOf[1].type,parentSchema:schema108.properties.skills.items.properties.metadata.anyOf[1],data:data9};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -15852,7 +9418,7 @@ var _valid3 = _errs29 === errors;
 valid7 = valid7 || _valid3;
 }
 if(!valid7){
-const err9 = {instancePath:instancePath+"/skills/" + i0+"/metadata",schemaPath:"#/properties/skills/items/properties/metadata/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema191.properties.skills.items.properties.metadata.anyOf,parentSchema:schema191.properties.skills.items.properties.metadata,data:data9};
+const err9 = {instancePath:instancePath+"/skills/" + i0+"/metadata",schemaPath:"#/properties/skills/items/properties/metadata/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.properties.skills.items.properties.metadata.anyOf,parentSchema:schema108.properties.skills.items.properties.metadata,data:data9};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -15860,7 +9426,7 @@ else {
 vErrors.push(err9);
 }
 errors++;
-validate446.errors = vErrors;
+validate272.errors = vErrors;
 return false;
 }
 else {
@@ -15883,7 +9449,7 @@ var valid6 = true;
 }
 }
 else {
-validate446.errors = [{instancePath:instancePath+"/skills/" + i0,schemaPath:"#/properties/skills/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema191.properties.skills.items.type,parentSchema:schema191.properties.skills.items,data:data7}];
+validate272.errors = [{instancePath:instancePath+"/skills/" + i0,schemaPath:"#/properties/skills/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema108.properties.skills.items.type,parentSchema:schema108.properties.skills.items,data:data7}];
 return false;
 }
 }
@@ -15894,7 +9460,7 @@ break;
 }
 }
 else {
-validate446.errors = [{instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema191.properties.skills.type,parentSchema:schema191.properties.skills,data:data6}];
+validate272.errors = [{instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema108.properties.skills.type,parentSchema:schema108.properties.skills,data:data6}];
 return false;
 }
 }
@@ -15913,8 +9479,8 @@ var valid8 = true;
 const len1 = data10.length;
 for(let i1=0; i1<len1; i1++){
 const _errs33 = errors;
-if(!(validate448(data10[i1], {instancePath:instancePath+"/namespaceManifests/" + i1,parentData:data10,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate448.errors : vErrors.concat(validate448.errors);
+if(!(validate274(data10[i1], {instancePath:instancePath+"/namespaceManifests/" + i1,parentData:data10,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate274.errors : vErrors.concat(validate274.errors);
 errors = vErrors.length;
 }
 var valid8 = _errs33 === errors;
@@ -15924,7 +9490,7 @@ break;
 }
 }
 else {
-validate446.errors = [{instancePath:instancePath+"/namespaceManifests",schemaPath:"#/properties/namespaceManifests/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema191.properties.namespaceManifests.type,parentSchema:schema191.properties.namespaceManifests,data:data10}];
+validate272.errors = [{instancePath:instancePath+"/namespaceManifests",schemaPath:"#/properties/namespaceManifests/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema108.properties.namespaceManifests.type,parentSchema:schema108.properties.namespaceManifests,data:data10}];
 return false;
 }
 }
@@ -15945,7 +9511,7 @@ for(let i2=0; i2<len2; i2++){
 let data13 = data12[i2];
 const _errs36 = errors;
 if(typeof data13 !== "string"){
-validate446.errors = [{instancePath:instancePath+"/warnings/" + i2,schemaPath:"#/properties/warnings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema191.properties.warnings.items.type,parentSchema:schema191.properties.warnings.items,data:data13}];
+validate272.errors = [{instancePath:instancePath+"/warnings/" + i2,schemaPath:"#/properties/warnings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.properties.warnings.items.type,parentSchema:schema108.properties.warnings.items,data:data13}];
 return false;
 }
 var valid9 = _errs36 === errors;
@@ -15955,7 +9521,7 @@ break;
 }
 }
 else {
-validate446.errors = [{instancePath:instancePath+"/warnings",schemaPath:"#/properties/warnings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema191.properties.warnings.type,parentSchema:schema191.properties.warnings,data:data12}];
+validate272.errors = [{instancePath:instancePath+"/warnings",schemaPath:"#/properties/warnings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema108.properties.warnings.type,parentSchema:schema108.properties.warnings,data:data12}];
 return false;
 }
 }
@@ -15969,7 +9535,7 @@ if(data.error !== undefined){
 let data14 = data.error;
 const _errs38 = errors;
 if((typeof data14 !== "string") && (data14 !== null)){
-validate446.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema191.properties.error.type},message:"must be string,null",schema:schema191.properties.error.type,parentSchema:schema191.properties.error,data:data14}];
+validate272.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: schema108.properties.error.type},message:"must be string,null",schema:schema108.properties.error.type,parentSchema:schema108.properties.error,data:data14}];
 return false;
 }
 var valid0 = _errs38 === errors;
@@ -15986,23 +9552,23 @@ var valid0 = true;
 }
 }
 else {
-validate446.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema191.type,parentSchema:schema191,data}];
+validate272.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema108.type,parentSchema:schema108,data}];
 return false;
 }
 }
-validate446.errors = vErrors;
+validate272.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate445(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate271(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.roots === undefined) && (missing0 = "roots")){
-validate445.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema190.required,parentSchema:schema190,data}];
+validate271.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema107.required,parentSchema:schema107,data}];
 return false;
 }
 else {
@@ -16015,8 +9581,8 @@ var valid1 = true;
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 const _errs3 = errors;
-if(!(validate446(data0[i0], {instancePath:instancePath+"/roots/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate446.errors : vErrors.concat(validate446.errors);
+if(!(validate272(data0[i0], {instancePath:instancePath+"/roots/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate272.errors : vErrors.concat(validate272.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs3 === errors;
@@ -16026,7 +9592,7 @@ break;
 }
 }
 else {
-validate445.errors = [{instancePath:instancePath+"/roots",schemaPath:"#/properties/roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema190.properties.roots.type,parentSchema:schema190.properties.roots,data:data0}];
+validate271.errors = [{instancePath:instancePath+"/roots",schemaPath:"#/properties/roots/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema107.properties.roots.type,parentSchema:schema107.properties.roots,data:data0}];
 return false;
 }
 }
@@ -16034,25 +9600,25 @@ return false;
 }
 }
 else {
-validate445.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema190.type,parentSchema:schema190,data}];
+validate271.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema107.type,parentSchema:schema107,data}];
 return false;
 }
 }
-validate445.errors = vErrors;
+validate271.errors = vErrors;
 return errors === 0;
 }
 
-export const validateCapabilitiesDiscoverV2Result = validate457;
-const schema193 = {"type":"object","required":["plugins","skills","warnings"],"properties":{"plugins":{"type":"array","items":{}},"skills":{"type":"array","items":{}},"warnings":{"type":"array","items":{"type":"string"}}}};
+export const validateCapabilitiesDiscoverV2Result = validate283;
+const schema110 = {"type":"object","required":["plugins","skills","warnings"],"properties":{"plugins":{"type":"array","items":{}},"skills":{"type":"array","items":{}},"warnings":{"type":"array","items":{"type":"string"}}}};
 
-function validate457(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate283(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.plugins === undefined) && (missing0 = "plugins")) || ((data.skills === undefined) && (missing0 = "skills"))) || ((data.warnings === undefined) && (missing0 = "warnings"))){
-validate457.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema193.required,parentSchema:schema193,data}];
+validate283.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema110.required,parentSchema:schema110,data}];
 return false;
 }
 else {
@@ -16061,7 +9627,7 @@ let data0 = data.plugins;
 const _errs1 = errors;
 if(errors === _errs1){
 if(!(Array.isArray(data0))){
-validate457.errors = [{instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema193.properties.plugins.type,parentSchema:schema193.properties.plugins,data:data0}];
+validate283.errors = [{instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema110.properties.plugins.type,parentSchema:schema110.properties.plugins,data:data0}];
 return false;
 }
 }
@@ -16076,7 +9642,7 @@ let data1 = data.skills;
 const _errs3 = errors;
 if(errors === _errs3){
 if(!(Array.isArray(data1))){
-validate457.errors = [{instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema193.properties.skills.type,parentSchema:schema193.properties.skills,data:data1}];
+validate283.errors = [{instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema110.properties.skills.type,parentSchema:schema110.properties.skills,data:data1}];
 return false;
 }
 }
@@ -16097,7 +9663,7 @@ for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 const _errs7 = errors;
 if(typeof data3 !== "string"){
-validate457.errors = [{instancePath:instancePath+"/warnings/" + i0,schemaPath:"#/properties/warnings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema193.properties.warnings.items.type,parentSchema:schema193.properties.warnings.items,data:data3}];
+validate283.errors = [{instancePath:instancePath+"/warnings/" + i0,schemaPath:"#/properties/warnings/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema110.properties.warnings.items.type,parentSchema:schema110.properties.warnings.items,data:data3}];
 return false;
 }
 var valid1 = _errs7 === errors;
@@ -16107,7 +9673,7 @@ break;
 }
 }
 else {
-validate457.errors = [{instancePath:instancePath+"/warnings",schemaPath:"#/properties/warnings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema193.properties.warnings.type,parentSchema:schema193.properties.warnings,data:data2}];
+validate283.errors = [{instancePath:instancePath+"/warnings",schemaPath:"#/properties/warnings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema110.properties.warnings.type,parentSchema:schema110.properties.warnings,data:data2}];
 return false;
 }
 }
@@ -16121,25 +9687,25 @@ var valid0 = true;
 }
 }
 else {
-validate457.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema193.type,parentSchema:schema193,data}];
+validate283.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema110.type,parentSchema:schema110,data}];
 return false;
 }
 }
-validate457.errors = vErrors;
+validate283.errors = vErrors;
 return errors === 0;
 }
 
-export const validateRpcDiscoverResult = validate458;
-const schema194 = {"type":"object","required":["openrpc","info","methods"],"properties":{"openrpc":{"type":"string"},"info":{"type":"object"},"methods":{"type":"array"}}};
+export const validateRpcDiscoverResult = validate284;
+const schema111 = {"type":"object","required":["openrpc","info","methods"],"properties":{"openrpc":{"type":"string"},"info":{"type":"object"},"methods":{"type":"array"}}};
 
-function validate458(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate284(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.openrpc === undefined) && (missing0 = "openrpc")) || ((data.info === undefined) && (missing0 = "info"))) || ((data.methods === undefined) && (missing0 = "methods"))){
-validate458.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema194.required,parentSchema:schema194,data}];
+validate284.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema111.required,parentSchema:schema111,data}];
 return false;
 }
 else {
@@ -16147,7 +9713,7 @@ if(data.openrpc !== undefined){
 let data0 = data.openrpc;
 const _errs1 = errors;
 if(typeof data0 !== "string"){
-validate458.errors = [{instancePath:instancePath+"/openrpc",schemaPath:"#/properties/openrpc/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema194.properties.openrpc.type,parentSchema:schema194.properties.openrpc,data:data0}];
+validate284.errors = [{instancePath:instancePath+"/openrpc",schemaPath:"#/properties/openrpc/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema111.properties.openrpc.type,parentSchema:schema111.properties.openrpc,data:data0}];
 return false;
 }
 var valid0 = _errs1 === errors;
@@ -16160,7 +9726,7 @@ if(data.info !== undefined){
 let data1 = data.info;
 const _errs3 = errors;
 if(!(data1 && typeof data1 == "object" && !Array.isArray(data1))){
-validate458.errors = [{instancePath:instancePath+"/info",schemaPath:"#/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema194.properties.info.type,parentSchema:schema194.properties.info,data:data1}];
+validate284.errors = [{instancePath:instancePath+"/info",schemaPath:"#/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema111.properties.info.type,parentSchema:schema111.properties.info,data:data1}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -16173,7 +9739,7 @@ if(data.methods !== undefined){
 let data2 = data.methods;
 const _errs5 = errors;
 if(!(Array.isArray(data2))){
-validate458.errors = [{instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema194.properties.methods.type,parentSchema:schema194.properties.methods,data:data2}];
+validate284.errors = [{instancePath:instancePath+"/methods",schemaPath:"#/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema111.properties.methods.type,parentSchema:schema111.properties.methods,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -16186,10 +9752,10 @@ var valid0 = true;
 }
 }
 else {
-validate458.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema194.type,parentSchema:schema194,data}];
+validate284.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema111.type,parentSchema:schema111,data}];
 return false;
 }
 }
-validate458.errors = vErrors;
+validate284.errors = vErrors;
 return errors === 0;
 }

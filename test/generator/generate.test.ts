@@ -155,6 +155,24 @@ describe("generateOpenRpc on a tiny spec", () => {
     assertBlock((await generate(tinySpec())).get("validators.ts"), ['  ["thing/get", compiled.validateThingGetParams as CompiledValidator],']);
   });
 
+  it("compiles a component referenced by several methods into one shared function", async () => {
+    const spec = tinySpec();
+    const methods = spec["methods"] as Array<Record<string, unknown>>;
+    methods.push({
+      name: "thing/list",
+      "x-direction": "request",
+      paramStructure: "by-name",
+      params: [{ name: "kind", required: true, schema: { $ref: "#/components/schemas/Kind" } }],
+      result: { name: "result", schema: { type: "object", properties: { first: { $ref: "#/components/schemas/Kind" } } } },
+    });
+    const compiled = (await generate(spec)).get("validators-compiled.ts")!;
+    const functions = lines(compiled).filter((line) => line.startsWith("function validate"));
+    // Five roots (three params, two results) and Kind once, not once per method that reaches it.
+    assert.equal(functions.length, 6, functions.join("\n"));
+    const kindChecks = lines(compiled).filter((line) => line.includes('data === "a"'));
+    assert.equal(kindChecks.length, 1, "the enum is checked in one place");
+  });
+
   it("is deterministic", async () => {
     assert.deepEqual(await generate(tinySpec()), await generate(tinySpec()));
   });

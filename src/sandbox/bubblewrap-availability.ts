@@ -14,7 +14,7 @@ export type BubblewrapAvailability =
   | { readonly usable: false; readonly path: string; readonly reason: string };
 
 /**
- * Probes `bwrapPath` once: it must exist, answer `--version`, and run a trivial command with every
+ * Probes `bwrapPath` once: it must exist, answer `--version`, and run a trivial command (`node --version`) with every
  * namespace the launcher uses (user, pid, ipc, net) and all capabilities dropped. A refusal (no
  * binary, user namespaces disabled by `kernel.unprivileged_userns_clone=0`, an AppArmor
  * restriction, a seccomp'd container) comes back as `{usable: false, reason}` naming the cause.
@@ -49,9 +49,10 @@ export async function detectBubblewrap(bwrapPath: string = DEFAULT_BWRAP_PATH): 
     "--tmpfs",
     "/tmp",
     "--",
+    // `node --version` answers before Node starts its VM (≈ 1 ms, against ≈ 50 ms of CPU for
+    // `node -e ''`): the probe runs while a starting server answers its first requests.
     process.execPath,
-    "-e",
-    "",
+    "--version",
   ]);
   if (!trial.ok) {
     return {

@@ -62,8 +62,9 @@ export function emitDispatch(model: SpecModel, specPath: string): OutputFile {
   p.print(`  return ${createDispatcherCore}<Ctx>({`);
   p.print(`    descriptors: ${methodDescriptors},`, `    validateParams: ${validateParams},`, `    validateResult: ${validateResult},`, "    handlers,");
   if (builtins.length > 0) {
-    const openrpcDocument = p.importValue("./document.js", "openrpcDocument");
-    p.print(`    builtins: { ${builtins.map((m) => `${JSON.stringify(m.name)}: () => ${openrpcDocument}`).join(", ")} },`);
+    // The document (≈ 180 KB of JavaScript) is loaded on the first `rpc.discover`, not at every start.
+    const discover = 'async () => (await import("./document.js")).openrpcDocument';
+    p.print(`    builtins: { ${builtins.map((m) => `${JSON.stringify(m.name)}: ${discover}`).join(", ")} },`);
   }
   p.print("    ...(options.notificationHandlers === undefined ? {} : { notificationHandlers: options.notificationHandlers }),");
   p.print("    options,", "  });", "}");

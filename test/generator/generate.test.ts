@@ -155,6 +155,20 @@ describe("generateOpenRpc on a tiny spec", () => {
     assertBlock((await generate(tinySpec())).get("validators.ts"), ['  ["thing/get", compiled.validateThingGetParams as CompiledValidator],']);
   });
 
+  it("answers rpc.discover from a document it imports on the first call, not at start-up", async () => {
+    const spec = tinySpec();
+    (spec["methods"] as Array<Record<string, unknown>>).push({
+      name: "rpc.discover",
+      "x-direction": "request",
+      paramStructure: "by-name",
+      params: [],
+      result: { name: "result", schema: { type: "object" } },
+    });
+    const dispatch = (await generate(spec)).get("dispatch.ts")!;
+    assertBlock(dispatch, ['    builtins: { "rpc.discover": async () => (await import("./document.js")).openrpcDocument },']);
+    assert.ok(!dispatch.includes('from "./document.js"'), "no static import of the document");
+  });
+
   it("compiles a component referenced by several methods into one shared function", async () => {
     const spec = tinySpec();
     const methods = spec["methods"] as Array<Record<string, unknown>>;

@@ -13,7 +13,7 @@ import {
   resumeFrame,
 } from "./frame-codec.js";
 import type { RelayEndpointOptions } from "./relay-options.js";
-import { retransmitTimeout } from "./rtt-estimator.js";
+import { probeTimeout, retransmitTimeout, type RttEstimate, sampleRtt } from "./rtt-estimator.js";
 import { ackBitsOf, INITIAL_RECEIVER, type ReceiverState, receiveSegment } from "./segment-receiver.js";
 import {
   applyAck,
@@ -24,6 +24,7 @@ import {
   markBeforeResume,
   NO_SEGMENTS,
   type OutSegment,
+  probeNewest,
   pumpWindow,
   retransmitAll,
   retransmitBeforeResume,
@@ -68,6 +69,11 @@ export interface EndpointContext {
    */
   readonly resumePending: boolean;
   /**
+   * When the pending `resume` went out (ms), if only one did: the peer answers a resume at once, so
+   * the first frame back is an RTT sample, the stream's first (Karn: none when a resume was re-sent).
+   */
+  readonly resumeSentAt: number | undefined;
+  /**
    * Due time (ms) of each scheduled delayed event, `undefined` when none is. Timers are lazy: one
    * whose deadline moved later or went away stays scheduled and, when it fires early, only re-arms
    * for its deadline (or does nothing), so the hot path neither cancels nor reschedules per frame.
@@ -75,6 +81,11 @@ export interface EndpointContext {
   readonly timers: Readonly<Record<TimerName, number | undefined>>;
   /** When the retransmission timeout expires (ms), while anything is in flight. */
   readonly retransmitAt: number | undefined;
+  /**
+   * When the next tail-loss probe is due (ms), while anything is in flight, an RTT is known and
+   * `tailProbes` are left. The `retransmit` timer runs to the earlier of this and `retransmitAt`.
+   */
+  readonly probeAt: number | undefined;
   /** When the owed standalone ack is due (ms). */
   readonly ackAt: number | undefined;
   /** When a heartbeat is due (ms; heartbeats enabled, nothing sent since). */
@@ -93,6 +104,8 @@ export interface EndpointInput {
   /** Known capability (executor side: learned from the frame that created the stream). Default `unknown`. */
   readonly peer?: PeerCapability;
   readonly now?: number;
+  /** Starting RTT estimate (the socket's other streams measured it). Default none. */
+  readonly rtt?: RttEstimate;
 }
 
 export type EndpointEvent =
@@ -137,13 +150,15 @@ export function initialContext(input: EndpointInput): EndpointContext {
     attached: false,
     // Reliable streams number from 1 so `ack = 0` means "nothing received"; towards a known legacy
     // peer we number from 0 exactly like upstream (it ignores seq anyway).
-    sender: initialSender(peer === "legacy" ? 0 : 1),
+    sender: initialSender(peer === "legacy" ? 0 : 1, input.rtt),
     receiver: INITIAL_RECEIVER,
     ackOwed: false,
     unackedSegments: 0,
     resumePending: false,
+    resumeSentAt: undefined,
     timers: NO_TIMERS,
     retransmitAt: undefined,
+    probeAt: undefined,
     ackAt: undefined,
     heartbeatAt: undefined,
     peerAt: undefined,
@@ -155,6 +170,11 @@ export function initialContext(input: EndpointInput): EndpointContext {
 /** Current retransmission timeout (ms) including backoff. */
 export function currentRto(context: EndpointContext): number {
   return retransmitTimeout(context.sender.rtt, context.options, context.sender.backoff);
+}
+
+/** The earlier of two optional deadlines. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** Delay (ms) until a scheduled timer's due time: what the machine's named delays return. */
@@ -256,24 +276,23 @@ class Step {
     const c = this.ctx;
     const live = c.failure === undefined && c.attached;
     const reliable = c.peer === "reliable";
+    const { ackDelayMs, heartbeatIntervalMs, deadPeerTimeoutMs } = c.options;
     const ackThreshold = c.options.ackEverySegments;
     const ackDueNow = c.ackOwed && (c.options.ackDelayMs === 0 || (ackThreshold > 0 && c.unackedSegments >= ackThreshold));
     if (live && c.peer !== "legacy" && (ackDueNow || (this.ackNow && !this.sentAcks))) {
       this.send(ackFrame(c.streamId, this.acks()!), "ack");
     }
-    const { ackDelayMs, heartbeatIntervalMs, deadPeerTimeoutMs } = c.options;
     // Towards an `unknown` peer the retransmit timer only probes with `resume` (see onRetransmitTimeout).
-    c.retransmitAt =
-      live && c.peer !== "legacy" && c.sender.inFlight.length > 0
-        ? this.restartRetransmit || c.retransmitAt === undefined
-          ? c.now + currentRto(c)
-          : c.retransmitAt
-        : undefined;
+    const tracking = live && c.peer !== "legacy" && c.sender.inFlight.length > 0;
+    c.retransmitAt = tracking ? (this.restartRetransmit || c.retransmitAt === undefined ? c.now + currentRto(c) : c.retransmitAt) : undefined;
+    // The probe timeout runs from the latest transmission (RFC 9002 §6.2.1), so it moves with every send.
+    const pto = tracking && c.sender.probes < c.options.tailProbes ? probeTimeout(c.sender.rtt, ackDelayMs, c.sender.probes) : undefined;
+    c.probeAt = pto === undefined ? undefined : (c.sender.lastSentAt ?? c.now) + pto;
     // The ack is due `ackDelayMs` after it was first owed; a frame carrying it clears the debt.
     c.ackAt = live && c.ackOwed && c.peer !== "legacy" ? (c.ackAt ?? c.now + ackDelayMs) : undefined;
     c.heartbeatAt = live && reliable && heartbeatIntervalMs > 0 ? (this.sentFrame || c.heartbeatAt === undefined ? c.now + heartbeatIntervalMs : c.heartbeatAt) : undefined;
     c.peerAt = live && reliable && deadPeerTimeoutMs > 0 ? (this.receivedFrame || c.peerAt === undefined ? c.now + deadPeerTimeoutMs : c.peerAt) : undefined;
-    this.arm("retransmit", c.retransmitAt);
+    this.arm("retransmit", earliest(c.retransmitAt, c.probeAt));
     this.arm("ack", c.ackAt);
     this.arm("heartbeat", c.heartbeatAt);
     this.arm("peer", c.peerAt);
@@ -312,9 +331,13 @@ export function step(context: EndpointContext, event: EndpointEvent): StepResult
       s.ctx.now = event.now;
       s.fail(event.reason, false);
       break;
-    case "RETRANSMIT_TIMEOUT":
-      if (s.fired("retransmit", s.ctx.retransmitAt)) onRetransmitTimeout(s);
+    case "RETRANSMIT_TIMEOUT": {
+      const { retransmitAt, probeAt } = s.ctx;
+      if (!s.fired("retransmit", earliest(retransmitAt, probeAt))) break;
+      if (probeAt !== undefined && s.ctx.now >= probeAt && (retransmitAt === undefined || probeAt <= retransmitAt)) onProbeTimeout(s);
+      else onRetransmitTimeout(s);
       break;
+    }
     case "ACK_TIMEOUT":
       if (s.fired("ack", s.ctx.ackAt) && s.ctx.ackOwed && s.ctx.peer !== "legacy") s.send(ackFrame(s.ctx.streamId, s.acks()!), "ack");
       break;
@@ -350,6 +373,7 @@ function onSend(s: Step, payload: Uint8Array): void {
 function sendResume(s: Step): void {
   s.ctx.sender = markBeforeResume(s.ctx.sender);
   s.send(resumeFrame(s.ctx.streamId, s.ctx.receiver.ack, s.acks()));
+  s.ctx.resumeSentAt = s.ctx.resumePending ? undefined : s.ctx.now;
   s.ctx.resumePending = true;
 }
 
@@ -391,13 +415,19 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
     if (s.ctx.resumePending) {
       // First word from the peer since our resume: the new path works; replay what is still unacked
       // from before the resume.
-      const r = retransmitBeforeResume(s.ctx.sender);
+      const r = retransmitBeforeResume(s.ctx.sender, s.ctx.now);
       s.ctx.sender = r.state;
-      retransmit = r.toSend;
+      // Segments the ack declared lost go out too (once, if the replay does not include them).
+      const replayed = new Set(r.toSend.map((segment) => segment.seq));
+      retransmit = [...r.toSend, ...retransmit.filter((segment) => !replayed.has(segment.seq))];
       s.restartRetransmit = true;
     }
   }
-  if (reliable) s.ctx.resumePending = false;
+  if (reliable && s.ctx.resumePending) {
+    if (s.ctx.resumeSentAt !== undefined) s.ctx.sender = { ...s.ctx.sender, rtt: sampleRtt(s.ctx.sender.rtt, s.ctx.now - s.ctx.resumeSentAt) };
+    s.ctx.resumePending = false;
+    s.ctx.resumeSentAt = undefined;
+  }
   const body = frame.body;
   switch (body.case) {
     case "data":
@@ -447,6 +477,24 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
   }
   s.sendSegments(retransmit);
   s.flush();
+}
+
+/**
+ * The probe timeout expired with data still unacknowledged: re-send the newest segment (towards an
+ * `unknown` peer, `resume`, as the retransmission timeout does) and restart the retransmission
+ * timeout from now, so a probe's answer has a whole RTO to arrive before everything is re-sent.
+ */
+function onProbeTimeout(s: Step): void {
+  if (!s.ctx.attached || s.ctx.peer === "legacy" || s.ctx.sender.inFlight.length === 0) return;
+  if (s.ctx.peer === "unknown") {
+    s.ctx.sender = { ...s.ctx.sender, probes: s.ctx.sender.probes + 1, lastSentAt: s.ctx.now };
+    sendResume(s);
+  } else {
+    const r = probeNewest(s.ctx.sender, s.ctx.now);
+    s.ctx.sender = r.state;
+    s.sendSegments(r.toSend);
+  }
+  s.restartRetransmit = true;
 }
 
 function onRetransmitTimeout(s: Step): void {

@@ -29,6 +29,7 @@ import type { EndpointRole } from "./endpoint-step.js";
 import { encodeFrame, hasAckPresence, parseFrame, type RelayMessageFrame, resetFrame } from "./frame-codec.js";
 import { type RelayEndpointOptions, resolveRelayEndpointOptions } from "./relay-options.js";
 import { RelayStream } from "./relay-stream.js";
+import { INITIAL_RTT, type SharedRtt } from "./rtt-estimator.js";
 
 /** The physical connection (e.g. a websocket in binary mode, or an in-memory twin). */
 export interface FrameSocket {
@@ -65,6 +66,8 @@ export class RelayMux {
   readonly #newStreamId: () => string;
   readonly #streams = new Map<string, RelayStream>();
   readonly #streamListeners = new Set<(stream: RelayStream) => void>();
+  /** The latest RTT estimate of any stream: a new stream starts from it (see `RelayStreamInit.sharedRtt`). */
+  readonly #rtt: SharedRtt = { estimate: INITIAL_RTT };
   #socket: FrameSocket | undefined;
   #unsubscribe: (() => void)[] = [];
 
@@ -155,6 +158,7 @@ export class RelayMux {
       clock: this.#clock,
       sendFrame: (frame) => this.#sendFrame(frame),
       log: this.#log,
+      sharedRtt: this.#rtt,
       ...(peer === undefined ? {} : { peer }),
     });
     this.#streams.set(streamId, stream);

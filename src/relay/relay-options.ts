@@ -45,6 +45,14 @@ export interface RelayEndpointOptions {
   readonly maxRtoMs: number;
   /** Consecutive retransmission timeouts without progress before the stream is reset. Default 8 (≈ 2 min). */
   readonly maxRetransmits: number;
+  /**
+   * Tail-loss probes before the retransmission timeout takes over: while data is unacknowledged, a
+   * probe re-sends the newest segment once the probe timeout `srtt + max(4·rttvar, 1) + ackDelayMs`
+   * (doubled per probe, no `minRtoMs` floor; RFC 9002 §6.2) has passed since the last transmission,
+   * so a lost last segment (or a lost ack of it) costs about one RTT instead of `minRtoMs`. Probes
+   * never count towards `maxRetransmits`; 0 disables them. Default 2 (RFC 9002 sends up to two).
+   */
+  readonly tailProbes: number;
   /** Heartbeat to a reliable peer after this long without sending, in ms; 0 disables. Default 0 (upstream relies on websocket pings). */
   readonly heartbeatIntervalMs: number;
   /** Reset the stream after this long without any frame from the peer while attached, in ms; 0 disables. Default 0. Use with heartbeats on both sides. */
@@ -66,6 +74,7 @@ export const DEFAULT_RELAY_ENDPOINT_OPTIONS: RelayEndpointOptions = Object.freez
   minRtoMs: 200,
   maxRtoMs: 30_000,
   maxRetransmits: 8,
+  tailProbes: 2,
   heartbeatIntervalMs: 0,
   deadPeerTimeoutMs: 0,
 });
@@ -89,7 +98,7 @@ export function resolveRelayEndpointOptions(overrides: Partial<RelayEndpointOpti
     const value = options[key];
     if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`relay option ${key} must be a positive integer, got ${value}`);
   }
-  for (const key of ["ackDelayMs", "ackEverySegments", "heartbeatIntervalMs", "deadPeerTimeoutMs", "flowHighWaterBytes", "flowLowWaterBytes"] as const) {
+  for (const key of ["ackDelayMs", "ackEverySegments", "tailProbes", "heartbeatIntervalMs", "deadPeerTimeoutMs", "flowHighWaterBytes", "flowLowWaterBytes"] as const) {
     const value = options[key];
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`relay option ${key} must be a non-negative integer, got ${value}`);
   }

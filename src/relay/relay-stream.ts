@@ -11,6 +11,7 @@ import type { Clock } from "../util/clock.js";
 import type { EndpointContext, EndpointRole, PeerCapability } from "./endpoint-step.js";
 import type { RelayMessageFrame } from "./frame-codec.js";
 import type { RelayEndpointOptions } from "./relay-options.js";
+import type { SharedRtt } from "./rtt-estimator.js";
 import { streamEndpointMachine } from "./stream-endpoint-machine.js";
 
 export interface RelayStreamInit {
@@ -24,6 +25,11 @@ export interface RelayStreamInit {
   readonly peer?: PeerCapability;
   /** Receives drop/refusal notes; default: none. */
   readonly log?: (message: string) => void;
+  /**
+   * The RTT estimate of the socket this stream shares with others (the multiplexer's): the stream
+   * starts from it and writes its own estimate back as it samples. Default: the stream's own only.
+   */
+  readonly sharedRtt?: SharedRtt;
   /**
    * Byte-level use (the Noise layer's records): every reassembled payload goes here instead of being
    * decoded as a JSON text for `onMessage` listeners. Pair with {@link RelayStream.sendPayload}.
@@ -60,15 +66,32 @@ export class RelayStream implements MessageTransport {
     this.#log = init.log ?? noLog;
     this.#sendFrame = init.sendFrame;
     this.#onPayload = init.onPayload;
+    const shared = init.sharedRtt;
     this.#actor = createActor(RelayStream.#machine, {
-      input: { streamId: init.streamId, role: init.role, options: init.options, now: init.clock.now(), ...(init.peer === undefined ? {} : { peer: init.peer }) },
+      input: {
+        streamId: init.streamId,
+        role: init.role,
+        options: init.options,
+        now: init.clock.now(),
+        ...(init.peer === undefined ? {} : { peer: init.peer }),
+        ...(shared?.estimate.srtt === undefined ? {} : { rtt: shared.estimate }),
+      },
       clock: init.clock,
     });
     streamOfActor.set(this.#actor, this);
     this.#maxMessageBytes = init.options.maxMessageBytes;
     this.#flow = new WaterMarkFlow({ highWaterBytes: init.options.flowHighWaterBytes, lowWaterBytes: init.options.flowLowWaterBytes });
-    // Read-only view of the pure sender state: every processed event (send, ack, timer) re-measures.
-    this.#actor.subscribe((snapshot) => this.#flow.update(bufferedBytes(snapshot.context)));
+    // Read-only view of the pure sender state: every processed event (send, ack, timer) re-measures,
+    // and a new RTT estimate becomes the socket's.
+    let rtt = this.#actor.getSnapshot().context.sender.rtt;
+    this.#actor.subscribe((snapshot) => {
+      const sender = snapshot.context.sender;
+      this.#flow.update(sender.queuedBytes + sender.inFlightBytes);
+      if (shared !== undefined && sender.rtt !== rtt) {
+        rtt = sender.rtt;
+        if (rtt.srtt !== undefined) shared.estimate = rtt;
+      }
+    });
     this.#actor.start();
   }
 
@@ -220,11 +243,6 @@ export class RelayStream implements MessageTransport {
     }
     // No stop needed: the machine is in its final state and cancelled every timer on entry.
   }
-}
-
-/** Payload bytes accepted by `send` and not yet acknowledged (queued + in flight). */
-function bufferedBytes(context: EndpointContext): number {
-  return context.sender.queuedBytes + context.sender.inFlightBytes;
 }
 
 function noLog(): void {}

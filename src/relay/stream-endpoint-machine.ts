@@ -67,7 +67,7 @@ const endpointSetup = setup({
   },
   delays: {
     // Each delay runs to the timer's due time in the context (set by the step that schedules it):
-    // the retransmission timeout (RTO with backoff), `ackDelayMs`, `heartbeatIntervalMs` and
+    // the earlier of the probe timeout and the retransmission timeout (RTO with backoff), `ackDelayMs`, `heartbeatIntervalMs` and
     // `deadPeerTimeoutMs` after the event that armed them, or what is left of them after an early
     // expiry of a lazy timer.
     retransmitTimeout: ({ context }) => timerDelay(context, "retransmit"),

@@ -8,6 +8,8 @@ import { PathCodec } from "../rpc/path-codec.js";
 import { createDispatcher } from "../../generated/openrpc/dispatch.js";
 import { FileSystemService, type FileSystemServiceOptions } from "./fs/index.js";
 import type { ProcessTableOptions } from "./process/process-table-options.js";
+import { ExecSandbox, type ExecSandboxOptions } from "../sandbox/exec-sandbox.js";
+import { decodePathOrUri } from "../rpc/path-uri.js";
 
 /** Options of {@link ExecServer}; every limit has a documented default in the component it configures. */
 export interface ExecServerOptions {
@@ -17,8 +19,10 @@ export interface ExecServerOptions {
   processes?: ProcessTableOptions;
   /** Remote environment limits (connect timeout 10 s, initialize timeout 10 s, 64 per session). */
   environments?: SessionStateOptions["environments"];
-  /** Filesystem limits (256 MiB read and write). */
+  /** Filesystem limits (256 MiB read and write, 128 file handles per connection, 1 024 in all, ...). */
   fs?: FileSystemServiceOptions;
+  /** The sandbox (bubblewrap path, `allowUnsandboxed`, glob limits); one {@link ExecSandbox} per server. */
+  sandbox?: Omit<ExecSandboxOptions, "decodePath">;
   /** Diagnostics sink, one line per event. Default none. */
   log?: (line: string) => void;
   /** Requests processed at once per connection; more get -32600. Default 1 024. */
@@ -31,6 +35,9 @@ export interface ExecServerOptions {
  */
 export class ExecServer {
   readonly sessions: SessionRegistry<SessionState>;
+  /** Resolves and enforces codex 0.169 sandbox contexts (processes and fs methods). */
+  readonly sandbox: ExecSandbox;
+  readonly #fs: FileSystemService;
   readonly #connections = new Set<ConnectionProcessor<ServerContext>>();
   readonly #dispatcher;
   readonly #paths: PathCodec;
@@ -42,18 +49,27 @@ export class ExecServer {
     this.sessions = new SessionRegistry({ ...options.sessions, createResources: () => new SessionState(stateOptions) });
     this.#log = options.log ?? (() => {});
     this.#maxInFlightRequests = options.maxInFlightRequests;
-    const fs = new FileSystemService(options.fs);
+    // The edge codec has already decoded every path of a request (plain ones included).
+    this.sandbox = new ExecSandbox({ ...options.sandbox, decodePath: (text) => decodePathOrUri(text) });
+    const fs = new FileSystemService(options.fs, this.sandbox);
+    this.#fs = fs;
     this.#paths = new PathCodec({ passThrough: routesToRemoteEnvironment });
-    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs }), { codec: this.#paths });
+    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs, sandbox: this.sandbox }), { codec: this.#paths });
   }
 
   /** Serves one JSON-RPC connection over `transport` until it closes. */
   serve(transport: MessageTransport): ConnectionProcessor<ServerContext> {
     const connection: ConnectionProcessor<ServerContext> = new ConnectionProcessor<ServerContext>(transport, {
       dispatcher: this.#dispatcher,
-      createContext: (processor) => ({ connection: processor, session: undefined, experimentalApi: false }),
+      createContext: (processor) => ({
+        connection: processor,
+        session: undefined,
+        experimentalApi: false,
+        files: this.#fs.openConnection((method, params) => processor.notify(method, params)),
+      }),
       onClosed: (ctx) => {
         this.#connections.delete(connection);
+        void ctx.files.close();
         if (ctx.session) this.sessions.detach(ctx.session, ctx);
       },
       log: this.#log,

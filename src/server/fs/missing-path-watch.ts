@@ -40,6 +40,11 @@ export interface MissingPathWatchOptions {
   readonly maxWatchedPaths?: number;
   /** How often the watched state is re-read besides the inotify events, in ms. Default 1 000. */
   readonly watchPollIntervalMs?: number;
+  /**
+   * Use inotify (`fs.watch`) besides the poll. Default true; false relies on the poll alone (file
+   * systems whose changes inotify does not report, such as some network mounts).
+   */
+  readonly watchEvents?: boolean;
 }
 
 /** Where each missing path's nearest existing ancestor is, and whether `present` exists. */
@@ -103,9 +108,10 @@ class ActiveWatch {
     private readonly baseline: Snapshot,
     private readonly fire: (watchId: number) => void,
     pollIntervalMs: number,
+    events: boolean,
   ) {
-    const directories = new Set(baseline.ancestors);
-    if (present !== undefined) directories.add(dirname(present));
+    const directories = new Set(events ? baseline.ancestors : []);
+    if (events && present !== undefined) directories.add(dirname(present));
     for (const directory of directories) {
       try {
         const watcher = watchDirectory(directory, { persistent: false }, () => this.check());
@@ -166,6 +172,7 @@ export class MissingPathWatch {
   #closed = false;
   readonly #maxPaths: number;
   readonly #pollIntervalMs: number;
+  readonly #events: boolean;
 
   /** @param notify sends `fs/missingChanged {watchId}` on the connection. */
   constructor(
@@ -174,6 +181,7 @@ export class MissingPathWatch {
   ) {
     this.#maxPaths = options.maxWatchedPaths ?? DEFAULT_MAX_WATCHED_PATHS;
     this.#pollIntervalMs = options.watchPollIntervalMs ?? DEFAULT_WATCH_POLL_INTERVAL_MS;
+    this.#events = options.watchEvents ?? true;
   }
 
   /** The current registration's id and inotify watch count, if one is active (tests, diagnostics). */
@@ -211,6 +219,7 @@ export class MissingPathWatch {
         this.notify(id);
       },
       this.#pollIntervalMs,
+      this.#events,
     );
     return { watching: true };
   }

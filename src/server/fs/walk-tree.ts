@@ -60,12 +60,18 @@ function messageOf(error: unknown): string {
 }
 
 /**
- * Walks `root` within `options`, checking reads against `guard`.
+ * Walks `root` within `options`, checking reads against `guard`; `maxResponseBytes` (default
+ * upstream's 4 MiB) bounds the answer.
  *
  * @throws FsFailure for invalid limits, a system error when the root cannot be stat'ed, a sandbox
  *   refusal of the root.
  */
-export async function walkTree(root: string, options: WalkOptions, guard: FsSandboxGuard): Promise<WalkOutcome> {
+export async function walkTree(
+  root: string,
+  options: WalkOptions,
+  guard: FsSandboxGuard,
+  maxResponseBytes: number = MAX_WALK_RESPONSE_BYTES,
+): Promise<WalkOutcome> {
   const { maxDepth, maxDirectories, maxEntries, followDirectorySymlinks } = options;
   const prune = options.pruneHiddenDirectories === true;
   if (maxDirectories === 0 || maxEntries === 0) throw fsFailure("invalid-request", "filesystem walk limits must be greater than zero");
@@ -88,7 +94,7 @@ export async function walkTree(root: string, options: WalkOptions, guard: FsSand
   let responseBytes = 0;
   const reserve = (bytes: number): boolean => {
     const total = responseBytes + bytes + ITEM_OVERHEAD_BYTES;
-    if (total > MAX_WALK_RESPONSE_BYTES) {
+    if (total > maxResponseBytes) {
       outcome.truncated = true;
       return false;
     }

@@ -33,7 +33,7 @@ describe("detectShell", () => {
 });
 
 describe("describeEnvironment", () => {
-  it("describes the executor with native paths and every capability false", () => {
+  it("describes the executor with native paths and only the implemented capabilities true", () => {
     const info = describeEnvironment(inputs({ env: { TMPDIR: "/var/tmp" }, tempDir: "/var/tmp" }));
     assert.equal(info.cwd, "/srv/work");
     assert.equal(info.userHomeDir, "/home/u");
@@ -41,7 +41,8 @@ describe("describeEnvironment", () => {
     assert.deepEqual(info.temporaryDirectories, ["/var/tmp"]);
     assert.equal(info.tempDir, "/var/tmp");
     assert.deepEqual(info.prependPathDirs, []);
-    assert.ok(Object.values(info.capabilities).every((flag) => flag === false));
+    const announced = Object.entries(info.capabilities).filter(([, flag]) => flag === true).map(([name]) => name).sort();
+    assert.deepEqual(announced, ["fileWriteStreaming", "fsWatchMissing", "sandboxedFileStreaming"]);
   });
 
   it("omits what it does not know (no TMPDIR, no home) and names macOS as upstream does", () => {

@@ -4,7 +4,7 @@ import { CODEX_VERSION, codexSkip } from "../../helpers/codex-binary.js";
 import { runCodexClientScenario, type ScenarioRun } from "./codex-client-scenario.js";
 import { ourExecServer, realCodexExecServer, type ExecServerTarget } from "./exec-server-targets.js";
 import { APP_SERVER_ENVIRONMENT_ID } from "./run-app-server-turn.js";
-import { fileReads, fileWrites, nativePath, processRuns } from "./tap-evidence.js";
+import { fileReads, fileWrites, nativePath, processRuns, tappedCalls } from "./tap-evidence.js";
 
 /**
  * The exec-servers the real codex client is pointed at: the Rust original and ours (which speaks the 0.169
@@ -53,6 +53,11 @@ function assertToolsRanOnExecServer(run: ScenarioRun): void {
   assert.match(String(run.toolOutputs[c.patch.callId]), /Success/);
   assert.equal(run.disk.created, c.patch.createdContent);
   assert.equal(run.disk.edited, c.patch.editedAfter);
+
+  // Both servers announce fsWatchMissing: codex then watches for skills directories appearing.
+  const watches = tappedCalls(frames).filter((call) => call.method === "fs/watchMissing");
+  assert.ok(watches.length >= 1, "codex sent fs/watchMissing (capabilities.fsWatchMissing is true)");
+  for (const watch of watches) assert.deepEqual(watch.result, { watching: true }, JSON.stringify(watch.params));
 }
 
 for (const target of TARGETS) {

@@ -65,7 +65,7 @@ export interface Handlers<Ctx> {
    */
   "fs/getMetadata"(params: FsGetMetadataParams, ctx: Ctx, call: RequestCall): Promise<FsGetMetadataResult> | FsGetMetadataResult;
   /**
-   * `fs/readDirectory`: Lists a directory; entries whose stat fails (dangling links) are skipped.
+   * `fs/readDirectory`: Lists a directory; dangling links are left out.
    * Spec node: methods[fs/readDirectory]
    */
   "fs/readDirectory"(params: FsReadDirectoryParams, ctx: Ctx, call: RequestCall): Promise<FsReadDirectoryResult> | FsReadDirectoryResult;

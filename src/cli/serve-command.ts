@@ -30,6 +30,8 @@ interface ServeOptions {
   maxReadFileBytes: number;
   maxWriteFileBytes: number;
   maxDirectoryEntries: number;
+  maxOpenFileHandles: number;
+  watchPollIntervalMs: number;
   remote?: string;
   executorId?: string;
   name?: string;
@@ -61,6 +63,8 @@ export function configureServe(program: Command): Command {
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
+    .option("--max-open-file-handles <n>", "fs/open handles of all connections together (each connection: at most 128)", positiveInteger, 1_024)
+    .option("--watch-poll-interval-ms <n>", "how often an fs/watchMissing watch re-reads its paths besides inotify events", positiveInteger, 1_000)
     .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening); several comma-separated URLs = rendezvous nodes tried in turn")
     .option("--executor-id <id>", "remote mode: executor id to register as")
     .option("--name <name>", "remote mode: display name for logs")
@@ -88,7 +92,13 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxReadWaitMs: opts.maxReadWaitMs,
       maxStdinBufferedBytes: opts.maxStdinBufferedBytes,
     },
-    fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes, maxDirectoryEntries: opts.maxDirectoryEntries },
+    fs: {
+      maxReadFileBytes: opts.maxReadFileBytes,
+      maxWriteFileBytes: opts.maxWriteFileBytes,
+      maxDirectoryEntries: opts.maxDirectoryEntries,
+      maxOpenFileHandles: opts.maxOpenFileHandles,
+      watchPollIntervalMs: opts.watchPollIntervalMs,
+    },
     maxInFlightRequests: opts.maxInflightRequests,
     ...(opts.verbose ? { log: stderrLog } : {}),
   };

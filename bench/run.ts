@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [--only rpc,bulk,...] [--repeats N] [--out FILE]`
+ * `npm run bench [-- --quick] [--only rpc,bulk,...] [--repeats N] [--out FILE] [--no-rust]`
  *
  * Runs every scenario, prints a Markdown table of min/median/max over repeats and the ratios against
- * each scenario's floor or peer, and writes `bench/results.json` (machine, versions, every figure).
+ * each scenario's floor or peer (the Rust original, codex 0.169 `exec-server`, wherever both speak
+ * the scenario), and writes `bench/results.json` (machine, versions, every figure, and the ours ÷
+ * Rust ratios with their targets under `versusRust`).
  * Exit status: 1 when a correctness check fails or a scenario crashes; targets never fail the run
  * (`--quick` is the CI smoke test: it checks that the scenarios work, not how fast they are).
  */
@@ -21,10 +23,15 @@ import { lossyRelay } from "./scenarios/lossy-relay.js";
 import { streamScale } from "./scenarios/stream-scale.js";
 import { processOutput } from "./scenarios/process-output.js";
 import { coldStart } from "./scenarios/cold-start.js";
+import { ptyEcho } from "./scenarios/pty-echo.js";
+import { noiseRelay } from "./scenarios/noise-relay.js";
 import { clusterScenario } from "./scenarios/cluster.js";
 import { sandboxStart } from "./scenarios/sandbox-start.js";
+import { CODEX_VERSION, locateRustPeer } from "./lib/rust-peer.js";
 
-const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, coldStart, clusterScenario, sandboxStart];
+const SCENARIOS: readonly Scenario[] = [rpcRoundTrip, bulkRead, lossyRelay, streamScale, processOutput, ptyEcho, coldStart, noiseRelay, clusterScenario, sandboxStart];
+/** Scenarios with a Rust peer (the others exercise the relay, which the Rust binary has no local twin of). */
+const RUST_SCENARIOS = new Set(["rpc", "bulk", "output", "pty", "cold-start"]);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface Args {
@@ -32,10 +39,11 @@ interface Args {
   only: string[] | undefined;
   repeats: number | undefined;
   out: string;
+  rust: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: undefined, repeats: undefined, out: join(ROOT, "bench", "results.json") };
+  const args: Args = { quick: false, only: undefined, repeats: undefined, out: join(ROOT, "bench", "results.json"), rust: true };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = () => {
@@ -47,8 +55,9 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg === "--only") args.only = value().split(",").filter(Boolean);
     else if (arg === "--repeats") args.repeats = Number(value());
     else if (arg === "--out") args.out = value();
+    else if (arg === "--no-rust") args.rust = false;
     else if (arg === "--help" || arg === "-h") {
-      process.stdout.write(`usage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.id).join(",")}] [--repeats N] [--out FILE]\n`);
+      process.stdout.write(`usage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.id).join(",")}] [--repeats N] [--out FILE] [--no-rust]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -102,6 +111,23 @@ function whichWebsocketd(): string {
   }
 }
 
+/** The ours ÷ Rust ratios of every scenario, with their targets and verdicts (also in the table). */
+function versusRust(results: readonly ScenarioResult[]): unknown[] {
+  return results.flatMap((result) =>
+    result.ratios
+      .filter((r) => /Rust/.test(r.name))
+      .map((r) => ({
+        scenario: result.id,
+        ratio: r.name,
+        median: r.unavailable === undefined ? r.summary.median : null,
+        min: r.unavailable === undefined ? r.summary.min : null,
+        max: r.unavailable === undefined ? r.summary.max : null,
+        target: r.target === undefined ? null : `${r.target.op} ${r.target.value}`,
+        verdict: r.unavailable !== undefined ? `n/a (${r.unavailable})` : r.target === undefined ? "info" : r.met ? "MET" : "MISSED",
+      })),
+  );
+}
+
 async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -122,14 +148,28 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   log(`${args.quick ? "quick" : "full"} run: ${selected.map((s) => s.id).join(", ")}`);
+  // A scenario's stray promise (a timer that outlives it) must not kill the run and lose every other
+  // scenario's results: it is recorded as a failure of the scenario running at the time.
+  let current = "bench";
+  process.on("unhandledRejection", (reason) => {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    failures.push(`${current}: unhandled rejection: ${text}`);
+    log(`unhandled rejection during ${current}: ${reason instanceof Error ? reason.message : String(reason)}`);
+  });
+  const rust = selected.some((s) => RUST_SCENARIOS.has(s.id))
+    ? await locateRustPeer({ fetch: !args.quick, disabled: !args.rust })
+    : { missing: "no selected scenario has a Rust peer" };
+  log("binary" in rust ? `Rust peer: ${rust.binary}` : `Rust peer: n/a (${rust.missing})`);
   for (const scenario of selected) {
     const tmpDir = mkdtempSync(join(tmpdir(), `exec-server-bench-${scenario.id}-`));
     const context: BenchContext = {
       quick: args.quick,
       repeats: args.repeats ?? (args.quick ? 2 : scenario.id === "cold-start" ? 10 : scenario.id === "rpc" ? 5 : 3),
       tmpDir,
+      rust,
       log,
     };
+    current = scenario.id;
     log(`scenario ${scenario.id}: ${scenario.title}`);
     try {
       const result = await withDeadline(scenario.run(context), args.quick ? 90_000 : 180_000, `scenario ${scenario.id}`);
@@ -151,6 +191,8 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     durationMs: totalMs,
     machine: machine(),
+    rustPeer: "binary" in rust ? { version: CODEX_VERSION, binary: rust.binary } : { version: CODEX_VERSION, missing: rust.missing },
+    versusRust: versusRust(results),
     scenarios: results,
     failures,
     table,

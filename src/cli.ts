@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command } from "./cli/commander-classes.js";
 import { configureClientCommands } from "./cli/client-commands.js";
 import { configureConformance } from "./cli/conformance-command.js";
 import { configureRendezvous } from "./cli/rendezvous-command.js";

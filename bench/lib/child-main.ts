@@ -1,7 +1,8 @@
 /**
  * Entry point of every bench child process (`node --import tsx bench/lib/child-main.ts <role> <json>`).
  * Roles: `exec-server` (local listener), `rendezvous` (reference rendezvous, optional chaos),
- * `executor` (remote executor registered with a rendezvous), `raw` (the floor: a bare `ws` server
+ * `executor` (remote executor registered with a rendezvous), `noise-executor` (the same, registered
+ * the codex 0.169 way and serving Noise streams), `raw` (the floor: a bare `ws` server
  * that echoes, sends a file, or pipes a command's stdout). The parent talks to it over IPC:
  * `{type: "ready", info}` once serving, then `{id, op, arg}` → `{id, result}` / `{id, error}`.
  * The child exits when the parent disconnects, so nothing outlives the bench.
@@ -14,6 +15,8 @@ import { ExecServer } from "../../src/server/exec-server.js";
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { startClusterRendezvous } from "../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-executor.js";
+import { NoiseRemoteExecutor } from "../../src/remote/noise-remote-executor.js";
+import { staticToken } from "../../src/remote/bearer-token-source.js";
 import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import type { ChaosOptions } from "../../src/remote/rendezvous/frame-chaos.js";
 
@@ -132,6 +135,33 @@ async function main(): Promise<unknown> {
       ops.set("streamCount", () => executor.mux.streamCount);
       await connected;
       return { executorId: config.executorId };
+    }
+    case "noise-executor": {
+      const server = new ExecServer({ sessions: { maxSessions: config.maxSessions ?? 4096 } });
+      const executor = new NoiseRemoteExecutor({
+        baseUrl: config.baseUrl ?? "",
+        environmentId: config.executorId ?? "bench",
+        token: staticToken(config.token ?? "bench-token"),
+        server,
+        backoff: { initialMs: 50, maxMs: 500 },
+        ...(config.maxStreams ? { limits: { maxStreams: config.maxStreams } } : {}),
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      });
+      const connected = new Promise<void>((resolve) => {
+        executor.onState((state) => {
+          if (state === "connected") resolve();
+        });
+      });
+      executor.run().catch((error: unknown) => {
+        process.stderr.write(`bench noise executor failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      });
+      shutdown = async () => {
+        executor.stop();
+        await server.shutdown();
+      };
+      await connected;
+      return { environmentId: config.executorId };
     }
     case "raw":
       return startRaw();

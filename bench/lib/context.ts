@@ -1,3 +1,5 @@
+import type { RustPeer } from "./rust-peer.js";
+
 /** What every scenario receives from `bench/run.ts`. */
 export interface BenchContext {
   /** `--quick`: every scenario small (CI smoke run: correctness, not targets). */
@@ -6,6 +8,8 @@ export interface BenchContext {
   readonly repeats: number;
   /** A fresh temp directory for this scenario's files (removed afterwards). */
   readonly tmpDir: string;
+  /** The Rust original (codex 0.169 exec-server) as a peer, or why its rows are n/a. */
+  readonly rust: RustPeer;
   /** Progress line on stderr. */
   log(line: string): void;
 }

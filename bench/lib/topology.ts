@@ -8,10 +8,13 @@ import { WebSocket } from "ws";
 import { createExecServerClient, type ExecServerClient } from "../../generated/openrpc/client.js";
 import { connectExecServer } from "../../src/client/connect.js";
 import { HarnessConnection } from "../../src/remote/harness-connection.js";
+import { NoiseHarnessConnection } from "../../src/remote/noise-harness-connection.js";
 import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import type { MessageTransport } from "../../src/rpc/message-transport.js";
 import type { ChaosOptions } from "../../src/remote/rendezvous/frame-chaos.js";
 import { launchChild, type BenchChild } from "./child.js";
+import { detectDialect, rawCaller, type Dialect, type RawCall } from "./dialect.js";
+import { RUST_LABEL, startRustServer } from "./rust-peer.js";
 
 const TOKEN = "bench-token";
 
@@ -49,6 +52,52 @@ export async function startDirect(): Promise<DirectPath> {
     },
     stop: () => server.stop(),
   };
+}
+
+/** Label of our exec-server (direct websocket) in tables. */
+export const OURS_LABEL = "exec-server";
+
+/** An initialized client of one peer (ours or the Rust original) and the dialect it speaks. */
+export interface PeerClient extends BenchClient {
+  /** {@link OURS_LABEL} or {@link RUST_LABEL}. */
+  readonly label: string;
+  readonly dialect: Dialect;
+  /** Any method by name on the same client core (for methods our typed client does not list). */
+  readonly call: RawCall;
+}
+
+/** A server the bench drives over a plain websocket with the same client, whichever it is. */
+export interface PeerServer {
+  readonly label: string;
+  readonly url: string;
+  /** Connects, initializes and detects the dialect (see `dialect.ts`). */
+  connect(timeoutMs?: number): Promise<PeerClient>;
+  stop(): Promise<void>;
+}
+
+/** Detects the dialect of an initialized client (direct or relay stream) and wraps it as a {@link PeerClient}. */
+export async function withDialect(label: string, client: BenchClient): Promise<PeerClient> {
+  const call = rawCaller(client.client.core);
+  const dialect = await detectDialect(call);
+  return { client: client.client, transport: client.transport, close: () => client.close(), label, dialect, call };
+}
+
+async function connectPeer(label: string, url: string, timeoutMs: number): Promise<PeerClient> {
+  const connected = await connectExecServer(url, { client: { timeoutMs } });
+  await initialize(connected.client);
+  return withDialect(label, connected);
+}
+
+/** Our exec-server in a bench child, as a {@link PeerServer}. */
+export async function startOurs(): Promise<PeerServer> {
+  const direct = await startDirect();
+  return { label: OURS_LABEL, url: direct.url, connect: (timeoutMs = 120_000) => connectPeer(OURS_LABEL, direct.url, timeoutMs), stop: direct.stop };
+}
+
+/** The Rust original (`codex exec-server`), as a {@link PeerServer}. */
+export async function startRust(peer: { binary: string }): Promise<PeerServer> {
+  const server = await startRustServer(peer);
+  return { label: RUST_LABEL, url: server.url, connect: (timeoutMs = 120_000) => connectPeer(RUST_LABEL, server.url, timeoutMs), stop: server.stop };
 }
 
 /** Options of {@link startRelay}. */
@@ -120,6 +169,51 @@ export async function startRelay(options: RelayPathOptions = {}): Promise<RelayP
   };
 }
 
+/** Rendezvous and a Noise executor (codex 0.169 registration) in two child processes; harnesses here. */
+export interface NoiseRelayPath {
+  readonly rendezvous: BenchChild;
+  readonly executor: BenchChild;
+  /** A harness websocket after `/connect` (one mux). */
+  harness(): Promise<NoiseHarnessConnection>;
+  /** Opens a Noise stream on `harness` and initializes a client on it. */
+  stream(harness: NoiseHarnessConnection, timeoutMs?: number): Promise<BenchClient>;
+  stop(): Promise<void>;
+}
+
+export async function startNoiseRelay(): Promise<NoiseRelayPath> {
+  const rendezvous = await launchChild("rendezvous", { token: TOKEN });
+  const environmentId = `bench-${randomUUID()}`;
+  const baseUrl = String(rendezvous.info.baseUrl);
+  let executor: BenchChild;
+  try {
+    executor = await launchChild("noise-executor", { baseUrl, executorId: environmentId, token: TOKEN });
+  } catch (error) {
+    await rendezvous.stop();
+    throw error;
+  }
+  const harnesses = new Set<NoiseHarnessConnection>();
+  return {
+    rendezvous,
+    executor,
+    async harness() {
+      const connection = await NoiseHarnessConnection.connect({ registry: { baseUrl, environmentId, token: TOKEN }, reconnect: false });
+      harnesses.add(connection);
+      return connection;
+    },
+    async stream(harness, timeoutMs = 120_000) {
+      const transport = harness.openStream();
+      const client = createExecServerClient(transport, { timeoutMs });
+      await initialize(client);
+      return { client, transport, close: () => transport.close("bench done") };
+    },
+    async stop() {
+      for (const harness of harnesses) harness.close();
+      await executor.stop();
+      await rendezvous.stop();
+    },
+  };
+}
+
 /** A bare `ws` client of the raw child. */
 export interface RawPath {
   readonly url: string;
@@ -154,4 +248,29 @@ export async function startRaw(): Promise<RawPath> {
 /** Waits for the next message on a raw socket. */
 export function nextMessage(socket: WebSocket): Promise<Buffer> {
   return new Promise((resolve) => socket.once("message", (data: Buffer) => resolve(data)));
+}
+
+/** The Rust peer for a scenario, or why it is n/a (binary missing, or it failed to start). */
+export async function startRustOrReason(rust: { binary: string } | { missing: string }): Promise<PeerServer | { unavailable: string }> {
+  if ("missing" in rust) return { unavailable: rust.missing };
+  try {
+    return await startRust(rust);
+  } catch (error) {
+    return { unavailable: `${RUST_LABEL} failed to start: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/**
+ * The dialect our exec-server speaks, detected once on a short-lived direct server, for scenarios
+ * that only drive our relay path (their chaos audits and timings should not include probe calls).
+ */
+export async function oursDialect(): Promise<Dialect> {
+  const ours = await startOurs();
+  try {
+    const client = await ours.connect();
+    client.close();
+    return client.dialect;
+  } finally {
+    await ours.stop();
+  }
 }

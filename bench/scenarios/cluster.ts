@@ -88,6 +88,7 @@ async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Pr
 class SwarmExecutor {
   socket: WebSocket | undefined;
   node = -1;
+  #stopped = false;
   constructor(
     readonly id: string,
     readonly urls: () => readonly (string | undefined)[],
@@ -109,8 +110,10 @@ class SwarmExecutor {
         socket.once("close", () => {
           if (this.socket !== socket) return;
           this.socket = undefined;
-          // The real executor's first backoff after a lost connection: 1 s ± 20 %.
-          setTimeout(() => void this.attach(candidate + 1), 800 + Math.random() * 400);
+          if (this.#stopped) return;
+          // The real executor's first backoff after a lost connection: 1 s ± 20 %. A member whose every
+          // node is gone gives up quietly (the scenario has ended or its check reports it).
+          setTimeout(() => void this.attach(candidate + 1).catch(() => undefined), 800 + Math.random() * 400);
         });
         return;
       } catch {
@@ -118,6 +121,12 @@ class SwarmExecutor {
       }
     }
     throw new Error(`${this.id}: no node accepted the registration`);
+  }
+
+  /** Ends the member for good: its socket closes and it does not re-attach (scenario teardown). */
+  stop(): void {
+    this.#stopped = true;
+    this.socket?.terminate();
   }
 }
 
@@ -254,7 +263,7 @@ export const clusterScenario: Scenario = {
       }
       const recoveryMs = nowMs() - killedAt;
       checks.push(check("every executor of the killed node reachable again", pendingVictims.size === 0, `${victims.length - pendingVictims.size} of ${victims.length} reachable after ${(recoveryMs / 1000).toFixed(1)} s`));
-      for (const member of swarm) member.socket?.terminate();
+      for (const member of swarm) member.stop();
 
       return {
         id: this.id,

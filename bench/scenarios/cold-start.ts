@@ -1,7 +1,9 @@
 /**
  * Scenario 6: cold start of the built CLI (`node dist/src/cli.js --listen ws://127.0.0.1:0`): time
- * from spawn to the first `GET /readyz` 200, next to `node -e ''` (spawn to exit) as the floor.
- * `dist/` is built with `tsc -p tsconfig.build.json` when it is missing or older than `src/`.
+ * from spawn to the first `GET /readyz` 200, next to `node -e ''` (spawn to exit) as the floor and
+ * the Rust original (`codex exec-server --listen ws://127.0.0.1:0`, fresh CODEX_HOME outside /tmp)
+ * timed the same way. `dist/` is built with `tsc -p tsconfig.build.json` when it is missing or
+ * older than `src/`.
  */
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -10,9 +12,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { BenchContext, Scenario } from "../lib/context.js";
-import { check, figure, ratio, type ScenarioResult } from "../lib/report.js";
+import { check, figure, ratio, ratioOrUnavailable, unavailableFigure, type ScenarioResult } from "../lib/report.js";
 import { nowMs, pairedRatios } from "../lib/stats.js";
 import { trackProcess } from "../lib/child.js";
+import { makeCodexHome, RUST_LABEL } from "../lib/rust-peer.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "src", "cli.js");
@@ -51,19 +54,20 @@ function readyz(url: string): Promise<number> {
   });
 }
 
-async function timeCli(): Promise<number> {
+/** Spawns `argv` (a server that prints its `ws://` URL as a line on stdout), resolves to spawn → first /readyz 200 in ms. */
+async function timeReady(argv: readonly string[], env?: NodeJS.ProcessEnv): Promise<number> {
   const start = nowMs();
-  const child = spawn(process.execPath, [CLI, "--listen", "ws://127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "ignore"], ...(env ? { env } : {}) });
   const handle = trackProcess(child);
   try {
     const wsUrl = await new Promise<string>((resolve, reject) => {
       let buffered = "";
       child.stdout.on("data", (chunk: Buffer) => {
         buffered += chunk.toString();
-        const line = buffered.split("\n")[0];
-        if (buffered.includes("\n") && line) resolve(line.trim());
+        const url = buffered.split("\n").slice(0, -1).map((line) => line.trim()).find((line) => /^wss?:\/\//.test(line));
+        if (url) resolve(url);
       });
-      child.once("exit", (code) => reject(new Error(`CLI exited with ${code} before printing its URL`)));
+      child.once("exit", (code) => reject(new Error(`${argv[0]} exited with ${code} before printing its URL`)));
     });
     const url = `${wsUrl.replace(/^ws:/, "http:")}/readyz`;
     for (;;) {
@@ -73,6 +77,18 @@ async function timeCli(): Promise<number> {
     }
   } finally {
     await handle.stop();
+  }
+}
+
+const timeCli = () => timeReady([process.execPath, CLI, "--listen", "ws://127.0.0.1:0"]);
+
+/** The Rust peer's cold start; a fresh CODEX_HOME each time (codex sets it up on first start, as a user's first run would). */
+async function timeRust(binary: string): Promise<number> {
+  const home = makeCodexHome();
+  try {
+    return await timeReady([binary, "exec-server", "--listen", "ws://127.0.0.1:0"], { ...process.env, CODEX_HOME: home.dir, RUST_LOG: "warn" });
+  } finally {
+    home.dispose();
   }
 }
 
@@ -91,18 +107,27 @@ export const coldStart: Scenario = {
     const build = await ensureBuilt();
     await timeNodeEmpty(); // warms the OS file cache for node itself
     await timeCli(); // and for dist/ and node_modules
+    const rustBinary = "binary" in context.rust ? context.rust.binary : undefined;
+    if (rustBinary) await timeRust(rustBinary); // and for the codex binary
     const cli: number[] = [];
     const empty: number[] = [];
+    const rust: number[] = [];
     for (let repeat = 0; repeat < context.repeats; repeat += 1) {
       empty.push(await timeNodeEmpty());
       cli.push(await timeCli());
+      if (rustBinary) rust.push(await timeRust(rustBinary));
     }
+    const rustSide = "missing" in context.rust ? { unavailable: context.rust.missing } : rust;
     return {
       id: this.id,
       title: this.title,
-      method: `spawn → first /readyz 200 of \`node dist/src/cli.js --listen ws://127.0.0.1:0\` vs spawn → exit of \`node -e ''\`, ${context.repeats} repeats after one warm-up each`,
-      figures: [figure("CLI spawn → /readyz 200", "ms", cli), figure("node -e ''", "ms", empty)],
-      ratios: [ratio("CLI / node -e ''", pairedRatios(cli, empty))],
+      method: `spawn → first /readyz 200 of \`node dist/src/cli.js --listen ws://127.0.0.1:0\` and of \`codex exec-server --listen ws://127.0.0.1:0\` (fresh CODEX_HOME each) vs spawn → exit of \`node -e ''\`, ${context.repeats} repeats after one warm-up each`,
+      figures: [
+        figure("CLI spawn → /readyz 200", "ms", cli),
+        "unavailable" in rustSide ? unavailableFigure(`${RUST_LABEL} spawn → /readyz 200`, "ms", rustSide.unavailable) : figure(`${RUST_LABEL} spawn → /readyz 200`, "ms", rust),
+        figure("node -e ''", "ms", empty),
+      ],
+      ratios: [ratio("CLI / node -e ''", pairedRatios(cli, empty), { op: "<=", value: 2.0 }), ratioOrUnavailable("CLI / Rust", cli, rustSide)],
       checks: [check("CLI becomes ready", cli.length === context.repeats, `${cli.length} starts`)],
       skipped: [],
       notes: [build],

@@ -1,16 +1,18 @@
 /**
  * Scenario 5: a child writes N bytes to stdout (`head -c N /dev/zero`; 256 MiB full, 4 MiB quick),
- * streamed as `process/output` notifications to a client over a direct websocket. Compared with a
- * bare `ws` server piping the same command's stdout as binary messages (the floor) and with
- * `websocketd --binary` running the same command (when installed). MB/s = N / (start → last byte).
+ * streamed as `process/output` notifications to a client over a direct websocket. Compared with the
+ * Rust original (codex 0.169, same client, its dialect), a bare `ws` server piping the same
+ * command's stdout as binary messages (the floor) and `websocketd --binary` running the same command
+ * (when installed). MB/s = N / (start → `process/closed`, or the last byte for the floors).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { WebSocket } from "ws";
 import type { BenchContext, Scenario } from "../lib/context.js";
-import { check, figure, ratio, type Check, type ScenarioResult } from "../lib/report.js";
+import { check, figure, ratio, ratioOrUnavailable, unavailableFigure, type Check, type ScenarioResult } from "../lib/report.js";
+import { RUST_LABEL } from "../lib/rust-peer.js";
 import { megabytesPerSecond, nowMs, pairedRatios } from "../lib/stats.js";
-import { startDirect, startRaw } from "../lib/topology.js";
+import { startOurs, startRaw, startRustOrReason, type PeerClient } from "../lib/topology.js";
 import { trackProcess } from "../lib/child.js";
 
 /** Decoded length of standard padded base64 without decoding it. */
@@ -45,9 +47,12 @@ export const processOutput: Scenario = {
     const argv = ["/usr/bin/head", "-c", String(size), "/dev/zero"];
     const checks: Check[] = [];
     const skipped: string[] = [];
-    const direct = await startDirect();
+    const direct = await startOurs();
     const raw = await startRaw();
-    const rates = { direct: [] as number[], raw: [] as number[], websocketd: [] as number[] };
+    const rust = await startRustOrReason(context.rust);
+    const rates = { direct: [] as number[], raw: [] as number[], websocketd: [] as number[], rust: [] as number[] };
+    /** The exec-server samples paired with a kept websocketd sample (for the paired ratio). */
+    const directBesideWebsocketd: number[] = [];
     let websocketd: { url: string; stop(): Promise<void> } | undefined;
     const wsd = websocketdPath();
     if (wsd === undefined) skipped.push("websocketd: not installed (apt-get install websocketd)");
@@ -57,10 +62,12 @@ export const processOutput: Scenario = {
       websocketd = { url: `ws://127.0.0.1:${port}/`, stop: child.stop };
     }
     try {
-      const { client, close } = await direct.connect();
+      const ours = await direct.connect();
+      const rustClient = "connect" in rust ? await rust.connect() : undefined;
       const seqProblems: string[] = [];
       let processIndex = 0;
-      const viaExecServer = async () => {
+      const viaExecServer = async (peer: PeerClient) => {
+        const client = peer.client;
         const processId = `out-${processIndex++}`;
         let bytes = 0;
         let lastSeq = 0;
@@ -79,13 +86,15 @@ export const processOutput: Scenario = {
           });
         });
         const start = nowMs();
-        await client.process.start({ processId, argv, cwd: context.tmpDir, env: {}, tty: false });
+        await peer.call("process/start", { processId, argv, cwd: peer.dialect.path(context.tmpDir), env: {}, tty: false });
         await done;
         const ms = nowMs() - start;
-        if (bytes !== size) seqProblems.push(`${processId}: ${bytes} bytes streamed, expected ${size}`);
+        if (bytes !== size) seqProblems.push(`${peer.label} ${processId}: ${bytes} bytes streamed, expected ${size}`);
         return megabytesPerSecond(size, ms);
       };
-      const viaSocket = async (url: string, command: string | undefined) => {
+      const notes: string[] = [];
+      /** MB/s over a binary-message socket; a short count is a correctness failure for our raw peer, only a note for websocketd. */
+      const viaSocket = async (url: string, command: string | undefined, thirdParty = false): Promise<number | undefined> => {
         const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
         await new Promise<void>((resolve, reject) => {
           socket.once("open", () => resolve());
@@ -103,36 +112,59 @@ export const processOutput: Scenario = {
         });
         const ms = nowMs() - start;
         socket.terminate();
-        if (bytes !== size) seqProblems.push(`${url}: ${bytes} bytes received, expected ${size}`);
+        if (bytes !== size) {
+          // websocketd sometimes closes the socket before its last buffered chunk when the child exits:
+          // its own loss, not ours, so that sample is dropped and reported instead of failing the run.
+          if (!thirdParty) seqProblems.push(`${url}: ${bytes} bytes received, expected ${size}`);
+          else notes.push(`websocketd closed after ${bytes} of ${size} bytes once; that sample is left out`);
+          return thirdParty ? undefined : megabytesPerSecond(size, ms);
+        }
         return megabytesPerSecond(size, ms);
       };
       for (let repeat = 0; repeat < context.repeats; repeat += 1) {
         context.log(`output: repeat ${repeat + 1}/${context.repeats}`);
-        rates.raw.push(await viaSocket(raw.url, `!spawn ${JSON.stringify(argv)}`));
-        rates.direct.push(await viaExecServer());
-        if (websocketd) rates.websocketd.push(await viaSocket(websocketd.url, undefined));
+        rates.raw.push((await viaSocket(raw.url, `!spawn ${JSON.stringify(argv)}`))!);
+        const oursRate = await viaExecServer(ours);
+        rates.direct.push(oursRate);
+        if (rustClient) rates.rust.push(await viaExecServer(rustClient));
+        if (websocketd) {
+          const rate = await viaSocket(websocketd.url, undefined, true);
+          if (rate !== undefined) {
+            rates.websocketd.push(rate);
+            directBesideWebsocketd.push(oursRate);
+          }
+        }
       }
-      close();
+      ours.close();
+      rustClient?.close();
       checks.push(check("every byte streamed, seq increasing", seqProblems.length === 0, seqProblems.length === 0 ? `${size} bytes × ${context.repeats} per path` : seqProblems.slice(0, 5).join("; ")));
-      const figures = [figure("exec-server direct", "MB/s", rates.direct), figure("raw ws pipe", "MB/s", rates.raw)];
-      const ratios = [ratio("exec-server / raw ws", pairedRatios(rates.direct, rates.raw), { op: ">=", value: 0.5 })];
-      if (websocketd) {
+      const rustSide = "unavailable" in rust ? rust : rates.rust;
+      const figures = [
+        figure("exec-server direct", "MB/s", rates.direct),
+        "unavailable" in rust ? unavailableFigure(`${RUST_LABEL} direct`, "MB/s", rust.unavailable) : figure(`${RUST_LABEL} direct`, "MB/s", rates.rust),
+        figure("raw ws pipe", "MB/s", rates.raw),
+      ];
+      const ratios = [
+        ratioOrUnavailable("exec-server / Rust", rates.direct, rustSide, { op: ">=", value: 1.2 }),
+        ratio("exec-server / raw ws", pairedRatios(rates.direct, rates.raw), { op: ">=", value: 0.5 }),
+      ];
+      if (websocketd && rates.websocketd.length > 0) {
         figures.push(figure("websocketd --binary", "MB/s", rates.websocketd));
-        ratios.push(ratio("exec-server / websocketd", pairedRatios(rates.direct, rates.websocketd)));
+        ratios.push(ratio("exec-server / websocketd", pairedRatios(directBesideWebsocketd, rates.websocketd)));
       }
       return {
         id: this.id,
         title: this.title,
-        method: `${size / 1024 / 1024} MiB from \`head -c ${size} /dev/zero\` per path and repeat; exec-server and raw peer are child processes; exec-server bytes counted from base64 lengths of process/output until process/closed; raw and websocketd count binary message bytes`,
+        method: `${size / 1024 / 1024} MiB from \`head -c ${size} /dev/zero\` per path and repeat; exec-server and raw peer are child processes; exec-server and ${RUST_LABEL} (same client, its dialect) bytes counted from base64 lengths of process/output until process/closed; raw and websocketd count binary message bytes`,
         figures,
         ratios,
         checks,
         skipped,
-        notes: [],
+        notes: [`dialects: ${[ours, ...(rustClient ? [rustClient] : [])].map((c) => `${c.label}: ${c.dialect.summary}`).join("; ")}`, ...notes],
         durationMs: nowMs() - started,
       };
     } finally {
-      await Promise.all([direct.stop(), raw.stop(), websocketd?.stop()]);
+      await Promise.all([direct.stop(), raw.stop(), websocketd?.stop(), "stop" in rust ? rust.stop() : undefined]);
     }
   },
 };

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { BenchContext, Scenario } from "../lib/context.js";
 import { check, figure, ratio, type ScenarioResult } from "../lib/report.js";
 import { mean, nowMs, pairedRatios, percentile } from "../lib/stats.js";
-import { startRelay, initialize, type BenchClient } from "../lib/topology.js";
+import { startRelay, initialize, oursDialect, type BenchClient } from "../lib/topology.js";
 import { createExecServerClient } from "../../generated/openrpc/client.js";
 
 interface Memory {
@@ -54,6 +54,7 @@ export const streamScale: Scenario = {
     let countMismatch = "";
     let gcAvailable = true;
 
+    const dialect = await oursDialect();
     for (let repeat = 0; repeat < context.repeats; repeat += 1) {
       context.log(`scale: repeat ${repeat + 1}/${context.repeats}`);
       const relay = await startRelay({ maxStreams: streamCount + 16, exposeGc: true });
@@ -64,11 +65,11 @@ export const streamScale: Scenario = {
         // Single stream: sequential calls, the peer for p99 and throughput.
         const single: BenchClient = await relay.stream(harness);
         const file0 = files[0] as (typeof files)[number];
-        for (let i = 0; i < 50; i += 1) await single.client.fs.readFile({ path: file0.path });
+        for (let i = 0; i < 50; i += 1) await single.client.fs.readFile({ path: dialect.path(file0.path) });
         const singleSamples: number[] = [];
         for (let i = 0; i < singleCalls; i += 1) {
           const start = nowMs();
-          const { dataBase64 } = await single.client.fs.readFile({ path: file0.path });
+          const { dataBase64 } = await single.client.fs.readFile({ path: dialect.path(file0.path) });
           singleSamples.push(nowMs() - start);
           if (dataBase64 !== file0.base64) crossTalk += 1;
         }
@@ -100,7 +101,7 @@ export const streamScale: Scenario = {
             for (let call = 0; call < callsPerStream; call += 1) {
               const start = nowMs();
               try {
-                const { dataBase64 } = await client.fs.readFile({ path: own.path });
+                const { dataBase64 } = await client.fs.readFile({ path: dialect.path(own.path) });
                 burstSamples.push(nowMs() - start);
                 if (dataBase64 !== own.base64) crossTalk += 1;
               } catch {
@@ -121,7 +122,7 @@ export const streamScale: Scenario = {
         for (let index = 0; index < streamCount; index += 1) {
           const own = files[index] as (typeof files)[number];
           const start = nowMs();
-          const { dataBase64 } = await (clients[index] as (typeof clients)[number]).fs.readFile({ path: own.path });
+          const { dataBase64 } = await (clients[index] as (typeof clients)[number]).fs.readFile({ path: dialect.path(own.path) });
           roundRobin.push(nowMs() - start);
           if (dataBase64 !== own.base64) crossTalk += 1;
         }

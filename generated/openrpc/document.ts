@@ -2417,7 +2417,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Performs an HTTP request from the executor.",
-      "description": "HTTP error statuses are normal results. With `streamResponse` the body arrives as `http/request/bodyDelta` notifications (≤ 1 MiB each, the last one `done: true`) and `bodyBase64` is empty. Errors: -32602 for an invalid method, URL, scheme (http/https only) or header, a missing `valueEnvVar` variable, or a second streaming request with an active `requestId`; -32603 `http/request failed: …` when the request cannot be sent.",
+      "description": "HTTP error statuses are normal results. With `streamResponse` the body arrives as `http/request/bodyDelta` notifications (≤ 1 MiB each, the last one `done: true`) and `bodyBase64` is empty. Errors: -32602 for an invalid method, URL, scheme (http/https only) or header, a missing `valueEnvVar` variable, or a second streaming request with an active `requestId`; -32603 `http/request failed: …` when the request cannot be sent. This server also answers -32600 when a buffered body exceeds its limit (`--max-http-buffered-body-bytes`, default 64 MiB) or too many calls are in progress on the connection (`--max-http-requests-per-connection`, default 64), and -32601 when started with `--no-http-request`. Streaming `requestId`s are unique per connection; closing the connection aborts its calls.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2673,7 +2673,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Adds or replaces a named remote environment (experimental).",
-      "description": "Requires `initialize` with `capabilities.experimentalApi: true`, else -32600 `environment/add requires experimentalApi capability`. Does not change the default; connects lazily on first use. Empty id → `environment id cannot be empty`; the id `local` is reserved; empty URL → `remote environment requires an exec-server url`; `none` → `remote environment cannot use disabled exec-server url`; the URL must be `ws://` or `wss://` (a `role=harness` URL uses relay framing).",
+      "description": "Requires `initialize` with `capabilities.experimentalApi: true`, else -32600 `environment/add requires experimentalApi capability`. Does not change the default; connects lazily on first use. Empty id → `environment id cannot be empty`; the id `local` is reserved; empty URL → `remote environment requires an exec-server url`; `none` → `remote environment cannot use disabled exec-server url`; the URL must be `ws://` or `wss://` (a `role=harness` URL uses relay framing), or a codex 0.169 environment URL `http(s)://REGISTRY/cloud/environment/{id}` (registry `/connect`, then an end-to-end encrypted Noise stream).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2686,10 +2686,21 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "execServerUrl",
-          "description": "`ws://` or `wss://` URL of the exec-server (or rendezvous with `role=harness`).",
+          "description": "`ws://` or `wss://` URL of the exec-server (or rendezvous with `role=harness`), or an environment URL `http(s)://REGISTRY/cloud/environment/{id}`.",
           "required": true,
           "schema": {
             "type": "string"
+          }
+        },
+        {
+          "name": "authBearerToken",
+          "description": "Bearer token (codex 0.169): sent as `Authorization: Bearer` on the websocket upgrade, or to the registry of an environment URL. Never returned by `environment/list`.",
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "default": null
           }
         },
         {
@@ -2972,7 +2983,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Reads codex configuration and requirements layers relevant to `cwd` on the executor.",
-      "description": "Each inner array of `configPaths`/`requirementsPaths` is a literal TOML key path. No path at all → -32602 `at least one config or requirements path is required`; an empty key path → -32602 `TOML paths must contain at least one key segment`.",
+      "description": "Each inner array of `configPaths`/`requirementsPaths` is a literal TOML key path. No path at all → -32602 `at least one config or requirements path is required`; an empty key path → -32602 `TOML paths must contain at least one key segment`. This server does not offer it (-32601, `capabilities.environmentConfigRead` false): codex configuration is read on the client side (docs/dialects.md).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -3102,7 +3113,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Inspects capability roots for a plugin manifest, skills and namespace manifests.",
-      "description": "Per-root failures are reported in that root's `error`, not as a JSON-RPC error.",
+      "description": "Per-root failures are reported in that root's `error`, not as a JSON-RPC error. This server does not offer it (-32601): codex configuration is read on the client side (docs/dialects.md).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -3189,6 +3200,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Discovers plugins and skills available for `cwd`.",
+      "description": "This server does not offer it (-32601, `capabilities.capabilityDiscoveryV2` false): codex configuration is read on the client side (docs/dialects.md).",
       "paramStructure": "by-name",
       "params": [
         {

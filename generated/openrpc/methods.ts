@@ -309,7 +309,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     name: "environment/add",
     direction: "request",
     family: "environment",
-    params: ["environmentId", "execServerUrl", "connectTimeoutMs"],
+    params: ["environmentId", "execServerUrl", "authBearerToken", "connectTimeoutMs"],
     paramsRequired: true,
     paramsClosed: true,
     summary: "Adds or replaces a named remote environment (experimental).",

@@ -1148,8 +1148,13 @@ export interface HttpRequestBodyDeltaNotification {
 export interface EnvironmentAddParams {
   /** Name for later selection via `environmentId` on process and fs calls. */
   environmentId: EnvironmentId;
-  /** `ws://` or `wss://` URL of the exec-server (or rendezvous with `role=harness`). */
+  /** `ws://` or `wss://` URL of the exec-server (or rendezvous with `role=harness`), or an environment URL `http(s)://REGISTRY/cloud/environment/{id}`. */
   execServerUrl: string;
+  /**
+   * Bearer token (codex 0.169): sent as `Authorization: Bearer` on the websocket upgrade, or to the registry of an environment URL. Never returned by `environment/list`.
+   * Default: `null`.
+   */
+  authBearerToken?: string | null;
   /**
    * Connect timeout in milliseconds for the lazy connection; null = server default.
    * Default: `null`.

@@ -11345,7 +11345,7 @@ return errors === 0;
 }
 
 export const validateEnvironmentAddParams = validate325;
-const schema127 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"},"execServerUrl":{"type":"string"},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
+const schema127 = {"type":"object","properties":{"environmentId":{"$ref":"components#/definitions/EnvironmentId"},"execServerUrl":{"type":"string"},"authBearerToken":{"type":["string","null"],"default":null},"connectTimeoutMs":{"type":["integer","null"],"minimum":1,"default":null}},"required":["environmentId","execServerUrl"],"additionalProperties":false};
 
 function validate326(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -11372,7 +11372,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "environmentId") || (key0 === "execServerUrl")) || (key0 === "connectTimeoutMs"))){
+if(!((((key0 === "environmentId") || (key0 === "execServerUrl")) || (key0 === "authBearerToken")) || (key0 === "connectTimeoutMs"))){
 validate325.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema127,data}];
 return false;
 break;
@@ -11404,25 +11404,39 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.connectTimeoutMs !== undefined){
-let data2 = data.connectTimeoutMs;
+if(data.authBearerToken !== undefined){
+let data2 = data.authBearerToken;
 const _errs5 = errors;
-if((!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))) && (data2 !== null)){
-validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema127.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema127.properties.connectTimeoutMs.type,parentSchema:schema127.properties.connectTimeoutMs,data:data2}];
+if((typeof data2 !== "string") && (data2 !== null)){
+validate325.errors = [{instancePath:instancePath+"/authBearerToken",schemaPath:"#/properties/authBearerToken/type",keyword:"type",params:{type: schema127.properties.authBearerToken.type},message:"must be string,null",schema:schema127.properties.authBearerToken.type,parentSchema:schema127.properties.authBearerToken,data:data2}];
 return false;
-}
-if(errors === _errs5){
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 1 || isNaN(data2)){
-validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema127.properties.connectTimeoutMs,data:data2}];
-return false;
-}
-}
 }
 var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.connectTimeoutMs !== undefined){
+let data3 = data.connectTimeoutMs;
+const _errs7 = errors;
+if((!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))) && (data3 !== null)){
+validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/type",keyword:"type",params:{type: schema127.properties.connectTimeoutMs.type},message:"must be integer,null",schema:schema127.properties.connectTimeoutMs.type,parentSchema:schema127.properties.connectTimeoutMs,data:data3}];
+return false;
+}
+if(errors === _errs7){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+validate325.errors = [{instancePath:instancePath+"/connectTimeoutMs",schemaPath:"#/properties/connectTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema127.properties.connectTimeoutMs,data:data3}];
+return false;
+}
+}
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }

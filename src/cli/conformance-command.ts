@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
+import { Option } from "./commander-classes.js";
 import { DIALECT_CHOICES, type DialectChoice } from "../conformance/dialect.js";
 
 /** `exec-server conformance --url URL [--dialect auto|seed|codex-0.169] [--json FILE] [--only PATTERN]`. */

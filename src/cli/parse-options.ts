@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError } from "./commander-classes.js";
 import { MAX_TIMER_DELAY_MS } from "../util/clock.js";
 
 /** Commander parser for a non-negative integer option (sizes in bytes, durations in ms). */

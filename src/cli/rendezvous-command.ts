@@ -13,6 +13,8 @@ interface RendezvousCliOptions {
   tlsKey?: string;
   publicUrl?: string;
   urlTtlMs: number;
+  authorizationTtlMs: number;
+  directCredentialsFile?: string;
   executorGraceMs: number;
   maxHarnessSockets: number;
   maxStreamsPerHarness: number;
@@ -36,7 +38,8 @@ export function configureRendezvous(program: Command): void {
     .command("rendezvous")
     .description(
       "Run the reference rendezvous + executor registry (prints its base URL on stdout).\n" +
-        "POST /cloud/executor/{id}/register and POST /cloud/executor/{id}/harness (bearer token) issue signed websocket URLs.",
+        "POST /cloud/executor/{id}/register and POST /cloud/executor/{id}/harness (bearer token) issue signed websocket URLs;\n" +
+        "codex 0.169: POST /cloud/environment/{id}/register|connect|validate (Noise keys, harness key authorizations).",
     )
     .option("--listen <url>", "http://IP:PORT (port 0 = any free port)", "http://127.0.0.1:0")
     .option("--token-file <file>", `file with an accepted bearer token (repeatable; else ${RENDEZVOUS_TOKEN_ENV}, comma-separated)`, collect, [])
@@ -44,6 +47,8 @@ export function configureRendezvous(program: Command): void {
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--public-url <url>", "base URL to put in issued URLs (behind a proxy); default: the bound address")
     .option("--url-ttl-ms <n>", "lifetime of an issued websocket URL, ms", durationMs, 600_000)
+    .option("--direct-credentials-file <file>", "AWS access keys accepted for codex 0.169's direct transport (SigV4), one `ACCESS_KEY_ID SECRET_ACCESS_KEY` per line; without it direct/register answers 501")
+    .option("--authorization-ttl-ms <n>", "lifetime of a codex 0.169 harness key authorization (checked by /validate at each handshake), ms", durationMs, 3_600_000)
     .option("--executor-grace-ms <n>", "keep harness sockets this long after their executor disconnects, ms", durationMs, 30_000)
     .option("--max-harness-sockets <n>", "harness sockets per executor", positiveInteger, 256)
     .option("--max-streams-per-harness <n>", "streams one harness socket may own", positiveInteger, 128)
@@ -96,6 +101,8 @@ export function configureRendezvous(program: Command): void {
         port: Number(match[2]),
         registryTokens: tokens,
         urlTtlMs: opts.urlTtlMs,
+        authorizationTtlMs: opts.authorizationTtlMs,
+        ...(opts.directCredentialsFile ? { directCredentials: readDirectCredentials(opts.directCredentialsFile) } : {}),
         executorGraceMs: opts.executorGraceMs,
         maxHarnessSockets: opts.maxHarnessSockets,
         maxStreamsPerHarness: opts.maxStreamsPerHarness,
@@ -109,4 +116,19 @@ export function configureRendezvous(program: Command): void {
       process.stdout.write(`${rendezvous.baseUrl}\n`);
       installShutdown(() => rendezvous.close());
     });
+}
+
+/** `ACCESS_KEY_ID SECRET_ACCESS_KEY` per line; blank lines and `#` comments are skipped. */
+function readDirectCredentials(file: string): { accessKeyId: string; secretAccessKey: string }[] {
+  const credentials = readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const [accessKeyId, secretAccessKey, extra] = line.split(/\s+/);
+      if (!accessKeyId || !secretAccessKey || extra !== undefined) exitWith(2, `--direct-credentials-file ${file}: each line must be ACCESS_KEY_ID SECRET_ACCESS_KEY`);
+      return { accessKeyId, secretAccessKey };
+    });
+  if (credentials.length === 0) exitWith(2, `--direct-credentials-file ${file} has no credentials`);
+  return credentials;
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
-import { Command, Option } from "commander";
+import { Command, Option } from "./commander-classes.js";
 import { ListenUrlError } from "../server/listen-url.js";
 import { ExecServer, type ExecServerOptions } from "../server/exec-server.js";
 import { startExecServer } from "../server/start-exec-server.js";
-import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV } from "../remote/bearer-token-source.js";
+import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV, type BearerTokenSource } from "../remote/bearer-token-source.js";
+import { readStdinBearer } from "../remote/stdin-bearer-token.js";
 import { collect, durationMs, positiveInteger } from "./parse-options.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
@@ -32,8 +33,14 @@ interface ServeOptions {
   maxDirectoryEntries: number;
   maxOpenFileHandles: number;
   watchPollIntervalMs: number;
+  httpRequest: boolean;
+  maxHttpBufferedBodyBytes: number;
+  maxHttpRequestsPerConnection: number;
   remote?: string;
   executorId?: string;
+  environmentId?: string;
+  remoteTransport: "noise" | "cleartext";
+  registrationBearerStdin: boolean;
   name?: string;
   bearerTokenFile?: string;
   maxStreams: number;
@@ -65,12 +72,22 @@ export function configureServe(program: Command): Command {
     .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
     .option("--max-open-file-handles <n>", "fs/open handles of all connections together (each connection: at most 128)", positiveInteger, 1_024)
     .option("--watch-poll-interval-ms <n>", "how often an fs/watchMissing watch re-reads its paths besides inotify events", positiveInteger, 1_000)
-    .option("--remote <url>", "remote mode: executor registry base URL to register with (instead of listening); several comma-separated URLs = rendezvous nodes tried in turn")
-    .option("--executor-id <id>", "remote mode: executor id to register as")
+    .option("--no-http-request", "refuse http/request (-32601; clients can otherwise make HTTP requests from this host, as they can run processes)")
+    .option("--max-http-buffered-body-bytes <n>", "largest response body a non-streaming http/request buffers, bytes", positiveInteger, 64 * 1024 * 1024)
+    .option("--max-http-requests-per-connection <n>", "http/request calls (and body streams) in progress at once per connection; more get -32600", positiveInteger, 64)
+    .option("--remote <url>", "remote mode: registry base URL to register with (instead of listening); cleartext transport: several comma-separated URLs = rendezvous nodes tried in turn")
+    .option("--environment-id <id>", "remote mode: environment id to register (codex 0.169's flag)")
+    .option("--executor-id <id>", "remote mode: same as --environment-id (the seed-era name)")
+    .addOption(
+      new Option("--remote-transport <transport>", "remote mode: noise (codex 0.169: POST /cloud/environment/{id}/register, end-to-end encrypted streams) or cleartext (seed-era /cloud/executor/{id}/register)")
+        .choices(["noise", "cleartext"])
+        .default("noise"),
+    )
+    .option("--registration-bearer-stdin", "remote mode: read the registry bearer token from one line of stdin (codex 0.169's flag)", false)
     .option("--name <name>", "remote mode: display name for logs")
     .option(
       "--bearer-token-file <file>",
-      `remote mode: registry bearer token file, re-read after a 401/403 (else ${UPSTREAM_TOKEN_ENV} or ${PROJECT_TOKEN_ENV})`,
+      `remote mode: registry bearer token file, re-read after a 401/403 (else --registration-bearer-stdin, ${UPSTREAM_TOKEN_ENV} or ${PROJECT_TOKEN_ENV})`,
     )
     .option("--ca-file <file>", "remote mode: extra PEM CA certificate to trust for an https/wss rendezvous (or NODE_EXTRA_CA_CERTS)")
     .option("--max-streams <n>", "remote mode: concurrent relay streams on the executor socket", positiveInteger, 128)
@@ -98,6 +115,11 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxDirectoryEntries: opts.maxDirectoryEntries,
       maxOpenFileHandles: opts.maxOpenFileHandles,
       watchPollIntervalMs: opts.watchPollIntervalMs,
+    },
+    http: {
+      enabled: opts.httpRequest,
+      maxBufferedBodyBytes: opts.maxHttpBufferedBodyBytes,
+      maxRequestsPerConnection: opts.maxHttpRequestsPerConnection,
     },
     maxInFlightRequests: opts.maxInflightRequests,
     ...(opts.verbose ? { log: stderrLog } : {}),
@@ -131,18 +153,57 @@ async function serveLocal(opts: ServeOptions): Promise<void> {
 }
 
 async function serveRemote(opts: ServeOptions): Promise<void> {
-  if (!opts.executorId) exitWith(2, "--remote needs --executor-id ID");
-  const token = opts.bearerTokenFile ? fileToken(opts.bearerTokenFile) : environmentToken();
-  if (!token) exitWith(2, `--remote needs a registry token: --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
+  const id = opts.environmentId ?? opts.executorId;
+  if (!id?.trim()) exitWith(2, "--remote needs --environment-id ID");
+  if (opts.registrationBearerStdin && opts.bearerTokenFile) exitWith(2, "--registration-bearer-stdin and --bearer-token-file exclude each other");
+  let token;
+  try {
+    token = opts.registrationBearerStdin ? await readStdinBearer() : opts.bearerTokenFile ? fileToken(opts.bearerTokenFile) : environmentToken();
+  } catch (error) {
+    exitWith(2, error instanceof Error ? error.message : String(error));
+  }
+  if (!token) exitWith(2, `--remote needs a registry token: --registration-bearer-stdin, --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
   const baseUrls = (opts.remote as string).split(",").map((url) => url.trim()).filter(Boolean);
   if (baseUrls.length === 0) exitWith(2, "--remote needs a registry base URL");
+  if (opts.remoteTransport === "noise") {
+    if (baseUrls.length > 1) exitWith(2, "the noise transport takes one registry URL (several rendezvous nodes are a --remote-transport cleartext feature)");
+    return serveNoise(opts, id, token);
+  }
   // Loaded on demand so a local server does not pay for the relay at start-up.
   const { RemoteExecutor, RemoteExecutorConfig } = await import("../remote/remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
   const executor = new RemoteExecutor({
-    config: new RemoteExecutorConfig(baseUrls[0] as string, opts.executorId, token, opts.name, baseUrls.slice(1)),
+    config: new RemoteExecutorConfig(baseUrls[0] as string, id, token, opts.name, baseUrls.slice(1)),
     server,
     relay: { maxStreams: opts.maxStreams },
+    dial: { pingIntervalMs: opts.pingIntervalMs, ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}) },
+    log: stderrLog,
+  });
+  installShutdown(async () => {
+    executor.stop();
+    await server.shutdown();
+  });
+  try {
+    await executor.run();
+  } catch (error) {
+    await server.shutdown();
+    exitWith(1, error instanceof Error ? error.message : String(error));
+  }
+  await server.shutdown();
+  process.exit(0);
+}
+
+/** `--remote` with the default transport: codex 0.169's registration and Noise streams. */
+async function serveNoise(opts: ServeOptions, environmentId: string, token: BearerTokenSource): Promise<void> {
+  const { NoiseRemoteExecutor } = await import("../remote/noise-remote-executor.js");
+  const server = new ExecServer(serverOptions(opts));
+  const executor = new NoiseRemoteExecutor({
+    baseUrl: opts.remote as string,
+    environmentId,
+    token,
+    ...(opts.name ? { name: opts.name } : {}),
+    server,
+    limits: { maxStreams: opts.maxStreams },
     dial: { pingIntervalMs: opts.pingIntervalMs, ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}) },
     log: stderrLog,
   });

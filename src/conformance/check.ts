@@ -76,7 +76,7 @@ export interface CheckContext {
   /** codex-0.169: the `environmentInfo` the server announced when the run started; undefined in seed. */
   readonly environmentInfo: Readonly<Record<string, unknown>> | undefined;
   /**
-   * codex-0.169: a loopback HTTP server inside the runner for `http/request` checks; undefined when
+   * A loopback HTTP server inside the runner for `http/request` checks and examples; undefined when
    * the server under test is not known to run on this machine (its loopback is not ours).
    */
   readonly http: HttpFixture | undefined;

@@ -6,7 +6,7 @@ import { describeError } from "./expectations.js";
 import type { TappedTransport } from "./tapped-transport.js";
 
 /** Server notifications a conformance client logs. */
-const LOGGED = ["process/output", "process/exited", "process/closed", "fs/missingChanged"] as const;
+const LOGGED = ["process/output", "process/exited", "process/closed", "fs/missingChanged", "http/request/bodyDelta"] as const;
 
 /**
  * Wraps the generated typed client over `transport`: logs notifications, optionally performs the

@@ -60,7 +60,7 @@ export interface ConformanceOptions {
   scratchDir?: string;
   /**
    * The server under test runs on this machine, so a loopback HTTP server started by the runner is
-   * reachable from it: enables the codex-0.169 `http/*` checks (default false: they skip and say so).
+   * reachable from it: enables the `http/*` checks and the `http/request` examples (default false: they skip and say so).
    */
   serverOnThisMachine?: boolean;
   /** Keep the default scratch directory after the run (default false). */
@@ -131,8 +131,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     environmentInfo = scratch.environmentInfo;
     removeScratch = () => scratch.remove();
     log(`scratch directory ${scratchDir} (on the server's host)`);
-    if (options.serverOnThisMachine === true) http = await HttpFixture.start(clock);
   }
+  if (options.serverOnThisMachine === true) http = await HttpFixture.start(clock);
 
   const judge = dialect === "seed" ? seedWireJudge : codexWireJudge;
   const results: CheckResult[] = [];

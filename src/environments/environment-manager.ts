@@ -1,6 +1,6 @@
 import type { EnvironmentEntry } from "../../generated/openrpc/types.js";
 import type { ExecServerClient } from "../../generated/openrpc/client.js";
-import { connectExecServer, type ConnectedClient, type ConnectOptions } from "../client/connect.js";
+import { connectExecServer, parseEnvironmentUrl, type ConnectedClient, type ConnectOptions } from "../client/connect.js";
 import type { FlowControl, MessageTransport } from "../rpc/message-transport.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { MAX_TIMER_DELAY_MS } from "../util/clock.js";
@@ -35,6 +35,8 @@ interface RemoteEnvironment {
   readonly environmentId: string;
   readonly execServerUrl: string;
   readonly connectTimeoutMs: number | null;
+  /** Bearer for the registry of an environment URL, or for the websocket upgrade (`authBearerToken`). */
+  readonly authBearerToken: string | undefined;
   connection: Promise<ConnectedClient> | undefined;
   /** Session to resume after a reconnect. */
   sessionId: string | undefined;
@@ -64,8 +66,12 @@ export class EnvironmentManager {
     this.#max = options.maxEnvironments ?? 64;
   }
 
-  /** Adds or replaces a remote environment; throws -32602 with the contract's messages on bad input. */
-  add(environmentId: string, execServerUrl: string, connectTimeoutMs?: number | null): void {
+  /**
+   * Adds or replaces a remote environment; throws -32602 with the contract's messages on bad input.
+   * `authBearerToken` (codex 0.169) is sent as `Authorization: Bearer` on a websocket upgrade, or to the
+   * registry of an environment URL (`http(s)://…/cloud/environment/{id}`, reached over Noise).
+   */
+  add(environmentId: string, execServerUrl: string, connectTimeoutMs?: number | null, authBearerToken?: string | null): void {
     validateEnvironment(environmentId, execServerUrl);
     if (
       connectTimeoutMs !== undefined &&
@@ -83,6 +89,7 @@ export class EnvironmentManager {
       environmentId,
       execServerUrl,
       connectTimeoutMs: connectTimeoutMs ?? null,
+      authBearerToken: authBearerToken ?? undefined,
       connection: undefined,
       sessionId: undefined,
       connected: false,
@@ -169,6 +176,9 @@ export class EnvironmentManager {
     let connected: ConnectedClient;
     const pending = connectExecServer(environment.execServerUrl, {
       ...this.#options.connect,
+      ...(environment.authBearerToken === undefined
+        ? {}
+        : { headers: { ...this.#options.connect?.headers, authorization: `Bearer ${environment.authBearerToken}` }, registryToken: environment.authBearerToken }),
       connectTimeoutMs: timeoutMs,
       harness: { reconnect: false, ...this.#options.connect?.harness },
     });
@@ -235,7 +245,8 @@ export function validateEnvironment(environmentId: string, execServerUrl: string
   } catch {
     throw new RpcError(ErrorCode.InvalidParams, `remote environment url is not a valid URL: ${execServerUrl}`);
   }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+  // The contract's message stays as it is; codex 0.169 environment URLs (http/https) are an addition.
+  if (url.protocol !== "ws:" && url.protocol !== "wss:" && parseEnvironmentUrl(execServerUrl) === undefined) {
     throw new RpcError(ErrorCode.InvalidParams, `remote environment url must be ws:// or wss://, got ${execServerUrl}`);
   }
 }

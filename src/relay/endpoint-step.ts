@@ -59,6 +59,8 @@ export interface EndpointContext {
   readonly receiver: ReceiverState;
   /** A standalone ack is due unless an outbound frame carries it first. */
   readonly ackOwed: boolean;
+  /** Data frames received since a frame carrying our acks last went out (see `ackEverySegments`). */
+  readonly unackedSegments: number;
   /**
    * We sent `resume` and have heard nothing since: the first frame from the peer proves the new
    * path works, so everything still unacked is replayed then. (A resume is answered with an ack,
@@ -138,6 +140,7 @@ export function initialContext(input: EndpointInput): EndpointContext {
     sender: initialSender(peer === "legacy" ? 0 : 1),
     receiver: INITIAL_RECEIVER,
     ackOwed: false,
+    unackedSegments: 0,
     resumePending: false,
     timers: NO_TIMERS,
     retransmitAt: undefined,
@@ -193,6 +196,7 @@ class Step {
     this.sentFrame = true;
     if (frame.ack !== undefined) {
       this.ctx.ackOwed = false;
+      this.ctx.unackedSegments = 0;
       this.sentAcks = true;
     }
   }
@@ -252,7 +256,9 @@ class Step {
     const c = this.ctx;
     const live = c.failure === undefined && c.attached;
     const reliable = c.peer === "reliable";
-    if (live && c.peer !== "legacy" && ((c.ackOwed && c.options.ackDelayMs === 0) || (this.ackNow && !this.sentAcks))) {
+    const ackThreshold = c.options.ackEverySegments;
+    const ackDueNow = c.ackOwed && (c.options.ackDelayMs === 0 || (ackThreshold > 0 && c.unackedSegments >= ackThreshold));
+    if (live && c.peer !== "legacy" && (ackDueNow || (this.ackNow && !this.sentAcks))) {
       this.send(ackFrame(c.streamId, this.acks()!), "ack");
     }
     const { ackDelayMs, heartbeatIntervalMs, deadPeerTimeoutMs } = c.options;
@@ -408,6 +414,7 @@ function onFrame(s: Step, frame: RelayMessageFrame): void {
         }
         // Every data frame is acknowledged, duplicates included: re-advertising stops the sender.
         s.ctx.ackOwed = true;
+        s.ctx.unackedSegments += 1;
       } else if (body.value.segmentCount !== 1) {
         s.log(`relay: dropped segmented data from a legacy peer on ${s.ctx.streamId}`);
       } else if (body.value.payload.length > s.ctx.options.maxMessageBytes) {

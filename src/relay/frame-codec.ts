@@ -73,6 +73,8 @@ export function validateFrame(frame: RelayMessageFrame): string | null {
       return body.value.segmentCount === 0 || body.value.payload.length === 0
         ? FrameValidationMessage.dataMissingFields
         : null;
+    case "handshake":
+      return body.value.payload.length === 0 ? FrameValidationMessage.handshakeMissingPayload : null;
     default:
       return null;
   }
@@ -122,7 +124,9 @@ export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
           ? FrameValidationMessage.missingBody
           : kind === "data" && !envelope.dataComplete
             ? FrameValidationMessage.dataMissingFields
-            : null;
+            : kind === "handshake" && !envelope.dataComplete
+              ? FrameValidationMessage.handshakeMissingPayload
+              : null;
   return problem === null ? { ok: true, streamId, kind: kind! } : { ok: false, error: new RelayFrameError("invalid", problem) };
 }
 
@@ -168,6 +172,11 @@ export function resetFrame(streamId: string, reason: string, acks?: AckFields): 
   return frameOf(streamId, acks, { case: "reset", value: { $typeName: TYPE.reset, reason } });
 }
 
+/** Builds a handshake frame carrying one Noise message (`payload` must be non-empty to be valid). */
+export function handshakeFrame(streamId: string, payload: Uint8Array, acks?: AckFields): RelayMessageFrame {
+  return frameOf(streamId, acks, { case: "handshake", value: { $typeName: TYPE.handshake, payload } });
+}
+
 /** Builds a heartbeat frame. */
 export function heartbeatFrame(streamId: string, acks?: AckFields): RelayMessageFrame {
   return frameOf(streamId, acks, { case: "heartbeat", value: { $typeName: TYPE.heartbeat } });
@@ -189,6 +198,8 @@ export function describeFrame(frame: RelayMessageFrame): string {
         ? ` next_seq=${body.value.nextSeq}`
         : body.case === "reset"
           ? ` reason=${JSON.stringify(body.value.reason)}`
-          : "";
+          : body.case === "handshake"
+            ? ` bytes=${body.value.payload.length}`
+            : "";
   return `${body.case ?? "none"}[${frame.streamId}]${acks}${detail}`;
 }

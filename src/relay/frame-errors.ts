@@ -31,4 +31,5 @@ export const FrameValidationMessage = {
   missingBody: "relay message frame is missing body",
   resetMissingReason: "relay reset message frame is missing reason",
   dataMissingFields: "relay data message frame is missing required fields",
+  handshakeMissingPayload: "relay handshake message frame is missing payload",
 } as const;

@@ -1,8 +1,8 @@
 /**
  * Hand-written protobuf wire encoding of `RelayMessageFrame`, the hot path of every relay hop.
  *
- * The schema is small and fixed (four envelope fields, a five-way oneof, messages of at most four
- * fields), so sizes are computed first and every frame is written into one exactly sized
+ * The schema is small and fixed (four envelope fields, a six-way oneof, two optional trace-context
+ * strings, messages of at most four fields), so sizes are computed first and every frame is written into one exactly sized
  * `Uint8Array` (a view of a shared slab when small), and inbound frames are read in one pass without the reflection layer. Output is the
  * same as protobuf-es `toBinary`/`fromBinary` (fields in tag order, proto3 defaults omitted, `ack`
  * written whenever present); anything outside the common shape returns `undefined` and the caller
@@ -20,6 +20,7 @@ export const TYPE = {
   resume: "codex.exec_server.relay.v1.RelayResume",
   reset: "codex.exec_server.relay.v1.RelayReset",
   heartbeat: "codex.exec_server.relay.v1.RelayHeartbeat",
+  handshake: "codex.exec_server.relay.v1.RelayHandshake",
 } as const;
 
 // Field tags (field number << 3 | wire type): 0 = varint, 2 = length-delimited.
@@ -32,6 +33,9 @@ const T_ACK_FRAME = 0x32;
 const T_RESUME = 0x3a;
 const T_RESET = 0x42;
 const T_HEARTBEAT = 0x4a;
+const T_HANDSHAKE = 0x52;
+const T_TRACEPARENT = 0x5a;
+const T_TRACESTATE = 0x62;
 // Inside RelayData / RelayResume / RelayReset.
 const T_1_VARINT = 0x08;
 const T_2_VARINT = 0x10;
@@ -74,6 +78,10 @@ class Writer {
   }
   ascii(tag: number, s: string): void {
     if (s.length === 0) return;
+    this.text(tag, s);
+  }
+  /** A string field written even when empty (explicit presence). */
+  text(tag: number, s: string): void {
     const b = this.buf;
     b[this.pos++] = tag;
     this.varint(s.length);
@@ -109,7 +117,13 @@ export function encodeFrameFast(frame: RelayMessageFrame): Uint8Array | undefine
   if (frame.$unknown !== undefined || !isU32(version) || !isU32(ackBits) || (ack !== undefined && !isU32(ack))) return undefined;
   const idLength = asciiLength(streamId);
   if (idLength < 0) return undefined;
+  const { traceparent, tracestate } = frame;
+  const parentLength = traceparent === undefined ? 0 : asciiLength(traceparent);
+  const stateLength = tracestate === undefined ? 0 : asciiLength(tracestate);
+  if (parentLength < 0 || stateLength < 0) return undefined;
   let size = u32Field(version) + (idLength === 0 ? 0 : lenField(idLength)) + (ack === undefined ? 0 : 1 + varintSize(ack)) + u32Field(ackBits);
+  if (traceparent !== undefined) size += lenField(parentLength);
+  if (tracestate !== undefined) size += lenField(stateLength);
   // Size of the oneof's message, and the per-case values checked once.
   let bodySize = 0;
   let reasonLength = 0;
@@ -130,6 +144,10 @@ export function encodeFrameFast(frame: RelayMessageFrame): Uint8Array | undefine
       reasonLength = body.value.$unknown === undefined ? asciiLength(body.value.reason) : -1;
       if (reasonLength < 0) return undefined;
       bodySize = reasonLength === 0 ? 0 : lenField(reasonLength);
+      break;
+    case "handshake":
+      if (body.value.$unknown !== undefined || !(body.value.payload instanceof Uint8Array)) return undefined;
+      bodySize = body.value.payload.length === 0 ? 0 : lenField(body.value.payload.length);
       break;
     case "ackFrame":
     case "heartbeat":
@@ -181,7 +199,21 @@ export function encodeFrameFast(frame: RelayMessageFrame): Uint8Array | undefine
       w.buf[w.pos++] = T_HEARTBEAT;
       w.buf[w.pos++] = 0;
       break;
+    case "handshake": {
+      const payload = body.value.payload;
+      w.buf[w.pos++] = T_HANDSHAKE;
+      w.varint(bodySize);
+      if (payload.length > 0) {
+        w.buf[w.pos++] = T_1_BYTES;
+        w.varint(payload.length);
+        w.buf.set(payload, w.pos);
+        w.pos += payload.length;
+      }
+      break;
+    }
   }
+  if (traceparent !== undefined) w.text(T_TRACEPARENT, traceparent);
+  if (tracestate !== undefined) w.text(T_TRACESTATE, tracestate);
   return w.buf;
 }
 
@@ -284,6 +316,20 @@ function readSingleVarint(r: Reader, end: number): number {
   return r.pos === end ? v : -1;
 }
 
+/** Reads a message whose only field is bytes field 1 (`RelayHandshake`); a view of its value, or `undefined`. */
+function readSingleBytes(r: Reader, end: number): Uint8Array | undefined {
+  if (r.pos === end) return new Uint8Array(0);
+  if (r.buf[r.pos++] !== T_1_BYTES) return undefined;
+  const stop = r.length(end);
+  if (stop !== end) return undefined;
+  const value = r.buf.subarray(r.pos, stop);
+  r.pos = stop;
+  return value;
+}
+
+/** The seen-fields bit of a field number: the body's oneof members share one bit. */
+const fieldBit = (field: number): number => 1 << (field >= 5 && field <= 10 ? 5 : field);
+
 /** Reads a message whose only field is string field 1 (`RelayReset`); its value, or `undefined`. */
 function readSingleText(r: Reader, end: number): string | undefined {
   if (r.pos === end) return "";
@@ -302,12 +348,13 @@ export function decodeFrameFast(bytes: Uint8Array): RelayMessageFrame | undefine
   let ack = -1;
   let ackBits = 0;
   let body: RelayMessageFrame["body"] = { case: undefined };
+  let traceparent: string | undefined;
+  let tracestate: string | undefined;
   let seen = 0;
   while (r.pos < end) {
     const tag = bytes[r.pos++]!;
-    const field = tag >> 3;
-    // The body's five cases share one bit: two oneof members in one frame take the slow path.
-    const bit = 1 << (field >= 5 ? 5 : field);
+    // The body's six cases share one bit: two oneof members in one frame take the slow path.
+    const bit = fieldBit(tag >> 3);
     if (seen & bit) return undefined;
     seen |= bit;
     switch (tag) {
@@ -354,12 +401,30 @@ export function decodeFrameFast(bytes: Uint8Array): RelayMessageFrame | undefine
         if (r.pos >= end || bytes[r.pos++] !== 0) return undefined;
         body = tag === T_ACK_FRAME ? { case: "ackFrame", value: { $typeName: TYPE.ack } } : { case: "heartbeat", value: { $typeName: TYPE.heartbeat } };
         break;
+      case T_HANDSHAKE: {
+        const stop = r.length(end);
+        const payload = stop < 0 ? undefined : readSingleBytes(r, stop);
+        if (payload === undefined) return undefined;
+        body = { case: "handshake", value: { $typeName: TYPE.handshake, payload } };
+        break;
+      }
+      case T_TRACEPARENT:
+      case T_TRACESTATE: {
+        const stop = r.length(end);
+        const text = stop < 0 ? undefined : r.ascii(stop);
+        if (text === undefined) return undefined;
+        if (tag === T_TRACEPARENT) traceparent = text;
+        else tracestate = text;
+        break;
+      }
       default:
         return undefined;
     }
   }
   const frame: RelayMessageFrame = { $typeName: TYPE.frame, version, streamId, ackBits, body };
   if (ack >= 0) frame.ack = ack;
+  if (traceparent !== undefined) frame.traceparent = traceparent;
+  if (tracestate !== undefined) frame.tracestate = tracestate;
   return frame;
 }
 
@@ -367,8 +432,8 @@ export function decodeFrameFast(bytes: Uint8Array): RelayMessageFrame | undefine
 export interface FrameEnvelope {
   readonly version: number;
   readonly streamId: string;
-  readonly kind: "data" | "ackFrame" | "resume" | "heartbeat" | undefined;
-  /** Data frames: `segment_count != 0` and a non-empty payload (CONTRACT §7). */
+  readonly kind: "data" | "ackFrame" | "resume" | "heartbeat" | "handshake" | undefined;
+  /** Data frames: `segment_count != 0` and a non-empty payload (CONTRACT §7); handshake frames: a non-empty payload. */
   readonly dataComplete: boolean;
 }
 
@@ -387,8 +452,7 @@ export function scanEnvelopeFast(bytes: Uint8Array): FrameEnvelope | undefined {
   let seen = 0;
   while (r.pos < end) {
     const tag = bytes[r.pos++]!;
-    const field = tag >> 3;
-    const bit = 1 << (field >= 5 ? 5 : field);
+    const bit = fieldBit(tag >> 3);
     if (seen & bit) return undefined;
     seen |= bit;
     switch (tag) {
@@ -424,6 +488,21 @@ export function scanEnvelopeFast(bytes: Uint8Array): FrameEnvelope | undefined {
         if (r.pos >= end || bytes[r.pos++] !== 0) return undefined;
         kind = tag === T_ACK_FRAME ? "ackFrame" : "heartbeat";
         break;
+      case T_HANDSHAKE: {
+        const stop = r.length(end);
+        const payload = stop < 0 ? undefined : readSingleBytes(r, stop);
+        if (payload === undefined) return undefined;
+        kind = "handshake";
+        dataComplete = payload.length > 0;
+        break;
+      }
+      case T_TRACEPARENT:
+      case T_TRACESTATE: {
+        // Passed through untouched; only checked as text the way a full decode would.
+        const stop = r.length(end);
+        if (stop < 0 || r.ascii(stop) === undefined) return undefined;
+        break;
+      }
       default:
         return undefined;
     }

@@ -8,6 +8,7 @@ export {
   describeFrame,
   encodeFrame,
   hasAckPresence,
+  handshakeFrame,
   heartbeatFrame,
   type ParsedFrame,
   parseFrame,
@@ -24,3 +25,7 @@ export type { EndpointRole, PeerCapability } from "./endpoint-step.js";
 export { streamEndpointMachine } from "./stream-endpoint-machine.js";
 export { RelayStream } from "./relay-stream.js";
 export { DEFAULT_MAX_STREAMS, type FrameSocket, RelayMux, type RelayMuxOptions } from "./relay-mux.js";
+export { NoiseMux, type NoiseMuxOptions, type NoiseStreamTarget } from "./noise/noise-mux.js";
+export { NoiseRelayStream, type AuthorizationRequest, type AuthorizationVerdict } from "./noise/noise-relay-stream.js";
+export { DEFAULT_NOISE_LIMITS, type NoiseLimits } from "./noise/noise-options.js";
+export { NoiseError, type NoiseErrorCode } from "./noise/noise-error.js";

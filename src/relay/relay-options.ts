@@ -30,6 +30,13 @@ export interface RelayEndpointOptions {
   readonly flowLowWaterBytes: number;
   /** Delay before a standalone ack when no outbound frame carried it, in ms. Default 25 (QUIC `max_ack_delay`). */
   readonly ackDelayMs: number;
+  /**
+   * Acknowledge at once, without waiting `ackDelayMs`, once this many data segments arrived since our
+   * acks last went out; 0 leaves acks to the timer and to outbound frames. Default 2 (TCP's "every
+   * second full-sized segment", QUIC's two ack-eliciting packets): a one-way bulk flow otherwise
+   * stalls for `ackDelayMs` every in-flight window (2 MiB per 25 ms at most).
+   */
+  readonly ackEverySegments: number;
   /** Retransmission timeout before any RTT sample, in ms. Default 1000 (RFC 6298). */
   readonly initialRtoMs: number;
   /** Lower bound of the retransmission timeout, in ms. Default 200 (websocket loss is rare; acks are ≤ 25 ms late). */
@@ -54,6 +61,7 @@ export const DEFAULT_RELAY_ENDPOINT_OPTIONS: RelayEndpointOptions = Object.freez
   flowHighWaterBytes: 8 * 1024 * 1024,
   flowLowWaterBytes: 2 * 1024 * 1024,
   ackDelayMs: 25,
+  ackEverySegments: 2,
   initialRtoMs: 1000,
   minRtoMs: 200,
   maxRtoMs: 30_000,
@@ -81,7 +89,7 @@ export function resolveRelayEndpointOptions(overrides: Partial<RelayEndpointOpti
     const value = options[key];
     if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`relay option ${key} must be a positive integer, got ${value}`);
   }
-  for (const key of ["ackDelayMs", "heartbeatIntervalMs", "deadPeerTimeoutMs", "flowHighWaterBytes", "flowLowWaterBytes"] as const) {
+  for (const key of ["ackDelayMs", "ackEverySegments", "heartbeatIntervalMs", "deadPeerTimeoutMs", "flowHighWaterBytes", "flowLowWaterBytes"] as const) {
     const value = options[key];
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`relay option ${key} must be a non-negative integer, got ${value}`);
   }

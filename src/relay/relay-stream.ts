@@ -24,6 +24,11 @@ export interface RelayStreamInit {
   readonly peer?: PeerCapability;
   /** Receives drop/refusal notes; default: none. */
   readonly log?: (message: string) => void;
+  /**
+   * Byte-level use (the Noise layer's records): every reassembled payload goes here instead of being
+   * decoded as a JSON text for `onMessage` listeners. Pair with {@link RelayStream.sendPayload}.
+   */
+  readonly onPayload?: (payload: Uint8Array) => void;
 }
 
 const decoder = new TextDecoder();
@@ -40,6 +45,7 @@ export class RelayStream implements MessageTransport {
   readonly #clock: Clock;
   readonly #sendFrame: (frame: RelayMessageFrame) => void;
   readonly #log: (message: string) => void;
+  readonly #onPayload: ((payload: Uint8Array) => void) | undefined;
   readonly #messageListeners = new Set<(message: string) => void>();
   readonly #closeListeners = new Set<(reason: string) => void>();
   /** Messages that arrived before anyone listened (the accept callback subscribes right away). */
@@ -53,6 +59,7 @@ export class RelayStream implements MessageTransport {
     this.#clock = init.clock;
     this.#log = init.log ?? noLog;
     this.#sendFrame = init.sendFrame;
+    this.#onPayload = init.onPayload;
     this.#actor = createActor(RelayStream.#machine, {
       input: { streamId: init.streamId, role: init.role, options: init.options, now: init.clock.now(), ...(init.peer === undefined ? {} : { peer: init.peer }) },
       clock: init.clock,
@@ -73,7 +80,7 @@ export class RelayStream implements MessageTransport {
     actions: {
       sendFrame: ({ self }, { frame }) => streamOf(self).#sendFrame(frame),
       emitAck: ({ self }, { frame }) => streamOf(self).#sendFrame(frame),
-      deliverMessage: ({ self }, { payload }) => streamOf(self).#deliver(decoder.decode(payload)),
+      deliverMessage: ({ self }, { payload }) => streamOf(self).#deliverPayload(payload),
       logDrop: ({ self }, { message }) => streamOf(self).#log(message),
       failStream: ({ self }, { reason, byPeer }) => streamOf(self).#finish(reason, byPeer),
     },
@@ -113,6 +120,21 @@ export class RelayStream implements MessageTransport {
   send(message: string): void {
     if (this.#closedReason !== undefined) return;
     this.#actor.send({ type: "SEND", payload: Buffer.from(message, "utf8"), now: this.#clock.now() });
+  }
+
+  /** Sends one payload as one message (bytes as given; byte-level users such as the Noise layer). */
+  sendPayload(payload: Uint8Array): void {
+    if (this.#closedReason !== undefined) return;
+    this.#actor.send({ type: "SEND", payload, now: this.#clock.now() });
+  }
+
+  /**
+   * `MessageTransport.sendBytes`: a message given as its UTF-8 bytes (large `process/output`
+   * notifications are built that way) becomes the payload as it is, without the string round trip
+   * and copy `send` makes. The caller must not modify `utf8` afterwards (it is kept until acknowledged).
+   */
+  sendBytes(utf8: Uint8Array): void {
+    this.sendPayload(utf8);
   }
 
   onMessage(listener: (message: string) => void): () => void {
@@ -155,6 +177,16 @@ export class RelayStream implements MessageTransport {
   /** Hands a validated inbound frame of this stream to the endpoint. */
   receiveFrame(frame: RelayMessageFrame): void {
     this.#actor.send({ type: "FRAME", frame, now: this.#clock.now() });
+  }
+
+  #deliverPayload(payload: Uint8Array): void {
+    if (this.#onPayload === undefined) return this.#deliver(decoder.decode(payload));
+    try {
+      this.#onPayload(payload);
+    } catch (error) {
+      // Same rule as for message listeners: the protocol state must survive a failing consumer.
+      this.#log(`relay: payload consumer on ${this.streamId} threw: ${String(error)}`);
+    }
   }
 
   #deliver(message: string): void {

@@ -1,4 +1,5 @@
-import { WebSocket, type ClientOptions } from "ws";
+import type { ClientOptions } from "ws";
+import { WebSocket } from "../util/ws-classes.js";
 import type { FrameSocket } from "../relay/relay-mux.js";
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../util/websocket-keepalive.js";
 

@@ -73,6 +73,16 @@ function mapStrings(value: unknown, steps: readonly PathStep[], fn: (text: strin
   return copy ?? value;
 }
 
+/**
+ * Returns `value` with `fn` applied to every string at the given path members (copy-on-write), e.g.
+ * a client turning the plain paths of its params into `file:` URIs for a codex 0.169 server.
+ */
+export function mapPathMembers(members: readonly PathMember[], value: unknown, fn: (text: string) => string): unknown {
+  let out = value;
+  for (const member of members) out = mapStrings(out, member.at, fn);
+  return out;
+}
+
 function fillTemplate(template: string, uri: string, reason: string): string {
   return template.replaceAll("{uri}", uri).replaceAll("{reason}", reason);
 }

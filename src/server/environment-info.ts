@@ -20,10 +20,11 @@ import { PACKAGE_VERSION } from "../util/package-version.js";
  *   write stream otherwise; test/server/fs/file-handles.test.ts).
  * - `sandboxedFileStreaming`: `fs/open`/`fs/readBlock` honour the call's `sandbox` (codex refuses to
  *   stream a file under a restricted profile otherwise; test/server/fs/fs-sandbox.test.ts).
+ * - `httpHeaderEnvVars`: `http/request` headers with `valueEnvVar` (false when the server runs with
+ *   `http/request` disabled).
  *
- * The others are features this server does not have yet (network proxy, credential masking,
- * capability discovery, environmentConfig/read, http header env vars, shell snapshots, Windows and
- * Linux sandbox details).
+ * The others are features this server does not have (network proxy, credential masking, capability
+ * discovery, environmentConfig/read, shell snapshots, Windows and Linux sandbox details).
  */
 export const ENVIRONMENT_CAPABILITIES = {
   networkProxyLaunch: false,
@@ -34,7 +35,7 @@ export const ENVIRONMENT_CAPABILITIES = {
   fsWatchMissing: true,
   capabilityDiscoveryV2: false,
   environmentConfigRead: false,
-  httpHeaderEnvVars: false,
+  httpHeaderEnvVars: true,
   sandboxedFileStreaming: true,
   fileWriteStreaming: true,
   shellSnapshotV2: false,
@@ -97,10 +98,14 @@ export function detectShell(inputs: Pick<EnvironmentInputs, "env" | "loginShell"
 
 /**
  * This executor's `EnvironmentInfo`: shell, package version, cwd, home, platform, temporary
- * directories (`TMPDIR` on Unix, as upstream) and {@link ENVIRONMENT_CAPABILITIES}. No directories are
+ * directories (`TMPDIR` on Unix, as upstream) and {@link ENVIRONMENT_CAPABILITIES} (with
+ * `capabilityOverrides` for features switched off by options). No directories are
  * prepended to `PATH`, so `prependPathDirs` is empty.
  */
-export function describeEnvironment(inputs: EnvironmentInputs = systemEnvironmentInputs()): EnvironmentInfo {
+export function describeEnvironment(
+  inputs: EnvironmentInputs = systemEnvironmentInputs(),
+  capabilityOverrides: Partial<EnvironmentCapabilities> = {},
+): EnvironmentInfo {
   const tmpdirVariable = inputs.env["TMPDIR"];
   // Members in upstream's order; the optional ones are omitted when unknown, as upstream does.
   return {
@@ -113,6 +118,6 @@ export function describeEnvironment(inputs: EnvironmentInputs = systemEnvironmen
     prependPathDirs: [],
     temporaryDirectories: tmpdirVariable !== undefined && isAbsolute(tmpdirVariable) ? [tmpdirVariable] : [],
     ...(isAbsolute(inputs.tempDir) ? { tempDir: inputs.tempDir } : {}),
-    capabilities: { ...ENVIRONMENT_CAPABILITIES },
+    capabilities: { ...ENVIRONMENT_CAPABILITIES, ...capabilityOverrides },
   };
 }

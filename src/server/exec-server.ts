@@ -10,6 +10,7 @@ import { FileSystemService, type FileSystemServiceOptions } from "./fs/index.js"
 import type { ProcessTableOptions } from "./process/process-table-options.js";
 import { ExecSandbox, type ExecSandboxOptions } from "../sandbox/exec-sandbox.js";
 import { decodePathOrUri } from "../rpc/path-uri.js";
+import { HttpRequestService, type HttpRequestOptions } from "./http/index.js";
 
 /** Options of {@link ExecServer}; every limit has a documented default in the component it configures. */
 export interface ExecServerOptions {
@@ -23,6 +24,8 @@ export interface ExecServerOptions {
   fs?: FileSystemServiceOptions;
   /** The sandbox (bubblewrap path, `allowUnsandboxed`, glob limits); one {@link ExecSandbox} per server. */
   sandbox?: Omit<ExecSandboxOptions, "decodePath">;
+  /** `http/request` (enabled; 64 MiB buffered bodies, 64 calls per connection, 10 redirects). */
+  http?: HttpRequestOptions;
   /** Diagnostics sink, one line per event. Default none. */
   log?: (line: string) => void;
   /** Requests processed at once per connection; more get -32600. Default 1 024. */
@@ -43,6 +46,7 @@ export class ExecServer {
   readonly #paths: PathCodec;
   readonly #log: (line: string) => void;
   readonly #maxInFlightRequests: number | undefined;
+  readonly #http: HttpRequestService;
 
   constructor(options: ExecServerOptions = {}) {
     const stateOptions: SessionStateOptions = { processes: options.processes ?? {}, ...(options.environments ? { environments: options.environments } : {}) };
@@ -54,7 +58,10 @@ export class ExecServer {
     const fs = new FileSystemService(options.fs, this.sandbox);
     this.#fs = fs;
     this.#paths = new PathCodec({ passThrough: routesToRemoteEnvironment });
-    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs, sandbox: this.sandbox }), { codec: this.#paths });
+    this.#http = new HttpRequestService(options.http);
+    this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs, sandbox: this.sandbox, http: this.#http }), {
+      codec: this.#paths,
+    });
   }
 
   /** Serves one JSON-RPC connection over `transport` until it closes. */
@@ -70,6 +77,7 @@ export class ExecServer {
       onClosed: (ctx) => {
         this.#connections.delete(connection);
         void ctx.files.close();
+        this.#http.closeConnection(connection);
         if (ctx.session) this.sessions.detach(ctx.session, ctx);
       },
       log: this.#log,
@@ -83,6 +91,6 @@ export class ExecServer {
   /** Graceful shutdown: closes every connection and kills every session's processes. */
   async shutdown(): Promise<void> {
     for (const connection of [...this.#connections]) connection.close("server shutting down");
-    await this.sessions.closeAll();
+    await Promise.all([this.sessions.closeAll(), this.#http.close()]);
   }
 }

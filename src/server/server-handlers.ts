@@ -4,6 +4,7 @@ import { LOCAL_ENVIRONMENT_ID } from "../environments/environment-manager.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { describeEnvironment } from "./environment-info.js";
 import { fsDialectOf, type FileSystemService } from "./fs/index.js";
+import type { HttpRequestService } from "./http/index.js";
 import type { ExecSandbox } from "../sandbox/exec-sandbox.js";
 import type { ServerContext } from "./server-context.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -15,6 +16,8 @@ export interface ServerHandlerDeps {
   fs: FileSystemService;
   /** The server's sandbox (codex 0.169 sandbox contexts of processes and fs methods). */
   sandbox: ExecSandbox;
+  /** `http/request` on this executor; absent or disabled → -32601. */
+  http?: HttpRequestService;
 }
 
 /** The session of an initialized connection (the connection processor enforces ordering). */
@@ -67,9 +70,23 @@ function notImplementedYet(method: string): () => never {
   };
 }
 
+/**
+ * The -32601 answer of a codex-configuration method this server does not offer, by decision: it
+ * would re-implement codex's own configuration loader and plugin/skill discovery (docs/dialects.md).
+ * The matching capability flags are false, so codex does not call them.
+ */
+function notOffered(method: string): () => never {
+  return () => {
+    throw new RpcError(ErrorCode.MethodNotFound, `${method} is not offered by this server (codex configuration is read on the client side)`);
+  };
+}
+
 /** Handlers of every request method, bound to the server's sessions and filesystem. */
 export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerContext> {
-  const { sessions, fs } = deps;
+  const { sessions, fs, http } = deps;
+  const httpEnabled = http !== undefined && http.options.enabled;
+  // Capabilities follow what this server serves: header env vars need http/request.
+  const environmentInfo = () => describeEnvironment(undefined, { httpHeaderEnvVars: httpEnabled });
   const processes = (ctx: ServerContext) => sessionOf(ctx).processes;
   return {
     initialize(params, ctx) {
@@ -78,7 +95,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       const session = params.resumeSessionId ? sessions.resume(params.resumeSessionId, ctx, sink, flow) : sessions.create(ctx, sink, flow);
       ctx.session = session;
       ctx.experimentalApi = params.capabilities?.experimentalApi === true;
-      return { sessionId: session.id, environmentInfo: describeEnvironment() };
+      return { sessionId: session.id, environmentInfo: environmentInfo() };
     },
     "process/start": (params, ctx) => route(ctx, params, (p) => processes(ctx).start(p), (c, p) => c.process.start(p)),
     "process/read": (params, ctx) =>
@@ -95,7 +112,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
     "fs/copy": (params, ctx, call) => route(ctx, params, (p) => fs.copy(p, fsDialectOf(call)), (c, p) => c.fs.copy(p)),
     "environment/add": (params, ctx) => {
       requireExperimental(ctx, "environment/add");
-      sessionOf(ctx).environments.add(params.environmentId, params.execServerUrl, params.connectTimeoutMs);
+      sessionOf(ctx).environments.add(params.environmentId, params.execServerUrl, params.connectTimeoutMs, params.authBearerToken);
       return {};
     },
     "environment/list": (_params, ctx) => {
@@ -116,15 +133,24 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
     "fs/writeBlock": (params, ctx) => route(ctx, params, (p) => ctx.files.writeBlock(p), (c, p) => c.fs.writeBlock(p)),
     "fs/close": (params, ctx) => route(ctx, params, (p) => ctx.files.closeHandle(p), (c, p) => c.fs.close(p)),
     "fs/watchMissing": (params, ctx) => route(ctx, params, (p) => ctx.files.watchMissing(p), (c, p) => c.fs.watchMissing(p)),
-    // TODO(issue 11): http/request (buffered and streamed with http/request/bodyDelta, redirectPolicy, timeoutMs, valueEnvVar).
-    "http/request": notImplementedYet("http/request"),
-    "environment/info": () => describeEnvironment(),
+    "http/request": (params, ctx) =>
+      route(
+        ctx,
+        params,
+        (p) => {
+          if (!httpEnabled) throw new RpcError(ErrorCode.MethodNotFound, "http/request is disabled on this server");
+          return http!.request(p, ctx.connection);
+        },
+        // A remote executor enforces timeoutMs itself; this call waits as long plus a margin (none without one).
+        (c, p) => c.http.request(p, { timeoutMs: typeof p.timeoutMs === "number" ? p.timeoutMs + 30_000 : 0 }),
+      ),
+    "environment/info": () => environmentInfo(),
     // The server answers only once it is serving, so it is always ready.
     "environment/status": () => ({ status: "ready" }),
-    // TODO(issue 11): environmentConfig/read (codex config and requirements layers for a cwd).
-    "environmentConfig/read": notImplementedYet("environmentConfig/read"),
-    // TODO(issue 11): capability discovery (plugins, skills, namespace manifests under capability roots).
-    "capabilityRoots/discoverV1": notImplementedYet("capabilityRoots/discoverV1"),
-    "capabilities/discoverV2": notImplementedYet("capabilities/discoverV2"),
+    // Codex-configuration features, not offered by decision (docs/dialects.md): their flags stay false,
+    // so codex reads its configuration and capabilities on its own side.
+    "environmentConfig/read": notOffered("environmentConfig/read"),
+    "capabilityRoots/discoverV1": notOffered("capabilityRoots/discoverV1"),
+    "capabilities/discoverV2": notOffered("capabilities/discoverV2"),
   };
 }

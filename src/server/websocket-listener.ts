@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { timingSafeEqual } from "node:crypto";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket } from "ws";
+import { WebSocketServer } from "../util/ws-classes.js";
 import { formatListenUrl, isLoopbackAddress } from "./listen-url.js";
 import { DEFAULT_PING_INTERVAL_MS, keepAlive } from "../util/websocket-keepalive.js";
 

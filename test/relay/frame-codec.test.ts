@@ -11,6 +11,7 @@ import {
   dataFrame,
   decodeFrame,
   encodeFrame,
+  handshakeFrame,
   heartbeatFrame,
   parseEnvelope,
   parseFrame,
@@ -166,10 +167,20 @@ const frameArb: fc.Arbitrary<RelayMessageFrame> = fc
       fc.record({ case: fc.constant("resume" as const), value: fc.record({ nextSeq: fc.nat({ max: 0xffffffff }) }) }),
       fc.record({ case: fc.constant("reset" as const), value: fc.record({ reason: fc.string({ maxLength: 30 }) }) }),
       fc.record({ case: fc.constant("heartbeat" as const), value: fc.constant({}) }),
+      fc.record({ case: fc.constant("handshake" as const), value: fc.record({ payload: fc.uint8Array({ maxLength: 200 }) }) }),
       fc.constant({ case: undefined }),
     ),
+    traceparent: fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
+    tracestate: fc.option(fc.string({ maxLength: 30 }), { nil: undefined }),
   })
-  .map(({ ack, ...rest }) => create(RelayMessageFrameSchema, { ...rest, ...(ack === undefined ? {} : { ack }) }));
+  .map(({ ack, traceparent, tracestate, ...rest }) =>
+    create(RelayMessageFrameSchema, {
+      ...rest,
+      ...(ack === undefined ? {} : { ack }),
+      ...(traceparent === undefined ? {} : { traceparent }),
+      ...(tracestate === undefined ? {} : { tracestate }),
+    }),
+  );
 
 test("any frame survives an encode/decode round trip and validates the same", () => {
   fc.assert(
@@ -219,7 +230,7 @@ const mutatedBytesArb = fc
     const bytes = toBinary(RelayMessageFrameSchema, frame);
     const i = bytes.length === 0 ? 0 : at % bytes.length;
     if (how === "truncate") return bytes.subarray(0, i);
-    if (how === "append-unknown") return new Uint8Array([...bytes, 0x58, byte & 0x7f]); // field 11, varint
+    if (how === "append-unknown") return new Uint8Array([...bytes, 0x68, byte & 0x7f]); // field 13, varint
     if (how === "append-repeat") return new Uint8Array([...bytes, ...bytes.subarray(i)]);
     const copy = new Uint8Array(bytes);
     if (copy.length > 0) copy[i] = byte;
@@ -256,10 +267,27 @@ test("parseEnvelope accepts and refuses exactly what parseFrame does, with the s
   );
 });
 
+test("codex 0.169's handshake and trace-context fields (10-12) decode from the captured encodings", () => {
+  // resume{} then the start of a handshake as a 0.169 harness sends them (stream id shortened).
+  assert.deepEqual(decodeFrame(unhex("080112027331" + "3a00")).body.case, "resume");
+  const handshake = decodeFrame(unhex("080112027331" + "5205" + "0a03aabbcc"));
+  assert.equal(handshake.body.case, "handshake");
+  assert.equal(hex(handshake.body.case === "handshake" ? handshake.body.value.payload : new Uint8Array()), "aabbcc");
+  assert.equal(hex(encodeFrame(handshakeFrame("s1", unhex("aabbcc")))), "080112027331" + "5205" + "0a03aabbcc");
+  const traced = dataFrame("s1", { seq: 0, payload: unhex("01") });
+  traced.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  traced.tracestate = "";
+  const bytes = encodeFrame(traced);
+  assert.equal(hex(bytes), hex(toBinary(RelayMessageFrameSchema, traced)));
+  assert.ok(hex(bytes).endsWith("6200"), "an empty tracestate is present (explicit presence), last in tag order");
+  assert.deepEqual(parseEnvelope(bytes), { ok: true, streamId: "s1", kind: "data" });
+  assert.equal(validateFrame(decodeFrame(unhex("080112027331" + "5200"))), "relay handshake message frame is missing payload");
+});
+
 test("frame constructors build exactly what protobuf-es create builds", () => {
   const payload = new TextEncoder().encode("{}");
   const acks = { ack: 4, ackBits: 0x80000001 };
-  const frames = (["data", "ackFrame", "resume", "reset", "heartbeat"] as const).map((kind) => {
+  const frames = (["data", "ackFrame", "resume", "reset", "heartbeat", "handshake"] as const).map((kind) => {
     switch (kind) {
       case "data":
         return { built: dataFrame("s", { seq: 3, segmentIndex: 1, segmentCount: 2, payload }, acks), body: { case: kind, value: create(RelayDataSchema, { seq: 3, segmentIndex: 1, segmentCount: 2, payload }) } };
@@ -271,6 +299,8 @@ test("frame constructors build exactly what protobuf-es create builds", () => {
         return { built: resetFrame("s", "why", acks), body: { case: kind, value: { reason: "why" } } };
       case "heartbeat":
         return { built: heartbeatFrame("s", acks), body: { case: kind, value: {} } };
+      case "handshake":
+        return { built: handshakeFrame("s", payload, acks), body: { case: kind, value: { payload } } };
     }
   });
   for (const { built, body } of frames) {

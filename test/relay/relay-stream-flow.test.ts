@@ -30,6 +30,22 @@ test("a stream congests above its high-water mark while unacked and drains once 
   assert.deepEqual(record.closed, []);
 });
 
+test("sendBytes delivers the same message as send, segmented and counted for flow control the same way", () => {
+  const world = new RelayWorld({ flowHighWaterBytes: 4 * MIB, flowLowWaterBytes: 1 * MIB });
+  const record = world.open("b");
+  world.heal();
+  const executor = record.executor;
+  assert.ok(executor);
+  const text = `{"method":"process/output","params":{"chunk":"${"QUJD".repeat(MIB / 2)}","note":"ü"}}`;
+  const bytes = Buffer.from(text, "utf8");
+  executor.sendBytes(bytes);
+  assert.equal(executor.flow.bufferedBytes(), bytes.length);
+  world.heal();
+  assert.deepEqual(record.gotDown, [text]);
+  assert.equal(executor.flow.bufferedBytes(), 0);
+  assert.deepEqual(record.closed, []);
+});
+
 /** Two frame sockets joined in memory; frames cross on the next macrotask, and the executor's inbound side can be held. */
 class HoldableLink {
   readonly harness: FrameSocket;

@@ -98,6 +98,19 @@ test("received data is delivered and acknowledged after the ack delay, unless a 
   assert.deepEqual(framesOf(piggybacked.actions, "emitAck"), [], "so no standalone ack follows");
 });
 
+test("a one-way flow is acknowledged at once every ackEverySegments data segments, not after the ack delay", () => {
+  const s0 = run(start("harness", "reliable", { ackEverySegments: 2 }), { type: "ATTACH", now: 0, resume: false }).snapshot;
+  const one = run(s0, frameEvent(data(1, "A", 0, 3, 0)));
+  assert.deepEqual(framesOf(one.actions, "emitAck"), [], "one segment waits for the ack timer");
+  const two = run(one.snapshot, frameEvent(data(2, "B", 1, 3, 0)));
+  assert.deepEqual(framesOf(two.actions, "emitAck").map(hex), [hex(ackFrame("s", acks(2)))], "the second acks both at once");
+  const three = run(two.snapshot, frameEvent(data(3, "C", 2, 3, 0)));
+  assert.deepEqual(framesOf(three.actions, "emitAck"), [], "the count starts again after an ack went out");
+  assert.deepEqual(delivered(three.actions), ["ABC"]);
+  const timerOnly = run(start("harness", "reliable", { ackEverySegments: 0 }), { type: "ATTACH", now: 0, resume: false }, frameEvent(data(1, "A", 0, 2, 0)), frameEvent(data(2, "B", 1, 2, 0)));
+  assert.deepEqual(framesOf(timerOnly.actions, "emitAck"), [], "0 leaves acks to the timer");
+});
+
 test("an ack-only frame or heartbeat is never acknowledged", () => {
   const s0 = run(start("executor", "reliable"), { type: "ATTACH", now: 0, resume: false }).snapshot;
   const { actions } = run(s0, frameEvent(ackFrame("s", acks(0))), { type: "ACK_TIMEOUT" });

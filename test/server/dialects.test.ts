@@ -251,7 +251,7 @@ describe("environment description", () => {
     assert.ok(["bash", "zsh", "sh", "powershell"].includes(shell.name), shell.name);
     assert.ok(shell.path.startsWith("/"), "the shell path is native, not a URI");
     const announced = Object.entries(info["capabilities"] as Record<string, boolean>).filter(([, flag]) => flag).map(([name]) => name).sort();
-    assert.deepEqual(announced, ["fileWriteStreaming", "fsWatchMissing", "sandboxedFileStreaming"], "only implemented capabilities are announced");
+    assert.deepEqual(announced, ["fileWriteStreaming", "fsWatchMissing", "httpHeaderEnvVars", "sandboxedFileStreaming"], "only implemented capabilities are announced");
     assert.deepEqual(await client.call("environment/info", {}), info);
     assert.deepEqual(await client.call("environment/info"), info);
     assert.deepEqual(await client.call("environment/status", null), { status: "ready" });
@@ -263,14 +263,26 @@ describe("environment description", () => {
     const client = await ready();
     const pending: Array<[string, Record<string, unknown>]> = [
       ["process/signal", { processId: "p", signal: "interrupt" }],
-      ["http/request", { method: "GET", url: "http://127.0.0.1:9/", requestId: "r" }],
-      ["environmentConfig/read", { cwd: encodePathUri(scratch), configPaths: [["model"]], requirementsPaths: [] }],
-      ["capabilityRoots/discoverV1", { roots: [] }],
-      ["capabilities/discoverV2", { cwd: encodePathUri(scratch) }],
     ];
     for (const [method, params] of pending) {
       const response = await client.request(method, params);
       assert.deepEqual(response.error, { code: -32601, message: `${method} is not implemented yet` }, method);
+    }
+  });
+
+  test("the codex-configuration methods are not offered (-32601) and their capability flags are false", async () => {
+    const client = await ready();
+    const info = await client.call("environment/info");
+    const flags = info["capabilities"] as Record<string, boolean>;
+    assert.deepEqual([flags["environmentConfigRead"], flags["capabilityDiscoveryV2"], flags["capabilityDiscoverySandbox"]], [false, false, false]);
+    const offered: Array<[string, Record<string, unknown>]> = [
+      ["environmentConfig/read", { cwd: encodePathUri(scratch), configPaths: [["model"]], requirementsPaths: [] }],
+      ["capabilityRoots/discoverV1", { roots: [] }],
+      ["capabilities/discoverV2", { cwd: encodePathUri(scratch) }],
+    ];
+    for (const [method, params] of offered) {
+      const response = await client.request(method, params);
+      assert.deepEqual(response.error, { code: -32601, message: `${method} is not offered by this server (codex configuration is read on the client side)` }, method);
     }
   });
 });

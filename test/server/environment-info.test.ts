@@ -33,7 +33,7 @@ describe("detectShell", () => {
 });
 
 describe("describeEnvironment", () => {
-  it("describes the executor with native paths and only the implemented capabilities true", () => {
+  it("describes the executor with native paths; only implemented capabilities are true", () => {
     const info = describeEnvironment(inputs({ env: { TMPDIR: "/var/tmp" }, tempDir: "/var/tmp" }));
     assert.equal(info.cwd, "/srv/work");
     assert.equal(info.userHomeDir, "/home/u");
@@ -42,7 +42,8 @@ describe("describeEnvironment", () => {
     assert.equal(info.tempDir, "/var/tmp");
     assert.deepEqual(info.prependPathDirs, []);
     const announced = Object.entries(info.capabilities).filter(([, flag]) => flag === true).map(([name]) => name).sort();
-    assert.deepEqual(announced, ["fileWriteStreaming", "fsWatchMissing", "sandboxedFileStreaming"]);
+    assert.deepEqual(announced, ["fileWriteStreaming", "fsWatchMissing", "httpHeaderEnvVars", "sandboxedFileStreaming"]);
+    assert.equal(describeEnvironment(inputs({}), { httpHeaderEnvVars: false }).capabilities.httpHeaderEnvVars, false);
   });
 
   it("omits what it does not know (no TMPDIR, no home) and names macOS as upstream does", () => {

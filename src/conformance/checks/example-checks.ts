@@ -6,6 +6,7 @@ import { CheckFailure, expect, skip } from "../check.js";
 import { describeError, expectOk, expectRpcError, show, unb64 } from "../expectations.js";
 import { RpcError } from "../../rpc/rpc-error.js";
 import { decodePathUri, encodePathUri } from "../../rpc/path-uri.js";
+import type { HttpFixture } from "../codex/http-fixture.js";
 import { chunksText, cleanupTerminate, eventsOf, outputText, start, startParams, waitClosed } from "./process-helpers.js";
 
 /** One `examples[]` entry of an OpenRPC method (params by name). */
@@ -53,6 +54,14 @@ export function rewriteExamplePaths(value: unknown, root: string, key?: string):
 /** By-name example params as an object. */
 export function exampleParams(example: MethodExample): Record<string, unknown> {
   return Object.fromEntries(example.params.map((param) => [param.name, param.value]));
+}
+
+/** The runner's loopback HTTP server, or a skip saying why there is none. */
+function httpFixture(ctx: CheckContext): HttpFixture {
+  if (ctx.http === undefined) {
+    skip("the server under test is not known to run on this machine, so the runner's loopback HTTP server is out of its reach (use a loopback --url or --same-host)");
+  }
+  return ctx.http;
 }
 
 function slug(text: string): string {
@@ -272,6 +281,20 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     await mkdirp(run, run.ctx.checkDir);
     expectSame(await run.send(), run.expected, "result");
   },
+  "http/request": async (run) => {
+    // The example's URL is moved to the runner's HTTP server, which serves the example's body there.
+    const http = httpFixture(run.ctx);
+    const path = new URL(str(run.params["url"])).pathname;
+    http.serveStatic(path, Buffer.from(str(run.expected["bodyBase64"]), "base64"));
+    run.params["url"] = http.url(path);
+    const result = await run.send();
+    expectSame(result["status"], run.expected["status"], "status");
+    expectSame(result["bodyBase64"], run.expected["bodyBase64"], "bodyBase64");
+    const headers = (result["headers"] ?? []) as Array<{ name: string; value: string }>;
+    for (const header of (run.expected["headers"] ?? []) as Array<{ name: string; value: string }>) {
+      expect(headers.some((h) => h.name === header.name && h.value === header.value), `the response headers lack ${header.name}: ${header.value}: ${show(headers)}`);
+    }
+  },
   "environment/add": async (run) => {
     expectSame(await run.send(), run.expected, "result");
   },
@@ -322,13 +345,35 @@ async function missingChangedExample(ctx: CheckContext, example: MethodExample):
   expectSame(seen.params["watchId"], params["watchId"], "watchId");
 }
 
+/**
+ * `http/request/bodyDelta`: a streamed `http/request` of a body equal to the example's delta, served
+ * by the runner's HTTP server; the delta with the example's seq is compared. Skipped without that
+ * server or when the server lacks `http/request` (-32601).
+ */
+async function bodyDeltaExample(ctx: CheckContext, example: MethodExample): Promise<void> {
+  const http = httpFixture(ctx);
+  const params = exampleParams(example);
+  const path = `/example-body-delta-${slug(example.name)}`;
+  http.serveStatic(path, Buffer.from(str(params["deltaBase64"]), "base64"));
+  const conn = await ctx.openClient();
+  const requestId = str(params["requestId"]);
+  try {
+    await conn.client.http.request({ method: "GET", url: http.url(path), requestId, streamResponse: true });
+  } catch (error) {
+    if (error instanceof RpcError && error.code === -32601) skip("http/request is not implemented by this server (-32601), so http/request/bodyDelta cannot be provoked");
+    throw new CheckFailure(`http/request failed: ${describeError(error)}`);
+  }
+  const seen = await conn.waitForNotification(
+    (log) => log.find((n) => n.method === "http/request/bodyDelta" && n.params["requestId"] === requestId && n.params["seq"] === params["seq"]),
+    `http/request/bodyDelta seq ${show(params["seq"])}`,
+  );
+  for (const key of ["requestId", "seq", "deltaBase64", "done", "error"]) expectSame(seen.params[key], params[key], key);
+}
+
 /** Server notifications are not sent; a process is made to emit one like the example and it is compared. */
 async function notificationExample(ctx: CheckContext, method: string, example: MethodExample): Promise<void> {
   if (method === "fs/missingChanged") return missingChangedExample(ctx, example);
-  if (method === "http/request/bodyDelta") {
-    // TODO(issue 11): provoke a streamed http/request against a local HTTP server once http/request exists.
-    skip("provoking http/request/bodyDelta needs http/request, which this suite does not exercise yet");
-  }
+  if (method === "http/request/bodyDelta") return bodyDeltaExample(ctx, example);
   const params = exampleParams(example);
   if (params["environmentId"] !== undefined) skip(`needs a remote environment named ${str(params["environmentId"])}`);
   const conn = await ctx.openClient();

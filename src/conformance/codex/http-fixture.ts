@@ -23,7 +23,7 @@ export interface EchoBody {
  * Routes: `/echo` (any method; 200, 201 for POST; JSON {@link EchoBody}; two `x-multi` headers),
  * `/status/404`, `/redirect` (302 to `/echo`), `/big` ({@link BIG_BODY_BYTES} bytes of
  * {@link bigBodyByte}), `/hold/<key>` (chunked: `first` now, `last` after {@link HttpFixture.release}),
- * `/hang` (no answer until the client gives up).
+ * `/hang` (no answer until the client gives up), and whatever {@link HttpFixture.serveStatic} added.
  */
 export class HttpFixture {
   readonly #server: Server;
@@ -31,6 +31,7 @@ export class HttpFixture {
   readonly #sockets = new Set<Socket>();
   readonly #holds = new Map<string, () => void>();
   readonly #timers = new Set<unknown>();
+  readonly #static = new Map<string, Buffer>();
   #port = 0;
 
   private constructor(server: Server, clock: Clock) {
@@ -69,6 +70,11 @@ export class HttpFixture {
     return `http://127.0.0.1:${port}/`;
   }
 
+  /** Serves `body` (200, with its content-length) at `path` from now on (example fixtures). */
+  serveStatic(path: string, body: Buffer): void {
+    this.#static.set(path, body);
+  }
+
   /** Lets a `/hold/<key>` response send its `last` chunk and finish. */
   release(key: string): void {
     this.#holds.get(key)?.();
@@ -99,7 +105,11 @@ export class HttpFixture {
     const body: Buffer[] = [];
     request.on("data", (chunk: Buffer) => body.push(chunk));
     request.on("end", () => {
-      if (path === "/echo") {
+      const fixed = this.#static.get(path);
+      if (fixed !== undefined) {
+        response.writeHead(200, { "content-length": String(fixed.length) });
+        response.end(fixed);
+      } else if (path === "/echo") {
         const pairs: Array<[string, string]> = [];
         for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) pairs.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
         const echo: EchoBody = { method: request.method ?? "", path: request.url ?? "", headers: pairs, bodyBase64: Buffer.concat(body).toString("base64") };

@@ -3,7 +3,9 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from "node:https";
 import { isIP, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket } from "ws";
+import { WebSocketServer } from "../../util/ws-classes.js";
+import { EnvironmentRegistry, type EnvironmentRegistryOptions } from "./environment-registry.js";
 import type { RendezvousRouter, RendezvousRouterOptions, RouterSocket } from "./rendezvous-router.js";
 import { LocalBackend, RendezvousUnavailableError, type RendezvousBackend } from "./rendezvous-backend.js";
 import { UrlSigner, type RendezvousRole } from "./url-signer.js";
@@ -36,6 +38,12 @@ export interface RendezvousOptions extends RendezvousRouterOptions {
    * (an in-memory router, `signingSecret`). A cluster node passes its own (`cluster/`).
    */
   backend?: (routerOptions: RendezvousRouterOptions) => RendezvousBackend;
+  /** Lifetime of a codex-0.169 `harness_key_authorization`, ms. Default 3 600 000 (see environment-registry.ts). */
+  authorizationTtlMs?: number;
+  /** Tests and diagnostics: every binary frame routed for a 0.169 environment (see environment-registry.ts). */
+  tap?: EnvironmentRegistryOptions["tap"] | undefined;
+  /** AWS access keys accepted for codex 0.169's direct transport (SigV4). Default none: `direct/register` answers 501. */
+  directCredentials?: EnvironmentRegistryOptions["directCredentials"];
 }
 
 /** A running reference rendezvous + registry. */
@@ -44,6 +52,8 @@ export interface Rendezvous {
   readonly baseUrl: string;
   readonly router: RendezvousRouter;
   readonly backend: RendezvousBackend;
+  /** The codex 0.169 endpoints (`/cloud/environment/...`) and their own router (this process only, not clustered). */
+  readonly environments: EnvironmentRegistry;
   /** Issues a signed `role=harness` URL for `executorId` (what the harness endpoint returns). */
   harnessUrl(executorId: string): string;
   close(): Promise<void>;
@@ -63,11 +73,13 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   if (options.registryTokens.length === 0 || options.registryTokens.some((token) => token === "")) {
     throw new Error("the rendezvous needs at least one non-empty registry token");
   }
+  const secret = options.signingSecret ?? randomBytes(32);
   const urlTtlMs = options.urlTtlMs ?? DEFAULT_URL_TTL_MS;
-  const backend: RendezvousBackend = options.backend?.(options) ?? new LocalBackend(options, new UrlSigner(options.signingSecret ?? randomBytes(32)));
+  const backend: RendezvousBackend = options.backend?.(options) ?? new LocalBackend(options, new UrlSigner(secret));
   const router = backend.router;
   const log = options.log ?? (() => {});
   const harnessTokens = options.harnessTokens ?? options.registryTokens;
+  const environments = new EnvironmentRegistry({ ...options, harnessTokens, secret, urlTtlMs });
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? DEFAULT_RENDEZVOUS_MAX_MESSAGE_BYTES,
@@ -85,6 +97,7 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
       const readiness = backend.readiness();
       return reply(response, readiness.ready ? 200 : 503, readiness.detail === undefined ? undefined : { ready: readiness.ready, detail: readiness.detail });
     }
+    if (environments.handleRequest(request, response, path, wsBase)) return;
     if (request.method === "GET" && path === "/status") {
       const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim();
       if (token === undefined) return reply(response, 401, { error: { code: "unauthenticated", message: "missing bearer token" } });
@@ -134,6 +147,7 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createHttpServer(onRequest);
 
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (environments.handleUpgrade(request, socket, head, wss)) return;
     if (backend.upgrade?.(request, socket, head)) return;
     const verdict = backend.verify(request.url ?? "/", Date.now());
     if (!verdict.ok) {
@@ -207,9 +221,11 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
     baseUrl: httpBase,
     router,
     backend,
+    environments,
     harnessUrl: (executorId) => issue(executorId, "harness"),
     async close() {
       await backend.close();
+      environments.close();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,5 @@
-import { spawn as spawnPty } from "@lydell/node-pty";
+import { createRequire } from "node:module";
+import type * as NodePty from "@lydell/node-pty";
 import type { ChildEvents, ChildHandle, ChildSpawnRequest, ChildWriteResult } from "./child-handle.js";
 import { shellExitCode } from "./child-handle.js";
 import { resolveProgram } from "./resolve-program.js";
@@ -12,6 +13,18 @@ const PTY_ROWS = 24;
  * died must be resumed well within that.
  */
 const PAUSED_LIVENESS_CHECK_MS = 50;
+
+let nodePty: typeof NodePty | undefined;
+
+/**
+ * node-pty (and its native addon), loaded on the first PTY spawn rather than at start-up: most
+ * servers never start a PTY, and loading it costs about 10 ms of CPU on every cold start.
+ * `require`, because importing this CommonJS package from ESM costs more (see `util/ws-classes.ts`).
+ */
+function loadNodePty(): typeof NodePty {
+  nodePty ??= createRequire(import.meta.url)("@lydell/node-pty") as typeof NodePty;
+  return nodePty;
+}
 
 /**
  * Spawns a PTY-backed child; it leads its own session with the terminal as controlling tty. The
@@ -30,7 +43,7 @@ export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEve
     file = await resolveProgram("bash", { PATH: process.env["PATH"] ?? "/bin:/usr/bin" }, request.cwd);
     fileArgs = ["-c", 'exec -a "$0" "$@"', request.arg0, resolved, ...args];
   }
-  const pty = spawnPty(file, fileArgs, {
+  const pty = loadNodePty().spawn(file, fileArgs, {
     cwd: request.cwd,
     env: request.env,
     cols: PTY_COLUMNS,

@@ -70,7 +70,8 @@ export class CodexAppServer {
 
   /**
    * Starts `codex app-server` (stdio transport) with the model served by the stand-in at `modelBaseUrl`,
-   * `CODEX_HOME` = `codexHome`, `cwd` = `workspace` and `extraArgs` (more `-c` overrides; default none);
+   * `CODEX_HOME` = `codexHome`, `cwd` = `workspace`, `extraArgs` (more `-c` overrides; default none) and `env`
+   * (more environment variables; default none);
    * `answer` answers its server→client requests (default: refuse every one).
    */
   static start(options: {
@@ -78,12 +79,13 @@ export class CodexAppServer {
     modelBaseUrl: string;
     workspace: string;
     extraArgs?: readonly string[];
+    env?: Record<string, string>;
     answer?: ServerRequestAnswerer;
   }): CodexAppServer {
     const args = ["app-server", ...standInConfigArgs(options.modelBaseUrl), ...(options.extraArgs ?? [])];
     const child = spawnManaged(codexPath(), args, {
       cwd: options.workspace,
-      env: codexChildEnv(options.codexHome),
+      env: codexChildEnv(options.codexHome, options.env),
       stdio: ["pipe", "pipe", "pipe"],
       captureStdout: false,
     });

@@ -16,7 +16,7 @@ export type CodexClientMode = "exec" | "app-server";
 export interface ScenarioRun {
   conversation: ToolConversation;
   workspace: string;
-  /** Every websocket message between codex and the exec-server. */
+  /** Every JSON-RPC message between codex and the exec-server (see {@link ScriptedTurnRun.frames}). */
   frames: readonly TapFrame[];
   modelRequests: readonly RecordedModelRequest[];
   /** `/responses` calls beyond the script (0 when codex did exactly the scripted turn). */

@@ -1,3 +1,5 @@
+import type { NoiseEnvironmentAccess } from "./exec-server-targets.js";
+
 /**
  * A model in codex 0.169's bundled catalogue. Its metadata gives it the freeform `apply_patch` tool next to
  * `exec_command` and `view_image`; an unknown slug (`gpt-5`) falls back to metadata without `apply_patch`.
@@ -58,4 +60,23 @@ export function codexChildEnv(codexHome: string, extra: Record<string, string> =
     if (!name.startsWith("CODEX_") && !name.startsWith("OPENAI_")) env[name] = value;
   }
   return { ...env, CODEX_HOME: codexHome, [STAND_IN_KEY_VAR]: STAND_IN_KEY, RUST_LOG: process.env["RUST_LOG"] ?? "warn", ...extra };
+}
+
+/**
+ * How a codex child reaches the exec-server: a plain websocket URL (`CODEX_EXEC_SERVER_URL`, or
+ * `environment/add {execServerUrl}` in the app-server), or a Noise environment through a registry
+ * (the `CODEX_EXEC_SERVER_NOISE_*` variables; codex names that environment {@link NOISE_ENVIRONMENT_NAME}).
+ */
+export type ExecServerAccess = { kind: "url"; url: string } | ({ kind: "noise" } & NoiseEnvironmentAccess);
+
+/** The environment id codex 0.169 gives the environment configured by `CODEX_EXEC_SERVER_NOISE_*` (spec UPSTREAM-0.169-REMOTE §4.1). */
+export const NOISE_ENVIRONMENT_NAME = "remote";
+
+/** The `CODEX_EXEC_SERVER_NOISE_*` variables that point codex 0.169 at a Noise environment. */
+export function noiseEnvironmentVariables(noise: NoiseEnvironmentAccess): Record<string, string> {
+  return {
+    CODEX_EXEC_SERVER_NOISE_REGISTRY_URL: noise.registryUrl,
+    CODEX_EXEC_SERVER_NOISE_ENVIRONMENT_ID: noise.environmentId,
+    CODEX_EXEC_SERVER_NOISE_AUTH_TOKEN: noise.authToken,
+  };
 }

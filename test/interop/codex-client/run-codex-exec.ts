@@ -1,5 +1,5 @@
 import { codexPath, makeCodexHome } from "../../helpers/codex-binary.js";
-import { codexChildEnv, standInConfigArgs } from "./codex-invocation.js";
+import { codexChildEnv, noiseEnvironmentVariables, standInConfigArgs, type ExecServerAccess } from "./codex-invocation.js";
 import { spawnManaged } from "./managed-child.js";
 
 /** How a `codex exec` run ended. */
@@ -16,8 +16,8 @@ export interface CodexExecResult {
 export const BYPASS_SANDBOX_ARGS: readonly string[] = ["--dangerously-bypass-approvals-and-sandbox"];
 
 /**
- * Mode A: one non-interactive `codex exec` turn whose tools run on the exec-server at `execServerUrl`
- * (`CODEX_EXEC_SERVER_URL`), with the model served by the stand-in at `modelBaseUrl`. Runs in `workspace`
+ * Mode A: one non-interactive `codex exec` turn whose tools run on the exec-server `execServer` names (a URL in
+ * `CODEX_EXEC_SERVER_URL`, or a Noise environment in the `CODEX_EXEC_SERVER_NOISE_*` variables), with the model served by the stand-in at `modelBaseUrl`. Runs in `workspace`
  * (`-C`, no git repository required) with `policyArgs`: sandbox, approval and shell-environment arguments
  * (default {@link BYPASS_SANDBOX_ARGS}; e.g. `["-s", "workspace-write"]`, under which `codex exec`'s approval
  * policy is `never`).
@@ -25,7 +25,7 @@ export const BYPASS_SANDBOX_ARGS: readonly string[] = ["--dangerously-bypass-app
  * (default 60 s) and always before this resolves.
  */
 export async function runCodexExec(options: {
-  execServerUrl: string;
+  execServer: ExecServerAccess;
   modelBaseUrl: string;
   workspace: string;
   prompt: string;
@@ -48,7 +48,7 @@ export async function runCodexExec(options: {
   ];
   const run = spawnManaged(codexPath(), args, {
     cwd: options.workspace,
-    env: codexChildEnv(home.dir, { CODEX_EXEC_SERVER_URL: options.execServerUrl }),
+    env: codexChildEnv(home.dir, execServerVariables(options.execServer)),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let timedOut = false;
@@ -64,4 +64,9 @@ export async function runCodexExec(options: {
     await run.stop();
     home.dispose();
   }
+}
+
+/** The variables that make `codex exec` run its tools on `access`. */
+function execServerVariables(access: ExecServerAccess): Record<string, string> {
+  return access.kind === "url" ? { CODEX_EXEC_SERVER_URL: access.url } : noiseEnvironmentVariables(access);
 }

@@ -3,7 +3,7 @@ import type { ExecServerTarget } from "./exec-server-targets.js";
 import { startResponsesStandIn, type RecordedModelRequest, type ResponseItem } from "./responses-stand-in.js";
 import { runAppServerTurn, type AppServerApprovalPolicy, type AppServerSandboxMode, type AppServerTurnResult } from "./run-app-server-turn.js";
 import { runCodexExec, type CodexExecResult } from "./run-codex-exec.js";
-import { STAND_IN_KEY } from "./codex-invocation.js";
+import { STAND_IN_KEY, type ExecServerAccess } from "./codex-invocation.js";
 import { startWebsocketTap, type TapFrame } from "./websocket-tap.js";
 
 /**
@@ -39,7 +39,10 @@ export interface ScriptedTurn {
 /** Everything one run left behind for the assertions. */
 export interface ScriptedTurnRun {
   workspace: string;
-  /** Every websocket message between codex and the exec-server. */
+  /**
+   * Every JSON-RPC message between codex and the exec-server: from the websocket tap for a URL target, from the
+   * target's own record of the decrypted stream for a Noise target.
+   */
   frames: readonly TapFrame[];
   modelRequests: readonly RecordedModelRequest[];
   /** `/responses` calls beyond the script (0 when codex did exactly the scripted turn). */
@@ -55,7 +58,8 @@ export interface ScriptedTurnRun {
 
 /**
  * Runs one scripted codex turn against a fresh instance of `target`: `prepare()` makes the workspace and the
- * script, a Responses API stand-in serves the script, a websocket tap records the exec-server traffic, and
+ * script, a Responses API stand-in serves the script, a websocket tap records the exec-server traffic (a Noise
+ * target records its decrypted traffic itself and codex gets the `CODEX_EXEC_SERVER_NOISE_*` variables), and
  * `client` says how codex runs (at most `timeoutMs`, default 60 s). Everything started or made here (the target,
  * the tap, the stand-in, codex, the prepared directories) is stopped or removed before this settles, also on
  * failure.
@@ -74,9 +78,18 @@ export async function runScriptedTurn(
     cleanups.push(() => standIn.close());
     const server = await target.start();
     cleanups.push(() => server.stop());
-    const tap = await startWebsocketTap(server.url);
-    cleanups.push(() => tap.close());
-    const common = { execServerUrl: tap.url, modelBaseUrl: standIn.baseUrl, workspace: scripted.workspace, prompt: scripted.prompt, timeoutMs };
+    let execServer: ExecServerAccess;
+    let frames: readonly TapFrame[];
+    if ("noise" in server) {
+      execServer = { kind: "noise", ...server.noise };
+      frames = server.frames;
+    } else {
+      const tap = await startWebsocketTap(server.url);
+      cleanups.push(() => tap.close());
+      execServer = { kind: "url", url: tap.url };
+      frames = tap.frames;
+    }
+    const common = { execServer, modelBaseUrl: standIn.baseUrl, workspace: scripted.workspace, prompt: scripted.prompt, timeoutMs };
     let exec: CodexExecResult | undefined;
     let appServer: AppServerTurnResult | undefined;
     if (client.mode === "exec") {
@@ -87,7 +100,7 @@ export async function runScriptedTurn(
     }
     return {
       workspace: scripted.workspace,
-      frames: tap.frames,
+      frames,
       modelRequests: standIn.requests,
       modelOverflow: standIn.overflow,
       toolOutputs: Object.fromEntries(scripted.callIds.map((id) => [id, standIn.toolOutput(id)])),

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codex/exec_server/relay/v1/relay.proto.
  */
 export const file_codex_exec_server_relay_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("CiZjb2RleC9leGVjX3NlcnZlci9yZWxheS92MS9yZWxheS5wcm90bxIaY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEiowMKEVJlbGF5TWVzc2FnZUZyYW1lEg8KB3ZlcnNpb24YASABKA0SEQoJc3RyZWFtX2lkGAIgASgJEhAKA2FjaxgDIAEoDUgBiAEBEhAKCGFja19iaXRzGAQgASgNEjUKBGRhdGEYBSABKAsyJS5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheURhdGFIABI5CglhY2tfZnJhbWUYBiABKAsyJC5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheUFja0gAEjkKBnJlc3VtZRgHIAEoCzInLmNvZGV4LmV4ZWNfc2VydmVyLnJlbGF5LnYxLlJlbGF5UmVzdW1lSAASNwoFcmVzZXQYCCABKAsyJi5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheVJlc2V0SAASPwoJaGVhcnRiZWF0GAkgASgLMiouY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlIZWFydGJlYXRIAEIGCgRib2R5QgYKBF9hY2tKBAgKEAtSCWhhbmRzaGFrZSJXCglSZWxheURhdGESCwoDc2VxGAEgASgNEhUKDXNlZ21lbnRfaW5kZXgYAiABKA0SFQoNc2VnbWVudF9jb3VudBgDIAEoDRIPCgdwYXlsb2FkGAQgASgMIgoKCFJlbGF5QWNrIh8KC1JlbGF5UmVzdW1lEhAKCG5leHRfc2VxGAEgASgNIhwKClJlbGF5UmVzZXQSDgoGcmVhc29uGAEgASgJIhAKDlJlbGF5SGVhcnRiZWF0YgZwcm90bzM");
+  fileDesc("CiZjb2RleC9leGVjX3NlcnZlci9yZWxheS92MS9yZWxheS5wcm90bxIaY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEipQQKEVJlbGF5TWVzc2FnZUZyYW1lEg8KB3ZlcnNpb24YASABKA0SEQoJc3RyZWFtX2lkGAIgASgJEhAKA2FjaxgDIAEoDUgBiAEBEhAKCGFja19iaXRzGAQgASgNEjUKBGRhdGEYBSABKAsyJS5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheURhdGFIABI5CglhY2tfZnJhbWUYBiABKAsyJC5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheUFja0gAEjkKBnJlc3VtZRgHIAEoCzInLmNvZGV4LmV4ZWNfc2VydmVyLnJlbGF5LnYxLlJlbGF5UmVzdW1lSAASNwoFcmVzZXQYCCABKAsyJi5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheVJlc2V0SAASPwoJaGVhcnRiZWF0GAkgASgLMiouY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlIZWFydGJlYXRIABI/CgloYW5kc2hha2UYCiABKAsyKi5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheUhhbmRzaGFrZUgAEhgKC3RyYWNlcGFyZW50GAsgASgJSAKIAQESFwoKdHJhY2VzdGF0ZRgMIAEoCUgDiAEBQgYKBGJvZHlCBgoEX2Fja0IOCgxfdHJhY2VwYXJlbnRCDQoLX3RyYWNlc3RhdGUiVwoJUmVsYXlEYXRhEgsKA3NlcRgBIAEoDRIVCg1zZWdtZW50X2luZGV4GAIgASgNEhUKDXNlZ21lbnRfY291bnQYAyABKA0SDwoHcGF5bG9hZBgEIAEoDCIKCghSZWxheUFjayIfCgtSZWxheVJlc3VtZRIQCghuZXh0X3NlcRgBIAEoDSIcCgpSZWxheVJlc2V0Eg4KBnJlYXNvbhgBIAEoCSIQCg5SZWxheUhlYXJ0YmVhdCIhCg5SZWxheUhhbmRzaGFrZRIPCgdwYXlsb2FkGAEgASgMYgZwcm90bzM");
 
 /**
  * One frame on the relay websocket. Every frame belongs to exactly one virtual stream.
@@ -100,7 +100,30 @@ export type RelayMessageFrame = Message<"codex.exec_server.relay.v1.RelayMessage
      */
     value: RelayHeartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * One Noise handshake message (codex 0.169: the harness's msg1, the executor's msg2).
+     *
+     * @generated from field: codex.exec_server.relay.v1.RelayHandshake handshake = 10;
+     */
+    value: RelayHandshake;
+    case: "handshake";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * W3C trace context of a JSON-RPC request carried by this data frame (codex 0.169 sets it only
+   * on data frames that carry a request while a trace is active). Routers may pass it through.
+   *
+   * @generated from field: optional string traceparent = 11;
+   */
+  traceparent?: string | undefined;
+
+  /**
+   * W3C `tracestate` that goes with `traceparent`.
+   *
+   * @generated from field: optional string tracestate = 12;
+   */
+  tracestate?: string | undefined;
 };
 
 /**
@@ -224,4 +247,25 @@ export type RelayHeartbeat = Message<"codex.exec_server.relay.v1.RelayHeartbeat"
  */
 export const RelayHeartbeatSchema: GenMessage<RelayHeartbeat> = /*@__PURE__*/
   messageDesc(file_codex_exec_server_relay_v1_relay, 5);
+
+/**
+ * A Noise handshake message of an end-to-end encrypted stream (see docs/relay.md, Noise).
+ *
+ * @generated from message codex.exec_server.relay.v1.RelayHandshake
+ */
+export type RelayHandshake = Message<"codex.exec_server.relay.v1.RelayHandshake"> & {
+  /**
+   * The Noise message bytes; never empty.
+   *
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message codex.exec_server.relay.v1.RelayHandshake.
+ * Use `create(RelayHandshakeSchema)` to create a new message.
+ */
+export const RelayHandshakeSchema: GenMessage<RelayHandshake> = /*@__PURE__*/
+  messageDesc(file_codex_exec_server_relay_v1_relay, 6);
 

@@ -1,0 +1,234 @@
+/**
+ * The executor of codex 0.169's remote mode, served by our exec-server: registers its Noise identity
+ * (`POST …/cloud/environment/{id}/register`), dials the returned URL and serves every validated Noise
+ * stream as an independent JSON-RPC connection with its own session.
+ *
+ * Loop (0.169 rules, spec UPSTREAM-0.169-REMOTE §1.4, §2.3): one identity per process; register →
+ * connect → serve; when the socket ends, redial the **same** URL (backoff 1 s doubling, jittered, reset
+ * after a successful connect); an upgrade refused with a 4xx re-registers at once. A 401/403 from the
+ * registry is fatal; 503 `registration_conflict` is retried with jitter. Unlike 0.169, other 5xx and
+ * network errors at registration are retried with backoff instead of ending the process.
+ * Streams with our own harnesses survive a socket loss and resume; 0.169 harness streams end with it.
+ */
+import type { ExecServer } from "../server/exec-server.js";
+import { generateHybridKeyPair, publicKeyFingerprint, type HybridKeyPair, type HybridPublicKey } from "../relay/noise/hybrid-keypair.js";
+import { NOISE_MAX_FRAME_BYTES, type NoiseLimits } from "../relay/noise/noise-options.js";
+import { NoiseMux } from "../relay/noise/noise-mux.js";
+import type { RelayEndpointOptions } from "../relay/relay-options.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import type { BearerTokenSource } from "./bearer-token-source.js";
+import { EnvironmentRegistryError, registerEnvironment, validateHarnessKey, type EnvironmentRegistration } from "./environment-registry-client.js";
+import { REMOTE_RELAY_LIVENESS } from "./relay-liveness.js";
+import type { RemoteExecutorState } from "./remote-executor.js";
+import { dialFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
+
+/** Options of {@link NoiseRemoteExecutor}. */
+export interface NoiseRemoteExecutorOptions {
+  /** Registry base URL (`--remote`). */
+  readonly baseUrl: string;
+  /** Environment id (`--environment-id`), used as given. */
+  readonly environmentId: string;
+  /** Registry bearer token (registration and `/validate`). */
+  readonly token: BearerTokenSource;
+  /** Display name for logs (`--name`; 0.169 does not send it either). */
+  readonly name?: string;
+  /**
+   * The exec-server each stream is served by (only its `serve` is used, once per validated stream, with the
+   * decrypted stream as the transport; a test may wrap it to observe the plaintext JSON-RPC).
+   */
+  readonly server: Pick<ExecServer, "serve">;
+  /** Default: a fresh identity (0.169: one per process, reused for every registration). */
+  readonly identity?: HybridKeyPair;
+  readonly limits?: Partial<NoiseLimits>;
+  /** Reliable-channel options towards our own harnesses. */
+  readonly endpoint?: Partial<RelayEndpointOptions>;
+  /** Accept our reliability layer from harnesses that offer it. Default true. */
+  readonly offerReliability?: boolean;
+  /** Redial/registration backoff. Default 1 s doubling to 30 s, 50 % jitter (0.169: ×[0.5, 1]). */
+  readonly backoff?: BackoffOptions;
+  /** Websocket options; frames default to at most 256 KiB (0.169). */
+  readonly dial?: DialOptions;
+  /** Registry request timeout, ms. Default 10 000. */
+  readonly registryTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export class NoiseRemoteExecutor {
+  readonly identity: HybridKeyPair;
+  readonly #options: NoiseRemoteExecutorOptions;
+  readonly #backoff: Backoff;
+  readonly #log: (line: string) => void;
+  readonly #stateListeners = new Set<(state: RemoteExecutorState) => void>();
+  #mux: NoiseMux | undefined;
+  #registration: EnvironmentRegistration | undefined;
+  #state: RemoteExecutorState = "registering";
+  #stopped = false;
+  #closeSocket: (() => void) | undefined;
+  #wake: (() => void) | undefined;
+  /** Successful websocket connections so far. */
+  connections = 0;
+  /** Successful registrations so far. */
+  registrations = 0;
+
+  constructor(options: NoiseRemoteExecutorOptions) {
+    if (options.baseUrl.trim() === "") throw new Error("remote executor needs a registry base URL");
+    if (options.environmentId.trim() === "") throw new Error("remote executor needs an environment id");
+    this.#options = { ...options, environmentId: options.environmentId.trim() };
+    this.identity = options.identity ?? generateHybridKeyPair();
+    this.#backoff = new Backoff({ jitter: 0.5, ...options.backoff });
+    this.#log = options.log ?? (() => {});
+  }
+
+  get state(): RemoteExecutorState {
+    return this.#state;
+  }
+
+  /** The multiplexer of the current registration (undefined before the first one). */
+  get mux(): NoiseMux | undefined {
+    return this.#mux;
+  }
+
+  get registration(): EnvironmentRegistration | undefined {
+    return this.#registration;
+  }
+
+  onState(listener: (state: RemoteExecutorState) => void): () => void {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
+  }
+
+  /** Drops the current websocket (tests); the loop redials the same URL. */
+  dropConnection(): void {
+    this.#closeSocket?.();
+  }
+
+  /** Runs until {@link stop}; rejects when the registry refuses the credentials. */
+  async run(): Promise<void> {
+    while (!this.#stopped) {
+      if (this.#registration === undefined) {
+        this.#setState("registering");
+        try {
+          await this.#register();
+        } catch (error) {
+          if (error instanceof EnvironmentRegistryError && !error.retryable) {
+            this.#setState("failed");
+            throw error;
+          }
+          const conflict = error instanceof EnvironmentRegistryError && error.kind === "conflict";
+          await this.#pause(conflict ? "Noise executor retrying uncommitted registry registration" : `registration failed: ${errorText(error)}`);
+          continue;
+        }
+      }
+      this.#setState("connecting");
+      let socket;
+      try {
+        socket = await dialFrameSocket(this.#registration!.url, { maxMessageBytes: NOISE_MAX_FRAME_BYTES, ...this.#options.dial });
+      } catch (error) {
+        // 0.169: an upgrade refused with a 4xx (expired or superseded URL) re-registers at once.
+        if (/HTTP 4\d\d/.test(errorText(error))) {
+          this.#log(`rendezvous refused the websocket (${errorText(error)}); registering again`);
+          this.#registration = undefined;
+          continue;
+        }
+        await this.#pause(`connecting to the rendezvous failed: ${errorText(error)}`);
+        continue;
+      }
+      if (this.#stopped) {
+        socket.close("executor stopping");
+        break;
+      }
+      this.connections += 1;
+      this.#backoff.reset();
+      this.#closeSocket = () => socket.close("dropped by executor");
+      this.#mux!.attachSocket(socket);
+      this.#setState("connected");
+      this.#log(`connected to rendezvous (${this.#mux!.streamCount} streams resumed)`);
+      const reason = await socket.closed;
+      this.#closeSocket = undefined;
+      this.#mux!.detachSocket();
+      if (this.#stopped) break;
+      await this.#pause(`rendezvous connection lost (${reason})`);
+    }
+    this.#setState("stopped");
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#mux?.close("executor_shutdown");
+    this.#closeSocket?.();
+    this.#wake?.();
+  }
+
+  async #register(): Promise<void> {
+    const { baseUrl, environmentId } = this.#options;
+    const token = await this.#options.token.current();
+    const registration = await registerEnvironment(
+      { baseUrl, environmentId, token, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}), ca: this.#options.dial?.ca },
+      this.identity.publicKey,
+    );
+    this.#registration = registration;
+    this.registrations += 1;
+    this.#log(
+      `registered environment ${environmentId}${this.#options.name ? ` (${this.#options.name})` : ""}: registration ${registration.registrationId}, key ${publicKeyFingerprint(this.identity.publicKey).slice(0, 16)}`,
+    );
+    this.#adoptRegistration(registration);
+  }
+
+  /** The registration's ids enter every new stream's prologue; established streams keep running. */
+  #adoptRegistration(registration: EnvironmentRegistration): void {
+    const ids = { environmentId: registration.environmentId, registrationId: registration.registrationId };
+    if (this.#mux !== undefined) {
+      this.#mux.updateRegistration(ids);
+      return;
+    }
+    const mux = new NoiseMux({
+      role: "executor",
+      identity: this.identity,
+      registration: ids,
+      authorize: (request) => this.#authorize(registration.environmentId, request.registrationId, request.streamId, request.harnessKey, request.authorization),
+      endpoint: { ...REMOTE_RELAY_LIVENESS, ...this.#options.endpoint },
+      ...(this.#options.limits ? { limits: this.#options.limits } : {}),
+      offerReliability: this.#options.offerReliability ?? true,
+      log: this.#log,
+    });
+    mux.onStream((stream) => {
+      this.#log(`stream ${stream.streamId} opened (${mux.streamCount} open, ${stream.peer === "reliable" ? "reliable" : "codex 0.169"} peer)`);
+      stream.onClose((reason) => this.#log(`stream ${stream.streamId} closed: ${reason} (${mux.streamCount} open)`));
+      this.#options.server.serve(stream);
+    });
+    this.#mux = mux;
+  }
+
+  async #authorize(environmentId: string, registrationId: string, streamId: string, harnessKey: HybridPublicKey, authorization: string) {
+    const token = await this.#options.token.current();
+    return validateHarnessKey(
+      { baseUrl: this.#options.baseUrl, environmentId, token, ca: this.#options.dial?.ca, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}) },
+      { registrationId, harnessKey, authorization, streamId },
+    );
+  }
+
+  async #pause(why: string): Promise<void> {
+    if (this.#stopped) return;
+    const delay = this.#backoff.next();
+    this.#setState("backing-off");
+    this.#log(`${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+  }
+
+  #setState(state: RemoteExecutorState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    for (const listener of [...this.#stateListeners]) listener(state);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

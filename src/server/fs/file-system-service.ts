@@ -145,7 +145,7 @@ export class FileSystemService {
     const follow = followOption(p);
     const guard = await this.resolveSandbox(p["sandbox"]);
     return guard_(method, path, dialect, async () => {
-      await guard.check(method, path, "read");
+      await guard.check(method, path, "read", { followFinal: follow });
       if (!follow) await assertNoSymlinkAncestors(path);
       const handle = await open(path, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
       try {
@@ -178,7 +178,7 @@ export class FileSystemService {
           `${method} refuses ${path}: dataBase64 decodes to ${size} bytes, more than the limit of ${this.maxWriteFileBytes} bytes (maxWriteFileBytes)`,
         );
       }
-      await guard.check(method, path, "write", { createsInParent: true });
+      await guard.check(method, path, "write", { createsInParent: true, followFinal: follow });
       if (!follow) await assertNoSymlinkAncestors(path);
       const handle = await open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0o666);
       try {
@@ -223,7 +223,7 @@ export class FileSystemService {
     const follow = followOption(p);
     const guard = await this.resolveSandbox(p["sandbox"]);
     return guard_(method, path, dialect, async () => {
-      await guard.check(method, path, "read");
+      await guard.check(method, path, "read", { followFinal: follow });
       if (!follow) await assertNoSymlinkAncestors(path);
       const linkInfo = await lstat(path);
       if (!follow && linkInfo.isSymbolicLink()) throw fsFailure("symlink-in-path", "path contains a symbolic link");

@@ -49,13 +49,26 @@ test("exits 2 with the contract's message for a bad listen URL", { skip }, async
   assert.match(result.stderr, /invalid websocket --listen URL `ws:\/\/localhost:1`; expected `ws:\/\/IP:PORT`/);
 });
 
+test("logs at start whether bubblewrap can sandbox processes, and which binary", { skip }, async () => {
+  const child = spawn(process.execPath, [CLI, "--bwrap-path", "/nonexistent/bwrap"], { stdio: ["pipe", "pipe", "pipe"] });
+  try {
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await firstLine(child);
+    await waitUntil(() => stderr.includes("exec-server: sandbox:"), 10_000, "the sandbox line");
+    assert.match(stderr, /exec-server: sandbox: unavailable \(bubblewrap is not installed at \/nonexistent\/bwrap .*\); sandboxed requests are refused\n/);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
 test("prints usage with --help", { skip }, async () => {
   const child = run(["--help"]);
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const result = await exitOf(child);
   assert.equal(result.code, 0);
-  for (const option of ["--listen", "--allow-origin", "--connection-token-file", "--session-ttl-ms", "--max-retained-bytes"]) {
+  for (const option of ["--listen", "--allow-origin", "--connection-token-file", "--session-ttl-ms", "--max-retained-bytes", "--allow-unsandboxed", "--bwrap-path"]) {
     assert.ok(stdout.includes(option), `--help mentions ${option}`);
   }
 });

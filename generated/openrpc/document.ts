@@ -21,7 +21,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "name": "initialize",
       "x-direction": "request",
       "summary": "Opens (or resumes) the session for this connection.",
-      "description": "Must be the first request on a connection. A second `initialize` fails with -32600 `initialize may only be sent once per connection` (a failed one may be retried). With `resumeSessionId` the detached session is re-attached and the same `sessionId` returned. Servers predating sessions answered `{}`; clients must accept that too. The result carries `environmentInfo` (as `environment/info`).",
+      "description": "Must be the first request on a connection. A second `initialize` fails with -32600 `initialize may only be sent once per connection` (a failed one may be retried). With `resumeSessionId` the detached session is re-attached and the same `sessionId` returned; a session still attached to another connection fails with -32010 `session <id> is already attached to another connection`. Servers predating sessions answered `{}`; clients must accept that too. The result carries `environmentInfo` (as `environment/info`).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -82,6 +82,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/SessionAttached"
         }
       ],
       "examples": [
@@ -227,7 +230,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "envPolicy",
-          "description": "How the child environment is derived from the server's environment; null means `env` is used as-is.",
+          "description": "How the child environment is derived from the server's environment (codex's shell environment policy); null means `env` is used as-is.",
           "schema": {
             "anyOf": [
               {
@@ -241,7 +244,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "shellSnapshot",
-          "description": "Executor-side shell state to restore. Refused with -32602 when non-null (not implemented yet).",
+          "description": "Executor-side shell state to restore (codex sends it only when `capabilities.shellSnapshotV2` is true). Refused with -32602 when non-null: not offered here.",
           "schema": {
             "anyOf": [
               {
@@ -296,7 +299,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "sandbox",
-          "description": "codex 0.169 sandbox context. Null/absent, or an unrestricted profile (`disabled`, `external`, `managed` with an `unrestricted` file system and `enabled` network), runs unsandboxed (`sandboxType: none`); anything else is refused with -32602 (not implemented yet).",
+          "description": "codex 0.169 sandbox context. Null/absent, or a profile restricting nothing, runs unsandboxed (`sandboxType: none`); a restricting profile runs under bubblewrap (`sandboxType: linuxSeccomp`): read-only root, writable entries bound, denied paths hidden, the network cut when `restricted`. Refused with -32600 `sandbox refused: …` when it cannot be applied. `sandboxOverride` changes nothing (as upstream).",
           "schema": {
             "anyOf": [
               {
@@ -310,7 +313,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "enforceManagedNetwork",
-          "description": "Enforce the managed network policy. `true` is refused with -32602 (not implemented yet).",
+          "description": "Enforce the managed network policy. `true` is refused with -32602: this server has no managed network proxy.",
           "schema": {
             "type": [
               "boolean",
@@ -557,7 +560,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Returns retained output after a sequence number, optionally long-polling.",
-      "description": "Returns chunks with `seq > afterSeq`; the first one is always included, further ones while the running total stays ≤ `maxBytes`. With `waitMs` the call returns at once when a chunk is returned, the process is closed or an unseen terminal event exists, else waits for activity until the deadline. Unknown id → -32600 `unknown process id <id>`.",
+      "description": "Returns chunks with `seq > afterSeq`; the first one is always included, further ones while the running total stays ≤ `maxBytes`. `nextSeq` is the last returned seq + 1 when `maxBytes` is given (a page), else the process's next unused seq (past exit and close). With `waitMs` the call returns at once when a chunk is returned, the process is closed or an unseen terminal event exists, else waits for activity until the deadline. Unknown id → -32600 `unknown process id <id>`.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -628,7 +631,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             "nextSeq": {
               "type": "integer",
               "minimum": 1,
-              "description": "Last returned seq + 1, or the process's next unused seq; the next read uses `afterSeq = nextSeq - 1`."
+              "description": "With `maxBytes`: the last returned seq + 1 (the next page reads `afterSeq = nextSeq - 1`); without: the process's next unused seq. With no chunk returned: the next unused seq."
             },
             "exited": {
               "type": "boolean",
@@ -663,7 +666,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             },
             "sandboxDenied": {
               "type": "boolean",
-              "description": "The sandbox denied something the process tried (always false here: processes run unsandboxed). Older servers omit it."
+              "description": "The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic, see docs/sandbox.md); false before it exited. Older servers omit it."
             }
           }
         }
@@ -687,10 +690,6 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             {
               "name": "afterSeq",
               "value": 0
-            },
-            {
-              "name": "maxBytes",
-              "value": 65536
             },
             {
               "name": "waitMs",
@@ -758,7 +757,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Writes bytes to a process's stdin (PTY input for tty processes).",
-      "description": "The outcome is a status, not an error.",
+      "description": "The outcome is a status, except that writing to a process whose input was writable (`pipeStdin` or `tty`) after it exited (or was terminated) fails with -32603 `failed to write to process stdin`. Invalid base64 → -32602.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -766,7 +765,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "chunk",
-          "description": "Bytes to write, standard base64 with padding.",
+          "description": "Bytes to write, standard base64 with padding (invalid → -32602).",
           "required": true,
           "schema": {
             "$ref": "#/components/schemas/Base64"
@@ -774,7 +773,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "writeId",
-          "description": "Idempotency key (codex 0.169): a repeated `writeId` is answered `accepted` without writing again.",
+          "description": "Idempotency key (codex 0.169, where it is required): a repeated `writeId` is answered `accepted` without writing again; `\"\"` → -32602. Seed clients may omit it (no idempotence then).",
           "schema": {
             "type": [
               "string",
@@ -803,7 +802,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
                 "stdinClosed",
                 "starting"
               ],
-              "description": "`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning."
+              "description": "`accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: the process has no writable input (started without `pipeStdin`), or the running child closed it; `starting`: the process has not finished spawning."
             }
           }
         }
@@ -814,6 +813,9 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/Internal"
         }
       ],
       "examples": [
@@ -935,7 +937,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Sends a signal (only `interrupt`) to a process.",
-      "description": "Answers `{}` also for unknown or exited processes.",
+      "description": "`interrupt` sends SIGINT to every process group of the child's session (inside a sandbox: to the command and its descendants). Answers `{}` also for unknown or exited processes.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1080,7 +1082,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         },
         {
           "name": "sandboxDenied",
-          "description": "The sandbox denied something the process tried (always false here). Older servers omit it.",
+          "description": "The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic; a sandboxed exit is reported once its output is complete). Older servers omit it.",
           "schema": {
             "type": "boolean"
           }
@@ -3879,7 +3881,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "permissions",
           "windowsSandboxLevel"
         ],
-        "description": "codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). fs methods enforce it (restricted profiles checked per real path; see the `sandbox` content descriptor). `process/start` runs unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuses restricted ones with -32602 (not enforced for processes yet).",
+        "description": "codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods enforce it in-process on the real path of everything they touch (see the fs `sandbox` content descriptor); a `windowsSandboxLevel` other than `disabled` is refused there too.",
         "properties": {
           "permissions": {
             "$ref": "#/components/schemas/ExecPermissionProfile"
@@ -4187,7 +4189,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "linuxSeccomp",
           "windowsRestrictedToken"
         ],
-        "description": "Sandbox the process runs under; this server answers `none` (restricted sandboxes are refused)."
+        "description": "Sandbox the process runs under: `linuxSeccomp` when its `sandbox` profile restricts something and is enforced (with bubblewrap here; the name is upstream's), `none` otherwise (no sandbox, or a profile restricting nothing)."
       },
       "EnvironmentCapabilities": {
         "type": "object",
@@ -4630,6 +4632,11 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
         "code": -32004,
         "message": "Not found",
         "data": "Filesystem path not found."
+      },
+      "SessionAttached": {
+        "code": -32010,
+        "message": "Session already attached",
+        "data": "`initialize {resumeSessionId}` of a session attached to another connection: `session <id> is already attached to another connection` (clients match that text and retry)."
       }
     }
   }

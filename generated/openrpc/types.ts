@@ -223,7 +223,7 @@ export interface SandboxPolicyContext {
 }
 
 /**
- * codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). fs methods enforce it (restricted profiles checked per real path; see the `sandbox` content descriptor). `process/start` runs unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuses restricted ones with -32602 (not enforced for processes yet).
+ * codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods enforce it in-process on the real path of everything they touch (see the fs `sandbox` content descriptor); a `windowsSandboxLevel` other than `disabled` is refused there too.
  * Spec node: #/components/schemas/WireFileSystemSandboxContext
  */
 export interface WireFileSystemSandboxContext {
@@ -310,7 +310,7 @@ export interface ProcessMetadata {
 }
 
 /**
- * Sandbox the process runs under; this server answers `none` (restricted sandboxes are refused).
+ * Sandbox the process runs under: `linuxSeccomp` when its `sandbox` profile restricts something and is enforced (with bubblewrap here; the name is upstream's), `none` otherwise (no sandbox, or a profile restricting nothing).
  * Spec node: #/components/schemas/ProcessSandboxType
  */
 export type ProcessSandboxType = "none" | "macosSeatbelt" | "linuxSeccomp" | "windowsRestrictedToken";
@@ -525,9 +525,9 @@ export interface ProcessStartParams {
   argv: string[];
   /** Working directory: an absolute path or a `file:` URI. */
   cwd: PathUri;
-  /** How the child environment is derived from the server's environment; null means `env` is used as-is. */
+  /** How the child environment is derived from the server's environment (codex's shell environment policy); null means `env` is used as-is. */
   envPolicy?: EnvPolicy | null;
-  /** Executor-side shell state to restore. Refused with -32602 when non-null (not implemented yet). */
+  /** Executor-side shell state to restore (codex sends it only when `capabilities.shellSnapshotV2` is true). Refused with -32602 when non-null: not offered here. */
   shellSnapshot?: ShellSnapshot | null;
   /** Exact child environment when `envPolicy` is null; overlaid on the policy's result otherwise. May be `{}`. */
   env: { [key: string]: string };
@@ -543,10 +543,10 @@ export interface ProcessStartParams {
    * Default: `null`.
    */
   arg0?: string | null;
-  /** codex 0.169 sandbox context. Null/absent, or an unrestricted profile (`disabled`, `external`, `managed` with an `unrestricted` file system and `enabled` network), runs unsandboxed (`sandboxType: none`); anything else is refused with -32602 (not implemented yet). */
+  /** codex 0.169 sandbox context. Null/absent, or a profile restricting nothing, runs unsandboxed (`sandboxType: none`); a restricting profile runs under bubblewrap (`sandboxType: linuxSeccomp`): read-only root, writable entries bound, denied paths hidden, the network cut when `restricted`. Refused with -32600 `sandbox refused: …` when it cannot be applied. `sandboxOverride` changes nothing (as upstream). */
   sandbox?: WireFileSystemSandboxContext | null;
   /**
-   * Enforce the managed network policy. `true` is refused with -32602 (not implemented yet).
+   * Enforce the managed network policy. `true` is refused with -32602: this server has no managed network proxy.
    * Default: `false`.
    */
   enforceManagedNetwork?: boolean | null;
@@ -600,7 +600,7 @@ export interface ProcessReadParams {
 export interface ProcessReadResult {
   /** Chunks in seq order. */
   chunks: ProcessOutputChunk[];
-  /** Last returned seq + 1, or the process's next unused seq; the next read uses `afterSeq = nextSeq - 1`. */
+  /** With `maxBytes`: the last returned seq + 1 (the next page reads `afterSeq = nextSeq - 1`); without: the process's next unused seq. With no chunk returned: the next unused seq. */
   nextSeq: number;
   /** The process has exited. */
   exited: boolean;
@@ -614,7 +614,7 @@ export interface ProcessReadResult {
   truncated: boolean;
   /** Total decoded size in bytes of those evicted chunks; 0 when `truncated` is false. */
   droppedBytes: number;
-  /** The sandbox denied something the process tried (always false here: processes run unsandboxed). Older servers omit it. */
+  /** The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic, see docs/sandbox.md); false before it exited. Older servers omit it. */
   sandboxDenied?: boolean;
 }
 
@@ -625,9 +625,9 @@ export interface ProcessReadResult {
 export interface ProcessWriteParams {
   /** Caller-chosen process handle, unique within the session. */
   processId: ProcessId;
-  /** Bytes to write, standard base64 with padding. */
+  /** Bytes to write, standard base64 with padding (invalid → -32602). */
   chunk: Base64;
-  /** Idempotency key (codex 0.169): a repeated `writeId` is answered `accepted` without writing again. */
+  /** Idempotency key (codex 0.169, where it is required): a repeated `writeId` is answered `accepted` without writing again; `""` → -32602. Seed clients may omit it (no idempotence then). */
   writeId?: string | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -638,7 +638,7 @@ export interface ProcessWriteParams {
  * Spec node: methods[process/write].result
  */
 export interface ProcessWriteResult {
-  /** `accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: stdin is not writable (no `pipeStdin`, or closed); `starting`: the process has not finished spawning. */
+  /** `accepted`: queued for the child; `unknownProcess`: no such id; `stdinClosed`: the process has no writable input (started without `pipeStdin`), or the running child closed it; `starting`: the process has not finished spawning. */
   status: "accepted" | "unknownProcess" | "stdinClosed" | "starting";
 }
 
@@ -709,7 +709,7 @@ export interface ProcessExitedNotification {
   seq: number;
   /** Exit status; a process ended by a signal reports 128 + the signal number (e.g. 143 after SIGTERM). */
   exitCode: number;
-  /** The sandbox denied something the process tried (always false here). Older servers omit it. */
+  /** The process ran sandboxed, exited non-zero and its output looks like a sandbox refusal (codex's heuristic; a sandboxed exit is reported once its output is complete). Older servers omit it. */
   sandboxDenied?: boolean;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;

@@ -6,6 +6,7 @@ import { startExecServer } from "../server/start-exec-server.js";
 import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV, type BearerTokenSource } from "../remote/bearer-token-source.js";
 import { readStdinBearer } from "../remote/stdin-bearer-token.js";
 import { collect, durationMs, positiveInteger } from "./parse-options.js";
+import { DEFAULT_BWRAP_PATH } from "../sandbox/bubblewrap-availability.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
 /** Environment variable holding the local listener's connection token (alternative to --connection-token-file). */
@@ -45,6 +46,8 @@ interface ServeOptions {
   bearerTokenFile?: string;
   maxStreams: number;
   caFile?: string;
+  allowUnsandboxed: boolean;
+  bwrapPath: string;
   verbose: boolean;
 }
 
@@ -59,7 +62,7 @@ export function configureServe(program: Command): Command {
     .option("--max-connections <n>", "open websockets at once; further upgrades get 503", positiveInteger, 1024)
     .option("--ping-interval-ms <n>", "websocket ping interval; a peer that misses a pong is disconnected (0 = off), ms", durationMs, 30_000)
     .option("--max-inflight-requests <n>", "requests processed at once per connection; more get -32600", positiveInteger, 1024)
-    .option("--session-ttl-ms <n>", "how long a detached session waits for resume before its processes are killed, ms", durationMs, 10_000)
+    .option("--session-ttl-ms <n>", "how long a detached session waits for resume before its processes are killed, ms", durationMs, 30_000)
     .option("--max-sessions <n>", "live sessions (attached or detached)", positiveInteger, 1024)
     .option("--max-processes <n>", "running processes per session", positiveInteger, 256)
     .option("--max-retained-bytes <n>", "retained output per process, bytes (oldest evicted, reported as truncated)", positiveInteger, 1024 * 1024)
@@ -91,6 +94,12 @@ export function configureServe(program: Command): Command {
     )
     .option("--ca-file <file>", "remote mode: extra PEM CA certificate to trust for an https/wss rendezvous (or NODE_EXTRA_CA_CERTS)")
     .option("--max-streams <n>", "remote mode: concurrent relay streams on the executor socket", positiveInteger, 128)
+    .option("--bwrap-path <file>", "the bubblewrap binary that applies codex sandbox profiles (Debian/Ubuntu package bubblewrap)", DEFAULT_BWRAP_PATH)
+    .option(
+      "--allow-unsandboxed",
+      "when bubblewrap is unusable, run sandboxed requests WITHOUT a sandbox (sandboxType none) instead of refusing them",
+      false,
+    )
     .option("--verbose", "log connections and protocol errors on stderr", false)
     .action(async (opts: ServeOptions) => {
       if (opts.remote !== undefined) await serveRemote(opts);
@@ -121,6 +130,7 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxBufferedBodyBytes: opts.maxHttpBufferedBodyBytes,
       maxRequestsPerConnection: opts.maxHttpRequestsPerConnection,
     },
+    sandbox: { bwrapPath: opts.bwrapPath, allowUnsandboxed: opts.allowUnsandboxed },
     maxInFlightRequests: opts.maxInflightRequests,
     ...(opts.verbose ? { log: stderrLog } : {}),
   };
@@ -148,6 +158,7 @@ async function serveLocal(opts: ServeOptions): Promise<void> {
   }
   if (running.url !== "stdio") process.stdout.write(`${running.url}\n`);
   installShutdown(() => running.close());
+  stderrLog(await running.server.describeSandbox());
   await running.done;
   process.exit(0);
 }
@@ -172,6 +183,7 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
   // Loaded on demand so a local server does not pay for the relay at start-up.
   const { RemoteExecutor, RemoteExecutorConfig } = await import("../remote/remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
+  stderrLog(await server.describeSandbox());
   const executor = new RemoteExecutor({
     config: new RemoteExecutorConfig(baseUrls[0] as string, id, token, opts.name, baseUrls.slice(1)),
     server,
@@ -197,6 +209,7 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
 async function serveNoise(opts: ServeOptions, environmentId: string, token: BearerTokenSource): Promise<void> {
   const { NoiseRemoteExecutor } = await import("../remote/noise-remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
+  stderrLog(await server.describeSandbox());
   const executor = new NoiseRemoteExecutor({
     baseUrl: opts.remote as string,
     environmentId,

@@ -4,6 +4,8 @@
  * - unknown method → -32601 `method not found: <name>`;
  * - params are validated first → -32602 naming the failing field;
  * - then the optional {@link ParamsCodec} rewrites them (paths) and, later, the result;
+ * - then the caller's optional {@link RequestGate} may refuse the call (lifecycle ordering: params
+ *   errors win over gating, as upstream decodes params first);
  * - a thrown {@link RpcError} passes through with its code, message and data;
  * - anything else thrown → -32603 with the error's message.
  * Omitted params are `null`; methods without declared params get `{}`.
@@ -30,10 +32,19 @@ export interface RequestCall {
 /** The call of a request that went through no codec: paths were not decoded, so only plain ones can work. */
 const PLAIN_CALL: RequestCall = { dialect: "plain" };
 
+/**
+ * Called once params are validated and decoded, right before the handler (synchronously within
+ * `handleRequest`'s call); throwing an {@link RpcError} answers it instead of running the handler.
+ */
+export type RequestGate = (descriptor: MethodDescriptor) => void;
+
 /** The request/notification dispatcher. */
 export interface Dispatcher<Ctx> {
-  /** Answers one request. Never throws; the response always carries `"jsonrpc":"2.0"`. */
-  handleRequest(id: JsonRpcId, method: string, params: unknown, ctx: Ctx): Promise<JsonRpcResponse>;
+  /**
+   * Answers one request. Never throws; the response always carries `"jsonrpc":"2.0"`. `gate` runs
+   * after params validation and decoding and before the handler (see {@link RequestGate}).
+   */
+  handleRequest(id: JsonRpcId, method: string, params: unknown, ctx: Ctx, gate?: RequestGate): Promise<JsonRpcResponse>;
   /**
    * Handles one client notification. Resolves `undefined` when handled (or when no handler is
    * registered), else the error to report (the connection sends it with id -1, CONTRACT.md §2):
@@ -111,7 +122,7 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
   return {
     describe: (method) => byName.get(method),
 
-    async handleRequest(id, method, params, ctx) {
+    async handleRequest(id, method, params, ctx, gate) {
       try {
         const descriptor = byName.get(method);
         const handler =
@@ -125,6 +136,7 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
         if (!prepared.ok) return errorResponse(id, { code: ErrorCode.InvalidParams, message: prepared.message });
         const builtin = ownFunction(input.builtins, method) !== undefined;
         const decoded = codec === undefined || builtin ? undefined : codec.decodeParams(descriptor, prepared.params);
+        gate?.(descriptor);
         const call: RequestCall = decoded?.resultDialect === undefined ? PLAIN_CALL : { dialect: decoded.resultDialect };
         const raw = await handler(decoded === undefined ? prepared.params : decoded.params, ctx, call);
         const result = decoded === undefined ? raw : decoded.encodeResult(raw);

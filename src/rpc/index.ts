@@ -46,6 +46,6 @@ export {
   type RpcClientErrorKind,
   type Timers,
 } from "./client-core.js";
-export { createDispatcherCore, toErrorObject, type Dispatcher, type DispatcherOptions } from "./dispatcher-core.js";
+export { createDispatcherCore, toErrorObject, type Dispatcher, type DispatcherOptions, type RequestGate } from "./dispatcher-core.js";
 export { createInMemoryTransportPair, type InMemoryTransport, type InMemoryTransportOptions } from "./in-memory-transport.js";
 export { describeSchemaError, formatInstancePath, runValidator, type ValidationResult } from "./validation.js";

@@ -13,6 +13,11 @@ export const ErrorCode = {
   Internal: -32603,
   /** Filesystem path not found. */
   NotFound: -32004,
+  /**
+   * `initialize {resumeSessionId}` of a session still attached to another connection (codex 0.169;
+   * clients match the message `is already attached to another connection` and retry).
+   */
+  SessionAttached: -32010,
 } as const;
 
 /** One of the codes in {@link ErrorCode}; other integers may arrive from foreign peers. */

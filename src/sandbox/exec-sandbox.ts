@@ -6,6 +6,7 @@ import { BubblewrapLauncher, type BubblewrapLauncherOptions, type SandboxedChild
 import type { BubblewrapAvailability } from "./bubblewrap-availability.js";
 import type { PathUriDecoder } from "./decode-path-uri.js";
 import { parseSandboxContext } from "./parse-sandbox-context.js";
+import type { SandboxContext } from "./permission-profile.js";
 import { resolveSandboxPolicy } from "./resolve-sandbox-policy.js";
 import { isLikelySandboxDenied } from "./sandbox-denied.js";
 import { sandboxTypeOf, type SandboxPolicy } from "./sandbox-policy.js";
@@ -60,6 +61,11 @@ export class ExecSandbox {
     this.decodePath = options.decodePath;
   }
 
+  /** True when sandboxed requests run unsandboxed while bubblewrap is unusable (`allowUnsandboxed`). */
+  get allowsUnsandboxed(): boolean {
+    return this.allowUnsandboxed;
+  }
+
   /** Whether bubblewrap works here (probed once). Call at server start to log the reason early. */
   availability(): Promise<BubblewrapAvailability> {
     return this.launcher.availability();
@@ -75,6 +81,7 @@ export class ExecSandbox {
    */
   async prepareProcess(rawSandbox: unknown, request: ProcessSandboxRequest): Promise<PreparedProcess> {
     const context = parseSandboxContext(rawSandbox, this.decodePath === undefined ? {} : { decodePath: this.decodePath });
+    refuseUnsupportedContext(context);
     if (request.enforceManagedNetwork === true) {
       throw new SandboxRefusedError("enforceManagedNetwork is not supported: this exec-server has no managed network proxy");
     }
@@ -110,6 +117,7 @@ export class ExecSandbox {
    */
   async resolveFs(rawSandbox: unknown, serverTmpdir: string | undefined = process.env["TMPDIR"]): Promise<SandboxPolicy> {
     const context = parseSandboxContext(rawSandbox, this.decodePath === undefined ? {} : { decodePath: this.decodePath });
+    refuseUnsupportedContext(context);
     return resolveSandboxPolicy(context, serverTmpdir === undefined ? {} : { tmpdir: serverTmpdir });
   }
 
@@ -124,4 +132,20 @@ export class ExecSandbox {
     const leader = handle.pid;
     return { ...handle, signal: (signal) => signalSession(leader, signal) };
   }
+}
+
+/**
+ * Refuses what this Linux server cannot apply as asked: a Windows sandbox level other than
+ * `disabled` (`restricted-token`, `elevated`, `mxc` select Windows sandbox implementations; codex on
+ * Linux always sends `disabled`). `sandboxOverride` is accepted and changes nothing, as in codex
+ * 0.169 (the client itself drops the sandbox, `sandbox: null`, for an approved escalation).
+ *
+ * @throws SandboxRefusedError (-32600)
+ */
+function refuseUnsupportedContext(context: SandboxContext | null): void {
+  if (context === null || context.windowsSandboxLevel === "disabled") return;
+  throw new SandboxRefusedError(
+    `windowsSandboxLevel ${JSON.stringify(context.windowsSandboxLevel)} selects a Windows sandbox, which this ${process.platform} exec-server cannot apply ` +
+      `(send "disabled": the permission profile is enforced with bubblewrap)`,
+  );
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from "../rpc/rpc-error.js";
+import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { parseMessage } from "../rpc/json-rpc.js";
 import { exceedsMessageLimit, type FlowControl, type MessageTransport } from "../rpc/message-transport.js";
 import { splitOutputJson } from "./process/output-notification.js";
@@ -8,8 +8,11 @@ export type RequestId = number | string;
 
 /** The part of the generated dispatcher the connection processor uses. */
 export interface RequestDispatcher<Ctx> {
-  /** Validates params, runs the handler and resolves to the response object; never rejects. */
-  handleRequest(id: RequestId, method: string, params: unknown, ctx: Ctx): Promise<unknown>;
+  /**
+   * Validates params, runs the handler and resolves to the response object; never rejects. `gate`
+   * runs once params are validated and decoded, before the handler; what it throws is the answer.
+   */
+  handleRequest(id: RequestId, method: string, params: unknown, ctx: Ctx, gate?: () => void): Promise<unknown>;
   /** The method's descriptor, or undefined for an unknown method. */
   describe(method: string): { readonly direction: string } | undefined;
 }
@@ -40,6 +43,23 @@ export const MAX_HELD_DURING_INITIALIZE = 1024;
 
 /** Methods answered in any lifecycle state. */
 const ALWAYS_ALLOWED = new Set(["rpc.discover"]);
+
+/**
+ * The family a method is gated as, in upstream's words (`client must call initialize before using
+ * <family> methods`): codex 0.169's names for its families, the method's own prefix otherwise
+ * (`environment` for this project's `environment/add|list|remove`).
+ */
+export function gatingFamily(method: string): string {
+  if (method.startsWith("process/")) return "exec";
+  if (method.startsWith("fs/")) return "filesystem";
+  if (method.startsWith("http/")) return "http";
+  if (method === "environment/info") return "environment info";
+  if (method === "environment/status") return "environment status";
+  if (method.startsWith("environmentConfig/")) return "environment config";
+  if (method.startsWith("capabilityRoots/") || method.startsWith("capabilities/")) return "capability discovery";
+  const slash = method.indexOf("/");
+  return slash < 0 ? method : method.slice(0, slash);
+}
 
 /**
  * Runs the JSON-RPC lifecycle of one connection over any {@link MessageTransport}: `initialize` once,
@@ -152,14 +172,17 @@ export class ConnectionProcessor<Ctx> {
     if (descriptor !== undefined && descriptor.direction !== "request") {
       return this.#sendError(id, ErrorCode.InvalidRequest, `${method} is a notification, not a request`);
     }
-    if (descriptor !== undefined && !ALWAYS_ALLOWED.has(method)) {
+    // Params are decoded before gating (upstream: a params error wins over "initialize first"), so
+    // the ordering check runs as the dispatcher's gate, synchronously within handleRequest's call.
+    const isInitialize = method === "initialize" && this.#state === "awaiting-initialize";
+    const gate = (): void => {
+      if (ALWAYS_ALLOWED.has(method)) return;
       const refusal = this.#orderingError(method);
-      if (refusal) return this.#sendError(id, ErrorCode.InvalidRequest, refusal);
-    }
-    const isInitialize = method === "initialize";
-    if (isInitialize) this.#state = "initializing";
+      if (refusal !== undefined) throw new RpcError(ErrorCode.InvalidRequest, refusal);
+      if (isInitialize) this.#state = "initializing";
+    };
     const work = this.#hooks.dispatcher
-      .handleRequest(id, method, params, this.ctx)
+      .handleRequest(id, method, params, this.ctx, gate)
       .then((response) => {
         if (isInitialize && this.#state === "initializing") {
           const failed = typeof response === "object" && response !== null && "error" in response;
@@ -207,7 +230,7 @@ export class ConnectionProcessor<Ctx> {
   }
 
   #orderingError(method: string): string | undefined {
-    const family = method.includes("/") ? method.slice(0, method.indexOf("/")) : method;
+    const family = gatingFamily(method);
     if (method === "initialize") {
       return this.#state === "awaiting-initialize" ? undefined : "initialize may only be sent once per connection";
     }

@@ -14,10 +14,10 @@ import type { SessionState } from "./session-state.js";
 export interface ServerHandlerDeps {
   sessions: SessionRegistry<SessionState>;
   fs: FileSystemService;
-  /** The server's sandbox (codex 0.169 sandbox contexts of processes and fs methods). */
-  sandbox: ExecSandbox;
   /** `http/request` on this executor; absent or disabled → -32601. */
   http?: HttpRequestService;
+  /** The server's one sandbox (codex 0.169 permission profiles): processes use it through their tables, fs methods directly. */
+  sandbox: ExecSandbox;
 }
 
 /** The session of an initialized connection (the connection processor enforces ordering). */
@@ -58,16 +58,6 @@ async function route<P extends Routable, R>(
   if (!session.environments.has(id)) throw new RpcError(ErrorCode.InvalidRequest, `unknown environment ${id}`);
   const { environmentId: _dropped, ...forwarded } = params;
   return remote(await session.environments.client(id), forwarded);
-}
-
-/**
- * The -32601 answer of a method of the codex 0.169 dialect that is declared but not implemented yet
- * (each use carries a `TODO(issue 11)` naming what is missing).
- */
-function notImplementedYet(method: string): () => never {
-  return () => {
-    throw new RpcError(ErrorCode.MethodNotFound, `${method} is not implemented yet`);
-  };
 }
 
 /**
@@ -123,8 +113,7 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       requireExperimental(ctx, "environment/remove");
       return { removed: sessionOf(ctx).environments.remove(params.environmentId) };
     },
-    // TODO(issue 11): process/signal {interrupt} → SIGINT to the process group, `{}` also for unknown ids.
-    "process/signal": notImplementedYet("process/signal"),
+    "process/signal": (params, ctx) => route(ctx, params, (p) => processes(ctx).signal(p), (c, p) => c.process.signal(p)),
     "fs/canonicalize": (params, ctx, call) => route(ctx, params, (p) => fs.canonicalize(p, fsDialectOf(call)), (c, p) => c.fs.canonicalize(p)),
     "fs/walk": (params, ctx) => route(ctx, params, (p) => fs.walk(p), (c, p) => c.fs.walk(p)),
     // File handles and the missing-path watch belong to the connection (ctx.files), as upstream's.

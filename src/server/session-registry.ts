@@ -31,14 +31,17 @@ export interface Session<R extends SessionResources = SessionResources> {
 export interface SessionRegistryOptions<R extends SessionResources> {
   /** Creates the resources (process table, ...) of a new session. */
   createResources(sessionId: string): R;
-  /** How long a detached session waits for `resumeSessionId` before its processes are killed, in ms. Default 10 000 (upstream). */
+  /** How long a detached session waits for `resumeSessionId` before its processes are killed, in ms. Default 30 000 (codex 0.169). */
   detachTtlMs?: number;
   /** Maximum live sessions (attached or detached); further `initialize` calls fail with -32600. Default 1 024. */
   maxSessions?: number;
 }
 
-/** Default for {@link SessionRegistryOptions.detachTtlMs}: 10 s, as upstream. */
-export const DEFAULT_DETACH_TTL_MS = 10_000;
+/**
+ * Default for {@link SessionRegistryOptions.detachTtlMs}: 30 s, codex 0.169's `DETACHED_SESSION_TTL`
+ * (older upstream descriptions, and CONTRACT.md, said 10 s).
+ */
+export const DEFAULT_DETACH_TTL_MS = 30_000;
 /** Default for {@link SessionRegistryOptions.maxSessions}. */
 export const DEFAULT_MAX_SESSIONS = 1024;
 
@@ -86,12 +89,16 @@ export class SessionRegistry<R extends SessionResources = SessionResources> {
     return session;
   }
 
-  /** Re-attaches a detached session to `owner`; throws the contract's errors for unknown or attached ids. */
+  /**
+   * Re-attaches a detached session to `owner`. Unknown or expired id → -32600 `unknown session id
+   * <id>`; a session attached to another connection → -32010 `session <id> is already attached to
+   * another connection` (codex 0.169's code; clients match the text and retry).
+   */
   resume(sessionId: string, owner: object, sink: NotificationSink, flow?: FlowControl): Session<R> {
     const session = this.#sessions.get(sessionId);
     if (!session) throw new RpcError(ErrorCode.InvalidRequest, `unknown session id ${sessionId}`);
     if (session.attachedTo !== null) {
-      throw new RpcError(ErrorCode.InvalidRequest, `session ${sessionId} is already attached to another connection`);
+      throw new RpcError(ErrorCode.SessionAttached, `session ${sessionId} is already attached to another connection`);
     }
     clearTimeout(session.detachTimer);
     session.detachTimer = undefined;

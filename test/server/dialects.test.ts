@@ -158,31 +158,31 @@ describe("processes in the 0.169 dialect", () => {
   test("refuses the 0.169 members it cannot honour, naming each", async () => {
     const client = await ready();
     const base = { argv: ["true"], cwd: scratch, env: {}, tty: false };
-    const restricted = {
-      permissions: { type: "managed", file_system: { type: "restricted", entries: [{ path: { type: "path", path: encodePathUri(scratch) }, access: "read" }] }, network: "restricted" },
-      windowsSandboxLevel: "disabled",
-    };
-    const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ sandbox: restricted }, /^sandbox restricts permissions\.file_system\.type "restricted", which this exec-server does not enforce yet/],
+    const cases: Array<[Record<string, unknown>, number, RegExp]> = [
+      [{ enforceManagedNetwork: true }, -32602, /^enforceManagedNetwork: true is not supported/],
+      [{ networkProxy: { proxy: { enabled: true } } }, -32602, /^networkProxy is not supported/],
+      [{ shellSnapshot: { scopeId: "s", shell: { name: "bash", path: "/bin/bash" } } }, -32602, /^shellSnapshot is not supported/],
       [
-        { sandbox: { permissions: { type: "managed", file_system: { type: "unrestricted" }, network: "restricted" }, windowsSandboxLevel: "disabled" } },
-        /^sandbox restricts permissions\.network "restricted"/,
+        { sandbox: { permissions: { type: "disabled" }, windowsSandboxLevel: "restricted-token" } },
+        -32600,
+        /^sandbox refused: windowsSandboxLevel "restricted-token" selects a Windows sandbox/,
       ],
-      [{ enforceManagedNetwork: true }, /^enforceManagedNetwork: true is not supported/],
-      [{ networkProxy: { proxy: { enabled: true } } }, /^networkProxy is not supported/],
-      [{ shellSnapshot: { scopeId: "s", shell: { name: "bash", path: "/bin/bash" } } }, /^shellSnapshot is not supported/],
     ];
-    for (const [extra, message] of cases) {
+    for (const [extra, code, message] of cases) {
       const response = await client.request("process/start", { processId: "refused", ...base, ...extra });
-      assert.equal(response.error?.code, -32602, JSON.stringify(extra));
+      assert.equal(response.error?.code, code, JSON.stringify(extra));
       assert.match(response.error?.message ?? "", message);
     }
     // Nothing was started under that id.
     const read = await client.request("process/read", { processId: "refused" });
     assert.equal(read.error?.message, "unknown process id refused");
-    // Unrestricted 0.169 profiles run.
-    for (const permissions of [{ type: "external", network: "enabled" }, { type: "managed", file_system: { type: "unrestricted" }, network: "enabled" }]) {
-      const ok = await client.call("process/start", { processId: `ok-${permissions.type}`, ...base, sandbox: { permissions, windowsSandboxLevel: "disabled" } });
+    // Profiles that restrict nothing run unsandboxed, whatever sandboxOverride says.
+    for (const permissions of [{ type: "disabled" }, { type: "external", network: "enabled" }, { type: "managed", file_system: { type: "unrestricted" }, network: "enabled" }]) {
+      const ok = await client.call("process/start", {
+        processId: `ok-${permissions.type}`,
+        ...base,
+        sandbox: { permissions, windowsSandboxLevel: "disabled", sandboxOverride: "bypassSandboxFirstAttempt" },
+      });
       assert.equal(ok["sandboxType"], "none");
     }
   });
@@ -257,17 +257,6 @@ describe("environment description", () => {
     assert.deepEqual(await client.call("environment/status", null), { status: "ready" });
     const bad = await client.request("environment/status", { x: 1 });
     assert.deepEqual(bad.error, { code: -32602, message: "invalid params for environment/status: x is not an allowed member" });
-  });
-
-  test("methods of the 0.169 dialect that are not implemented yet answer -32601 naming themselves", async () => {
-    const client = await ready();
-    const pending: Array<[string, Record<string, unknown>]> = [
-      ["process/signal", { processId: "p", signal: "interrupt" }],
-    ];
-    for (const [method, params] of pending) {
-      const response = await client.request(method, params);
-      assert.deepEqual(response.error, { code: -32601, message: `${method} is not implemented yet` }, method);
-    }
   });
 
   test("the codex-configuration methods are not offered (-32601) and their capability flags are false", async () => {

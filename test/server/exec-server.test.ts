@@ -31,13 +31,32 @@ describe("lifecycle", () => {
   test("refuses methods before initialize and before initialized with the contract's messages", async () => {
     const client = await connect();
     const early = await client.request("process/start", { processId: "p", argv: ["true"], cwd: "/", env: {}, tty: false });
-    assert.deepEqual(early.error, { code: -32600, message: "client must call initialize before using process methods" });
+    assert.deepEqual(early.error, { code: -32600, message: "client must call initialize before using exec methods" });
+    const badParams = await client.request("process/read", {});
+    assert.equal(badParams.error?.code, -32602, "params are decoded before gating, as upstream");
+    assert.match(String(badParams.error?.message), /processId/);
+    for (const [method, params, family] of [
+      ["http/request", { method: "GET", url: "http://127.0.0.1:9/", requestId: "r" }, "http"],
+      ["environment/info", undefined, "environment info"],
+      ["environment/status", undefined, "environment status"],
+      ["environmentConfig/read", { cwd: "/", configPaths: [["model"]], requirementsPaths: [] }, "environment config"],
+      ["capabilities/discoverV2", { cwd: "/" }, "capability discovery"],
+      ["capabilityRoots/discoverV1", { roots: [] }, "capability discovery"],
+      ["environment/list", {}, "environment"],
+    ] as const) {
+      const gated = await client.request(method, params);
+      assert.deepEqual(gated.error, { code: -32600, message: `client must call initialize before using ${family} methods` }, method);
+    }
+    const badInitialize = await client.request("initialize", {});
+    assert.equal(badInitialize.error?.code, -32602, "a failed initialize does not count");
     const init = await client.call("initialize", { clientName: "t" });
     assert.match(String(init["sessionId"]), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const beforeInitialized = await client.request("fs/getMetadata", { path: "/" });
-    assert.deepEqual(beforeInitialized.error, { code: -32600, message: "client must send initialized before using fs methods" });
+    assert.deepEqual(beforeInitialized.error, { code: -32600, message: "client must send initialized before using filesystem methods" });
     const again = await client.request("initialize", { clientName: "t" });
     assert.deepEqual(again.error, { code: -32600, message: "initialize may only be sent once per connection" });
+    const againBadParams = await client.request("initialize", {});
+    assert.equal(againBadParams.error?.code, -32602, "params errors win over the second-initialize refusal too");
     client.notify("initialized", {});
     const ok = await client.request("fs/getMetadata", { path: "/" });
     assert.equal(ok.result?.["isDirectory"], true);
@@ -167,7 +186,7 @@ describe("sessions", () => {
     assert.match(text, /after/);
     const other = await connect();
     const stolen = await other.request("initialize", { clientName: "thief", resumeSessionId: sessionId });
-    assert.deepEqual(stolen.error, { code: -32600, message: `session ${sessionId} is already attached to another connection` });
+    assert.deepEqual(stolen.error, { code: -32010, message: `session ${sessionId} is already attached to another connection` });
     await second.call("process/terminate", { processId: "survivor" });
   });
 

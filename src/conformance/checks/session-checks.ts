@@ -1,6 +1,7 @@
 import type { Check, CheckContext, ConformanceClient } from "../check.js";
 import { CheckFailure, expect, skip } from "../check.js";
-import { expectRawError, expectRpcError, show } from "../expectations.js";
+import { RpcError } from "../../rpc/rpc-error.js";
+import { describeError, expectRawError, show } from "../expectations.js";
 import { readUntil, start, startParams } from "./process-helpers.js";
 
 /** A session id no server issued. */
@@ -52,17 +53,21 @@ export function sessionChecks(): Check[] {
     },
     {
       id: "session/resume-attached",
-      title: "resuming a session still attached to another connection fails -32600",
+      title: "resuming a session still attached to another connection fails -32600 (CONTRACT) or -32010 (codex 0.169) naming it already attached — variant attachedResumeCode",
       async run(ctx) {
         const owner = await ctx.openClient();
         if (owner.sessionId === undefined) skip("initialize answered {} (no session ids): resume is not supported by this server");
         const thief = await ctx.openClient({ handshake: false });
-        await expectRpcError(
-          thief.client.initialize({ clientName: "exec-server-conformance", resumeSessionId: owner.sessionId }),
-          -32600,
-          "initialize resuming an attached session",
-          "already attached",
-        );
+        let error: unknown;
+        try {
+          await thief.client.initialize({ clientName: "exec-server-conformance", resumeSessionId: owner.sessionId });
+        } catch (caught) {
+          error = caught;
+        }
+        if (!(error instanceof RpcError)) throw new CheckFailure(`initialize resuming an attached session: expected error -32600 or -32010, got ${error === undefined ? "a result" : describeError(error)}`);
+        expect(error.code === -32600 || error.code === -32010, `initialize resuming an attached session: expected error -32600 or -32010, got ${error.code}: ${error.message}`);
+        expect(/already attached/i.test(error.message), `initialize resuming an attached session: error message ${show(error.message)} should mention "already attached"`);
+        ctx.variant("attachedResumeCode", String(error.code));
       },
     },
     {

@@ -37,6 +37,12 @@ export interface ChildHandle {
   pause(): void;
   /** Reads the child's output again after {@link ChildHandle.pause}. Idempotent. */
   resume(): void;
+  /**
+   * Sends `signal` to the child and its descendants (every process group of its session; inside a
+   * sandbox, the command rather than bubblewrap, see `signalSandboxedSession`). True when something
+   * was signalled.
+   */
+  signal(signal: NodeJS.Signals): boolean;
 }
 
 /** What both spawners need. */

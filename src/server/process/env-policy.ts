@@ -1,9 +1,11 @@
 import type { EnvPolicy } from "./types.js";
 
-/** Variables kept by `inherit: "core"`, besides every `LC_*` variable. */
-export const CORE_ENV_VARS: readonly string[] = [
-  "HOME", "LOGNAME", "PATH", "SHELL", "USER", "USERNAME", "TMPDIR", "TEMP", "TMP", "LANG", "LANGUAGE", "TERM", "TZ",
-];
+/**
+ * Variables kept by `inherit: "core"` (names compared exactly): codex's Unix core set
+ * (`COMMON_CORE_VARS` + `PLATFORM_CORE_VARS`), checked against the 0.169 binary — `LANGUAGE`,
+ * `TERM`, `TZ`, `USERNAME` and other `LC_*` variables are not core.
+ */
+export const CORE_ENV_VARS: readonly string[] = ["PATH", "SHELL", "TMPDIR", "TEMP", "TMP", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LOGNAME", "USER"];
 
 /** Removed unless `ignoreDefaultExcludes` is true (codex's defaults; case-insensitive). */
 export const DEFAULT_ENV_EXCLUDES: readonly string[] = ["*KEY*", "*SECRET*", "*TOKEN*"];
@@ -27,14 +29,16 @@ function matchesAny(patterns: readonly string[]): (name: string) => boolean {
 }
 
 function isCore(name: string): boolean {
-  return CORE_ENV_VARS.includes(name) || name.startsWith("LC_");
+  return CORE_ENV_VARS.includes(name);
 }
 
 /**
- * Computes the child environment (CONTRACT.md §3). Without a policy `env` is used as is. With one:
- * inherit from `baseEnv` (all / core / none), drop the default excludes unless ignored, drop
- * `exclude` matches, apply `set`, keep only `includeOnly` matches when that list is non-empty, and
- * finally overlay `env` (the caller's explicit variables always win).
+ * Computes the child environment (CONTRACT.md §3, codex's `populate_env`). Without a policy `env`
+ * is used as is. With one: inherit from `baseEnv` (all / core / none), drop the default excludes
+ * unless ignored, drop `exclude` matches, apply `set` (never filtered by the excludes), keep only
+ * `includeOnly` matches when that list is non-empty (`set` included), and finally overlay `env` (the
+ * caller's explicit variables always win). Members a seed client omits take their defaults
+ * (`inherit: "all"`, no `ignoreDefaultExcludes`, empty lists); codex 0.169 always sends all five.
  */
 export function computeChildEnv(
   env: Readonly<Record<string, string>>,

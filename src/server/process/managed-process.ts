@@ -1,8 +1,8 @@
+import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
 import type { ChildEvents, ChildHandle } from "./child-handle.js";
 import type { ProcessTimers } from "./process-table-options.js";
 import { createOutputNotification } from "./output-notification.js";
 import { RetainedOutput } from "./retained-output.js";
-import { signalSession } from "./signal-session.js";
 import type {
   ProcessNotificationSink,
   ProcessReadResult,
@@ -28,6 +28,29 @@ export interface ManagedProcessContext {
   readonly afterOutput: (process: ManagedProcess) => void;
 }
 
+/** What a {@link ManagedProcess} knows about its child before it is spawned. */
+export interface ManagedProcessTraits {
+  /** The child gets writable input (`pipeStdin` or a PTY): a write after its exit is an error, not `stdinClosed`. */
+  readonly writableInput: boolean;
+}
+
+/** How a sandboxed child's exit is classified (from `PreparedProcess` of the sandbox). */
+export interface SandboxExitClassifier {
+  /** `sandboxDenied` for a child that exited with `exitCode` after writing `output`. */
+  sandboxDenied(exitCode: number, output: Iterable<Uint8Array>): boolean;
+}
+
+/**
+ * How long `process/exited` of a sandboxed child may wait for its output streams to reach EOF, in
+ * milliseconds. The exit is reported once the output is complete, so `sandboxDenied` sees every
+ * message (a pipe can deliver output after the exit event); inside bubblewrap's pid namespace
+ * nothing outlives the command, so EOF follows the exit at once and this bound is a safety net.
+ */
+export const SANDBOXED_EXIT_DRAIN_MS = 500;
+
+/** The error of a write to a process whose input was writable but which has exited (upstream's text). */
+export const STDIN_WRITE_FAILED = "failed to write to process stdin";
+
 /** `process/read` arguments after validation and defaults. */
 export interface ReadRequest {
   afterSeq: number;
@@ -49,7 +72,15 @@ export class ManagedProcess implements ChildEvents {
   private exitSeq: number | null = null;
   private failure: string | null = null;
   private handle: ChildHandle | undefined;
+  private classifier: SandboxExitClassifier | undefined;
+  private sandboxDenied = false;
+  /** The child exited (its exit may not be reported yet, see {@link SANDBOXED_EXIT_DRAIN_MS}). */
+  private childExited = false;
+  /** Exit status held back until the output streams end (sandboxed children). */
+  private heldExitCode: number | undefined;
+  private heldExitTimer: unknown;
   private terminateRequested = false;
+  private interruptRequested = false;
   private escalationTimer: unknown;
   private readonly waiters = new Set<() => void>();
   /** `writeId`s of accepted writes, oldest first (a Set keeps insertion order). */
@@ -66,6 +97,7 @@ export class ManagedProcess implements ChildEvents {
   constructor(
     readonly processId: string,
     private readonly context: ManagedProcessContext,
+    private readonly traits: ManagedProcessTraits = { writableInput: false },
   ) {
     this.output = new RetainedOutput(context.maxRetainedBytes);
   }
@@ -103,11 +135,17 @@ export class ManagedProcess implements ChildEvents {
     if (this.phase !== "closed") this.handle?.resume();
   }
 
-  /** Records a successful spawn; applies a terminate that arrived while starting. */
-  attach(handle: ChildHandle): void {
+  /**
+   * Records a successful spawn; applies a terminate or interrupt that arrived while starting. With a
+   * `classifier` (a sandboxed child) the exit is reported once the output is complete and carries
+   * `sandboxDenied`.
+   */
+  attach(handle: ChildHandle, classifier?: SandboxExitClassifier): void {
     this.handle = handle;
+    this.classifier = classifier;
     if (this.phase === "starting") this.phase = "running";
     if (this.terminateRequested) this.terminate();
+    else if (this.interruptRequested) this.interrupt();
   }
 
   /** Records a failed spawn: the process never existed. */
@@ -127,20 +165,41 @@ export class ManagedProcess implements ChildEvents {
   }
 
   onExit(exitCode: number): void {
+    if (this.exitSeq !== null || this.heldExitCode !== undefined) return;
+    this.childExited = true;
+    if (this.classifier !== undefined && this.phase !== "closed") {
+      // Sandboxed: report the exit once every output byte is in, so sandboxDenied sees all of it.
+      this.heldExitCode = exitCode;
+      this.heldExitTimer = this.context.timers.setTimeout(() => this.reportExit(exitCode), SANDBOXED_EXIT_DRAIN_MS);
+      return;
+    }
+    this.reportExit(exitCode);
+  }
+
+  private reportExit(exitCode: number): void {
     if (this.exitSeq !== null) return;
+    if (this.heldExitTimer !== undefined) this.context.timers.clearTimeout(this.heldExitTimer);
+    this.heldExitTimer = undefined;
+    this.heldExitCode = undefined;
+    this.childExited = true;
     const seq = this.nextSeq++;
     this.exitCode = exitCode;
     this.exitSeq = seq;
+    this.sandboxDenied = this.classifier?.sandboxDenied(exitCode, this.retainedData()) ?? false;
     if (this.phase !== "closed") this.phase = "exited";
-    this.context.emit("process/exited", { processId: this.processId, seq, exitCode, sandboxDenied: false });
+    this.context.emit("process/exited", { processId: this.processId, seq, exitCode, sandboxDenied: this.sandboxDenied });
     this.wake();
+  }
+
+  private *retainedData(): Iterable<Uint8Array> {
+    for (const chunk of this.output.select(0, undefined).chunks) yield chunk.data;
   }
 
   onClose(): void {
     if (this.phase === "closed") return;
-    // A child can only close after exiting; if the exit event was somehow lost, report it first
-    // so `process/closed` stays the last event.
-    if (this.exitSeq === null) this.onExit(this.exitCode ?? 0);
+    // A child can only close after exiting; if the exit event was somehow lost (or is held back
+    // for the output, see onExit), report it first so `process/closed` stays the last event.
+    if (this.exitSeq === null) this.reportExit(this.heldExitCode ?? this.exitCode ?? 0);
     const seq = this.nextSeq++;
     this.phase = "closed";
     this.outputPaused = false;
@@ -158,20 +217,22 @@ export class ManagedProcess implements ChildEvents {
   }
 
   /**
-   * `process/write` for this process. An accepted write resolves once at most `maxBufferedBytes` of
-   * input wait for the child (stdin backpressure: a child that does not read cannot make the server
-   * buffer without bound), or the input closed.
-   */
-  /**
-   * Writes `data` to the child's stdin. With a `writeId` the write is idempotent: an id already
-   * accepted answers `accepted` without writing again (a retry after a lost answer). The id is
-   * remembered synchronously with the write, so a concurrent duplicate cannot slip in; ids of writes
-   * that were not accepted are not remembered, so their retry writes.
+   * `process/write`: writes `data` to the child's stdin (or terminal). An accepted write resolves
+   * once at most `maxBufferedBytes` of input wait for the child (stdin backpressure: a child that
+   * does not read cannot make the server buffer without bound), or the input closed. With a
+   * `writeId` the write is idempotent: an id already accepted answers `accepted` without writing
+   * again (a retry after a lost answer). The id is remembered synchronously with the write, so a
+   * concurrent duplicate cannot slip in; ids of writes that were not accepted are not remembered,
+   * so their retry writes. A child without writable input answers `stdinClosed`; one whose input
+   * was writable but which has exited (or was terminated) throws -32603 {@link STDIN_WRITE_FAILED}.
    */
   async write(data: Buffer, maxBufferedBytes: number, writeId?: string): Promise<ProcessWriteStatus> {
     if (writeId !== undefined && this.writeIds.has(writeId)) return "accepted";
     if (this.phase === "starting") return "starting";
-    if (this.phase !== "running" || this.handle === undefined) return "stdinClosed";
+    if (!this.traits.writableInput) return "stdinClosed";
+    if (this.childExited || this.phase !== "running" || this.handle === undefined) {
+      throw new RpcError(ErrorCode.Internal, STDIN_WRITE_FAILED);
+    }
     const status = this.handle.write(data);
     if (status === "accepted" && writeId !== undefined) this.rememberWriteId(writeId);
     if (status === "accepted") await this.handle.inputDrained(maxBufferedBytes);
@@ -199,15 +260,15 @@ export class ManagedProcess implements ChildEvents {
       this.terminateRequested = true;
       return true;
     }
-    const wasRunning = this.phase === "running";
-    const pid = this.handle.pid;
+    const wasRunning = this.phase === "running" && !this.childExited;
+    const handle = this.handle;
     // Even an exited leader may have left descendants holding the output open; signal them too.
-    signalSession(pid, "SIGTERM");
+    handle.signal("SIGTERM");
     if (this.escalationTimer === undefined) {
       const grace = this.context.terminateGraceMs;
       this.escalationTimer = this.context.timers.setTimeout(() => {
         if (this.phase === "closed") return;
-        signalSession(pid, "SIGKILL");
+        handle.signal("SIGKILL");
         // A paused child (or its dead pipes) would never reach EOF while the sink stays congested.
         this.flowExempt = true;
         this.resumeOutput();
@@ -217,6 +278,20 @@ export class ManagedProcess implements ChildEvents {
       }, grace);
     }
     return wasRunning;
+  }
+
+  /**
+   * `process/signal {interrupt}`: SIGINT to the child and its descendants (a shell's foreground
+   * job, a sandboxed command). A process still spawning is interrupted once the spawn succeeds;
+   * an exited or closed one is left alone.
+   */
+  interrupt(): void {
+    if (this.phase === "closed" || this.phase === "failedToStart" || this.childExited) return;
+    if (this.handle === undefined) {
+      this.interruptRequested = true;
+      return;
+    }
+    this.handle.signal("SIGINT");
   }
 
   /** `process/read` for this process; long-polls up to `waitMs` without blocking anything else. */
@@ -256,15 +331,16 @@ export class ManagedProcess implements ChildEvents {
     const last = chunks[chunks.length - 1];
     return {
       chunks: chunks.map((c) => ({ seq: c.seq, stream: c.stream, chunk: c.data.toString("base64") })),
-      nextSeq: last === undefined ? this.nextSeq : last.seq + 1,
+      // As upstream: a page (maxBytes) continues after its last chunk; a full read after everything
+      // so far, exit and close included.
+      nextSeq: last === undefined || request.maxBytes === undefined ? this.nextSeq : last.seq + 1,
       exited: this.exitSeq !== null,
       exitCode: this.exitCode,
       closed: this.phase === "closed",
       failure: this.failure,
       truncated: droppedBytes > 0,
       droppedBytes,
-      // Processes run unsandboxed (restricted sandboxes are refused at start), so nothing is denied.
-      sandboxDenied: false,
+      sandboxDenied: this.sandboxDenied,
     };
   }
 

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { ChildEvents, ChildHandle, ChildSpawnRequest, ChildWriteResult } from "./child-handle.js";
 import { shellExitCode } from "./child-handle.js";
+import { signalSession } from "./signal-session.js";
 
 /**
  * Spawns a pipe-backed child (`detached`, so it leads its own session and process group). Resolves
@@ -69,6 +70,7 @@ export function spawnPipeChild(request: ChildSpawnRequest, events: ChildEvents):
           child.stderr?.destroy();
           child.stdin?.destroy();
         },
+        signal: (signal) => signalSession(pid, signal),
       };
       resolve(handle);
     });

@@ -1,4 +1,5 @@
 import { RpcError, ErrorCode } from "../../rpc/rpc-error.js";
+import type { ExecSandbox } from "../../sandbox/exec-sandbox.js";
 import { MAX_TIMER_DELAY_MS as MAX_TIMER_MS, systemClock, type Clock } from "../../util/clock.js";
 
 /** Clock and timers the process table uses (the project's injected {@link Clock}). */
@@ -29,10 +30,16 @@ export interface ProcessTableOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Called when the notification sink throws; the error is otherwise ignored so one bad listener cannot stall a process. Default: no-op. */
   onSinkError?: (error: unknown) => void;
+  /**
+   * Applies `process/start.sandbox` (codex 0.169 permission profiles, bubblewrap). The server shares
+   * one between all sessions (and its fs methods). Default: a table-owned `new ExecSandbox()`
+   * (refusing sandboxed starts when bubblewrap is unusable), disposed with the table.
+   */
+  sandbox?: ExecSandbox;
 }
 
-/** {@link ProcessTableOptions} with every default applied. */
-export type ResolvedProcessTableOptions = Required<ProcessTableOptions>;
+/** {@link ProcessTableOptions} with every default applied (except `sandbox`, which the table creates on demand). */
+export type ResolvedProcessTableOptions = Required<Omit<ProcessTableOptions, "sandbox">> & Pick<ProcessTableOptions, "sandbox">;
 
 /** Default values of {@link ProcessTableOptions}. */
 export const processTableDefaults = {
@@ -58,6 +65,7 @@ export function resolveProcessTableOptions(options: ProcessTableOptions = {}): R
     timers: options.timers ?? realTimers,
     baseEnv: options.baseEnv ?? process.env,
     onSinkError: options.onSinkError ?? (() => {}),
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   };
   for (const key of ["maxRetainedBytes", "retentionAfterCloseMs", "terminateGraceMs", "maxProcesses", "maxReadWaitMs", "maxStdinBufferedBytes", "maxRememberedWriteIds"] as const) {
     const value = resolved[key];

@@ -1,20 +1,20 @@
 import path from "node:path";
 import type { FlowControl } from "../../rpc/message-transport.js";
 import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
-import type { ChildHandle, ChildSpawnRequest } from "./child-handle.js";
+import { ExecSandbox, type PreparedProcess } from "../../sandbox/exec-sandbox.js";
+import type { ChildHandle } from "./child-handle.js";
 import { computeChildEnv } from "./env-policy.js";
 import { ManagedProcess } from "./managed-process.js";
-import { spawnPipeChild } from "./pipe-child.js";
 import type { ProcessTableOptions, ResolvedProcessTableOptions } from "./process-table-options.js";
 import { resolveProcessTableOptions } from "./process-table-options.js";
-import { spawnPtyChild } from "./pty-child.js";
 import { checkDirectory } from "./resolve-program.js";
 import { strictBase64Problem } from "../../util/strict-base64.js";
-import { refuseRestrictedWireSandbox } from "../wire-sandbox-context.js";
 import type {
   ProcessNotificationSink,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessSignalParams,
+  ProcessSignalResult,
   ProcessStartParams,
   ProcessStartResult,
   ProcessTerminateParams,
@@ -40,10 +40,15 @@ export class ProcessTable {
   /** Processes paused because the sink's flow was congested; all resume on its next drain. */
   private readonly paused = new Set<ManagedProcess>();
   private disposed = false;
+  private readonly sandbox: ExecSandbox;
+  /** The sandbox was created here (no `options.sandbox`), so {@link dispose} disposes it. */
+  private readonly ownsSandbox: boolean;
 
   /** Throws a -32602 {@link RpcError} when an option is invalid. */
   constructor(options: ProcessTableOptions = {}) {
     this.options = resolveProcessTableOptions(options);
+    this.ownsSandbox = options.sandbox === undefined;
+    this.sandbox = options.sandbox ?? new ExecSandbox();
   }
 
   /**
@@ -79,8 +84,10 @@ export class ProcessTable {
 
   /**
    * `process/start`. Resolves once the child is spawned. Errors: -32602 for invalid params
-   * (`argv must not be empty`, relative `cwd`), -32600 for a duplicate id, the process limit or a
-   * disposed table, -32603 with the OS error text when spawning fails (the id is then released).
+   * (`argv must not be empty`, relative `cwd`, a malformed or unsupported `sandbox`), -32600 for a
+   * duplicate id, the process limit, a disposed table or a sandbox that cannot be applied
+   * (`sandbox refused: …`, never run unsandboxed), -32603 with the OS error text when spawning
+   * fails (the id is then released). `sandboxType` says whether the child runs in a sandbox.
    */
   async start(params: ProcessStartParams): Promise<ProcessStartResult> {
     const { processId } = params;
@@ -97,45 +104,62 @@ export class ProcessTable {
       );
     }
     const env = computeChildEnv(params.env, params.envPolicy, this.options.baseEnv);
+    const pipeStdin = params.pipeStdin === true;
     // Reserve the id before the first await so exactly one of two concurrent starts wins.
-    const managed = new ManagedProcess(processId, {
-      maxRetainedBytes: this.options.maxRetainedBytes,
-      terminateGraceMs: this.options.terminateGraceMs,
-      maxRememberedWriteIds: this.options.maxRememberedWriteIds,
-      timers: this.options.timers,
-      emit: (method, notification) => this.emit(method, notification),
-      onClosed: (closed) => {
-        this.paused.delete(closed);
-        this.retain(closed);
+    const managed = new ManagedProcess(
+      processId,
+      {
+        maxRetainedBytes: this.options.maxRetainedBytes,
+        terminateGraceMs: this.options.terminateGraceMs,
+        maxRememberedWriteIds: this.options.maxRememberedWriteIds,
+        timers: this.options.timers,
+        emit: (method, notification) => this.emit(method, notification),
+        onClosed: (closed) => {
+          this.paused.delete(closed);
+          this.retain(closed);
+        },
+        afterOutput: (emitted) => this.applyFlow(emitted),
       },
-      afterOutput: (emitted) => this.applyFlow(emitted),
-    });
+      { writableInput: pipeStdin || params.tty },
+    );
     this.processes.set(processId, managed);
-    const [program, ...args] = params.argv as [string, ...string[]];
-    const request: ChildSpawnRequest = {
-      argv: [program, ...args],
-      arg0: params.arg0 ?? undefined,
-      cwd: params.cwd,
-      env,
-      pipeStdin: params.pipeStdin === true,
-      clock: this.options.timers,
-    };
-    let handle: ChildHandle;
-    try {
-      await checkDirectory(params.cwd);
-      handle = params.tty ? await spawnPtyChild(request, managed) : await spawnPipeChild(request, managed);
-    } catch (error) {
+    const release = (): void => {
       if (this.processes.get(processId) === managed) this.processes.delete(processId);
       managed.markFailedToStart();
-      throw new RpcError(
-        ErrorCode.Internal,
-        `failed to start process ${processId} (${program}): ${error instanceof Error ? error.message : String(error)}`,
-      );
+    };
+    const [program, ...args] = params.argv as [string, ...string[]];
+    let prepared: PreparedProcess;
+    try {
+      await checkDirectory(params.cwd);
+    } catch (error) {
+      release();
+      throw new RpcError(ErrorCode.Internal, `failed to start process ${processId} (${program}): ${messageOf(error)}`);
     }
-    managed.attach(handle);
+    try {
+      prepared = await this.sandbox.prepareProcess(params.sandbox ?? null, {
+        cwd: params.cwd,
+        env,
+        enforceManagedNetwork: params.enforceManagedNetwork === true,
+      });
+    } catch (error) {
+      // -32602 (malformed context) and -32600 (sandbox refused) pass through as they are.
+      release();
+      throw error;
+    }
+    let handle: ChildHandle;
+    try {
+      handle = await prepared.spawn(
+        { argv: [program, ...args], arg0: params.arg0 ?? undefined, cwd: params.cwd, env, pipeStdin, clock: this.options.timers, tty: params.tty },
+        managed,
+      );
+    } catch (error) {
+      release();
+      if (error instanceof RpcError) throw error;
+      throw new RpcError(ErrorCode.Internal, `failed to start process ${processId} (${program}): ${messageOf(error)}`);
+    }
+    managed.attach(handle, prepared.sandboxType === "none" ? undefined : { sandboxDenied: prepared.sandboxDenied });
     if (this.disposed) managed.terminate();
-    // Only unrestricted sandboxes are accepted (refuseUnsupportedStartMembers), so none is applied.
-    return { processId, sandboxType: "none" };
+    return { processId, sandboxType: prepared.sandboxType };
   }
 
   /** `process/read`. Unknown id → -32600 `unknown process id <id>`; bad numbers → -32602. */
@@ -152,18 +176,34 @@ export class ProcessTable {
   }
 
   /**
-   * `process/write`. Invalid base64 → -32600; every other outcome is a status. A repeated `writeId`
-   * answers `accepted` without writing again (see {@link ManagedProcess.write}).
+   * `process/write`. Invalid base64 or an empty `writeId` → -32602 (as codex 0.169); writing to a
+   * process whose input was writable after it exited → -32603 `failed to write to process stdin`;
+   * every other outcome is a status. A repeated `writeId` answers `accepted` without writing again
+   * (see {@link ManagedProcess.write}); without one (seed clients) every write is written.
    */
   async write(params: ProcessWriteParams): Promise<ProcessWriteResult> {
     const problem = typeof params.chunk === "string" ? strictBase64Problem(params.chunk) : "chunk must be a string";
     if (problem !== undefined) {
-      throw new RpcError(ErrorCode.InvalidRequest, `process/write requires valid base64 chunk: ${problem}`);
+      throw new RpcError(ErrorCode.InvalidParams, `process/write requires valid base64 chunk: ${problem}`);
     }
+    if (params.writeId === "") throw new RpcError(ErrorCode.InvalidParams, "writeId must not be empty");
     const managed = this.processes.get(params.processId);
     if (managed === undefined) return { status: "unknownProcess" };
     const writeId = params.writeId ?? undefined;
     return { status: await managed.write(Buffer.from(params.chunk, "base64"), this.options.maxStdinBufferedBytes, writeId) };
+  }
+
+  /**
+   * `process/signal`: `interrupt` sends SIGINT to the process's session (see
+   * {@link ManagedProcess.interrupt}). Answers `{}` whether or not a process was signalled (unknown,
+   * exited and closed ids included), as codex 0.169.
+   */
+  signal(params: ProcessSignalParams): ProcessSignalResult {
+    if (params.signal !== "interrupt") {
+      throw new RpcError(ErrorCode.InvalidParams, `signal must be "interrupt", got ${JSON.stringify(params.signal)}`);
+    }
+    this.processes.get(params.processId)?.interrupt();
+    return {};
   }
 
   /** `process/terminate`: `{running: true}` when a running process was signalled. */
@@ -194,6 +234,7 @@ export class ProcessTable {
     this.retentionTimers.clear();
     this.processes.clear();
     this.setSink(null);
+    if (this.ownsSandbox) await this.sandbox.dispose();
   }
 
   private applyFlow(managed: ManagedProcess): void {
@@ -256,25 +297,31 @@ function validateStartParams(params: ProcessStartParams): void {
 
 /**
  * Refuses (-32602, naming the member) the codex 0.169 `process/start` members whose behaviour this
- * server does not implement yet, so a caller never believes a restriction or a restore happened.
- * `metadata` is telemetry and `managedNetwork` only lists allowances of a policy that is off unless
- * `enforceManagedNetwork` is true, so both are accepted.
+ * server does not provide, so a caller never believes a restriction or a restore happened (see
+ * docs/dialects.md). `metadata` is telemetry and `managedNetwork` only lists allowances of a policy
+ * that is off unless `enforceManagedNetwork` is true, so both are accepted; `sandbox` is applied by
+ * the sandbox (or refused there).
  */
 function refuseUnsupportedStartMembers(params: ProcessStartParams): void {
   const invalid = (message: string): RpcError => new RpcError(ErrorCode.InvalidParams, message);
-  if (params.sandbox !== undefined && params.sandbox !== null) refuseRestrictedWireSandbox(params.sandbox, "process", "sandbox");
-  // TODO(issue 11): enforce the managed network (enforceManagedNetwork + managedNetwork allowances).
+  // Decided: the managed network is codex's proxy with per-domain allowances; without a proxy this
+  // server could only cut the network entirely, which is not what was asked.
   if (params.enforceManagedNetwork === true) {
-    throw invalid("enforceManagedNetwork: true is not supported by this exec-server yet (the managed network is not enforced)");
+    throw invalid("enforceManagedNetwork: true is not supported by this exec-server (it has no managed network proxy to enforce it with)");
   }
   // Decided, not pending: a proxy launch needs the server → client network/policyRequest round trip.
   if (params.networkProxy !== undefined && params.networkProxy !== null) {
     throw invalid("networkProxy is not supported by this exec-server (processes cannot be launched behind a codex network proxy)");
   }
-  // TODO(issue 11): restore shellSnapshot (executor-side shell state) before running the command.
+  // Decided: codex sends shellSnapshot only to executors announcing capabilities.shellSnapshotV2,
+  // which this one does not; a login shell (`bash -lc`) then runs in full, as codex expects.
   if (params.shellSnapshot !== undefined && params.shellSnapshot !== null) {
-    throw invalid("shellSnapshot is not supported by this exec-server yet (shell state is not restored)");
+    throw invalid("shellSnapshot is not supported by this exec-server (capabilities.shellSnapshotV2 is false; run the login shell directly)");
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function optionalCount(value: number | null | undefined, name: string): number | undefined {

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type * as NodePty from "@lydell/node-pty";
 import type { ChildEvents, ChildHandle, ChildSpawnRequest, ChildWriteResult } from "./child-handle.js";
 import { shellExitCode } from "./child-handle.js";
+import { signalSession } from "./signal-session.js";
 import { resolveProgram } from "./resolve-program.js";
 
 /** Terminal size given to PTY children (the contract has no resize method). */
@@ -103,6 +104,7 @@ export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEve
     destroyStreams() {
       // Not needed: node-pty destroys its socket itself 200 ms after the child exits.
     },
+    signal: (signal) => signalSession(pty.pid, signal),
   };
 }
 

@@ -20,6 +20,8 @@ export type {
   ProcessOutputNotification,
   ProcessReadParams,
   ProcessReadResult,
+  ProcessSignalParams,
+  ProcessSignalResult,
   ProcessStartParams,
   ProcessStartResult,
   ProcessTerminateParams,

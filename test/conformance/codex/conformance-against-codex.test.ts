@@ -28,7 +28,15 @@ describe("the codex-0.169 suite against the real codex 0.169 exec-server (the or
     assert.ok(report.passed >= 60, `only ${report.passed} checks passed:\n${text}`);
     assert.equal(report.skipped, 0, text);
     assert.deepEqual(report.dialect, { name: "codex-0.169", reason: "requested" });
-    assert.deepEqual(report.variants, { envelope: "lite", unexpectedMessage: "drop", plainPaths: "refused", requestProcessing: "sequential" });
+    assert.deepEqual(report.variants, {
+      envelope: "lite",
+      unexpectedMessage: "drop",
+      plainPaths: "refused",
+      missingWriteId: "refused",
+      terminateSignal: "kill",
+      partialEnvPolicy: "refused",
+      requestProcessing: "sequential",
+    });
     assert.deepEqual(report.checks.filter((check) => check.notes !== undefined).map((check) => check.id), [], text);
   });
 

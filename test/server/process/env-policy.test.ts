@@ -39,6 +39,21 @@ describe("computeChildEnv", () => {
     assert.deepEqual(computeChildEnv({}, { inherit: "core" }, base), { HOME: "/home/u", PATH: "/usr/bin", LC_ALL: "C" });
   });
 
+  it("uses codex's Unix core set, names compared exactly (probed on the 0.169 binary)", () => {
+    const server = {
+      HOME: "/root", PATH: "/bin", SHELL: "/bin/bash", USER: "u", LOGNAME: "u", TMPDIR: "/t", TEMP: "/t1", TMP: "/t2",
+      LANG: "C.UTF-8", LC_ALL: "C", LC_CTYPE: "C", LC_FOO: "x", LANGUAGE: "en", TERM: "xterm", TZ: "UTC", USERNAME: "n", path: "lower",
+    };
+    assert.deepEqual(Object.keys(computeChildEnv({}, { inherit: "core", ignoreDefaultExcludes: false, exclude: [], set: {}, includeOnly: [] }, server)).sort(), [
+      "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LOGNAME", "PATH", "SHELL", "TEMP", "TMP", "TMPDIR", "USER",
+    ]);
+  });
+
+  it("never filters set with the default excludes, but applies includeOnly to it", () => {
+    assert.deepEqual(computeChildEnv({}, { inherit: "none", set: { A_KEY: "1" } }, base), { A_KEY: "1" });
+    assert.deepEqual(computeChildEnv({}, { inherit: "none", set: { A_KEY: "1", B: "2" }, includeOnly: ["b"] }, base), { B: "2" });
+  });
+
   it("inherits nothing with inherit none but still applies set and env", () => {
     assert.deepEqual(computeChildEnv({ B: "env" }, { inherit: "none", set: { A: "set", B: "set" } }, base), {
       A: "set",
@@ -64,5 +79,10 @@ describe("wildcardMatcher", () => {
     assert.equal(wildcardMatcher("A?C")("abbc"), false);
     assert.equal(wildcardMatcher("a.b")("axb"), false);
     assert.equal(wildcardMatcher("a.b")("A.B"), true);
+  });
+
+  it("reads brackets literally, as codex's patterns do", () => {
+    assert.equal(wildcardMatcher("[ab]*")("API_KEY"), false);
+    assert.equal(wildcardMatcher("[ab]*")("[AB]X"), true);
   });
 });

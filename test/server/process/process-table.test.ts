@@ -65,9 +65,11 @@ describe("ProcessTable with a PTY", () => {
     assert.equal(methods.at(-2), "process/exited");
     assert.equal(methods.filter((m) => m === "process/exited").length, 1);
     const lastChunkSeq = final.chunks.at(-1)?.seq ?? 0;
-    assert.equal(final.nextSeq, lastChunkSeq + 1, "nextSeq follows the last returned chunk");
-    const tail = await table.read({ processId: "pty", afterSeq: lastChunkSeq });
-    assert.equal(tail.nextSeq, seqs.length + 1, "then the next unused seq, past exit and close");
+    assert.equal(final.nextSeq, seqs.length + 1, "a full read's nextSeq is the next unused seq, past exit and close");
+    const page = await table.read({ processId: "pty", maxBytes: 1 });
+    assert.equal(page.nextSeq, (page.chunks.at(-1)?.seq ?? 0) + 1, "a page (maxBytes) continues after its last chunk");
+    const tail = await table.read({ processId: "pty", afterSeq: lastChunkSeq, maxBytes: 1 });
+    assert.equal(tail.nextSeq, seqs.length + 1, "a page past the last chunk: the next unused seq");
   });
 
   it("kills an interactive bash that ignores SIGTERM, together with its jobs", async () => {
@@ -128,7 +130,51 @@ describe("ProcessTable with pipes", () => {
     await readUntil(table, "cat", "ping\n");
     table.terminate({ processId: "cat" });
     await waitClosed(table, "cat");
-    assert.deepEqual(await table.write({ processId: "cat", chunk: b64("late\n") }), { status: "stdinClosed" });
+    await assert.rejects(table.write({ processId: "cat", chunk: b64("late\n"), writeId: "w-late" }), rpcError(ErrorCode.Internal, "failed to write to process stdin"));
+  });
+
+  it("fails a write after a natural exit too, and keeps stdinClosed for a running child that closed its input", async () => {
+    const table = newTable();
+    await table.start(params("done", ["true"], { pipeStdin: true }));
+    await waitClosed(table, "done");
+    await assert.rejects(table.write({ processId: "done", chunk: b64("x") }), rpcError(ErrorCode.Internal, "failed to write to process stdin"));
+    await table.start(params("shut", ["sh", "-c", "exec 0<&-; echo closed; sleep 30"], { pipeStdin: true }));
+    await readUntil(table, "shut", "closed");
+    // The first write after the child closed its end may still be taken by the pipe (EPIPE arrives asynchronously).
+    let status = "accepted";
+    for (let i = 0; i < 50 && status === "accepted"; i++) {
+      status = (await table.write({ processId: "shut", chunk: b64("x") })).status;
+      if (status === "accepted") await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(status, "stdinClosed");
+    table.terminate({ processId: "shut" });
+  });
+
+  it("refuses an empty writeId and invalid base64 with -32602", async () => {
+    const table = newTable();
+    await table.start(params("ids", ["cat"], { pipeStdin: true }));
+    await assert.rejects(table.write({ processId: "ids", chunk: b64("x"), writeId: "" }), rpcError(ErrorCode.InvalidParams, "writeId must not be empty"));
+    await assert.rejects(table.write({ processId: "ids", chunk: "aGk", writeId: "w" }), rpcError(ErrorCode.InvalidParams, /base64/));
+    table.terminate({ processId: "ids" });
+  });
+
+  it("interrupts with SIGINT (exit 130) and answers {} for unknown and exited processes", async () => {
+    const table = newTable();
+    await table.start(params("int", ["sleep", "30"]));
+    assert.deepEqual(table.signal({ processId: "int", signal: "interrupt" }), {});
+    assert.equal((await waitClosed(table, "int")).exitCode, 130);
+    assert.deepEqual(table.signal({ processId: "int", signal: "interrupt" }), {});
+    assert.deepEqual(table.signal({ processId: "nobody", signal: "interrupt" }), {});
+  });
+
+  it("interrupts a shell's foreground job through the whole session", async () => {
+    const table = newTable();
+    await table.start(params("trap", ["bash", "-c", "trap 'echo caught; exit 5' INT; echo ready; sleep 30; echo unreachable"]));
+    await readUntil(table, "trap", "ready");
+    table.signal({ processId: "trap", signal: "interrupt" });
+    const final = await waitClosed(table, "trap");
+    assert.equal(final.exitCode, 5);
+    assert.match(final.chunks.map((c) => text(c.chunk)).join(""), /caught/);
   });
 
   it("closes stdin when pipeStdin is false", async () => {
@@ -293,7 +339,7 @@ describe("ProcessTable errors and ids", () => {
     await assert.rejects(table.read({ processId: "nope" }), rpcError(ErrorCode.InvalidRequest, "unknown process id nope"));
     assert.deepEqual(await table.write({ processId: "nope", chunk: b64("x") }), { status: "unknownProcess" });
     assert.deepEqual(table.terminate({ processId: "nope" }), { running: false });
-    await assert.rejects(table.write({ processId: "nope", chunk: "not base64!" }), rpcError(ErrorCode.InvalidRequest, /base64/));
+    await assert.rejects(table.write({ processId: "nope", chunk: "not base64!" }), rpcError(ErrorCode.InvalidParams, /base64/));
   });
 
   it("fails a start with the OS error and releases the id", async () => {

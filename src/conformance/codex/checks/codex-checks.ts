@@ -12,11 +12,13 @@ import { malformedChecks } from "./malformed-checks.js";
 import { pathUriChecks } from "./path-uri-checks.js";
 import { processChecks } from "./process-checks.js";
 import { protocolChecks } from "./protocol-checks.js";
+import { sandboxChecks } from "./sandbox-checks.js";
 import { sessionChecks } from "./session-checks.js";
 
 /**
  * Every codex-0.169 check, in report order: lifecycle, malformed and unexpected input, sessions,
- * processes, environment policies, file system (requests, sandbox, walk, handles, watches), path URIs,
+ * processes, environment policies, process sandboxes, file system (requests, sandbox, walk, handles,
+ * watches), path URIs,
  * HTTP, capability discovery, request processing.
  */
 export function codexChecks(): Check[] {
@@ -26,6 +28,7 @@ export function codexChecks(): Check[] {
     ...sessionChecks(),
     ...processChecks(),
     ...envPolicyChecks(),
+    ...sandboxChecks(),
     ...fsChecks(),
     ...fsSandboxChecks(),
     ...fsWalkChecks(),

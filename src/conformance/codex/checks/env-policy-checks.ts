@@ -2,7 +2,7 @@ import type { Check, CheckContext } from "../../check.js";
 import { expect } from "../../check.js";
 import { show } from "../../expectations.js";
 import { CHILD_PATH } from "../../checks/process-helpers.js";
-import { CodexPeer } from "../codex-peer.js";
+import { CodexPeer, expectCodexError } from "../codex-peer.js";
 import { outputText, parseEnv, start, startParams, waitClosed } from "../process-steps.js";
 
 /** An `ExecEnvPolicy` (UPSTREAM-0.169 §4.4) with every required member, overridden by `extra`. */
@@ -24,10 +24,11 @@ function keys(vars: Map<string, string>): string {
 }
 
 /**
- * Names a `core` policy may pass through (codex's core set and locale variables); any other name
- * the server's environment has must not reach a `core` child.
+ * Names a `core` policy may pass through on a Unix host (codex's `COMMON_CORE_VARS` +
+ * `PLATFORM_CORE_VARS`, compared exactly); any other name the server's environment has must not
+ * reach a `core` child.
  */
-const CORE_LIKE = /^(HOME|LOGNAME|PATH|SHELL|USER|USERNAME|TMPDIR|TEMP|TMP|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TERM|PWD|SHLVL)$/;
+const CORE_LIKE = /^(PATH|SHELL|TMPDIR|TEMP|TMP|HOME|LANG|LC_ALL|LC_CTYPE|LOGNAME|USER)$/;
 
 /** UPSTREAM-0.169 §2.5, §4.4: how `env` and `envPolicy` build a child's environment. */
 export function envPolicyChecks(): Check[] {
@@ -91,15 +92,25 @@ export function envPolicyChecks(): Check[] {
     },
     {
       id: "env-policy/invalid",
-      title: "an envPolicy missing a member or with an unknown inherit value → -32602",
+      title: "an envPolicy with an unknown inherit value → -32602; one missing members: refused -32602 (upstream) or completed with the defaults (seed-compatible servers) — variant partialEnvPolicy",
       async run(ctx) {
         const peer = await CodexPeer.open(ctx);
-        await peer.fails("process/start", startParams(ctx, "partial", ["true"], { envPolicy: { inherit: "all" } }), -32602, "envPolicy {inherit: all} alone", {
-          upstream: "missing field `ignoreDefaultExcludes`",
-        });
         await peer.fails("process/start", startParams(ctx, "some", ["true"], { envPolicy: policy("some") }), -32602, "envPolicy inherit some", {
           upstream: "unknown variant `some`, expected one of `core`, `all`, `none`",
         });
+        // A seed client may send only what it changes; a server taking that must apply the defaults
+        // (no ignoreDefaultExcludes, nothing excluded, set or kept only), here on top of inherit none.
+        const partial = { inherit: "none" };
+        const response = await peer.request("process/start", startParams(ctx, "partial", ["/usr/bin/env"], { env: { CONFORMANCE_FOO: "bar" }, envPolicy: partial }));
+        if (response.error !== undefined) {
+          expectCodexError(ctx, response, -32602, "envPolicy {inherit: none} alone", { upstream: "missing field `ignoreDefaultExcludes`" });
+          ctx.variant("partialEnvPolicy", "refused");
+          return;
+        }
+        const events = await waitClosed(peer, "partial");
+        const vars = parseEnv(outputText(events, "stdout"));
+        expect(keys(vars) === show(["CONFORMANCE_FOO"]), `envPolicy {inherit: none} alone was accepted but the child saw ${keys(vars)}, expected only CONFORMANCE_FOO`);
+        ctx.variant("partialEnvPolicy", "accepted");
       },
     },
   ];

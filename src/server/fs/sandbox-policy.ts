@@ -4,7 +4,6 @@ import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
 import { FsFailure } from "./fs-error.js";
 import { osErrorText } from "./os-error-text.js";
 import { resolveRealPath } from "./resolve-real-path.js";
-import { isWireSandboxContext, refuseRestrictedWireSandbox } from "../wire-sandbox-context.js";
 
 /**
  * A parsed sandbox policy (CONTRACT §4 Decision). `danger-full-access` restricts nothing;
@@ -22,9 +21,9 @@ export const UNRESTRICTED: SandboxPolicy = { type: "danger-full-access" };
 /**
  * Parses the `sandbox` param: `{sandboxPolicy: {type, writable_roots?, ...}}` or a bare
  * `{type, ...}` policy. Unknown members are ignored; the writable roots may be spelled
- * `writable_roots` or `writableRoots` (both lists are honoured). A codex 0.169 context
- * (`{permissions, windowsSandboxLevel, ...}`) is unrestricted when its profile restricts no file
- * access, and refused otherwise (not enforced yet).
+ * `writable_roots` or `writableRoots` (both lists are honoured). Seed policies only: a codex 0.169
+ * context (`{permissions, windowsSandboxLevel, ...}`) is resolved by the sandbox library instead
+ * (fs-sandbox-guard.ts routes it there before this parser is reached).
  *
  * @throws RpcError -32602 for anything malformed or an unknown policy type: a restrictive policy
  *   the server cannot understand is refused, never ignored.
@@ -32,10 +31,6 @@ export const UNRESTRICTED: SandboxPolicy = { type: "danger-full-access" };
 export function parseSandbox(sandbox: unknown): SandboxPolicy {
   if (sandbox === undefined || sandbox === null) return UNRESTRICTED;
   if (!isPlainObject(sandbox)) throw invalid("sandbox must be an object");
-  if (isWireSandboxContext(sandbox)) {
-    refuseRestrictedWireSandbox(sandbox, "filesystem", "sandbox");
-    return UNRESTRICTED;
-  }
   let policy: Record<string, unknown> = sandbox;
   let where = "sandbox";
   if ("sandboxPolicy" in sandbox) {

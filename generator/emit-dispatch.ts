@@ -16,6 +16,7 @@ export function emitDispatch(model: SpecModel, specPath: string): OutputFile {
   const createDispatcherCore = p.importValue(coreModule, "createDispatcherCore");
   const Dispatcher = p.importType(coreModule, "Dispatcher");
   const DispatcherOptions = p.importType(coreModule, "DispatcherOptions");
+  const RequestCall = p.importType(coreModule, "RequestCall");
   const methodDescriptors = p.importValue("./methods.js", "methodDescriptors");
   const validateParams = p.importValue("./validators.js", "validateParams");
   const validateResult = p.importValue("./validators.js", "validateResult");
@@ -27,6 +28,7 @@ export function emitDispatch(model: SpecModel, specPath: string): OutputFile {
   p.jsdoc([
     "One handler per request method, keyed by wire name. Params arrive validated (omitted params as `{}`).",
     "Throw `RpcError` to answer with its code; anything else thrown becomes -32603.",
+    "`call` says which dialect the answer is encoded in (`plain` paths of the seed dialect, or `uri`).",
     ...(builtins.length > 0 ? [`${builtins.map((m) => `\`${m.name}\``).join(", ")} is answered by the dispatcher itself.`] : []),
     "Spec node: #/methods",
   ]);
@@ -35,7 +37,7 @@ export function emitDispatch(model: SpecModel, specPath: string): OutputFile {
     const params = p.importType("./types.js", m.paramsTypeName);
     const result = p.importType("./types.js", m.resultTypeName!);
     p.jsdoc([`\`${m.name}\`${m.summary === "" ? "" : `: ${m.summary}`}`, `Spec node: methods[${m.name}]`], "  ");
-    p.print(`  ${JSON.stringify(m.name)}(params: ${params}, ctx: Ctx): Promise<${result}> | ${result};`);
+    p.print(`  ${JSON.stringify(m.name)}(params: ${params}, ctx: Ctx, call: ${RequestCall}): Promise<${result}> | ${result};`);
   }
   p.print("}", "");
 

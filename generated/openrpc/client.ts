@@ -71,7 +71,7 @@ export interface ExecServerClient {
      */
     readonly getMetadata: RequestFn<MethodMap["fs/getMetadata"]>;
     /**
-     * `fs/readDirectory`: Lists a directory; entries whose stat fails (dangling links) are skipped.
+     * `fs/readDirectory`: Lists a directory; dangling links are left out.
      * Spec node: methods[fs/readDirectory]
      */
     readonly readDirectory: RequestFn<MethodMap["fs/readDirectory"]>;

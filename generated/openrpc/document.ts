@@ -125,12 +125,12 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
                   "credentialMasking": false,
                   "credentialMaskingCustomProviders": false,
                   "capabilityDiscoverySandbox": false,
-                  "fsWatchMissing": false,
+                  "fsWatchMissing": true,
                   "capabilityDiscoveryV2": false,
                   "environmentConfigRead": false,
                   "httpHeaderEnvVars": false,
-                  "sandboxedFileStreaming": false,
-                  "fileWriteStreaming": false,
+                  "sandboxedFileStreaming": true,
+                  "fileWriteStreaming": true,
                   "shellSnapshotV2": false,
                   "windowsMxc": false,
                   "linuxRootWritePreservesDevices": false,
@@ -1257,14 +1257,15 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             }
           }
         }
-      ]
+      ],
+      "description": "Only regular files (and, in the seed dialect, character and block devices); a directory, FIFO or socket → -32600 (``path `<path>` is not a file`` in the codex 0.169 dialect); a FIFO is never opened blocking. Larger than `maxReadFileBytes` (256 MiB) → -32600; above 512 MiB the codex 0.169 dialect answers upstream's `file is too large to read: limit is 536870912 bytes`. `followSymlinks: false`: a symlink before the final component → `Not a directory (os error 20)`, a final symlink → `Symbolic link loop (os error 40)`. Errors follow the request's dialect (docs/filesystem.md#errors)."
     },
     {
       "name": "fs/writeFile",
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Creates or truncates a file and writes the bytes.",
-      "description": "Bad base64 → -32600 `fs/writeFile requires valid base64 dataBase64: ...`.",
+      "description": "Bad base64 → -32600 `fs/writeFile requires valid base64 dataBase64: ...`. `followSymlinks: false` refuses symlinks as fs/readFile does (nothing is written). Errors follow the request's dialect (docs/filesystem.md#errors).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1421,7 +1422,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "stat/lstat summary of a path.",
-      "description": "`isDirectory`/`isFile`/`size` follow symlinks; `isSymlink` comes from lstat. Times are epoch milliseconds, 0 when unavailable.",
+      "description": "`isDirectory`/`isFile`/`size` follow symlinks; `isSymlink` comes from lstat. Times are epoch milliseconds, 0 when unavailable. A dangling or looping link: the seed dialect describes the link itself; the codex 0.169 dialect answers -32004 / -32603 `Symbolic link loop (os error 40)` as upstream. `followSymlinks: false`: a symlink anywhere in the path → -32600 `path contains a symbolic link` (final) or -32603 `Not a directory (os error 20)` (before it).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1547,7 +1548,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "name": "fs/readDirectory",
       "x-direction": "request",
       "x-params-closed": true,
-      "summary": "Lists a directory; entries whose stat fails (dangling links) are skipped.",
+      "summary": "Lists a directory; dangling links are left out.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1618,14 +1619,15 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
             }
           }
         }
-      ]
+      ],
+      "description": "A symlink is described by its target; other entries by their directory-entry type. A name that is not UTF-8 is listed with U+FFFD in place of the bad bytes, as upstream."
     },
     {
       "name": "fs/remove",
       "x-direction": "request",
       "x-params-closed": true,
       "summary": "Removes a file, symlink or directory.",
-      "description": "lstat; directory → recursive ? whole tree : rmdir; anything else → unlink. Not found with `force` → success.",
+      "description": "lstat; directory → recursive ? whole tree : rmdir; anything else → unlink. Not found with `force` → success. `followSymlinks: false` with `recursive` (the default) → -32603 `recursive no-follow removal is unsupported`; without, a final symlink → -32600 `path contains a symbolic link`.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1867,7 +1869,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Lists a directory tree breadth-first within limits.",
-      "description": "Symlinks (unless followed as directories), fifos and dangling links are not listed. Limits of 0 → -32600 `filesystem walk limits must be greater than zero`; above the maxima → -32600 `filesystem walk limits exceed maximums: depth=64, directories=10000, entries=50000`. Walking a file answers no entries; a missing root → -32004.",
+      "description": "Breadth first; each directory's entries sorted by name; every listed directory entry counts against `maxEntries` (symlinks unless followed as directories, FIFOs and sockets count but are not listed; dangling links are not even counted); `truncated` when an entry remains past `maxEntries`, when a directory could not be queued past `maxDirectories` (the root counts; the listing goes on), or past a 4 MiB answer (each entry costs its URI + 64 bytes). `maxDepth: 0` lists the root's children. A directory reached twice through links is descended once. An entry that cannot be looked up (a name that is not UTF-8) or a directory that cannot be read becomes `{path, message}` in `errors`. Limits of 0 → -32600 `filesystem walk limits must be greater than zero`; above the maxima → -32600 `filesystem walk limits exceed maximums: depth=64, directories=10000, entries=50000`. Walking a file answers no entries; a missing root → -32004.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -1979,7 +1981,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Opens a file handle for block reads (`read`) or writes (`replace` creates or truncates).",
-      "description": "At most 128 handles per connection (`at most 128 file handles may be open per connection`); a duplicate id → -32600 `file handle `<id>` already exists`; an id over 32 bytes → -32600 `file handle ID must not exceed 32 bytes`; a directory → -32600 `path `<path>` is not a file`; missing → -32004.",
+      "description": "Handles belong to the connection and close with it. At most 128 handles per connection, opens in flight included (`at most 128 file handles may be open per connection`), and at most `maxOpenFileHandles` (1 024) on the whole server; a duplicate id → -32600 `file handle `<id>` already exists`; an id over 32 bytes → -32600 `file handle ID must not exceed 32 bytes` (both refused before the file is touched); `read` of anything but a regular file → -32600 `path `<path>` is not a file`; missing → -32004. Symlinks are followed; the call's `sandbox` is enforced (read access for `read`, write for `replace`).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2070,7 +2072,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Reads up to `len` bytes at `offset` from a `read` handle.",
-      "description": "`len` must be 1…1 048 576 (else -32600 `file read block length must be between 1 and 1048576`); past end of file → `{chunk: \"\", eof: true}`; unknown handle → -32004 `unknown file handle `<id>``.",
+      "description": "`len` must be 1…1 048 576 (else -32600 `file read block length must be between 1 and 1048576`); `eof` is true when fewer than `len` bytes came back (past the end: `{chunk: \"\", eof: true}`); unknown handle → -32004 `unknown file handle `<id>``; a failed read (a `replace` handle: -32603 `Bad file descriptor (os error 9)`) closes the handle, as upstream.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2164,7 +2166,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Writes bytes at `offset` through a `replace` handle (gaps are zero-filled).",
-      "description": "The decoded chunk must be 1…1 048 576 bytes (else -32600 `file write block length must be between 1 and 1048576`).",
+      "description": "The decoded chunk must be 1…1 048 576 bytes (else -32600 `file write block length must be between 1 and 1048576`); `offset + length` past 2^63 − 1 → -32600 `file write range exceeds the signed 64-bit file offset limit`, past 2^53 → -32603 `File too large (os error 27)`; on a `read` handle → -32603 `Bad file descriptor (os error 9)`.",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2292,7 +2294,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       "x-params-closed": true,
       "x-since": "codex-0.169",
       "summary": "Watches for any of `missing` to appear (or `present` to disappear); one watch per connection.",
-      "description": "A new registration replaces the previous one. It is accepted (`watching: true`) only when `watchId` is greater than the previous one, at least one `missing` path is absent and `present` (if given) exists. `fs/missingChanged` is sent once when it fires.",
+      "description": "Only one watch per connection. A registration whose `watchId` is not greater than every id seen on the connection answers `watching: false` and leaves the current watch alone; any greater id replaces the current watch, and is accepted (`watching: true`) only when every `missing` path is absent (lstat: a dangling link exists) and `present` (if given) exists. `fs/missingChanged` is sent once when a missing path appears, `present` disappears or a directory on the way to a missing path appears or disappears. At most `maxWatchedPaths` (256) paths (-32600).",
       "paramStructure": "by-name",
       "params": [
         {
@@ -2917,12 +2919,12 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
                 "credentialMasking": false,
                 "credentialMaskingCustomProviders": false,
                 "capabilityDiscoverySandbox": false,
-                "fsWatchMissing": false,
+                "fsWatchMissing": true,
                 "capabilityDiscoveryV2": false,
                 "environmentConfigRead": false,
                 "httpHeaderEnvVars": false,
-                "sandboxedFileStreaming": false,
-                "fileWriteStreaming": false,
+                "sandboxedFileStreaming": true,
+                "fileWriteStreaming": true,
                 "shellSnapshotV2": false,
                 "windowsMxc": false,
                 "linuxRootWritePreservesDevices": false,
@@ -3358,7 +3360,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       },
       "sandbox": {
         "name": "sandbox",
-        "description": "Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced).",
+        "description": "Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`).",
         "schema": {
           "anyOf": [
             {
@@ -3375,7 +3377,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
       },
       "followSymlinks": {
         "name": "followSymlinks",
-        "description": "Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet).",
+        "description": "Follow symbolic links (default, null or true). `false` refuses them as upstream: a symlink before the final component → `Not a directory (os error 20)`; a final one → `Symbolic link loop (os error 40)` (readFile, writeFile), `path contains a symbolic link` (getMetadata, remove), `Not a directory (os error 20)` (createDirectory).",
         "schema": {
           "type": [
             "boolean",
@@ -3879,7 +3881,7 @@ export const openrpcDocument: Readonly<RpcDiscoverResult & { readonly [key: stri
           "permissions",
           "windowsSandboxLevel"
         ],
-        "description": "codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods run unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuse restricted ones with -32602 (not enforced yet).",
+        "description": "codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods enforce it in-process on the real path of everything they touch (see the fs `sandbox` content descriptor); a `windowsSandboxLevel` other than `disabled` is refused there too.",
         "properties": {
           "permissions": {
             "$ref": "#/components/schemas/ExecPermissionProfile"

@@ -169,7 +169,7 @@ export const methodDescriptors: readonly MethodDescriptor[] = [
     params: ["path", "sandbox", "environmentId"],
     paramsRequired: true,
     paramsClosed: true,
-    summary: "Lists a directory; entries whose stat fails (dangling links) are skipped.",
+    summary: "Lists a directory; dangling links are left out.",
     since: "seed",
     paths: { params: [{ at: ["path"] }, { at: ["sandbox", "permissions", "file_system", "entries", "[]", "path", "path"] }, { at: ["sandbox", "cwd"] }, { at: ["sandbox", "workspaceRoots", "[]"] }, { at: ["sandbox", "userHomeDir"] }, { at: ["sandbox", "temporaryDirectories", "[]"] }, { at: ["sandbox", "policyContext", "cwd"] }, { at: ["sandbox", "policyContext", "workspaceRoots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writable_roots", "[]"] }, { at: ["sandbox", "sandboxPolicy", "writableRoots", "[]"] }, { at: ["sandbox", "writable_roots", "[]"] }, { at: ["sandbox", "writableRoots", "[]"] }], result: [] },
   },

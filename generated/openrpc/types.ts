@@ -223,7 +223,7 @@ export interface SandboxPolicyContext {
 }
 
 /**
- * codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods run unrestricted profiles (`disabled`, `external`, `managed` with an `unrestricted` file system) directly and refuse restricted ones with -32602 (not enforced yet).
+ * codex 0.169 sandbox context (fs `sandbox`, `process/start.sandbox`, capability roots). `process/start` enforces it with bubblewrap (docs/sandbox.md): a profile restricting nothing runs directly, a restricted one runs sandboxed or is refused with -32600 `sandbox refused: …` (bubblewrap unusable, a `windowsSandboxLevel` other than `disabled`), never unsandboxed. fs methods enforce it in-process on the real path of everything they touch (see the fs `sandbox` content descriptor); a `windowsSandboxLevel` other than `disabled` is refused there too.
  * Spec node: #/components/schemas/WireFileSystemSandboxContext
  */
 export interface WireFileSystemSandboxContext {
@@ -735,9 +735,9 @@ export interface ProcessClosedNotification {
 export interface FsReadFileParams {
   /** Absolute path or `file:` URI. */
   path: PathUri;
-  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  /** Follow symbolic links (default, null or true). `false` refuses them as upstream: a symlink before the final component → `Not a directory (os error 20)`; a final one → `Symbolic link loop (os error 40)` (readFile, writeFile), `path contains a symbolic link` (getMetadata, remove), `Not a directory (os error 20)` (createDirectory). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -760,9 +760,9 @@ export interface FsWriteFileParams {
   path: PathUri;
   /** File contents, standard base64 with padding. */
   dataBase64: Base64;
-  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  /** Follow symbolic links (default, null or true). `false` refuses them as upstream: a symlink before the final component → `Not a directory (os error 20)`; a final one → `Symbolic link loop (os error 40)` (readFile, writeFile), `path contains a symbolic link` (getMetadata, remove), `Not a directory (os error 20)` (createDirectory). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -786,9 +786,9 @@ export interface FsCreateDirectoryParams {
    * Default: `true`.
    */
   recursive?: boolean | null;
-  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  /** Follow symbolic links (default, null or true). `false` refuses them as upstream: a symlink before the final component → `Not a directory (os error 20)`; a final one → `Symbolic link loop (os error 40)` (readFile, writeFile), `path contains a symbolic link` (getMetadata, remove), `Not a directory (os error 20)` (createDirectory). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -807,9 +807,9 @@ export type FsCreateDirectoryResult = Record<string, never>;
 export interface FsGetMetadataParams {
   /** Absolute path or `file:` URI. */
   path: PathUri;
-  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  /** Follow symbolic links (default, null or true). `false` refuses them as upstream: a symlink before the final component → `Not a directory (os error 20)`; a final one → `Symbolic link loop (os error 40)` (readFile, writeFile), `path contains a symbolic link` (getMetadata, remove), `Not a directory (os error 20)` (createDirectory). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -832,13 +832,13 @@ export interface FsGetMetadataResult {
 }
 
 /**
- * Params of `fs/readDirectory`: Lists a directory; entries whose stat fails (dangling links) are skipped.
+ * Params of `fs/readDirectory`: Lists a directory; dangling links are left out.
  * Spec node: methods[fs/readDirectory].params
  */
 export interface FsReadDirectoryParams {
   /** Absolute path or `file:` URI. */
   path: PathUri;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -869,9 +869,9 @@ export interface FsRemoveParams {
    * Default: `true`.
    */
   force?: boolean | null;
-  /** Follow a symbolic link in the final component (default, null or true). `false` is refused with -32602 (not implemented yet). */
+  /** Follow symbolic links (default, null or true). `false` refuses them as upstream: a symlink before the final component → `Not a directory (os error 20)`; a final one → `Symbolic link loop (os error 40)` (readFile, writeFile), `path contains a symbolic link` (getMetadata, remove), `Not a directory (os error 20)` (createDirectory). */
   followSymlinks?: boolean | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -894,7 +894,7 @@ export interface FsCopyParams {
   destinationPath: PathUri;
   /** Required to copy a directory. */
   recursive: boolean;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -913,7 +913,7 @@ export type FsCopyResult = Record<string, never>;
 export interface FsCanonicalizeParams {
   /** Absolute path or `file:` URI. */
   path: PathUri;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -936,7 +936,7 @@ export interface FsWalkParams {
   path: PathUri;
   /** Walk limits. */
   options: WalkOptions;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -967,7 +967,7 @@ export interface FsOpenParams {
    * Default: `"read"`.
    */
   mode?: "read" | "replace" | null;
-  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext` (unrestricted profiles run directly; restricted ones are refused with -32602) or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`, enforced). */
+  /** Sandbox the operation must respect; absent or null = no sandbox. The codex 0.169 `WireFileSystemSandboxContext`, enforced on the real path of everything the call touches (refusals as upstream answers them in the codex 0.169 dialect: a `deny` entry -32600 `Permission denied (os error 13)`, read-only -32603 `Read-only file system (os error 30)`, a path no entry covers -32004; -32600 in the seed dialect; a Windows `windowsSandboxLevel` is refused), or the seed form (`{sandboxPolicy:{type,...}}` or `{type,...}`). */
   sandbox?: WireFileSystemSandboxContext | FsSandbox | null;
   /** Named remote environment to run on (from `environment/add`); absent or `local` = this machine. */
   environmentId?: EnvironmentId;
@@ -1338,7 +1338,7 @@ export type MethodMap = {
   "fs/createDirectory": { params: FsCreateDirectoryParams; result: FsCreateDirectoryResult; direction: "request" };
   /** stat/lstat summary of a path. */
   "fs/getMetadata": { params: FsGetMetadataParams; result: FsGetMetadataResult; direction: "request" };
-  /** Lists a directory; entries whose stat fails (dangling links) are skipped. */
+  /** Lists a directory; dangling links are left out. */
   "fs/readDirectory": { params: FsReadDirectoryParams; result: FsReadDirectoryResult; direction: "request" };
   /** Removes a file, symlink or directory. */
   "fs/remove": { params: FsRemoveParams; result: FsRemoveResult; direction: "request" };

@@ -32,6 +32,8 @@ interface ServeOptions {
   maxReadFileBytes: number;
   maxWriteFileBytes: number;
   maxDirectoryEntries: number;
+  maxOpenFileHandles: number;
+  watchPollIntervalMs: number;
   httpRequest: boolean;
   maxHttpBufferedBodyBytes: number;
   maxHttpRequestsPerConnection: number;
@@ -71,6 +73,8 @@ export function configureServe(program: Command): Command {
     .option("--max-read-file-bytes <n>", "largest file fs/readFile returns, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-write-file-bytes <n>", "largest decoded fs/writeFile payload, bytes", positiveInteger, 256 * 1024 * 1024)
     .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
+    .option("--max-open-file-handles <n>", "fs/open handles of all connections together (each connection: at most 128)", positiveInteger, 1_024)
+    .option("--watch-poll-interval-ms <n>", "how often an fs/watchMissing watch re-reads its paths besides inotify events", positiveInteger, 1_000)
     .option("--no-http-request", "refuse http/request (-32601; clients can otherwise make HTTP requests from this host, as they can run processes)")
     .option("--max-http-buffered-body-bytes <n>", "largest response body a non-streaming http/request buffers, bytes", positiveInteger, 64 * 1024 * 1024)
     .option("--max-http-requests-per-connection <n>", "http/request calls (and body streams) in progress at once per connection; more get -32600", positiveInteger, 64)
@@ -114,7 +118,13 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxReadWaitMs: opts.maxReadWaitMs,
       maxStdinBufferedBytes: opts.maxStdinBufferedBytes,
     },
-    fs: { maxReadFileBytes: opts.maxReadFileBytes, maxWriteFileBytes: opts.maxWriteFileBytes, maxDirectoryEntries: opts.maxDirectoryEntries },
+    fs: {
+      maxReadFileBytes: opts.maxReadFileBytes,
+      maxWriteFileBytes: opts.maxWriteFileBytes,
+      maxDirectoryEntries: opts.maxDirectoryEntries,
+      maxOpenFileHandles: opts.maxOpenFileHandles,
+      watchPollIntervalMs: opts.watchPollIntervalMs,
+    },
     http: {
       enabled: opts.httpRequest,
       maxBufferedBodyBytes: opts.maxHttpBufferedBodyBytes,

@@ -206,7 +206,7 @@ export class EnvironmentManager {
     environment.connected = true;
     const forward = this.#options.onNotification;
     if (forward) {
-      for (const method of ["process/output", "process/exited", "process/closed"] as const) {
+      for (const method of ["process/output", "process/exited", "process/closed", "fs/missingChanged"] as const) {
         connected.client.on(method, (params) => {
           forward(environment.environmentId, method, params);
           this.#applyBackpressure(connected.transport);

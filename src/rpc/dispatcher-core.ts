@@ -12,11 +12,25 @@
  */
 import { errorResponse, successResponse, type JsonRpcErrorObject, type JsonRpcId, type JsonRpcResponse } from "./json-rpc.js";
 import type { MethodDescriptor } from "./method-descriptor.js";
+import type { PathDialect } from "./path-codec.js";
 import { ErrorCode, RpcError } from "./rpc-error.js";
 import type { ValidationResult } from "./validation.js";
 
 /** A request handler as the core sees it (the generated `Handlers<Ctx>` is the typed view). */
-export type AnyRequestHandler<Ctx> = (params: never, ctx: Ctx) => unknown;
+export type AnyRequestHandler<Ctx> = (params: never, ctx: Ctx, call: RequestCall) => unknown;
+
+/**
+ * What a handler knows about the request besides its params and connection: the dialect its
+ * result is encoded in (the edge path codec's verdict, `plain` for a seed-dialect request whose path
+ * members were all plain absolute paths; `uri` otherwise and for every codex 0.169 method). Handlers
+ * whose answers differ between the dialects (error codes and texts of the fs methods) read it.
+ */
+export interface RequestCall {
+  readonly dialect: PathDialect;
+}
+
+/** The call of a request that went through no codec: paths were not decoded, so only plain ones can work. */
+const PLAIN_CALL: RequestCall = { dialect: "plain" };
 
 /**
  * Called once params are validated and decoded, right before the handler (synchronously within
@@ -47,7 +61,10 @@ export interface Dispatcher<Ctx> {
  * path codec (`path-codec.ts`) implements it. A thrown {@link RpcError} is answered as is.
  */
 export interface ParamsCodec {
-  decodeParams(descriptor: MethodDescriptor, params: unknown): { readonly params: unknown; encodeResult(result: unknown): unknown };
+  decodeParams(
+    descriptor: MethodDescriptor,
+    params: unknown,
+  ): { readonly params: unknown; readonly resultDialect?: PathDialect; encodeResult(result: unknown): unknown };
 }
 
 /** Behaviour switches for a dispatcher. */
@@ -75,10 +92,10 @@ export interface DispatcherCoreInput<Ctx> {
   options?: DispatcherOptions;
 }
 
-function ownFunction(table: object | undefined, name: string): ((params: unknown, ctx: unknown) => unknown) | undefined {
+function ownFunction(table: object | undefined, name: string): ((params: unknown, ctx: unknown, call: RequestCall) => unknown) | undefined {
   if (table === undefined || !Object.hasOwn(table, name)) return undefined;
   const value: unknown = (table as Record<string, unknown>)[name];
-  return typeof value === "function" ? (value.bind(table) as (params: unknown, ctx: unknown) => unknown) : undefined;
+  return typeof value === "function" ? (value.bind(table) as (params: unknown, ctx: unknown, call: RequestCall) => unknown) : undefined;
 }
 
 /** Maps a thrown value to a JSON-RPC error object. */
@@ -120,7 +137,8 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
         const builtin = ownFunction(input.builtins, method) !== undefined;
         const decoded = codec === undefined || builtin ? undefined : codec.decodeParams(descriptor, prepared.params);
         gate?.(descriptor);
-        const raw = await handler(decoded === undefined ? prepared.params : decoded.params, ctx);
+        const call: RequestCall = decoded?.resultDialect === undefined ? PLAIN_CALL : { dialect: decoded.resultDialect };
+        const raw = await handler(decoded === undefined ? prepared.params : decoded.params, ctx, call);
         const result = decoded === undefined ? raw : decoded.encodeResult(raw);
         if (validateResults) {
           const verdict = input.validateResult(method, result);
@@ -141,7 +159,7 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
         const prepared = prepare(descriptor, params);
         if (!prepared.ok) return { code: ErrorCode.InvalidParams, message: prepared.message };
         const handler = ownFunction(input.notificationHandlers, method);
-        if (handler !== undefined) await handler(prepared.params, ctx);
+        if (handler !== undefined) await handler(prepared.params, ctx, PLAIN_CALL);
         return undefined;
       } catch (error) {
         return toErrorObject(error);

@@ -30,6 +30,8 @@ export interface DecodedParams {
   readonly params: unknown;
   /** `plain` only when the request carried path members and all were plain absolute paths. */
   readonly dialect: PathDialect;
+  /** The dialect the result is encoded in: {@link DecodedParams.dialect}, except `uri` for every codex 0.169 method. */
+  readonly resultDialect: PathDialect;
   /** The result with its path members encoded for the caller (native paths → URIs for `uri`). */
   encodeResult(result: unknown): unknown;
 }
@@ -108,7 +110,7 @@ export class PathCodec {
   decodeParams(descriptor: MethodDescriptor, params: unknown): DecodedParams {
     const members = descriptor.paths.params;
     const resultDialect = (dialect: PathDialect): PathDialect => (descriptor.since === "codex-0.169" ? "uri" : dialect);
-    if (this.#passThrough(params)) return { params, dialect: "uri", encodeResult: (result) => result };
+    if (this.#passThrough(params)) return { params, dialect: "uri", resultDialect: "uri", encodeResult: (result) => result };
     let plain = 0;
     let uris = 0;
     let decoded = params;
@@ -124,7 +126,7 @@ export class PathCodec {
     }
     const dialect: PathDialect = plain > 0 && uris === 0 ? "plain" : "uri";
     const encodeWith = resultDialect(dialect);
-    return { params: decoded, dialect, encodeResult: (result) => this.#encode(descriptor.paths.result, result, encodeWith) };
+    return { params: decoded, dialect, resultDialect: encodeWith, encodeResult: (result) => this.#encode(descriptor.paths.result, result, encodeWith) };
   }
 
   /**

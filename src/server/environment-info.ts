@@ -12,11 +12,19 @@ import { PACKAGE_VERSION } from "../util/package-version.js";
 
 /**
  * The capability flags this server announces. A flag is true only when its feature is implemented
- * and tested here: `httpHeaderEnvVars` (`http/request` headers with `valueEnvVar`; false when the
- * server runs with `http/request` disabled). The other 0.169 flags are features this server does not
- * have (network proxy, credential masking, capability discovery, fs/watchMissing,
- * environmentConfig/read, file streaming, shell snapshots, Windows and Linux sandbox details), so
- * they are false. Flip one in the same change that implements and tests its feature.
+ * and tested here; flip one in the same change that implements and tests its feature.
+ *
+ * - `fsWatchMissing`: `fs/watchMissing` + `fs/missingChanged` (codex then watches for skills
+ *   directories appearing; test/server/fs/missing-path-watch.test.ts).
+ * - `fileWriteStreaming`: `fs/open` with `mode: "replace"` and `fs/writeBlock` (codex refuses to open a
+ *   write stream otherwise; test/server/fs/file-handles.test.ts).
+ * - `sandboxedFileStreaming`: `fs/open`/`fs/readBlock` honour the call's `sandbox` (codex refuses to
+ *   stream a file under a restricted profile otherwise; test/server/fs/fs-sandbox.test.ts).
+ * - `httpHeaderEnvVars`: `http/request` headers with `valueEnvVar` (false when the server runs with
+ *   `http/request` disabled).
+ *
+ * The others are features this server does not have (network proxy, credential masking, capability
+ * discovery, environmentConfig/read, shell snapshots, Windows and Linux sandbox details).
  */
 export const ENVIRONMENT_CAPABILITIES = {
   networkProxyLaunch: false,
@@ -24,12 +32,12 @@ export const ENVIRONMENT_CAPABILITIES = {
   credentialMasking: false,
   credentialMaskingCustomProviders: false,
   capabilityDiscoverySandbox: false,
-  fsWatchMissing: false,
+  fsWatchMissing: true,
   capabilityDiscoveryV2: false,
   environmentConfigRead: false,
   httpHeaderEnvVars: true,
-  sandboxedFileStreaming: false,
-  fileWriteStreaming: false,
+  sandboxedFileStreaming: true,
+  fileWriteStreaming: true,
   shellSnapshotV2: false,
   windowsMxc: false,
   linuxRootWritePreservesDevices: false,

@@ -26,7 +26,7 @@ export interface ExecServerOptions {
   sandbox?: Omit<ExecSandboxOptions, "decodePath">;
   /** Remote environment limits (connect timeout 10 s, initialize timeout 10 s, 64 per session). */
   environments?: SessionStateOptions["environments"];
-  /** Filesystem limits (256 MiB read and write). */
+  /** Filesystem limits (256 MiB read and write, 128 file handles per connection, 1 024 in all, ...). */
   fs?: FileSystemServiceOptions;
   /** `http/request` (enabled; 64 MiB buffered bodies, 64 calls per connection, 10 redirects). */
   http?: HttpRequestOptions;
@@ -50,6 +50,7 @@ export class ExecServer {
   readonly #log: (line: string) => void;
   readonly #maxInFlightRequests: number | undefined;
   readonly #http: HttpRequestService;
+  readonly #fs: FileSystemService;
 
   constructor(options: ExecServerOptions = {}) {
     // The edge codec has already decoded the context's paths (plain ones too).
@@ -61,7 +62,8 @@ export class ExecServer {
     this.sessions = new SessionRegistry({ ...options.sessions, createResources: () => new SessionState(stateOptions) });
     this.#log = options.log ?? (() => {});
     this.#maxInFlightRequests = options.maxInFlightRequests;
-    const fs = new FileSystemService(options.fs);
+    const fs = new FileSystemService(options.fs, this.sandbox);
+    this.#fs = fs;
     this.#paths = new PathCodec({ passThrough: routesToRemoteEnvironment });
     this.#http = new HttpRequestService(options.http);
     this.#dispatcher = createDispatcher<ServerContext>(createServerHandlers({ sessions: this.sessions, fs, http: this.#http, sandbox: this.sandbox }), { codec: this.#paths });
@@ -71,9 +73,15 @@ export class ExecServer {
   serve(transport: MessageTransport): ConnectionProcessor<ServerContext> {
     const connection: ConnectionProcessor<ServerContext> = new ConnectionProcessor<ServerContext>(transport, {
       dispatcher: this.#dispatcher,
-      createContext: (processor) => ({ connection: processor, session: undefined, experimentalApi: false }),
+      createContext: (processor) => ({
+        connection: processor,
+        session: undefined,
+        experimentalApi: false,
+        files: this.#fs.openConnection((method, params) => processor.notify(method, params)),
+      }),
       onClosed: (ctx) => {
         this.#connections.delete(connection);
+        void ctx.files.close();
         this.#http.closeConnection(connection);
         if (ctx.session) this.sessions.detach(ctx.session, ctx);
       },

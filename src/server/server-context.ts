@@ -1,4 +1,5 @@
 import type { ConnectionProcessor } from "./connection-processor.js";
+import type { ConnectionFiles } from "./fs/connection-files.js";
 import type { Session } from "./session-registry.js";
 import type { SessionState } from "./session-state.js";
 
@@ -9,4 +10,6 @@ export interface ServerContext {
   session: Session<SessionState> | undefined;
   /** Capabilities the client declared in `initialize`. */
   experimentalApi: boolean;
+  /** This connection's file handles and missing-path watch (closed with the connection). */
+  readonly files: ConnectionFiles;
 }

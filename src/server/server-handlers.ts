@@ -3,9 +3,9 @@ import type { Handlers } from "../../generated/openrpc/dispatch.js";
 import { LOCAL_ENVIRONMENT_ID } from "../environments/environment-manager.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { describeEnvironment } from "./environment-info.js";
-import type { ExecSandbox } from "../sandbox/exec-sandbox.js";
-import type { FileSystemService } from "./fs/index.js";
+import { fsDialectOf, type FileSystemService } from "./fs/index.js";
 import type { HttpRequestService } from "./http/index.js";
+import type { ExecSandbox } from "../sandbox/exec-sandbox.js";
 import type { ServerContext } from "./server-context.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { SessionState } from "./session-state.js";
@@ -61,16 +61,6 @@ async function route<P extends Routable, R>(
 }
 
 /**
- * The -32601 answer of a method of the codex 0.169 dialect that is declared but not implemented yet
- * (each use carries a `TODO(issue 11)` naming what is missing).
- */
-function notImplementedYet(method: string): () => never {
-  return () => {
-    throw new RpcError(ErrorCode.MethodNotFound, `${method} is not implemented yet`);
-  };
-}
-
-/**
  * The -32601 answer of a codex-configuration method this server does not offer, by decision: it
  * would re-implement codex's own configuration loader and plugin/skill discovery (docs/dialects.md).
  * The matching capability flags are false, so codex does not call them.
@@ -102,13 +92,14 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       route(ctx, params, (p) => processes(ctx).read(p), (c, p) => c.process.read(p, { timeoutMs: (p.waitMs ?? 0) + 30_000 })),
     "process/write": (params, ctx) => route(ctx, params, (p) => processes(ctx).write(p), (c, p) => c.process.write(p)),
     "process/terminate": (params, ctx) => route(ctx, params, (p) => processes(ctx).terminate(p), (c, p) => c.process.terminate(p)),
-    "fs/readFile": (params, ctx) => route(ctx, params, (p) => fs.readFile(p), (c, p) => c.fs.readFile(p)),
-    "fs/writeFile": (params, ctx) => route(ctx, params, (p) => fs.writeFile(p), (c, p) => c.fs.writeFile(p)),
-    "fs/createDirectory": (params, ctx) => route(ctx, params, (p) => fs.createDirectory(p), (c, p) => c.fs.createDirectory(p)),
-    "fs/getMetadata": (params, ctx) => route(ctx, params, (p) => fs.getMetadata(p), (c, p) => c.fs.getMetadata(p)),
-    "fs/readDirectory": (params, ctx) => route(ctx, params, (p) => fs.readDirectory(p), (c, p) => c.fs.readDirectory(p)),
-    "fs/remove": (params, ctx) => route(ctx, params, (p) => fs.remove(p), (c, p) => c.fs.remove(p)),
-    "fs/copy": (params, ctx) => route(ctx, params, (p) => fs.copy(p), (c, p) => c.fs.copy(p)),
+    // fs methods answer in the request's dialect (codes and texts differ; fs-error.ts has the table).
+    "fs/readFile": (params, ctx, call) => route(ctx, params, (p) => fs.readFile(p, fsDialectOf(call)), (c, p) => c.fs.readFile(p)),
+    "fs/writeFile": (params, ctx, call) => route(ctx, params, (p) => fs.writeFile(p, fsDialectOf(call)), (c, p) => c.fs.writeFile(p)),
+    "fs/createDirectory": (params, ctx, call) => route(ctx, params, (p) => fs.createDirectory(p, fsDialectOf(call)), (c, p) => c.fs.createDirectory(p)),
+    "fs/getMetadata": (params, ctx, call) => route(ctx, params, (p) => fs.getMetadata(p, fsDialectOf(call)), (c, p) => c.fs.getMetadata(p)),
+    "fs/readDirectory": (params, ctx, call) => route(ctx, params, (p) => fs.readDirectory(p, fsDialectOf(call)), (c, p) => c.fs.readDirectory(p)),
+    "fs/remove": (params, ctx, call) => route(ctx, params, (p) => fs.remove(p, fsDialectOf(call)), (c, p) => c.fs.remove(p)),
+    "fs/copy": (params, ctx, call) => route(ctx, params, (p) => fs.copy(p, fsDialectOf(call)), (c, p) => c.fs.copy(p)),
     "environment/add": (params, ctx) => {
       requireExperimental(ctx, "environment/add");
       sessionOf(ctx).environments.add(params.environmentId, params.execServerUrl, params.connectTimeoutMs, params.authBearerToken);
@@ -123,16 +114,14 @@ export function createServerHandlers(deps: ServerHandlerDeps): Handlers<ServerCo
       return { removed: sessionOf(ctx).environments.remove(params.environmentId) };
     },
     "process/signal": (params, ctx) => route(ctx, params, (p) => processes(ctx).signal(p), (c, p) => c.process.signal(p)),
-    "fs/canonicalize": (params, ctx) => route(ctx, params, (p) => fs.canonicalize(p), (c, p) => c.fs.canonicalize(p)),
-    // TODO(issue 11): fs/walk (breadth-first, WalkOptions limits, errors list, truncated).
-    "fs/walk": notImplementedYet("fs/walk"),
-    // TODO(issue 11): file handles fs/open, fs/readBlock, fs/writeBlock, fs/close (≤ 128 per connection, ≤ 1 MiB blocks).
-    "fs/open": notImplementedYet("fs/open"),
-    "fs/readBlock": notImplementedYet("fs/readBlock"),
-    "fs/writeBlock": notImplementedYet("fs/writeBlock"),
-    "fs/close": notImplementedYet("fs/close"),
-    // TODO(issue 11): fs/watchMissing + the fs/missingChanged notification (one watch per connection).
-    "fs/watchMissing": notImplementedYet("fs/watchMissing"),
+    "fs/canonicalize": (params, ctx, call) => route(ctx, params, (p) => fs.canonicalize(p, fsDialectOf(call)), (c, p) => c.fs.canonicalize(p)),
+    "fs/walk": (params, ctx) => route(ctx, params, (p) => fs.walk(p), (c, p) => c.fs.walk(p)),
+    // File handles and the missing-path watch belong to the connection (ctx.files), as upstream's.
+    "fs/open": (params, ctx) => route(ctx, params, (p) => ctx.files.open(p), (c, p) => c.fs.open(p)),
+    "fs/readBlock": (params, ctx) => route(ctx, params, (p) => ctx.files.readBlock(p), (c, p) => c.fs.readBlock(p)),
+    "fs/writeBlock": (params, ctx) => route(ctx, params, (p) => ctx.files.writeBlock(p), (c, p) => c.fs.writeBlock(p)),
+    "fs/close": (params, ctx) => route(ctx, params, (p) => ctx.files.closeHandle(p), (c, p) => c.fs.close(p)),
+    "fs/watchMissing": (params, ctx) => route(ctx, params, (p) => ctx.files.watchMissing(p), (c, p) => c.fs.watchMissing(p)),
     "http/request": (params, ctx) =>
       route(
         ctx,

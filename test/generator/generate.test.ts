@@ -139,7 +139,7 @@ describe("generateOpenRpc on a tiny spec", () => {
 
   it("emits a Handlers member per request and a thin client binding", async () => {
     const out = await generate(tinySpec());
-    assertBlock(out.get("dispatch.ts"), ['  "thing/get"(params: ThingGetParams, ctx: Ctx): Promise<ThingGetResult> | ThingGetResult;', "}"]);
+    assertBlock(out.get("dispatch.ts"), ['  "thing/get"(params: ThingGetParams, ctx: Ctx, call: RequestCall): Promise<ThingGetResult> | ThingGetResult;', "}"]);
     assert.ok(!out.get("dispatch.ts")!.includes('"thing/changed"('), "notifications are not request handlers");
     assertBlock(out.get("client.ts"), ["    thing: {", '      get: core.method("thing/get"),', "    },"]);
     assertBlock(out.get("client.ts"), ['import type { MethodMap, ServerNotificationName } from "./types.js";']);

@@ -205,7 +205,7 @@ describe("processes in the 0.169 dialect", () => {
 });
 
 describe("filesystem members of the 0.169 dialect", () => {
-  test("runs under an unrestricted 0.169 sandbox context and refuses a restricted one", async () => {
+  test("runs under an unrestricted 0.169 sandbox context and enforces a restricted one", async () => {
     const client = await ready();
     const path = encodePathUri(join(scratch, "sp ace"));
     for (const permissions of [{ type: "disabled" }, { type: "external", network: "restricted" }, { type: "managed", file_system: { type: "unrestricted" }, network: "restricted" }]) {
@@ -217,20 +217,20 @@ describe("filesystem members of the 0.169 dialect", () => {
       dataBase64: b64("no"),
       sandbox: { permissions: { type: "managed", file_system: { type: "restricted", entries: [] }, network: "restricted" }, windowsSandboxLevel: "disabled" },
     });
-    assert.equal(refused.error?.code, -32602);
-    assert.match(refused.error?.message ?? "", /^sandbox restricts permissions\.file_system\.type "restricted"/);
+    assert.equal(refused.error?.code, -32004, "no entry covers the path: it does not exist for the caller");
+    assert.match(refused.error?.message ?? "", /^No such file or directory \(os error 2\): fs\/writeFile: write of .* is outside the sandbox/);
     assert.equal(await readFile(join(scratch, "sp ace"), "utf8"), "sp ace", "nothing was written");
     const missingLevel = await client.request("fs/readFile", { path, sandbox: { permissions: { type: "disabled" } } });
     assert.equal(missingLevel.error?.code, -32602);
   });
 
-  test("followSymlinks: true and null follow; false is refused until implemented", async () => {
+  test("followSymlinks: true and null follow; false refuses symlinks as upstream does", async () => {
     const client = await ready();
     const link = encodePathUri(join(scratch, "link"));
     assert.equal(text(await client.call("fs/readFile", { path: link, followSymlinks: true })), "sp ace");
     assert.equal(text(await client.call("fs/readFile", { path: link, followSymlinks: null })), "sp ace");
     const refused = await client.request("fs/getMetadata", { path: link, followSymlinks: false });
-    assert.deepEqual(refused.error, { code: -32602, message: "fs/getMetadata: followSymlinks: false is not supported by this exec-server yet" });
+    assert.deepEqual(refused.error, { code: -32600, message: "path contains a symbolic link" });
   });
 });
 
@@ -250,29 +250,13 @@ describe("environment description", () => {
     const shell = info["shell"] as { name: string; path: string };
     assert.ok(["bash", "zsh", "sh", "powershell"].includes(shell.name), shell.name);
     assert.ok(shell.path.startsWith("/"), "the shell path is native, not a URI");
-    const announced = Object.entries(info["capabilities"] as Record<string, boolean>).filter(([, flag]) => flag).map(([name]) => name);
-    assert.deepEqual(announced, ["httpHeaderEnvVars"], "only implemented 0.169 capabilities are announced");
+    const announced = Object.entries(info["capabilities"] as Record<string, boolean>).filter(([, flag]) => flag).map(([name]) => name).sort();
+    assert.deepEqual(announced, ["fileWriteStreaming", "fsWatchMissing", "httpHeaderEnvVars", "sandboxedFileStreaming"], "only implemented capabilities are announced");
     assert.deepEqual(await client.call("environment/info", {}), info);
     assert.deepEqual(await client.call("environment/info"), info);
     assert.deepEqual(await client.call("environment/status", null), { status: "ready" });
     const bad = await client.request("environment/status", { x: 1 });
     assert.deepEqual(bad.error, { code: -32602, message: "invalid params for environment/status: x is not an allowed member" });
-  });
-
-  test("methods of the 0.169 dialect that are not implemented yet answer -32601 naming themselves", async () => {
-    const client = await ready();
-    const pending: Array<[string, Record<string, unknown>]> = [
-      ["fs/walk", { path: encodePathUri(scratch), options: { maxDepth: 1, maxDirectories: 1, maxEntries: 1, followDirectorySymlinks: false } }],
-      ["fs/open", { handleId: "h", path: encodePathUri(join(scratch, "sp ace")) }],
-      ["fs/readBlock", { handleId: "h", offset: 0, len: 1 }],
-      ["fs/writeBlock", { handleId: "h", offset: 0, chunk: "aA==" }],
-      ["fs/close", { handleId: "h" }],
-      ["fs/watchMissing", { watchId: 1, missing: [encodePathUri(join(scratch, "nope"))] }],
-    ];
-    for (const [method, params] of pending) {
-      const response = await client.request(method, params);
-      assert.deepEqual(response.error, { code: -32601, message: `${method} is not implemented yet` }, method);
-    }
   });
 
   test("the codex-configuration methods are not offered (-32601) and their capability flags are false", async () => {

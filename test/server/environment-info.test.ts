@@ -41,10 +41,8 @@ describe("describeEnvironment", () => {
     assert.deepEqual(info.temporaryDirectories, ["/var/tmp"]);
     assert.equal(info.tempDir, "/var/tmp");
     assert.deepEqual(info.prependPathDirs, []);
-    assert.deepEqual(
-      Object.entries(info.capabilities).filter(([, flag]) => flag).map(([name]) => name),
-      ["httpHeaderEnvVars"],
-    );
+    const announced = Object.entries(info.capabilities).filter(([, flag]) => flag === true).map(([name]) => name).sort();
+    assert.deepEqual(announced, ["fileWriteStreaming", "fsWatchMissing", "httpHeaderEnvVars", "sandboxedFileStreaming"]);
     assert.equal(describeEnvironment(inputs({}), { httpHeaderEnvVars: false }).capabilities.httpHeaderEnvVars, false);
   });
 

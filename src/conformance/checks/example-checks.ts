@@ -96,6 +96,16 @@ async function writeFixture(run: ExampleRun, path: string, dataBase64: string): 
   await expectOk(run.conn.client.fs.writeFile({ path, dataBase64 }), `fixture fs/writeFile ${path}`);
 }
 
+/** Opens a file handle as a fixture; a server without file handles (-32601) skips the example. */
+async function openFixture(run: ExampleRun, params: MethodMap["fs/open"]["params"]): Promise<void> {
+  try {
+    await run.conn.client.fs.open(params);
+  } catch (error) {
+    if (error instanceof RpcError && error.code === -32601) skip("fs/open is not implemented by this server (-32601); it belongs to the codex 0.169 dialect");
+    throw new CheckFailure(`fixture fs/open failed: ${describeError(error)}`);
+  }
+}
+
 /** A process that writes `text` on `stream` and exits with `exitCode`. */
 function printer(text: string, stream: string, exitCode = 0): string[] {
   const redirect = stream === "stderr" ? " >&2" : "";
@@ -227,6 +237,49 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     // The scratch directory may itself sit behind a symlink (/tmp on macOS): compare the tail.
     const resolved = native(result["path"]);
     expect(resolved.endsWith(target.slice(run.ctx.checkDir.length)), `${show(result["path"])} does not resolve to ${show(run.expected["path"])}`);
+  },
+  "fs/walk": async (run) => {
+    const root = native(run.params["path"]);
+    await mkdirp(run, root);
+    for (const entry of (run.expected["entries"] ?? []) as Array<{ path: string; kind: string }>) {
+      if (entry.kind === "directory") await mkdirp(run, native(entry.path));
+      else await writeFixture(run, native(entry.path), "aGkK");
+    }
+    const result = await run.send();
+    expectSame(result, run.expected, "result");
+  },
+  "fs/open": async (run) => {
+    await writeFixture(run, native(run.params["path"]), "aGVsbG8K");
+    expectSame(await run.send(), run.expected, "result");
+  },
+  "fs/readBlock": async (run) => {
+    // The example reads the end of a file; make the file hold the example's bytes at its offset.
+    const file = join(run.ctx.checkDir, "read-block.bin");
+    const tail = Buffer.from(str(run.expected["chunk"]), "base64");
+    const bytes = Buffer.concat([Buffer.alloc(Number(run.params["offset"]), "x"), tail]);
+    await writeFixture(run, file, bytes.toString("base64"));
+    await openFixture(run, { handleId: str(run.params["handleId"]), path: encodePathUri(file) });
+    expectSame(await run.send(), run.expected, "result");
+  },
+  "fs/writeBlock": async (run) => {
+    const file = join(run.ctx.checkDir, "write-block.bin");
+    await mkdirp(run, run.ctx.checkDir);
+    await openFixture(run, { handleId: str(run.params["handleId"]), path: encodePathUri(file), mode: "replace" });
+    expectSame(await run.send(), run.expected, "result");
+    const back = await expectOk(run.conn.client.fs.readFile({ path: file }), "fs/readFile of the written file");
+    const offset = Number(run.params["offset"]);
+    expectSame(Buffer.from(back.dataBase64, "base64").subarray(offset).toString("base64"), run.params["chunk"], "bytes written at the offset");
+  },
+  "fs/close": async (run) => {
+    const file = join(run.ctx.checkDir, "close.bin");
+    await writeFixture(run, file, "aGkK");
+    await openFixture(run, { handleId: str(run.params["handleId"]), path: encodePathUri(file) });
+    expectSame(await run.send(), run.expected, "result");
+    await expectRpcError(run.conn.client.fs.readBlock({ handleId: str(run.params["handleId"]), offset: 0, len: 1 }), -32004, "fs/readBlock of the closed handle");
+  },
+  "fs/watchMissing": async (run) => {
+    await mkdirp(run, run.ctx.checkDir);
+    expectSame(await run.send(), run.expected, "result");
   },
   "http/request": async (run) => {
     // The example's URL is moved to the runner's HTTP server, which serves the example's body there.

@@ -1,26 +1,19 @@
 import { constants as bufferConstants } from "node:buffer";
-import {
-  copyFile,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readlink,
-  realpath,
-  rm,
-  rmdir,
-  stat,
-  symlink,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
-import type { Stats } from "node:fs";
+import { constants as fsConstants, type Stats } from "node:fs";
+import { copyFile, lstat, mkdir, open, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, type FileHandle } from "node:fs/promises";
+import { decodePathOrUri } from "../../rpc/path-uri.js";
 import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
-import { isNotFoundError, toFsRpcError } from "./fs-error.js";
-import { absolutePath, booleanField, paramsObject, refuseNoFollow, requiredString } from "./fs-params.js";
-import { resolveRealPath } from "./resolve-real-path.js";
-import { assertWriteAllowed, isWithin, parseSandbox, type SandboxPolicy } from "./sandbox-policy.js";
+import { ExecSandbox } from "../../sandbox/exec-sandbox.js";
 import { decodedBase64Length, strictBase64Problem } from "../../util/strict-base64.js";
+import { ConnectionFiles, type ConnectionFilesOptions } from "./connection-files.js";
+import { listDirectory, type ListedEntry } from "./list-directory.js";
+import { FsFailure, fsFailure, isNotFoundError, isSystemError, systemError, toFsRpcError, type FsDialect } from "./fs-error.js";
+import { absolutePath, booleanField, paramsObject, requiredString } from "./fs-params.js";
+import { resolveFsSandbox, type FsSandboxGuard } from "./fs-sandbox-guard.js";
+import { assertNoSymlinkAncestors, lstatOrMissing } from "./no-follow.js";
+import { resolveRealPath } from "./resolve-real-path.js";
+import { isWithin } from "./sandbox-policy.js";
+import { walkTree } from "./walk-tree.js";
 import type {
   FsCanonicalizeParams,
   FsCanonicalizeResult,
@@ -37,6 +30,8 @@ import type {
   FsReadFileResult,
   FsRemoveParams,
   FsRemoveResult,
+  FsWalkParams,
+  FsWalkResult,
   FsWriteFileParams,
   FsWriteFileResult,
 } from "./types.js";
@@ -52,12 +47,14 @@ export const DEFAULT_MAX_DIRECTORY_ENTRIES = 100_000;
 /**
  * Largest allowed `maxReadFileBytes`, in bytes: the biggest file whose base64 text still fits in
  * one JavaScript string (V8's maximum string length; about 384 MiB on 64-bit Node 20). A 512 MiB
- * file cannot be answered at all, which is why the default is below this.
+ * file cannot be answered at all, which is why the default is not codex 0.169's 512 MiB.
  */
 export const MAX_READ_FILE_BYTES_LIMIT = Math.floor(bufferConstants.MAX_STRING_LENGTH / 4) * 3;
+/** codex 0.169's `fs/readFile` cap (512 MiB); a larger file gets upstream's message in that dialect. */
+export const CODEX_READ_FILE_CAP = 512 * MiB;
 
 /** Limits of a {@link FileSystemService}; each is validated when the service is constructed. */
-export interface FileSystemServiceOptions {
+export interface FileSystemServiceOptions extends ConnectionFilesOptions {
   /**
    * Largest file, in bytes, `fs/readFile` returns; a larger one is refused with -32600 before it is
    * read into memory. Default {@link DEFAULT_MAX_READ_FILE_BYTES} (256 MiB); at most
@@ -78,15 +75,24 @@ export interface FileSystemServiceOptions {
 
 /** Bytes read per `read(2)` when loading a file; bounds the over-allocation for small files. */
 const READ_CHUNK_BYTES = 4 * MiB;
-/** Entries stat'ed concurrently by `fs/readDirectory` (keeps the libuv pool from flooding). */
-const STAT_BATCH = 32;
+/** Opens that never block on a FIFO (or a device without a peer) and never follow a final link when asked. */
+const { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC, O_NONBLOCK, O_NOFOLLOW } = fsConstants;
+
+/** What a sandboxed operation on an opened file needs: the guard and the dialect of the call. */
+interface CallContext {
+  readonly method: string;
+  readonly dialect: FsDialect;
+  readonly guard: FsSandboxGuard;
+}
 
 /**
- * The filesystem methods of CONTRACT §4, transport independent: each method takes the JSON params
- * (checked at run time, -32602 for malformed ones) and resolves to the JSON result or rejects with
- * an {@link RpcError}: not found -32004, invalid input / permission denied / sandbox refusal
- * -32600, other I/O -32603. Reads are allowed under every sandbox policy; writeFile,
- * createDirectory, remove and copy (its destination) are write-type and checked against it.
+ * The filesystem methods (CONTRACT §4 and codex 0.169, UPSTREAM-0.169.md §2.10–2.12), transport
+ * independent: each method takes the JSON params (checked at run time, -32602 for malformed ones)
+ * and the request's dialect, and resolves to the JSON result or rejects with the dialect's
+ * {@link RpcError} (fs-error.ts has the table). The `sandbox` of every call is resolved once
+ * ({@link resolveFsSandbox}) and every path the call touches is checked against it on its real
+ * location. Per-connection state (file handles, the missing-path watch) lives in the
+ * {@link ConnectionFiles} made by {@link FileSystemService.openConnection}.
  */
 export class FileSystemService {
   /** Effective read limit in bytes (see {@link FileSystemServiceOptions.maxReadFileBytes}). */
@@ -95,84 +101,110 @@ export class FileSystemService {
   readonly maxWriteFileBytes: number;
   /** Effective directory listing limit (see {@link FileSystemServiceOptions.maxDirectoryEntries}). */
   readonly maxDirectoryEntries: number;
+  readonly #sandbox: ExecSandbox;
+  readonly #connectionOptions: ConnectionFilesOptions;
+  /** Handles open on every connection together (the server-wide budget of ConnectionFiles). */
+  readonly #openHandles = { count: 0 };
 
-  /** @throws RangeError when a limit is not a non-negative safe integer within its bound. */
-  constructor(options: FileSystemServiceOptions = {}) {
-    this.maxReadFileBytes = limitOption(
-      "maxReadFileBytes",
-      options.maxReadFileBytes,
-      DEFAULT_MAX_READ_FILE_BYTES,
-      MAX_READ_FILE_BYTES_LIMIT,
-    );
-    this.maxWriteFileBytes = limitOption(
-      "maxWriteFileBytes",
-      options.maxWriteFileBytes,
-      DEFAULT_MAX_WRITE_FILE_BYTES,
-      bufferConstants.MAX_LENGTH,
-    );
-    this.maxDirectoryEntries = limitOption(
-      "maxDirectoryEntries",
-      options.maxDirectoryEntries,
-      DEFAULT_MAX_DIRECTORY_ENTRIES,
-      Number.MAX_SAFE_INTEGER,
-    );
+  /**
+   * @param sandbox resolves codex 0.169 sandbox contexts (the server's one {@link ExecSandbox});
+   *   default a private one that decodes paths as the edge codec does.
+   * @throws RangeError when a limit is not a non-negative safe integer within its bound.
+   */
+  constructor(options: FileSystemServiceOptions = {}, sandbox: ExecSandbox = new ExecSandbox({ decodePath: (text) => decodePathOrUri(text) })) {
+    this.maxReadFileBytes = limitOption("maxReadFileBytes", options.maxReadFileBytes, DEFAULT_MAX_READ_FILE_BYTES, MAX_READ_FILE_BYTES_LIMIT);
+    this.maxWriteFileBytes = limitOption("maxWriteFileBytes", options.maxWriteFileBytes, DEFAULT_MAX_WRITE_FILE_BYTES, bufferConstants.MAX_LENGTH);
+    this.maxDirectoryEntries = limitOption("maxDirectoryEntries", options.maxDirectoryEntries, DEFAULT_MAX_DIRECTORY_ENTRIES, Number.MAX_SAFE_INTEGER);
+    this.#sandbox = sandbox;
+    this.#connectionOptions = options;
+    ConnectionFiles.validateOptions(options);
   }
 
-  /** `fs/readFile`: the whole file as base64. Directories, FIFOs and sockets are refused (-32600). */
-  async readFile(params: FsReadFileParams): Promise<FsReadFileResult> {
+  /**
+   * The per-connection file state (handles, the missing-path watch) of a new connection; `notify`
+   * sends `fs/missingChanged`. Close it when the connection closes.
+   */
+  openConnection(notify: (method: "fs/missingChanged", params: { watchId: number }) => void): ConnectionFiles {
+    return new ConnectionFiles(this, notify, this.#connectionOptions, this.#openHandles);
+  }
+
+  /** Resolves an fs call's `sandbox` (-32602 malformed, -32600 refused). */
+  resolveSandbox(raw: unknown): Promise<FsSandboxGuard> {
+    return resolveFsSandbox(raw, this.#sandbox);
+  }
+
+  /**
+   * `fs/readFile`: the whole file as base64. Codex 0.169 dialect: only regular files
+   * (``path `…` is not a file`` otherwise) up to 512 MiB; seed: also character and block devices.
+   * FIFOs are never opened blocking.
+   */
+  async readFile(params: FsReadFileParams, dialect: FsDialect = "seed"): Promise<FsReadFileResult> {
     const method = "fs/readFile";
     const p = paramsObject(params);
-    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
-    parseSandbox(p["sandbox"]); // reads are allowed by every policy, but a malformed one is refused
-    return guard(method, path, async () => {
-      const info = await stat(path);
-      if (!info.isFile() && !info.isCharacterDevice() && !info.isBlockDevice()) {
-        // Opening a FIFO would block until a writer appears; a directory cannot be read.
-        throw new RpcError(ErrorCode.InvalidRequest, `${method} requires a file: ${path} is a ${kindOf(info)}`);
+    const follow = followOption(p);
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, dialect, async () => {
+      await guard.check(method, path, "read", { followFinal: follow });
+      if (!follow) await assertNoSymlinkAncestors(path);
+      const handle = await open(path, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
+      try {
+        const info = await handle.stat();
+        const readable = info.isFile() || (dialect === "seed" && (info.isCharacterDevice() || info.isBlockDevice()));
+        if (!readable) throw notAFile(method, path, info);
+        if (info.size > this.maxReadFileBytes) throw this.#readTooLarge(path, info.size);
+        return { dataBase64: (await this.#readCapped(handle, path, info.size)).toString("base64") };
+      } finally {
+        await handle.close();
       }
-      if (info.size > this.maxReadFileBytes) throw this.readTooLarge(path, `${info.size} bytes`);
-      const bytes = await this.readCapped(path, info.size);
-      return { dataBase64: bytes.toString("base64") };
     });
   }
 
   /** `fs/writeFile`: creates or truncates the file with the decoded bytes. */
-  async writeFile(params: FsWriteFileParams): Promise<FsWriteFileResult> {
+  async writeFile(params: FsWriteFileParams, dialect: FsDialect = "seed"): Promise<FsWriteFileResult> {
     const method = "fs/writeFile";
     const p = paramsObject(params);
-    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     const dataBase64 = requiredString(p, "dataBase64");
-    const policy = parseSandbox(p["sandbox"]);
-    const problem = strictBase64Problem(dataBase64);
-    if (problem !== undefined) {
-      throw new RpcError(ErrorCode.InvalidRequest, `${method} requires valid base64 dataBase64: ${problem}`);
-    }
-    const size = decodedBase64Length(dataBase64);
-    if (size > this.maxWriteFileBytes) {
-      throw new RpcError(
-        ErrorCode.InvalidRequest,
-        `${method} refuses ${path}: dataBase64 decodes to ${size} bytes, more than the limit of ${this.maxWriteFileBytes} bytes (maxWriteFileBytes)`,
-      );
-    }
-    return guard(method, path, async () => {
-      await assertWriteAllowed(policy, method, path, { followFinal: true });
-      await writeFile(path, Buffer.from(dataBase64, "base64"));
+    const follow = followOption(p);
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, dialect, async () => {
+      const problem = strictBase64Problem(dataBase64);
+      if (problem !== undefined) throw fsFailure("invalid-request", `${method} requires valid base64 dataBase64: ${problem}`);
+      const size = decodedBase64Length(dataBase64);
+      if (size > this.maxWriteFileBytes) {
+        throw fsFailure(
+          "over-limit",
+          `${method} refuses ${path}: dataBase64 decodes to ${size} bytes, more than the limit of ${this.maxWriteFileBytes} bytes (maxWriteFileBytes)`,
+        );
+      }
+      await guard.check(method, path, "write", { createsInParent: true, followFinal: follow });
+      if (!follow) await assertNoSymlinkAncestors(path);
+      const handle = await open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0o666);
+      try {
+        await handle.writeFile(Buffer.from(dataBase64, "base64"));
+      } finally {
+        await handle.close();
+      }
       return {};
     });
   }
 
   /** `fs/createDirectory`: `recursive` (default true) creates parents and accepts an existing directory. */
-  async createDirectory(params: FsCreateDirectoryParams): Promise<FsCreateDirectoryResult> {
+  async createDirectory(params: FsCreateDirectoryParams, dialect: FsDialect = "seed"): Promise<FsCreateDirectoryResult> {
     const method = "fs/createDirectory";
     const p = paramsObject(params);
-    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     const recursive = booleanField(p, "recursive", true);
-    const policy = parseSandbox(p["sandbox"]);
-    return guard(method, path, async () => {
-      await assertWriteAllowed(policy, method, path, { followFinal: true });
+    const follow = followOption(p);
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, dialect, async () => {
+      await guard.check(method, path, "write", { createsInParent: !recursive });
+      if (!follow) {
+        await assertNoSymlinkAncestors(path);
+        // Upstream opens an existing final component with O_NOFOLLOW | O_DIRECTORY: a link is ENOTDIR.
+        if ((await lstatOrMissing(path))?.isSymbolicLink() === true) throw systemError("ENOTDIR", "mkdir", path);
+      }
       await mkdir(path, { recursive });
       return {};
     });
@@ -180,80 +212,68 @@ export class FileSystemService {
 
   /**
    * `fs/getMetadata`. `isDirectory`/`isFile`/`size`/times follow symlinks; `isSymlink` comes from
-   * lstat. A dangling symlink is described by its own lstat (neither file nor directory) rather
-   * than reported as not found, since the path does exist.
+   * lstat. A dangling (or looping) symlink: seed dialect describes the link itself (the path
+   * exists); codex 0.169 answers the error of following it (-32004 / ELOOP), as upstream does.
+   * `followSymlinks: false` refuses a symlink anywhere in the path.
    */
-  async getMetadata(params: FsGetMetadataParams): Promise<FsGetMetadataResult> {
+  async getMetadata(params: FsGetMetadataParams, dialect: FsDialect = "seed"): Promise<FsGetMetadataResult> {
     const method = "fs/getMetadata";
     const p = paramsObject(params);
-    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
-    parseSandbox(p["sandbox"]);
-    return guard(method, path, async () => {
+    const follow = followOption(p);
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, dialect, async () => {
+      await guard.check(method, path, "read", { followFinal: follow });
+      if (!follow) await assertNoSymlinkAncestors(path);
       const linkInfo = await lstat(path);
+      if (!follow && linkInfo.isSymbolicLink()) throw fsFailure("symlink-in-path", "path contains a symbolic link");
       let info = linkInfo;
       if (linkInfo.isSymbolicLink()) {
         try {
           info = await stat(path);
         } catch (err) {
-          if (!(await isNotFoundError(err, path)) && !isLoop(err)) throw err;
-          // Dangling or looping link: keep describing the link itself.
+          if (dialect !== "seed") throw err;
+          if (!(await isNotFoundError(err, path)) && !isCode(err, "ELOOP")) throw err;
+          // Seed decision: a dangling or looping link is described by its own lstat.
         }
       }
-      return {
-        isDirectory: info.isDirectory(),
-        isFile: info.isFile(),
-        isSymlink: linkInfo.isSymbolicLink(),
-        createdAtMs: epochMs(info.birthtimeMs),
-        modifiedAtMs: epochMs(info.mtimeMs),
-        size: info.size,
-      };
+      return metadataOf(info, linkInfo.isSymbolicLink());
     });
   }
 
   /**
    * `fs/canonicalize`: the path with every symlink, `.` and `..` resolved (realpath). A missing
-   * path is -32004. Reading a path's location is allowed by every sandbox policy.
+   * path is -32004. The sandbox must let the resolved path be read.
    */
-  async canonicalize(params: FsCanonicalizeParams): Promise<FsCanonicalizeResult> {
+  async canonicalize(params: FsCanonicalizeParams, dialect: FsDialect = "codex-0.169"): Promise<FsCanonicalizeResult> {
     const method = "fs/canonicalize";
     const p = paramsObject(params);
     const path = absolutePath(p, "path");
-    parseSandbox(p["sandbox"]);
-    return guard(method, path, async () => ({ path: await realpath(path) }));
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, dialect, async () => {
+      await guard.check(method, path, "read");
+      return { path: await realpath(path) };
+    });
   }
 
-  /** `fs/readDirectory`: entries sorted by `fileName`; entries whose stat fails are skipped. */
-  async readDirectory(params: FsReadDirectoryParams): Promise<FsReadDirectoryResult> {
+  /**
+   * `fs/readDirectory`: entries sorted by `fileName`; a symlink is described by its target and left
+   * out when that cannot be stat'ed (dangling); other entries by their directory entry type. Under a
+   * sandbox, entries it hides are left out.
+   */
+  async readDirectory(params: FsReadDirectoryParams, dialect: FsDialect = "seed"): Promise<FsReadDirectoryResult> {
     const method = "fs/readDirectory";
     const p = paramsObject(params);
     const path = absolutePath(p, "path");
-    parseSandbox(p["sandbox"]);
-    return guard(method, path, async () => {
-      const names = await readdir(path);
-      if (names.length > this.maxDirectoryEntries) {
-        throw new RpcError(
-          ErrorCode.InvalidRequest,
-          `${method}: ${path} has ${names.length} entries, more than the limit of ${this.maxDirectoryEntries}`,
-        );
-      }
-      const entries: FsDirectoryEntry[] = [];
-      for (let start = 0; start < names.length; start += STAT_BATCH) {
-        const batch = names.slice(start, start + STAT_BATCH);
-        const infos = await Promise.all(
-          batch.map((name) =>
-            stat(childPath(path, name)).catch(() => {
-              // Contract: an entry whose stat fails (dangling link, raced removal, no permission)
-              // is skipped rather than failing the whole listing.
-              return undefined;
-            }),
-          ),
-        );
-        batch.forEach((fileName, i) => {
-          const info = infos[i];
-          if (info !== undefined) entries.push({ fileName, isDirectory: info.isDirectory(), isFile: info.isFile() });
-        });
-      }
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, dialect, async () => {
+      await guard.check(method, path, "read");
+      const listed = await listDirectory(path, {
+        maxEntries: this.maxDirectoryEntries,
+        tooMany: (count) => fsFailure("over-limit", `${method}: ${path} has ${count} entries, more than the limit of ${this.maxDirectoryEntries}`),
+        guard,
+      });
+      const entries: FsDirectoryEntry[] = listed.map((entry: ListedEntry) => ({ fileName: entry.name, isDirectory: entry.isDirectory, isFile: entry.isFile }));
       entries.sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
       return { entries };
     });
@@ -262,25 +282,34 @@ export class FileSystemService {
   /**
    * `fs/remove`: lstat; a directory is removed with its tree when `recursive` (default true), else
    * with rmdir; anything else (including a symlink) is unlinked. A missing path succeeds when
-   * `force` (default true).
+   * `force` (default true). `followSymlinks: false` refuses a recursive removal and a symlink
+   * anywhere in the path, as upstream does.
    */
-  async remove(params: FsRemoveParams): Promise<FsRemoveResult> {
+  async remove(params: FsRemoveParams, dialect: FsDialect = "seed"): Promise<FsRemoveResult> {
     const method = "fs/remove";
     const p = paramsObject(params);
-    refuseNoFollow(p, method);
     const path = absolutePath(p, "path");
     const recursive = booleanField(p, "recursive", true);
     const force = booleanField(p, "force", true);
-    const policy = parseSandbox(p["sandbox"]);
-    return guard(method, path, async () => {
-      await assertWriteAllowed(policy, method, path, { followFinal: false });
+    const follow = followOption(p);
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, dialect, async () => {
+      if (!follow && recursive) {
+        throw new FsFailure("no-follow-recursive-remove", {
+          seed: `${method}: followSymlinks: false cannot be combined with recursive: true (recursive no-follow removal is unsupported)`,
+          "codex-0.169": "recursive no-follow removal is unsupported",
+        });
+      }
       try {
+        if (!follow) await assertNoSymlinkAncestors(path);
         const info = await lstat(path);
+        await guard.check(method, path, "write", { followFinal: false });
+        if (!follow && info.isSymbolicLink()) throw fsFailure("symlink-in-path", "path contains a symbolic link");
         if (!info.isDirectory()) await unlink(path);
         else if (recursive) await rm(path, { recursive: true, force: false });
         else await rmdir(path);
       } catch (err) {
-        if (force && (await isNotFoundError(err, path))) return {};
+        if (force && (await isNotFoundError(err, path)) && (dialect === "seed" || isCode(err, "ENOENT"))) return {};
         throw err;
       }
       return {};
@@ -292,104 +321,163 @@ export class FileSystemService {
    * the same target, a directory (only with `recursive: true`, and never into itself or a
    * descendant, compared by realpath) is copied entry by entry with the same rules. Any other file
    * type is refused with -32600; inside a tree that refusal happens when the entry is reached, so
-   * the entries copied before it stay.
+   * the entries copied before it stay. Under a sandbox every source entry must be readable and every
+   * destination entry writable.
    */
-  async copy(params: FsCopyParams): Promise<FsCopyResult> {
+  async copy(params: FsCopyParams, dialect: FsDialect = "seed"): Promise<FsCopyResult> {
     const method = "fs/copy";
     const p = paramsObject(params);
     const sourcePath = absolutePath(p, "sourcePath");
     const destinationPath = absolutePath(p, "destinationPath");
     const recursive = booleanField(p, "recursive");
-    const policy = parseSandbox(p["sandbox"]);
-    return guard(method, sourcePath, async () => {
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    const call: CallContext = { method, dialect, guard };
+    return guard_(method, sourcePath, dialect, async () => {
+      await guard.check(method, sourcePath, "read", { followFinal: false });
       const info = await lstat(sourcePath);
       if (info.isDirectory()) {
         if (!recursive) {
-          throw new RpcError(
-            ErrorCode.InvalidRequest,
-            `${method} requires recursive: true to copy directory ${sourcePath}`,
-          );
+          throw new FsFailure("invalid-request", {
+            seed: `${method} requires recursive: true to copy directory ${sourcePath}`,
+            "codex-0.169": `${method} requires recursive: true when sourcePath is a directory`,
+          });
         }
         const realSource = await realpath(sourcePath);
         const realDestination = await resolveRealPath(destinationPath, { followFinal: true });
         if (isWithin(realDestination, realSource)) {
-          throw new RpcError(
-            ErrorCode.InvalidRequest,
-            `${method} cannot copy directory ${sourcePath} into itself or its descendant ${destinationPath}`,
-          );
+          throw new FsFailure("invalid-request", {
+            seed: `${method} cannot copy directory ${sourcePath} into itself or its descendant ${destinationPath}`,
+            "codex-0.169": `${method} cannot copy a directory to itself or one of its descendants`,
+          });
         }
       }
-      await copyEntry(method, policy, sourcePath, destinationPath, info);
+      await copyEntry(call, sourcePath, destinationPath, info);
       return {};
     });
   }
 
-  private async readCapped(path: string, expectedSize: number): Promise<Buffer> {
-    const handle = await open(path, "r");
-    try {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      const chunkSize = Math.min(Math.max(expectedSize + 1, 64 * 1024), READ_CHUNK_BYTES);
-      for (;;) {
-        const chunk = Buffer.allocUnsafe(chunkSize);
-        const { bytesRead } = await handle.read(chunk, 0, chunkSize, null);
-        if (bytesRead === 0) break;
-        total += bytesRead;
-        // The file may grow after stat (or be a device reporting size 0): enforce while reading.
-        if (total > this.maxReadFileBytes) throw this.readTooLarge(path, `more than ${this.maxReadFileBytes} bytes`);
-        chunks.push(bytesRead === chunkSize ? chunk : chunk.subarray(0, bytesRead));
-      }
-      return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
-    } finally {
-      await handle.close();
-    }
+  /**
+   * `fs/walk` (codex 0.169): the tree breadth first, each directory's entries sorted, within the
+   * request's limits; see walk-tree.ts.
+   */
+  async walk(params: FsWalkParams): Promise<FsWalkResult> {
+    const method = "fs/walk";
+    const p = paramsObject(params);
+    const path = absolutePath(p, "path");
+    const guard = await this.resolveSandbox(p["sandbox"]);
+    return guard_(method, path, "codex-0.169", () => walkTree(path, params.options, guard));
   }
 
-  private readTooLarge(path: string, size: string): RpcError {
-    return new RpcError(
-      ErrorCode.InvalidRequest,
-      `fs/readFile refuses ${path}: file is ${size}, larger than the limit of ${this.maxReadFileBytes} bytes (maxReadFileBytes)`,
-    );
+  /**
+   * Opens `path` for a file handle (`fs/open`): `read` (regular files only) or `replace` (create or
+   * truncate, write-only). Never blocks on a FIFO.
+   */
+  async openFile(path: string, mode: "read" | "replace", rawSandbox: unknown): Promise<FileHandle> {
+    const method = "fs/open";
+    const dialect: FsDialect = "codex-0.169";
+    const guard = await this.resolveSandbox(rawSandbox);
+    return guard_(method, path, dialect, async () => {
+      if (mode === "replace") {
+        await guard.check(method, path, "write", { createsInParent: true });
+        return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK, 0o666);
+      }
+      await guard.check(method, path, "read");
+      const handle = await open(path, O_RDONLY | O_NONBLOCK);
+      try {
+        const info = await handle.stat();
+        if (!info.isFile()) throw notAFile(method, path, info);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      return handle;
+    });
+  }
+
+  async #readCapped(handle: FileHandle, path: string, expectedSize: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunkSize = Math.min(Math.max(expectedSize + 1, 64 * 1024), READ_CHUNK_BYTES);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(chunkSize);
+      const { bytesRead } = await handle.read(chunk, 0, chunkSize, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      // The file may grow after stat (or be a device reporting size 0): enforce while reading.
+      if (total > this.maxReadFileBytes) throw this.#readTooLarge(path, undefined);
+      chunks.push(bytesRead === chunkSize ? chunk : chunk.subarray(0, bytesRead));
+    }
+    return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
+  }
+
+  #readTooLarge(path: string, size: number | undefined): FsFailure {
+    const ours = `fs/readFile refuses ${path}: file is ${size === undefined ? `more than ${this.maxReadFileBytes} bytes` : `${size} bytes`}, larger than the limit of ${this.maxReadFileBytes} bytes (maxReadFileBytes)`;
+    const upstream = size !== undefined && size > CODEX_READ_FILE_CAP ? `file is too large to read: limit is ${CODEX_READ_FILE_CAP} bytes` : ours;
+    return new FsFailure("over-limit", { seed: ours, "codex-0.169": upstream });
   }
 }
 
-async function copyEntry(
-  method: string,
-  policy: SandboxPolicy,
-  source: string,
-  destination: string,
-  info: Stats,
-): Promise<void> {
+async function copyEntry(call: CallContext, source: string, destination: string, info: Stats): Promise<void> {
+  const { method, guard } = call;
   if (info.isSymbolicLink()) {
-    await assertWriteAllowed(policy, method, destination, { followFinal: false });
+    await guard.check(method, destination, "write", { followFinal: false, createsInParent: true });
     await symlink(await readlink(source), destination);
   } else if (info.isFile()) {
-    await assertWriteAllowed(policy, method, destination, { followFinal: true });
+    await guard.check(method, source, "read");
+    await guard.check(method, destination, "write", { createsInParent: true });
     await copyFile(source, destination);
   } else if (info.isDirectory()) {
     // Checked per directory and per entry: an existing destination tree may hold a symlink that
-    // leads outside the writable roots.
-    await assertWriteAllowed(policy, method, destination, { followFinal: true });
+    // leads outside the writable area, and the source tree may hold denied entries.
+    await guard.check(method, source, "read");
+    await guard.check(method, destination, "write", { createsInParent: true });
     await mkdir(destination, { recursive: true });
     const names = (await readdir(source)).sort();
     for (const name of names) {
       const childSource = childPath(source, name);
-      await copyEntry(method, policy, childSource, childPath(destination, name), await lstat(childSource));
+      await copyEntry(call, childSource, childPath(destination, name), await lstat(childSource));
     }
   } else {
-    throw new RpcError(
-      ErrorCode.InvalidRequest,
-      `${method} can only copy regular files, directories and symlinks: ${source} is a ${kindOf(info)}`,
-    );
+    throw new FsFailure("invalid-request", {
+      seed: `${method} can only copy regular files, directories and symlinks: ${source} is a ${kindOf(info)}`,
+      "codex-0.169": `${method} only supports regular files, directories, and symlinks`,
+    });
   }
 }
 
-async function guard<T>(method: string, path: string, body: () => Promise<T>): Promise<T> {
+/** Runs `body`, translating what it throws into the RpcError of `dialect` (fs-error.ts). */
+async function guard_<T>(method: string, path: string, dialect: FsDialect, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    throw await toFsRpcError(method, err, path);
+    throw await toFsRpcError(method, err, path, dialect);
   }
+}
+
+/** `followSymlinks` (codex 0.169): absent, null and true follow (the default); false does not. */
+function followOption(params: Record<string, unknown>): boolean {
+  const value = params["followSymlinks"];
+  if (value === undefined || value === null) return true;
+  if (typeof value !== "boolean") throw new RpcError(ErrorCode.InvalidParams, "followSymlinks must be a boolean");
+  return value;
+}
+
+function notAFile(method: string, path: string, info: Stats): FsFailure {
+  return new FsFailure("not-a-file", {
+    seed: `${method} requires a file: ${path} is a ${kindOf(info)}`,
+    "codex-0.169": `path \`${path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path}\` is not a file`,
+  });
+}
+
+function metadataOf(info: Stats, isSymlink: boolean): FsGetMetadataResult {
+  return {
+    isDirectory: info.isDirectory(),
+    isFile: info.isFile(),
+    isSymlink,
+    createdAtMs: epochMs(info.birthtimeMs),
+    modifiedAtMs: epochMs(info.mtimeMs),
+    size: info.size,
+  };
 }
 
 function limitOption(name: string, value: number | undefined, fallback: number, max: number): number {
@@ -400,7 +488,8 @@ function limitOption(name: string, value: number | undefined, fallback: number, 
   return value;
 }
 
-function childPath(dir: string, name: string): string {
+/** `dir/name`. */
+export function childPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
@@ -408,8 +497,8 @@ function epochMs(value: number): number {
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-function isLoop(err: unknown): boolean {
-  return err instanceof Error && (err as { code?: unknown }).code === "ELOOP";
+function isCode(err: unknown, code: string): boolean {
+  return isSystemError(err) && err.code === code;
 }
 
 function kindOf(info: Stats): string {

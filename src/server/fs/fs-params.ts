@@ -45,15 +45,3 @@ export function booleanField(params: Record<string, unknown>, field: string, fal
   if ((value === undefined || value === null) && fallback !== undefined) return fallback;
   throw new RpcError(ErrorCode.InvalidParams, `${field} must be a boolean`);
 }
-
-/**
- * Refuses `followSymlinks: false` (-32602): not following a final symlink is not implemented yet,
- * and silently following it would act on a file the caller asked not to touch. Absent, null and
- * true mean the default behaviour (follow).
- */
-export function refuseNoFollow(params: Record<string, unknown>, method: string): void {
-  const value = params["followSymlinks"];
-  if (value === undefined || value === null || value === true) return;
-  // TODO(issue 11): honour followSymlinks: false (upstream: ELOOP on a final symlink, "path contains a symbolic link" for getMetadata).
-  throw new RpcError(ErrorCode.InvalidParams, `${method}: followSymlinks: false is not supported by this exec-server yet`);
-}

@@ -1,7 +1,7 @@
 import { lstat, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute } from "node:path";
 import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
-import { isSystemError } from "./fs-error.js";
+import { isSystemError, systemError } from "./fs-error.js";
 
 /** Symlink hops followed before giving up, like Linux's MAXSYMLINKS. */
 const MAX_SYMLINK_HOPS = 40;
@@ -16,8 +16,8 @@ const MAX_SYMLINK_HOPS = 40;
  * `path.resolve` would get wrong. A `..` after a missing component is refused (the OS would fail
  * with ENOENT anyway, except `mkdir -p`, whose result could not be predicted safely).
  *
- * @throws RpcError -32600 for an unresolvable `..` or a symlink loop; OS errors other than
- *   ENOENT/ENOTDIR propagate for the caller to map.
+ * @throws RpcError -32600 for an unresolvable `..`; an ELOOP system error for a symlink loop; OS
+ *   errors other than ENOENT/ENOTDIR propagate for the caller to map.
  */
 export async function resolveRealPath(path: string, options: { followFinal: boolean }): Promise<string> {
   if (!options.followFinal) {
@@ -30,7 +30,7 @@ export async function resolveRealPath(path: string, options: { followFinal: bool
 
 async function resolveFollowing(path: string, original: string, hops: number): Promise<string> {
   if (hops > MAX_SYMLINK_HOPS) {
-    throw new RpcError(ErrorCode.InvalidRequest, `too many levels of symbolic links resolving ${original}`);
+    throw systemError("ELOOP", "realpath", original);
   }
   try {
     return await realpath(path);

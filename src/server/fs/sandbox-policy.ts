@@ -1,8 +1,9 @@
 import { realpath } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { ErrorCode, RpcError } from "../../rpc/rpc-error.js";
+import { FsFailure } from "./fs-error.js";
+import { osErrorText } from "./os-error-text.js";
 import { resolveRealPath } from "./resolve-real-path.js";
-import { isWireSandboxContext, refuseRestrictedWireSandbox } from "../wire-sandbox-context.js";
 
 /**
  * A parsed sandbox policy (CONTRACT §4 Decision). `danger-full-access` restricts nothing;
@@ -20,9 +21,9 @@ export const UNRESTRICTED: SandboxPolicy = { type: "danger-full-access" };
 /**
  * Parses the `sandbox` param: `{sandboxPolicy: {type, writable_roots?, ...}}` or a bare
  * `{type, ...}` policy. Unknown members are ignored; the writable roots may be spelled
- * `writable_roots` or `writableRoots` (both lists are honoured). A codex 0.169 context
- * (`{permissions, windowsSandboxLevel, ...}`) is unrestricted when its profile restricts no file
- * access, and refused otherwise (not enforced yet).
+ * `writable_roots` or `writableRoots` (both lists are honoured). Seed policies only: a codex 0.169
+ * context (`{permissions, windowsSandboxLevel, ...}`) is resolved by the sandbox library instead
+ * (fs-sandbox-guard.ts routes it there before this parser is reached).
  *
  * @throws RpcError -32602 for anything malformed or an unknown policy type: a restrictive policy
  *   the server cannot understand is refused, never ignored.
@@ -30,10 +31,6 @@ export const UNRESTRICTED: SandboxPolicy = { type: "danger-full-access" };
 export function parseSandbox(sandbox: unknown): SandboxPolicy {
   if (sandbox === undefined || sandbox === null) return UNRESTRICTED;
   if (!isPlainObject(sandbox)) throw invalid("sandbox must be an object");
-  if (isWireSandboxContext(sandbox)) {
-    refuseRestrictedWireSandbox(sandbox, "filesystem", "sandbox");
-    return UNRESTRICTED;
-  }
   let policy: Record<string, unknown> = sandbox;
   let where = "sandbox";
   if ("sandboxPolicy" in sandbox) {
@@ -65,14 +62,15 @@ export function parseSandbox(sandbox: unknown): SandboxPolicy {
 }
 
 /**
- * Refuses (-32600, naming the method and the policy) a write-type operation on `path` that `policy`
- * forbids. Under `workspace-write` the target's real location ({@link resolveRealPath}) must equal
+ * Refuses a write-type operation on `path` that `policy` forbids with an {@link FsFailure}
+ * (`sandbox-read-only`: -32600 in the seed dialect, naming the method and the policy; in the codex
+ * 0.169 dialect -32603 with `Read-only file system (os error 30): ` before the same text). Under `workspace-write` the target's real location ({@link resolveRealPath}) must equal
  * or lie under the realpath of a writable root, so a symlink inside a root cannot lead outside it.
  * A root that does not exist grants nothing. The check is not atomic with the write that follows:
  * a concurrent swap of a path component for a symlink is not defended against.
  *
  * @param followFinal false when the operation acts on the final component itself (remove, creating a symlink).
- * @throws RpcError -32600 when refused; OS errors while resolving propagate for the caller to map.
+ * @throws FsFailure when refused; OS errors while resolving propagate for the caller to map.
  */
 export async function assertWriteAllowed(
   policy: SandboxPolicy,
@@ -84,16 +82,12 @@ export async function assertWriteAllowed(
     case "danger-full-access":
       return;
     case "read-only":
-      throw new RpcError(
-        ErrorCode.InvalidRequest,
-        `${method} is not allowed by the read-only sandbox policy: ${path}`,
-      );
+      throw readOnly(`${method} is not allowed by the read-only sandbox policy: ${path}`);
     case "workspace-write": {
       const target = await resolveRealPath(path, options);
       const realRoots = await realRootsOf(policy.writableRoots);
       if (realRoots.some((root) => isWithin(target, root))) return;
-      throw new RpcError(
-        ErrorCode.InvalidRequest,
+      throw readOnly(
         `${method} is not allowed by the workspace-write sandbox policy: ${path}` +
           (target === path ? "" : ` (resolves to ${target})`) +
           ` is outside the writable roots ${JSON.stringify(policy.writableRoots)}`,
@@ -134,6 +128,10 @@ function parseRoots(value: unknown, field: string): string[] {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readOnly(message: string): FsFailure {
+  return new FsFailure("sandbox-read-only", { seed: message, "codex-0.169": `${osErrorText("EROFS")}: ${message}` });
 }
 
 function invalid(message: string): RpcError {

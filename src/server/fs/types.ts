@@ -14,6 +14,8 @@ export type {
   FsReadDirectoryResult,
   FsReadFileResult,
   FsRemoveResult,
+  FsWalkParams,
+  FsWalkResult,
   FsWriteFileResult,
 } from "../../../generated/openrpc/types.js";
 

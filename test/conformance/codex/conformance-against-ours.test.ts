@@ -1,16 +1,16 @@
+/**
+ * The whole codex-0.169 conformance suite against OUR server over a real websocket: the same checks
+ * the real codex 0.169 exec-server passes (conformance-against-codex.test.ts), with 0 failures.
+ * Differences are tolerated variants (documented in docs/conformance.md), never a wrong code or a
+ * missing member; the only skips are the codex-configuration methods we do not offer (and, without a
+ * usable bubblewrap, the process sandbox checks: our server then refuses sandboxed starts).
+ */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connectTransport } from "../../../src/client/connect.js";
 import { formatReport, runConformance } from "../../../src/conformance/index.js";
 import { startExecServer, type RunningExecServer } from "../../../src/server/start-exec-server.js";
 import { bubblewrapSkip } from "../../helpers/bubblewrap.js";
-
-/**
- * The codex-0.169 suite against this project's server, for the families it implements in full.
- * TODO(issue 11): widen FAMILIES as fs (walk, handles, error codes, sandbox), http and discovery land,
- * until it is every check.
- */
-const FAMILIES = /^(lifecycle|malformed|unexpected|session|process|env-policy|sandbox|protocol)\//;
 
 const sandboxSkip = await bubblewrapSkip();
 let server: RunningExecServer;
@@ -23,16 +23,29 @@ after(async () => {
 });
 
 describe("the codex-0.169 suite against our exec-server", () => {
-  test("passes every lifecycle, session, process, env-policy, sandbox and request-processing check, recording our variants", { timeout: 180_000 }, async () => {
-    const report = await runConformance({ connect: () => connectTransport(server.url), dialect: "codex-0.169", only: FAMILIES, serverOnThisMachine: true });
+  test("passes every check (at least 100) but the codex-configuration ones, recording our variants", { timeout: 300_000 }, async () => {
+    const report = await runConformance({ connect: () => connectTransport(server.url), dialect: "codex-0.169", serverOnThisMachine: true });
     const text = formatReport(report);
     assert.equal(report.failed, 0, text);
-    const sandboxChecks = report.checks.filter((check) => check.id.startsWith("sandbox/"));
-    assert.equal(sandboxChecks.length, 3, text);
-    // Without a usable bubblewrap our server refuses sandboxed starts, so those checks skip with the reason.
-    for (const check of sandboxChecks) assert.equal(check.status, sandboxSkip === false ? "pass" : "skip", `${check.id}: ${check.reason ?? ""}`);
-    assert.equal(report.skipped, sandboxSkip === false ? 0 : 3, text);
-    assert.ok(report.passed >= 55, `only ${report.passed} checks passed:\n${text}`);
+
+    const skipped = report.checks.filter((check) => check.status === "skip").map((check) => check.id);
+    const processSandbox = report.checks.filter((check) => check.id.startsWith("sandbox/")).map((check) => check.id);
+    assert.equal(processSandbox.length, 3, text);
+    assert.deepEqual(
+      skipped.sort(),
+      [
+        // Not offered by decision (docs/dialects.md): -32601 with their capability flags false.
+        "discovery/capabilities-v2",
+        "discovery/capability-roots-v1",
+        "discovery/environment-config-read",
+        ...(sandboxSkip === false ? [] : processSandbox),
+      ].sort(),
+      text,
+    );
+    assert.ok(report.passed >= (sandboxSkip === false ? 100 : 97), `only ${report.passed} checks passed:\n${text}`);
+    for (const id of ["fs/sandbox-workspace-write", "fs/sandbox-deny-and-uncovered", "fs-walk/truncation", "fs-handle/limit", "fs-watch/refused", "path-uri/plain-absolute-path", "http/stream", "session/resume-attached"]) {
+      assert.equal(report.checks.find((check) => check.id === id)?.status, "pass", `${id}:\n${text}`);
+    }
     assert.deepEqual(
       { ...report.variants, messageWording: undefined },
       {
@@ -48,5 +61,8 @@ describe("the codex-0.169 suite against our exec-server", () => {
       },
       text,
     );
+    // Wording differences are notes on their checks, never on a code: http failures add the cause, our validator names a missing member its own way.
+    const httpNotes = report.checks.filter((check) => check.id.startsWith("http/")).flatMap((check) => check.notes ?? []);
+    assert.ok(httpNotes.every((note) => /requestId|http\/request failed: error sending request for url \(.*\): /.test(note)), httpNotes.join("\n"));
   });
 });

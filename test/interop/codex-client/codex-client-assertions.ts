@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ScenarioRun } from "./codex-client-scenario.js";
-import { fileReads, fileWrites, nativePath, processRuns } from "./tap-evidence.js";
+import { fileReads, fileWrites, nativePath, processRuns, tappedCalls } from "./tap-evidence.js";
 
 /**
  * The proof, from the recorded JSON-RPC, the model's received tool outputs and the disk, that the three-tool
@@ -64,4 +64,14 @@ export function assertAppServerTurnCompleted(run: ScenarioRun): void {
   const items = completed["items"] as Record<string, unknown>[];
   assert.ok(items.some((item) => item["type"] === "agentMessage" && item["text"] === run.conversation.finalText), "the final message ended the turn");
   assert.deepEqual(turn.serverRequests, [], "the turn needed no approval");
+}
+
+/**
+ * A server announcing `capabilities.fsWatchMissing` (both the Rust server and ours) gets codex's
+ * `fs/watchMissing` for the skills directories after workspace discovery; every one is accepted.
+ */
+export function assertWatchedMissingPaths(run: ScenarioRun): void {
+  const watches = tappedCalls(run.frames).filter((call) => call.method === "fs/watchMissing");
+  assert.ok(watches.length >= 1, "codex sent fs/watchMissing (capabilities.fsWatchMissing is true)");
+  for (const watch of watches) assert.deepEqual(watch.result, { watching: true }, JSON.stringify(watch.params));
 }

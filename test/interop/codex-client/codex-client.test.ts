@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CODEX_VERSION, codexSkip } from "../../helpers/codex-binary.js";
-import { assertAppServerTurnCompleted, assertCodexExecFinished, assertToolsRanOnExecServer } from "./codex-client-assertions.js";
+import { assertAppServerTurnCompleted, assertCodexExecFinished, assertToolsRanOnExecServer, assertWatchedMissingPaths } from "./codex-client-assertions.js";
 import { runCodexClientScenario } from "./codex-client-scenario.js";
 import { ourExecServer, realCodexExecServer, type ExecServerTarget } from "./exec-server-targets.js";
 import { APP_SERVER_ENVIRONMENT_ID } from "./run-app-server-turn.js";
@@ -21,6 +21,7 @@ for (const target of TARGETS) {
       const run = await runCodexClientScenario(target, "exec", SCENARIO_TIMEOUT_MS);
       assertCodexExecFinished(run, SCENARIO_TIMEOUT_MS);
       assertToolsRanOnExecServer(run);
+      assertWatchedMissingPaths(run);
     });
 
     test("codex app-server with environment/add runs a turn whose tools go through the added exec-server", { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -28,6 +29,7 @@ for (const target of TARGETS) {
       assertAppServerTurnCompleted(run);
       assert.equal(run.appServer!.environmentId, APP_SERVER_ENVIRONMENT_ID);
       assertToolsRanOnExecServer(run);
+      assertWatchedMissingPaths(run);
     });
   });
 }

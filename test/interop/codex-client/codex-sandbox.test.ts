@@ -3,18 +3,18 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { CODEX_VERSION, codexSkip } from "../../helpers/codex-binary.js";
 import { userNamespacesSkip } from "../../helpers/user-namespaces.js";
-import { realCodexExecServer, type ExecServerTarget } from "./exec-server-targets.js";
+import { ourExecServer, realCodexExecServer, type ExecServerTarget } from "./exec-server-targets.js";
 import { runEscalationTurn, runWorkspaceWriteTurn, WORKSPACE_WRITE_CLIENTS, type SandboxRun } from "./sandbox-scenarios.js";
 import type { ShellStep, WorkspaceWriteConversation } from "./sandbox-conversations.js";
 import { fsCallsFor, tappedCalls, toolCallProcessRuns, toolCallProcessStarts, type ProcessEvidence } from "./tap-evidence.js";
 import { workspaceWriteFsSandbox, workspaceWriteProcessSandbox, writablePathEntry } from "./workspace-write-profile.js";
 
 /**
- * The exec-servers the real codex client runs sandboxed turns against. `ourExecServer` joins this list once
- * its sandbox (issue 12) enforces codex's permission profiles; docs/codex-client.md records what codex sends
- * and what the Rust server answers.
+ * The exec-servers the real codex client runs sandboxed turns against: the Rust original and ours, whose
+ * sandbox (issue 12) enforces codex's permission profiles for processes (bubblewrap) and fs methods;
+ * docs/codex-client.md records what codex sends and what the Rust server answers.
  */
-const SANDBOX_TARGETS: ExecServerTarget[] = [realCodexExecServer];
+const SANDBOX_TARGETS: ExecServerTarget[] = [realCodexExecServer, ourExecServer];
 
 /**
  * Skip reason (or false): the binary, then user namespaces — without them the Rust server's bubblewrap fails

@@ -3,6 +3,7 @@ import { discoveryChecks } from "./discovery-checks.js";
 import { envPolicyChecks } from "./env-policy-checks.js";
 import { fsChecks } from "./fs-checks.js";
 import { fsHandleChecks } from "./fs-handle-checks.js";
+import { fsSandboxChecks } from "./fs-sandbox-checks.js";
 import { fsWalkChecks } from "./fs-walk-checks.js";
 import { fsWatchChecks } from "./fs-watch-checks.js";
 import { httpChecks } from "./http-checks.js";
@@ -16,7 +17,8 @@ import { sessionChecks } from "./session-checks.js";
 
 /**
  * Every codex-0.169 check, in report order: lifecycle, malformed and unexpected input, sessions,
- * processes, environment policies, process sandboxes, file system (requests, walk, handles, watches), path URIs,
+ * processes, environment policies, process sandboxes, file system (requests, sandbox, walk, handles,
+ * watches), path URIs,
  * HTTP, capability discovery, request processing.
  */
 export function codexChecks(): Check[] {
@@ -28,6 +30,7 @@ export function codexChecks(): Check[] {
     ...envPolicyChecks(),
     ...sandboxChecks(),
     ...fsChecks(),
+    ...fsSandboxChecks(),
     ...fsWalkChecks(),
     ...fsHandleChecks(),
     ...fsWatchChecks(),

@@ -1,3 +1,4 @@
+import { responseBytes } from "../rpc/base64-member-json.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { parseMessage } from "../rpc/json-rpc.js";
 import { exceedsMessageLimit, type FlowControl, type MessageTransport } from "../rpc/message-transport.js";
@@ -205,19 +206,27 @@ export class ConnectionProcessor<Ctx> {
     this.#inFlight.add(work);
   }
 
-  /** Sends a response, or an error naming the limit when the transport could not carry it. */
+  /**
+   * Sends a response, or an error naming the limit when the transport could not carry it. A result
+   * built by `withBase64Member` (`fs/readFile`, `fs/readBlock`) goes out as bytes made around its
+   * base64 without `JSON.stringify` scanning it, when the transport takes bytes (docs/bench.md:
+   * ≈ 4× less server CPU for a 64 MiB file); everything else is `JSON.stringify`'d.
+   */
   #sendResponse(id: RequestId, method: string, response: unknown): void {
-    const text = JSON.stringify(response);
-    const limit = this.#transport.maxMessageBytes;
-    if (!exceedsMessageLimit(text, limit)) {
-      this.#transport.send(text);
+    const transport = this.#transport;
+    const limit = transport.maxMessageBytes;
+    const bytes = transport.sendBytes !== undefined && typeof response === "object" && response !== null && "result" in response ? responseBytes(id, response.result) : undefined;
+    if (bytes !== undefined) {
+      if (limit === undefined || bytes.length <= limit) transport.sendBytes!(bytes);
+      else this.#sendError(id, ErrorCode.InvalidRequest, tooLarge(method, bytes.length, limit));
       return;
     }
-    this.#sendError(
-      id,
-      ErrorCode.InvalidRequest,
-      `${method} result of ${Buffer.byteLength(text, "utf8")} bytes exceeds this connection's message limit of ${limit} bytes`,
-    );
+    const text = JSON.stringify(response);
+    if (!exceedsMessageLimit(text, limit)) {
+      transport.send(text);
+      return;
+    }
+    this.#sendError(id, ErrorCode.InvalidRequest, tooLarge(method, Buffer.byteLength(text, "utf8"), limit));
   }
 
   #replayHeld(): void {
@@ -246,4 +255,9 @@ export class ConnectionProcessor<Ctx> {
     if (this.#state === "closed") return;
     this.#transport.send(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } }));
   }
+}
+
+/** The error text of a response larger than the connection's message limit. */
+function tooLarge(method: string, bytes: number, limit: number | undefined): string {
+  return `${method} result of ${bytes} bytes exceeds this connection's message limit of ${limit} bytes`;
 }

@@ -26,6 +26,7 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import type { FsCloseResult, FsOpenResult, FsReadBlockResult, FsWriteBlockResult } from "../../../generated/openrpc/types.js";
+import { withBase64Member } from "../../rpc/base64-member-json.js";
 import { RpcError } from "../../rpc/rpc-error.js";
 import { fsFailure, systemError, toFsRpcError } from "./fs-error.js";
 
@@ -143,14 +144,16 @@ export class FileHandleTable {
         if ((await entry.file.stat()).size > Number.MAX_SAFE_INTEGER) throw systemError("EOVERFLOW", "pread");
         return { chunk: "", eof: true };
       }
-      const bytes = Buffer.alloc(len);
+      // Only the `filled` bytes read are ever looked at, so the buffer need not be zeroed.
+      const bytes = Buffer.allocUnsafe(len);
       let filled = 0;
       while (filled < len) {
         const { bytesRead } = await entry.file.read(bytes, filled, len - filled, offset + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      return { chunk: bytes.subarray(0, filled).toString("base64"), eof: filled < len };
+      // Marked for the connection, which writes the response around the base64 as bytes.
+      return withBase64Member("chunk", bytes.subarray(0, filled), { eof: filled < len });
     } catch (error) {
       this.#release(handleId, entry);
       throw await toFsRpcError(METHOD.read, error, handleId, "codex-0.169");

@@ -160,6 +160,22 @@ describe("size limits", () => {
     await rejectsWithRpc(small.readFile({ path }), ErrorCode.InvalidRequest, "9 bytes", "limit of 8 bytes", "maxReadFileBytes");
   });
 
+  it("reads a device that reports size 0 in chunks and refuses it past the read limit (seed dialect)", async () => {
+    assert.deepEqual(await small.readFile({ path: "/dev/null" }), { dataBase64: "" });
+    await rejectsWithRpc(small.readFile({ path: "/dev/zero" }), ErrorCode.InvalidRequest, "more than 8 bytes", "maxReadFileBytes");
+    const larger = new FileSystemService({ maxReadFileBytes: 200_000 });
+    await rejectsWithRpc(larger.readFile({ path: "/dev/zero" }), ErrorCode.InvalidRequest, "more than 200000 bytes");
+  });
+
+  it("reads a multi-chunk file (over 4 MiB per read) byte for byte", async () => {
+    const path = fresh("large.bin");
+    const content = Buffer.alloc(9 * 1024 * 1024 + 17);
+    for (let i = 0; i < content.length; i += 4096) content.writeUInt32LE(i, i);
+    await writeFile(path, content);
+    const result = await service.readFile({ path });
+    assert.ok(Buffer.from(result.dataBase64, "base64").equals(content));
+  });
+
   it("refuses to write a payload above the write limit before creating the file", async () => {
     const path = fresh("big");
     await rejectsWithRpc(

@@ -1,22 +1,19 @@
 /**
- * Entry point of every bench child process (`node --import tsx bench/lib/child-main.ts <role> <json>`).
+ * Entry point of every bench child process (`node <bundle of this file> <role> <json>`, see `child.ts`).
  * Roles: `exec-server` (local listener), `rendezvous` (reference rendezvous, optional chaos),
  * `executor` (remote executor registered with a rendezvous), `noise-executor` (the same, registered
  * the codex 0.169 way and serving Noise streams), `raw` (the floor: a bare `ws` server
  * that echoes, sends a file, or pipes a command's stdout). The parent talks to it over IPC:
  * `{type: "ready", info}` once serving, then `{id, op, arg}` → `{id, result}` / `{id, error}`.
  * The child exits when the parent disconnects, so nothing outlives the bench.
+ *
+ * Each role imports only what it runs (dynamic imports): a child that also loaded the cluster
+ * rendezvous and its Redis client had a larger heap, and every garbage collection of the server
+ * cost more than in the real CLI (block reads: ≈ 2× the server CPU per MiB).
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { WebSocketServer, type WebSocket } from "ws";
-import { startExecServer } from "../../src/server/start-exec-server.js";
-import { ExecServer } from "../../src/server/exec-server.js";
-import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
-import { startClusterRendezvous } from "../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
-import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-executor.js";
-import { NoiseRemoteExecutor } from "../../src/remote/noise-remote-executor.js";
-import { staticToken } from "../../src/remote/bearer-token-source.js";
+import type { WebSocket } from "ws";
 import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import type { ChaosOptions } from "../../src/remote/rendezvous/frame-chaos.js";
 
@@ -79,11 +76,13 @@ process.on("SIGINT", exit);
 async function main(): Promise<unknown> {
   switch (role) {
     case "exec-server": {
+      const { startExecServer } = await import("../../src/server/start-exec-server.js");
       const running = await startExecServer({ listen: "ws://127.0.0.1:0", sessions: { maxSessions: config.maxSessions ?? 4096 } });
       shutdown = () => running.close();
       return { url: running.url };
     }
     case "rendezvous": {
+      const { startRendezvous } = await import("../../src/remote/rendezvous/rendezvous-server.js");
       const rendezvous = await startRendezvous({
         registryTokens: [config.token ?? "bench-token"],
         maxStreamsPerHarness: config.maxStreamsPerHarness ?? 128,
@@ -95,6 +94,7 @@ async function main(): Promise<unknown> {
       return { baseUrl: rendezvous.baseUrl };
     }
     case "cluster-node": {
+      const { startClusterRendezvous } = await import("../../src/remote/rendezvous/cluster/cluster-rendezvous.js");
       const node = await startClusterRendezvous({
         registryTokens: [config.token ?? "bench-token"],
         maxStreamsPerHarness: config.maxStreamsPerHarness ?? 128,
@@ -111,6 +111,8 @@ async function main(): Promise<unknown> {
       return { baseUrl: node.baseUrl, nodeId: node.node.nodeId };
     }
     case "executor": {
+      const { ExecServer } = await import("../../src/server/exec-server.js");
+      const { RemoteExecutor, RemoteExecutorConfig } = await import("../../src/remote/remote-executor.js");
       const server = new ExecServer({ sessions: { maxSessions: config.maxSessions ?? 4096 } });
       const executor = new RemoteExecutor({
         config: RemoteExecutorConfig.withBearerToken(config.baseUrl ?? "", config.executorId ?? "bench", config.token ?? "bench-token"),
@@ -137,6 +139,9 @@ async function main(): Promise<unknown> {
       return { executorId: config.executorId };
     }
     case "noise-executor": {
+      const { ExecServer } = await import("../../src/server/exec-server.js");
+      const { NoiseRemoteExecutor } = await import("../../src/remote/noise-remote-executor.js");
+      const { staticToken } = await import("../../src/remote/bearer-token-source.js");
       const server = new ExecServer({ sessions: { maxSessions: config.maxSessions ?? 4096 } });
       const executor = new NoiseRemoteExecutor({
         baseUrl: config.baseUrl ?? "",
@@ -176,6 +181,7 @@ async function main(): Promise<unknown> {
  * pipes the command's stdout as binary messages, then `!end`; anything else is echoed as is.
  */
 async function startRaw(): Promise<unknown> {
+  const { WebSocketServer } = await import("ws");
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
   await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
   wss.on("connection", (socket: WebSocket) => {

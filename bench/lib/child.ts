@@ -1,14 +1,41 @@
 /**
  * Launches bench child processes (see `child-main.ts`) so servers do not share the client's event
  * loop, and guarantees they are all killed when the bench ends (normally, on error or on a signal).
+ *
+ * Children run compiled JavaScript, as users run the server (`dist/`, the bundled bin), not under
+ * tsx: `child-main.ts` and everything it imports is bundled once per bench process with esbuild
+ * (packages external, lazily imported modules as chunks) into `.tmp/bench-child/<pid>/`. Under tsx
+ * the server carried the loader's hooks and source-map support and a larger heap, which cost it
+ * up to 1.8× the CPU of the compiled server on block reads (docs/bench.md, "Method").
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import type { ChildConfig } from "./child-main.js";
 
-const CHILD_MAIN = fileURLToPath(new URL("./child-main.ts", import.meta.url));
+const CHILD_SOURCE = fileURLToPath(new URL("./child-main.ts", import.meta.url));
+const CHILD_DIR = fileURLToPath(new URL(`../../.tmp/bench-child/${process.pid}/`, import.meta.url));
 const live = new Set<ChildProcess>();
+
+let childMain: Promise<string> | undefined;
+/** The compiled child entry (built on first use, removed when the bench exits). */
+function compiledChildMain(): Promise<string> {
+  childMain ??= build({
+    entryPoints: [CHILD_SOURCE],
+    outdir: CHILD_DIR,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  }).then(() => join(CHILD_DIR, "child-main.mjs"));
+  return childMain;
+}
 
 /** A running child: what it reported when ready, a request/response channel, and stop. */
 export interface BenchChild {
@@ -29,15 +56,16 @@ export interface LaunchOptions {
  * runs with `--cpu-prof` and writes its profiles under `.tmp/bench-prof/<role>/` on exit.
  */
 export async function launchChild(role: string, config: ChildConfig = {}, options: LaunchOptions = {}): Promise<BenchChild> {
-  const execArgv = ["--import", "tsx"];
+  const main = await compiledChildMain();
+  const execArgv: string[] = [];
   if (options.exposeGc) execArgv.push("--expose-gc");
   const profRoles = (process.env.BENCH_CPU_PROF ?? "").split(",");
   if (profRoles.includes(role) || profRoles.includes("all")) {
-    // One directory per role: the tsx loader thread writes its own profile next to the main thread's.
+    // One directory per role (children of a role write one profile each).
     mkdirSync(`.tmp/bench-prof/${role}`, { recursive: true });
     execArgv.push("--cpu-prof", `--cpu-prof-dir=.tmp/bench-prof/${role}`);
   }
-  const child = fork(CHILD_MAIN, [role, JSON.stringify(config)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(main, [role, JSON.stringify(config)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   live.add(child);
   child.once("exit", () => live.delete(child));
   let nextId = 1;
@@ -98,6 +126,7 @@ export async function stopAllChildren(): Promise<void> {
 // Last resort when the bench itself exits abruptly: no child may outlive it.
 process.on("exit", () => {
   for (const child of live) child.kill("SIGKILL");
+  rmSync(CHILD_DIR, { recursive: true, force: true });
 });
 
 /** Registers a process started elsewhere (e.g. `websocketd`) so it is killed with the bench children. */

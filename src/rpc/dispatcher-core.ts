@@ -110,6 +110,22 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
   const byName = new Map(input.descriptors.map((d) => [d.name, d] as const));
   const validateResults = input.options?.validateResults ?? false;
   const codec = input.options?.codec;
+  /**
+   * Each request method's handler, bound once on its first call (binding per request was an
+   * allocation and ≈ 0.5 µs on every call); `null` for a method without one. The tables are read
+   * then, so handlers must be in place before a method is first called.
+   */
+  const resolved = new Map<string, { readonly handler: (params: unknown, ctx: unknown, call: RequestCall) => unknown; readonly builtin: boolean } | null>();
+  const handlerOf = (method: string) => {
+    let entry = resolved.get(method);
+    if (entry === undefined) {
+      const builtin = ownFunction(input.builtins, method);
+      const handler = builtin ?? ownFunction(input.handlers, method);
+      entry = handler === undefined ? null : { handler, builtin: builtin !== undefined };
+      resolved.set(method, entry);
+    }
+    return entry;
+  };
 
   const prepare = (descriptor: MethodDescriptor, params: unknown): { ok: true; params: unknown } | { ok: false; message: string } => {
     // A method without declared params ignores them (`initialized`, `rpc.discover`) unless closed.
@@ -125,16 +141,13 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
     async handleRequest(id, method, params, ctx, gate) {
       try {
         const descriptor = byName.get(method);
-        const handler =
-          descriptor?.direction === "request"
-            ? (ownFunction(input.builtins, method) ?? ownFunction(input.handlers, method))
-            : undefined;
-        if (descriptor === undefined || handler === undefined) {
+        const entry = descriptor?.direction === "request" ? handlerOf(method) : null;
+        if (descriptor === undefined || entry === null) {
           return errorResponse(id, { code: ErrorCode.MethodNotFound, message: `method not found: ${method}` });
         }
+        const { handler, builtin } = entry;
         const prepared = prepare(descriptor, params);
         if (!prepared.ok) return errorResponse(id, { code: ErrorCode.InvalidParams, message: prepared.message });
-        const builtin = ownFunction(input.builtins, method) !== undefined;
         const decoded = codec === undefined || builtin ? undefined : codec.decodeParams(descriptor, prepared.params);
         gate?.(descriptor);
         const call: RequestCall = decoded?.resultDialect === undefined ? PLAIN_CALL : { dialect: decoded.resultDialect };

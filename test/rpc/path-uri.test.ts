@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodePathOrUri, decodePathUri, describeUrlParseFailure, encodePathUri, hostOsName, PathUriError } from "../../src/rpc/path-uri.js";
+import {
+  decodeParsedPathUri,
+  decodePathOrUri,
+  decodePathUri,
+  describeUrlParseFailure,
+  encodePathUri,
+  hostOsName,
+  PathUriError,
+} from "../../src/rpc/path-uri.js";
 
 type Expected = string | { code: number; message: string };
 
@@ -171,6 +179,29 @@ describe("decodePathUri", () => {
     assert.equal(describeUrlParseFailure("https://[::1]x/"), "invalid IPv6 address");
     assert.equal(describeUrlParseFailure("https://[::1]:x/"), "invalid port number");
     assert.equal(describeUrlParseFailure("file://[::1]:9/"), "invalid IPv6 address");
+  });
+});
+
+/** The result of decoding, or the error's code and message. */
+function outcome(decode: () => string): Expected {
+  try {
+    return decode();
+  } catch (error) {
+    assert.ok(error instanceof PathUriError, String(error));
+    return { code: error.code, message: error.message };
+  }
+}
+
+describe("decodePathUri's shortcut for plain URIs", () => {
+  it("answers exactly what the WHATWG decoder answers, for URIs made of path-like and special characters", () => {
+    const pieces = ["a", "Z", "0", "-", "_", ".", "..", "~", "!", "$", "&", "'", "(", "*", "+", ",", ";", "=", "@", "/", "//", ":", "|", "%", "%2e", "%2F", "?", "#", "\\", " ", "\t", "é", "C:", "c|"];
+    fc.assert(
+      fc.property(fc.constantFrom("file:///", "file://", "file:/", "FILE:///", "file://localhost/"), fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (prefix, parts) => {
+        const input = prefix + parts.join("");
+        assert.deepEqual(outcome(() => decodePathUri(input)), outcome(() => decodeParsedPathUri(input)), input);
+      }),
+      { seed: 14, numRuns: 3000 },
+    );
   });
 });
 

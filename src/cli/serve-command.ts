@@ -7,6 +7,7 @@ import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV, typ
 import { readStdinBearer } from "../remote/stdin-bearer-token.js";
 import { collect, durationMs, positiveInteger } from "./parse-options.js";
 import { DEFAULT_BWRAP_PATH } from "../sandbox/bubblewrap-availability.js";
+import { METADATA_STAT_MODES, type MetadataStatMode } from "../server/fs/metadata-stat.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
 /** Environment variable holding the local listener's connection token (alternative to --connection-token-file). */
@@ -34,6 +35,7 @@ interface ServeOptions {
   maxDirectoryEntries: number;
   maxOpenFileHandles: number;
   watchPollIntervalMs: number;
+  metadataStat: MetadataStatMode;
   httpRequest: boolean;
   maxHttpBufferedBodyBytes: number;
   maxHttpRequestsPerConnection: number;
@@ -75,6 +77,14 @@ export function configureServe(program: Command): Command {
     .option("--max-directory-entries <n>", "most entries fs/readDirectory lists; larger directories are refused", positiveInteger, 100_000)
     .option("--max-open-file-handles <n>", "fs/open handles of all connections together (each connection: at most 128)", positiveInteger, 1_024)
     .option("--watch-poll-interval-ms <n>", "how often an fs/watchMissing watch re-reads its paths besides inotify events", positiveInteger, 1_000)
+    .addOption(
+      new Option(
+        "--metadata-stat <mode>",
+        "how fs/getMetadata stats: auto = on the event loop while only local filesystems are mounted (no NFS, FUSE, automount), else on the threadpool; sync = always on the event loop (a hung mount stops the server); async = always on the threadpool",
+      )
+        .choices(METADATA_STAT_MODES)
+        .default("auto"),
+    )
     .option("--no-http-request", "refuse http/request (-32601; clients can otherwise make HTTP requests from this host, as they can run processes)")
     .option("--max-http-buffered-body-bytes <n>", "largest response body a non-streaming http/request buffers, bytes", positiveInteger, 64 * 1024 * 1024)
     .option("--max-http-requests-per-connection <n>", "http/request calls (and body streams) in progress at once per connection; more get -32600", positiveInteger, 64)
@@ -124,6 +134,7 @@ function serverOptions(opts: ServeOptions): ExecServerOptions {
       maxDirectoryEntries: opts.maxDirectoryEntries,
       maxOpenFileHandles: opts.maxOpenFileHandles,
       watchPollIntervalMs: opts.watchPollIntervalMs,
+      metadataStat: opts.metadataStat,
     },
     http: {
       enabled: opts.httpRequest,

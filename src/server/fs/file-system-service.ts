@@ -1,5 +1,5 @@
 import { constants as bufferConstants } from "node:buffer";
-import { constants as fsConstants, type Stats } from "node:fs";
+import { constants as fsConstants, lstatSync, statSync, type Stats } from "node:fs";
 import { copyFile, lstat, mkdir, open, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, type FileHandle } from "node:fs/promises";
 import { withBase64Member } from "../../rpc/base64-member-json.js";
 import { decodePathOrUri } from "../../rpc/path-uri.js";
@@ -8,6 +8,7 @@ import { ExecSandbox } from "../../sandbox/exec-sandbox.js";
 import { decodedBase64Length, strictBase64Problem } from "../../util/strict-base64.js";
 import { ConnectionFiles, type ConnectionFilesOptions } from "./connection-files.js";
 import { listDirectory, type ListedEntry } from "./list-directory.js";
+import { MetadataStatPolicy, type MetadataStatMode } from "./metadata-stat.js";
 import { FsFailure, fsFailure, isNotFoundError, isSystemError, systemError, toFsRpcError, type FsDialect } from "./fs-error.js";
 import { absolutePath, booleanField, paramsObject, requiredString } from "./fs-params.js";
 import { resolveFsSandbox, type FsSandboxGuard } from "./fs-sandbox-guard.js";
@@ -72,6 +73,12 @@ export interface FileSystemServiceOptions extends ConnectionFilesOptions {
    * entry is stat'ed. Default {@link DEFAULT_MAX_DIRECTORY_ENTRIES} (100 000).
    */
   readonly maxDirectoryEntries?: number;
+  /**
+   * How `fs/getMetadata` stats: `auto` synchronously on the event loop while only local
+   * filesystems are mounted, on the threadpool otherwise; `sync` always on the event loop; `async`
+   * always on the threadpool (metadata-stat.ts explains the trade-off). Default `auto`.
+   */
+  readonly metadataStat?: MetadataStatMode;
 }
 
 /** Bytes read per `read(2)` when loading a file; bounds the over-allocation for small files. */
@@ -103,6 +110,7 @@ export class FileSystemService {
   /** Effective directory listing limit (see {@link FileSystemServiceOptions.maxDirectoryEntries}). */
   readonly maxDirectoryEntries: number;
   readonly #sandbox: ExecSandbox;
+  readonly #metadataStat: MetadataStatPolicy;
   readonly #connectionOptions: ConnectionFilesOptions;
   /** Handles open on every connection together (the server-wide budget of ConnectionFiles). */
   readonly #openHandles = { count: 0 };
@@ -117,6 +125,7 @@ export class FileSystemService {
     this.maxWriteFileBytes = limitOption("maxWriteFileBytes", options.maxWriteFileBytes, DEFAULT_MAX_WRITE_FILE_BYTES, bufferConstants.MAX_LENGTH);
     this.maxDirectoryEntries = limitOption("maxDirectoryEntries", options.maxDirectoryEntries, DEFAULT_MAX_DIRECTORY_ENTRIES, Number.MAX_SAFE_INTEGER);
     this.#sandbox = sandbox;
+    this.#metadataStat = new MetadataStatPolicy(options.metadataStat === undefined ? {} : { mode: options.metadataStat });
     this.#connectionOptions = options;
     ConnectionFiles.validateOptions(options);
   }
@@ -227,12 +236,14 @@ export class FileSystemService {
     return guard_(method, path, dialect, async () => {
       await guard.check(method, path, "read", { followFinal: follow });
       if (!follow) await assertNoSymlinkAncestors(path);
-      const linkInfo = await lstat(path);
+      // Synchronous only where no mount can hang a stat (see MetadataStatPolicy).
+      const synchronous = this.#metadataStat.synchronous();
+      const linkInfo = synchronous ? lstatSync(path) : await lstat(path);
       if (!follow && linkInfo.isSymbolicLink()) throw fsFailure("symlink-in-path", "path contains a symbolic link");
       let info = linkInfo;
       if (linkInfo.isSymbolicLink()) {
         try {
-          info = await stat(path);
+          info = synchronous ? statSync(path) : await stat(path);
         } catch (err) {
           if (dialect !== "seed") throw err;
           if (!(await isNotFoundError(err, path)) && !isCode(err, "ELOOP")) throw err;

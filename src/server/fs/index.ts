@@ -13,5 +13,6 @@ export { FS_ERROR_CODES, FsFailure, fsDialectOf, type FsDialect } from "./fs-err
 export { resolveFsSandbox, UNRESTRICTED_GUARD, type FsSandboxGuard } from "./fs-sandbox-guard.js";
 export { DEFAULT_MAX_WATCHED_PATHS, DEFAULT_WATCH_POLL_INTERVAL_MS } from "./missing-path-watch.js";
 export { assertWriteAllowed, parseSandbox, UNRESTRICTED, type SandboxPolicy } from "./sandbox-policy.js";
+export { METADATA_STAT_MODES, MOUNT_TABLE_MAX_AGE_MS, type MetadataStatMode } from "./metadata-stat.js";
 export { MAX_WALK_DEPTH, MAX_WALK_DIRECTORIES, MAX_WALK_ENTRIES, MAX_WALK_RESPONSE_BYTES } from "./walk-tree.js";
 export type * from "./types.js";

@@ -63,7 +63,7 @@ export async function launchChild(role: string, config: ChildConfig = {}, option
   if (profRoles.includes(role) || profRoles.includes("all")) {
     // One directory per role (children of a role write one profile each).
     mkdirSync(`.tmp/bench-prof/${role}`, { recursive: true });
-    execArgv.push("--cpu-prof", `--cpu-prof-dir=.tmp/bench-prof/${role}`);
+    execArgv.push("--cpu-prof", `--cpu-prof-dir=.tmp/bench-prof/${role}`, ...(process.env["BENCH_CPU_PROF_INTERVAL_US"] ? [`--cpu-prof-interval=${process.env["BENCH_CPU_PROF_INTERVAL_US"]}`] : []));
   }
   const child = fork(main, [role, JSON.stringify(config)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   live.add(child);

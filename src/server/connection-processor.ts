@@ -72,7 +72,8 @@ export class ConnectionProcessor<Ctx> {
   readonly ctx: Ctx;
   readonly #transport: MessageTransport;
   readonly #hooks: ConnectionHooks<Ctx>;
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Requests whose response has not been sent yet. */
+  #inFlight = 0;
   /** Messages that arrived while `initialize` was running; replayed in order once it completes. */
   #heldDuringInitialize: string[] = [];
 
@@ -166,7 +167,7 @@ export class ConnectionProcessor<Ctx> {
 
   #request(id: RequestId, method: string, params: unknown): void {
     const limit = this.#hooks.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS;
-    if (this.#inFlight.size >= limit) {
+    if (this.#inFlight >= limit) {
       return this.#sendError(id, ErrorCode.InvalidRequest, `too many requests in flight on this connection (limit ${limit})`);
     }
     const descriptor = this.#hooks.dispatcher.describe(method);
@@ -182,28 +183,45 @@ export class ConnectionProcessor<Ctx> {
       if (refusal !== undefined) throw new RpcError(ErrorCode.InvalidRequest, refusal);
       if (isInitialize) this.#state = "initializing";
     };
-    const work = this.#hooks.dispatcher
-      .handleRequest(id, method, params, this.ctx, gate)
-      .then((response) => {
-        if (isInitialize && this.#state === "initializing") {
-          const failed = typeof response === "object" && response !== null && "error" in response;
-          this.#state = failed ? "awaiting-initialize" : "awaiting-initialized";
+    const answer = (response: unknown): void => {
+      if (isInitialize && this.#state === "initializing") {
+        const failed = typeof response === "object" && response !== null && "error" in response;
+        this.#state = failed ? "awaiting-initialize" : "awaiting-initialized";
+      }
+      if (this.#state !== "closed") this.#sendResponse(id, method, response);
+      if (isInitialize) this.#replayHeld();
+    };
+    const fail = (error: unknown): void => {
+      // handleRequest never rejects by contract; if it does, answer rather than leave the caller hanging.
+      this.#sendError(id, ErrorCode.Internal, error instanceof Error ? error.message : String(error));
+    };
+    const done = (): void => {
+      this.#inFlight -= 1;
+      if (isInitialize && this.#state === "initializing") {
+        this.#state = "awaiting-initialize";
+        this.#replayHeld();
+      }
+    };
+    this.#inFlight += 1;
+    // One reaction per request (then/catch/finally made three promises on every call).
+    void this.#hooks.dispatcher.handleRequest(id, method, params, this.ctx, gate).then(
+      (response) => {
+        try {
+          answer(response);
+        } catch (error) {
+          fail(error);
+        } finally {
+          done();
         }
-        if (this.#state !== "closed") this.#sendResponse(id, method, response);
-        if (isInitialize) this.#replayHeld();
-      })
-      .catch((error: unknown) => {
-        // handleRequest never rejects by contract; if it does, answer rather than leave the caller hanging.
-        this.#sendError(id, ErrorCode.Internal, error instanceof Error ? error.message : String(error));
-      })
-      .finally(() => {
-        this.#inFlight.delete(work);
-        if (isInitialize && this.#state === "initializing") {
-          this.#state = "awaiting-initialize";
-          this.#replayHeld();
+      },
+      (error: unknown) => {
+        try {
+          fail(error);
+        } finally {
+          done();
         }
-      });
-    this.#inFlight.add(work);
+      },
+    );
   }
 
   /**

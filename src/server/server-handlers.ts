@@ -46,14 +46,24 @@ export function routesToRemoteEnvironment(params: unknown): boolean {
  * Runs `local` for calls without `environmentId` (or `local`), else forwards the params, minus
  * `environmentId`, to that remote environment's client (CONTRACT §8 Decision).
  */
-async function route<P extends Routable, R>(
+function route<P extends Routable, R>(
   ctx: ServerContext,
   params: P,
   local: (params: P) => R | Promise<R>,
   remote: (client: ExecServerClient, params: Omit<P, "environmentId">) => Promise<R>,
-): Promise<R> {
+): R | Promise<R> {
   const id = params.environmentId;
+  // A local call returns the handler's own promise (an async wrapper added two microtask hops to every call).
   if (id === undefined || id === null || !routesToRemoteEnvironment(params)) return local(params);
+  return routeRemote(ctx, params, id, remote);
+}
+
+async function routeRemote<P extends Routable, R>(
+  ctx: ServerContext,
+  params: P,
+  id: string,
+  remote: (client: ExecServerClient, params: Omit<P, "environmentId">) => Promise<R>,
+): Promise<R> {
   const session = sessionOf(ctx);
   if (!session.environments.has(id)) throw new RpcError(ErrorCode.InvalidRequest, `unknown environment ${id}`);
   const { environmentId: _dropped, ...forwarded } = params;

@@ -11,7 +11,7 @@ import { listDirectory, type ListedEntry } from "./list-directory.js";
 import { MetadataStatPolicy, type MetadataStatMode } from "./metadata-stat.js";
 import { FsFailure, fsFailure, isNotFoundError, isSystemError, systemError, toFsRpcError, type FsDialect } from "./fs-error.js";
 import { absolutePath, booleanField, paramsObject, requiredString } from "./fs-params.js";
-import { resolveFsSandbox, type FsSandboxGuard } from "./fs-sandbox-guard.js";
+import { resolveFsSandbox, UNRESTRICTED_GUARD, type FsSandboxGuard } from "./fs-sandbox-guard.js";
 import { assertNoSymlinkAncestors, lstatOrMissing } from "./no-follow.js";
 import { resolveRealPath } from "./resolve-real-path.js";
 import { isWithin } from "./sandbox-policy.js";
@@ -232,9 +232,11 @@ export class FileSystemService {
     const p = paramsObject(params);
     const path = absolutePath(p, "path");
     const follow = followOption(p);
-    const guard = await this.resolveSandbox(p["sandbox"]);
+    // The most frequent call: without a sandbox it skips the resolver's and the check's promises.
+    const raw = p["sandbox"];
+    const guard = raw === undefined || raw === null ? UNRESTRICTED_GUARD : await this.resolveSandbox(raw);
     return guard_(method, path, dialect, async () => {
-      await guard.check(method, path, "read", { followFinal: follow });
+      if (guard.restricted) await guard.check(method, path, "read", { followFinal: follow });
       if (!follow) await assertNoSymlinkAncestors(path);
       // Synchronous only where no mount can hang a stat (see MetadataStatPolicy).
       const synchronous = this.#metadataStat.synchronous();

@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { collectClientGarbage } from "../lib/client-gc.js";
 import type { BenchContext, Scenario } from "../lib/context.js";
 import { isNotImplemented } from "../lib/dialect.js";
 import { check, figure, ratio, ratioOrUnavailable, unavailableFigure, type Figure, type ScenarioResult } from "../lib/report.js";
@@ -80,6 +81,7 @@ export const bulkRead: Scenario = {
       const rustClient = "connect" in rust ? await rust.connect() : undefined;
       const rawSocket = await raw.connect();
       const readRpc = async (client: PeerClient, label: string, target = path) => {
+        collectClientGarbage();
         const start = nowMs();
         const { dataBase64 } = await client.client.fs.readFile({ path: client.dialect.path(target) });
         if (target !== path) return 0;
@@ -89,6 +91,7 @@ export const bulkRead: Scenario = {
         return megabytesPerSecond(size, ms);
       };
       const readRaw = async () => {
+        collectClientGarbage();
         const start = nowMs();
         const reply = nextMessage(rawSocket);
         rawSocket.send(`!file ${path}`);
@@ -101,6 +104,7 @@ export const bulkRead: Scenario = {
       const blocksNa = new Map<PeerClient, string>();
       const readViaBlocks = async (client: PeerClient, label: string, target = path) => {
         if (blocksNa.has(client)) return undefined;
+        collectClientGarbage();
         const start = nowMs();
         let bytes: Buffer;
         try {

@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { WebSocket } from "ws";
+import { collectClientGarbage } from "../lib/client-gc.js";
 import type { BenchContext, Scenario } from "../lib/context.js";
 import { check, figure, ratio, ratioOrUnavailable, unavailableFigure, type Check, type ScenarioResult } from "../lib/report.js";
 import { RUST_LABEL } from "../lib/rust-peer.js";
@@ -85,6 +86,7 @@ export const processOutput: Scenario = {
             bytes += base64Length(params.chunk);
           });
         });
+        collectClientGarbage();
         const start = nowMs();
         await peer.call("process/start", { processId, argv, cwd: peer.dialect.path(context.tmpDir), env: {}, tty: false });
         await done;
@@ -101,6 +103,7 @@ export const processOutput: Scenario = {
           socket.once("error", reject);
         });
         let bytes = 0;
+        collectClientGarbage();
         const start = nowMs();
         await new Promise<void>((resolve) => {
           socket.on("message", (data: Buffer, isBinary) => {

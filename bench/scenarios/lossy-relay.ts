@@ -234,7 +234,7 @@ export const lossyRelay: Scenario = {
     }
 
     const figures = levels.map((p) => figure(`goodput p=${p * 100}%`, "MB/s", goodput.get(p) ?? []));
-    const { minRtoMs, initialRtoMs } = DEFAULT_RELAY_ENDPOINT_OPTIONS;
+    const { minRtoMs, initialRtoMs, tailProbes } = DEFAULT_RELAY_ENDPOINT_OPTIONS;
     for (const p of levels.slice(1)) {
       const r = recoveries.get(p);
       if (!r) continue;
@@ -242,7 +242,7 @@ export const lossyRelay: Scenario = {
       // One figure per level, its "repeats" are the individual recoveries (min/median/max of events).
       if (drops.length > 0) figures.push(figure(`p=${p * 100}%: dropped inbound segment, gap → filled (${drops.length} events)`, "ms", drops));
       if (r.resends.length > 0) figures.push(figure(`p=${p * 100}%: outbound segment, first send → resend (${r.resends.length} events)`, "ms", r.resends));
-      if (drops.length > 0) notes.push(`p=${p * 100}%: inbound recovery p90 ${percentile(drops, 90).toFixed(0)} ms vs retransmission timer min ${minRtoMs} ms / initial ${initialRtoMs} ms`);
+      if (drops.length > 0) notes.push(`p=${p * 100}%: inbound recovery p90 ${percentile(drops, 90).toFixed(0)} ms vs retransmission timer min ${minRtoMs} ms / initial ${initialRtoMs} ms (after up to ${tailProbes} tail-loss probes)`);
     }
     const lossless = goodput.get(0) ?? [];
     return {
@@ -250,7 +250,7 @@ export const lossyRelay: Scenario = {
       title: this.title,
       method:
         `${streams} concurrent streams × ${rounds} rounds of getMetadata + writeFile ${writeBytes / 1024} KiB + readFile back + readFile of a shared file (${sharedSizes.map((s) => `${s / 1024} KiB`).join(", ")}), per repeat; ` +
-        `chaos drops, duplicates and reorders p of data/ack frames each (seed 42); gaps filled within ${REORDER_MS} ms count as reorders; retransmission timer: min ${minRtoMs} ms, initial ${initialRtoMs} ms`,
+        `chaos drops, duplicates and reorders p of data/ack frames each (seed 42); gaps filled within ${REORDER_MS} ms count as reorders; retransmission timer: min ${minRtoMs} ms, initial ${initialRtoMs} ms, after up to ${tailProbes} tail-loss probes (srtt + 4·rttvar + ackDelay)`,
       figures,
       // Issue 14's target: at 5 % loss, at least half the lossless goodput.
       ratios: levels.slice(1).map((p) => ratio(`goodput p=${p * 100}% / lossless`, pairedRatios(goodput.get(p) ?? [], lossless), p === 0.05 ? { op: ">=", value: 0.5 } : undefined)),

@@ -29,7 +29,7 @@ import type { EndpointRole } from "./endpoint-step.js";
 import { encodeFrame, hasAckPresence, parseFrame, type RelayMessageFrame, resetFrame } from "./frame-codec.js";
 import { type RelayEndpointOptions, resolveRelayEndpointOptions } from "./relay-options.js";
 import { RelayStream } from "./relay-stream.js";
-import { INITIAL_RTT, type SharedRtt } from "./rtt-estimator.js";
+import { INITIAL_RTT, sampleRtt, type SharedRtt } from "./rtt-estimator.js";
 
 /** The physical connection (e.g. a websocket in binary mode, or an in-memory twin). */
 export interface FrameSocket {
@@ -39,6 +39,12 @@ export interface FrameSocket {
   onFrame(listener: (bytes: Uint8Array) => void): () => void;
   /** Registers a listener called once when the socket closes; returns an unsubscribe function. */
   onClose(listener: (reason: string) => void): () => void;
+  /**
+   * A round-trip time (ms) measured while the socket was set up (a dialled websocket: its opening
+   * handshake), when known. Until a stream has measured its own, new streams start from it, so the
+   * first exchange of a fresh mux is repaired by a probe instead of waiting `initialRtoMs`.
+   */
+  readonly openRttMs?: number;
 }
 
 export interface RelayMuxOptions {
@@ -56,6 +62,13 @@ export interface RelayMuxOptions {
 }
 
 export const DEFAULT_MAX_STREAMS = 128;
+
+/** Seeds `rtt` from the socket's opening round trip while no stream has measured one. */
+export function seedRtt(rtt: SharedRtt, socket: FrameSocket): void {
+  if (rtt.estimate.srtt === undefined && socket.openRttMs !== undefined && Number.isFinite(socket.openRttMs)) {
+    rtt.estimate = sampleRtt(INITIAL_RTT, socket.openRttMs);
+  }
+}
 
 export class RelayMux {
   readonly role: EndpointRole;
@@ -102,6 +115,7 @@ export class RelayMux {
   attachSocket(socket: FrameSocket): void {
     this.#release();
     this.#socket = socket;
+    seedRtt(this.#rtt, socket);
     this.#unsubscribe = [
       socket.onFrame((bytes) => this.#receive(socket, bytes)),
       socket.onClose(() => {

@@ -30,6 +30,7 @@ export async function dialFrameSocket(url: string, options: DialOptions = {}): P
     perMessageDeflate: false,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   };
+  const started = performance.now();
   const socket = new WebSocket(url, clientOptions);
   await new Promise<void>((resolve, reject) => {
     socket.once("open", () => resolve());
@@ -41,7 +42,9 @@ export async function dialFrameSocket(url: string, options: DialOptions = {}): P
     });
   });
   keepAlive(socket, options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
-  return frameSocketOf(socket);
+  // Opening took the TCP handshake and the HTTP upgrade (two round trips or more, with TLS): half of
+  // it seeds the relay's RTT estimate (`FrameSocket.openRttMs`) until streams measure their own.
+  return { ...frameSocketOf(socket), openRttMs: (performance.now() - started) / 2 };
 }
 
 /** Wraps an open `ws` socket. */

@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseFrame } from "../../src/relay/frame-codec.js";
+import { WebSocketServer } from "ws";
+import { encodeFrame, parseFrame, resumeFrame } from "../../src/relay/frame-codec.js";
+import { RelayMux, type FrameSocket } from "../../src/relay/relay-mux.js";
+import type { RelayStream } from "../../src/relay/relay-stream.js";
+import { dialFrameSocket } from "../../src/remote/websocket-frame-socket.js";
+import { ManualClock } from "../../src/util/clock.js";
 import { DEFAULT_RELAY_ENDPOINT_OPTIONS, type RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import { mulberry32 } from "../../src/remote/rendezvous/frame-chaos.js";
 import type { Direction } from "./sim-link.js";
@@ -194,5 +199,45 @@ test("at 5 % seeded loss, 200 exchanges lose and duplicate nothing and take well
       probing.ms * 2 < timeoutsOnly.ms,
       `seed ${seed}: ${probing.ms} ms with probes vs ${timeoutsOnly.ms} ms with the retransmission timeout alone`,
     );
+  }
+});
+
+/** A frame socket that records what is sent and reports `openRttMs`. */
+function fakeSocket(openRttMs: number): { socket: FrameSocket; deliver(bytes: Uint8Array): void } {
+  let listener: (bytes: Uint8Array) => void = () => {};
+  return {
+    socket: { send: () => {}, onFrame: (l) => ((listener = l), () => {}), onClose: () => () => {}, openRttMs },
+    deliver: (bytes) => listener(bytes),
+  };
+}
+
+test("a fresh executor mux starts its streams from its socket's opening round trip, until a stream measures one", () => {
+  const mux = new RelayMux({ role: "executor", clock: new ManualClock(0) });
+  const accepted: RelayStream[] = [];
+  mux.onStream((stream) => accepted.push(stream));
+  const { socket, deliver } = fakeSocket(6);
+  mux.attachSocket(socket);
+  deliver(encodeFrame(resumeFrame("first", 0, { ack: 0, ackBits: 0 })));
+  assert.equal(accepted[0]?.state.sender.rtt.srtt, 6, "seeded, so a lost first answer costs a probe timeout, not initialRtoMs");
+
+  // Once the mux has an estimate, a replacement socket's opening round trip does not override it.
+  const replacement = fakeSocket(50);
+  mux.attachSocket(replacement.socket);
+  replacement.deliver(encodeFrame(resumeFrame("second", 0, { ack: 0, ackBits: 0 })));
+  assert.equal(accepted[1]?.state.sender.rtt.srtt, 6);
+  assert.equal(new RelayWorld().harness.openStream("x").state.sender.rtt.srtt, undefined, "a socket without an opening RTT seeds nothing");
+});
+
+test("dialFrameSocket reports the round trip of its opening handshake", async () => {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  try {
+    const { port } = server.address() as { port: number };
+    const dialled = await dialFrameSocket(`ws://127.0.0.1:${port}`, { pingIntervalMs: 0 });
+    assert.ok(dialled.openRttMs !== undefined && dialled.openRttMs > 0 && dialled.openRttMs < 10_000, String(dialled.openRttMs));
+    dialled.close();
+  } finally {
+    for (const client of server.clients) client.terminate();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });

@@ -22,7 +22,8 @@ import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../../util/clock.js";
 import type { EndpointRole } from "../endpoint-step.js";
 import { encodeFrame, hasAckPresence, parseFrame, type RelayMessageFrame, resetFrame } from "../frame-codec.js";
-import type { FrameSocket } from "../relay-mux.js";
+import { seedRtt, type FrameSocket } from "../relay-mux.js";
+import { INITIAL_RTT, type SharedRtt } from "../rtt-estimator.js";
 import { type RelayEndpointOptions, resolveRelayEndpointOptions } from "../relay-options.js";
 import { handshakePrologue } from "./handshake-prologue.js";
 import type { HybridKeyPair, HybridPublicKey } from "./hybrid-keypair.js";
@@ -78,6 +79,8 @@ export class NoiseMux {
   readonly #streams = new Map<string, NoiseRelayStream>();
   readonly #streamListeners = new Set<(stream: NoiseRelayStream) => void>();
   #socket: ClosableFrameSocket | undefined;
+  /** The latest RTT estimate of any reliable stream (see `RelayStreamInit.sharedRtt`). */
+  readonly #rtt: SharedRtt = { estimate: INITIAL_RTT };
   #unsubscribe: (() => void)[] = [];
   #pendingValidations = 0;
   #registration: { readonly environmentId: string; readonly registrationId: string } | undefined;
@@ -122,6 +125,7 @@ export class NoiseMux {
   attachSocket(socket: ClosableFrameSocket): void {
     this.#release();
     this.#socket = socket;
+    seedRtt(this.#rtt, socket);
     this.#failures = 0;
     this.#unsubscribe = [
       socket.onFrame((bytes) => this.#receive(socket, bytes)),
@@ -179,6 +183,7 @@ export class NoiseMux {
       endpoint: this.#endpoint,
       sendFrame: (frame: RelayMessageFrame) => this.#sendFrame(frame),
       log: this.#log,
+      sharedRtt: this.#rtt,
       ...(this.#options.random ? { random: this.#options.random } : {}),
     };
   }

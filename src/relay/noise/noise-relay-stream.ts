@@ -27,6 +27,7 @@ import type { EndpointRole } from "../endpoint-step.js";
 import { dataFrame, handshakeFrame, hasAckPresence, type RelayMessageFrame, resetFrame, resumeFrame, type AckFields } from "../frame-codec.js";
 import type { RelayEndpointOptions } from "../relay-options.js";
 import { RelayStream } from "../relay-stream.js";
+import type { SharedRtt } from "../rtt-estimator.js";
 import type { TransportCipher } from "./cipher-state.js";
 import { HybridIkInitiator, HybridIkResponder, type TransportKeys } from "./hybrid-ik-handshake.js";
 import type { HybridKeyPair, HybridPublicKey } from "./hybrid-keypair.js";
@@ -67,6 +68,8 @@ interface CommonInit {
   readonly sendFrame: (frame: RelayMessageFrame) => void;
   readonly log: (message: string) => void;
   readonly random?: RandomSource;
+  /** The RTT estimate the socket's streams share (the mux's), for the reliable channel. Default none. */
+  readonly sharedRtt?: SharedRtt;
 }
 
 /** Harness side. */
@@ -396,6 +399,7 @@ export class NoiseRelayStream implements MessageTransport {
         clock: init.clock,
         peer: "reliable",
         log: init.log,
+        ...(init.sharedRtt === undefined ? {} : { sharedRtt: init.sharedRtt }),
         sendFrame: (frame) => init.sendFrame(sealOutbound(frame, keys.send)),
         onPayload: (record) => {
           try {

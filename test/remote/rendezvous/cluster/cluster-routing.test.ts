@@ -52,7 +52,13 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
     assert.deepEqual(problems, []);
     for (const { session } of runs) assert.equal(session.responseIds.length, 12, "initialize, process/start and 10 getMetadata answered once each");
 
-    const seen = await status(n2.baseUrl);
+    // Another node's counts reach the status at its next lease renewal (every leaseMs / 3 = 1 s):
+    // wait for them instead of assuming the calls above took that long.
+    let seen = await status(n2.baseUrl);
+    for (const deadline = Date.now() + 10_000; seen.streams !== 2 * STREAMS_PER_HARNESS && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      seen = await status(n2.baseUrl);
+    }
     assert.equal(seen.nodes.length, 3);
     const entry = seen.executors.find((executor) => executor.id === "exec-routing");
     assert.equal(entry?.node, n1.node.nodeId);

@@ -10,7 +10,7 @@ import { decide } from "./decide.js";
 import type { SandboxPolicy } from "./sandbox-policy.js";
 import { SandboxRefusedError } from "./sandbox-refused-error.js";
 import { scanDenyGlobs } from "./scan-deny-globs.js";
-import { signalSandboxedSession } from "./signal-sandboxed-session.js";
+import { SandboxSignaller } from "./sandbox-signaller.js";
 
 /** Options of {@link BubblewrapLauncher}; every limit has a default. */
 export interface BubblewrapLauncherOptions {
@@ -47,7 +47,10 @@ export interface BubblewrapInvocation {
 
 /** A sandboxed child: a {@link ChildHandle} plus signalling that spares bubblewrap's own processes. */
 export interface SandboxedChildHandle extends ChildHandle {
-  /** Signals the command and its descendants; SIGKILL kills the whole sandbox. See {@link signalSandboxedSession}. */
+  /**
+   * Signals the command and its descendants, once it exists when bubblewrap is still setting up;
+   * SIGKILL kills the whole sandbox. See {@link SandboxSignaller}.
+   */
   signal(signal: NodeJS.Signals): boolean;
 }
 
@@ -141,9 +144,15 @@ export class BubblewrapLauncher {
         // Placeholder cleanup is best effort: a leftover empty file is harmless and reported nowhere.
       });
     };
+    let signaller: SandboxSignaller | undefined;
+    let exited = false;
     const forwarding: ChildEvents = {
       onOutput: (stream, data) => events.onOutput(stream, data),
-      onExit: (exitCode) => events.onExit(exitCode),
+      onExit: (exitCode) => {
+        exited = true;
+        signaller?.stop();
+        events.onExit(exitCode);
+      },
       onClose: () => {
         events.onClose();
         release();
@@ -166,8 +175,10 @@ export class BubblewrapLauncher {
       release();
       throw error;
     }
-    const leader = handle.pid;
-    return { ...handle, signal: (signal) => signalSandboxedSession(leader, signal) };
+    const started = new SandboxSignaller(handle.pid, request.clock);
+    if (exited) started.stop();
+    signaller = started;
+    return { ...handle, signal: (signal) => started.signal(signal) };
   }
 
   /** Removes the launcher's empty file. Live sandboxes keep their bind of it. */

@@ -30,4 +30,5 @@ export { isLikelySandboxDenied, NETWORK_DENIED_KEYWORDS, SANDBOX_DENIED_KEYWORDS
 export { NO_SANDBOX, sandboxTypeOf } from "./sandbox-policy.js";
 export type { DenyGlob, PathKind, PolicyRule, RestrictedFileSystem, RuleAccess, SandboxPolicy } from "./sandbox-policy.js";
 export { SandboxRefusedError } from "./sandbox-refused-error.js";
+export { PENDING_SIGNAL_POLL_MS, SandboxSignaller } from "./sandbox-signaller.js";
 export { signalSandboxedSession } from "./signal-sandboxed-session.js";

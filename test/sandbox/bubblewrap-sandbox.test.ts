@@ -192,6 +192,16 @@ describe("sandboxed processes (real bubblewrap)", { skip }, () => {
     assert.match(child.output(), /trapped/);
   });
 
+  it("delivers a signal sent while bubblewrap is still setting up once the command runs", async () => {
+    const prepared = await sandbox.prepareProcess(workspaceWrite(), { cwd: workspace, env: {} });
+    for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+      const child = await startChild(prepared, ["/bin/sleep", "30"], { cwd: workspace });
+      // bwrap has just been exec'd: its namespaces, mounts and the command do not exist yet.
+      assert.equal(child.handle.signal(signal), true, `${signal} is pending, not dropped`);
+      assert.equal(await child.closed, exitCode, `${signal} killed the command, not bubblewrap`);
+    }
+  });
+
   it("removes the placeholder of a missing denied path once the sandbox is gone", async () => {
     const missing = join(workspace, "not-yet");
     const prepared = await sandbox.prepareProcess(

@@ -69,6 +69,17 @@ function hostProcessesWith(marker: string): number[] {
   return found;
 }
 
+/** Host processes that are `sleep <duration>` itself (exec'd), not a shell whose script mentions it. */
+function hostSleeps(duration: string): number[] {
+  return hostProcessesWith(duration).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "latin1") === `sleep\0${duration}\0`;
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe("sandboxed processes over the websocket (real bubblewrap)", { skip }, () => {
   test("codex's workspace-write profile: linuxSeccomp, writes inside only, sandboxDenied on exit and read", async () => {
     const client = await ready();
@@ -127,18 +138,34 @@ describe("sandboxed processes over the websocket (real bubblewrap)", { skip }, (
 
   test("interrupt and terminate reach the sandboxed command, and nothing of the sandbox survives", async () => {
     const client = await ready();
-    await client.call("process/start", startParams("int", "trap 'echo caught; exit 9' INT; echo ready; sleep 30; echo unreachable"));
+    // The signal must find the foreground sleep running: bash only runs a trap once its foreground
+    // child ends, so a SIGINT that reached bash before the sleep was exec'd would wait out the sleep.
+    const intMarker = "1234.4321";
+    await client.call("process/start", startParams("int", `trap 'echo caught; exit 9' INT; echo ready; sleep ${intMarker}; echo unreachable`));
     await client.waitFor(() => client.outputOf("int").includes("ready"), 10_000, "int ready");
+    await waitUntil(() => hostSleeps(intMarker).length === 1, 10_000, "the sandboxed sleep runs");
     assert.deepEqual(await client.call("process/signal", { processId: "int", signal: "interrupt" }), {});
     assert.equal(exited(await closed(client, "int"))["exitCode"], 9, "the trap ran inside the sandbox and its status came out");
+    assert.doesNotMatch(client.outputOf("int"), /unreachable/);
 
     const marker = "1234.5678";
     await client.call("process/start", startParams("term", `sleep ${marker} & echo ready; sleep ${marker}`));
     await client.waitFor(() => client.outputOf("term").includes("ready"), 10_000, "term ready");
-    assert.ok(hostProcessesWith(marker).length >= 2, "both sleeps run");
+    await waitUntil(() => hostSleeps(marker).length === 2, 10_000, "both sleeps run");
     assert.deepEqual(await client.call("process/terminate", { processId: "term" }), { running: true });
     assert.equal(exited(await closed(client, "term"))["exitCode"], 143, "SIGTERM reached the command, not bubblewrap");
     await waitUntil(() => hostProcessesWith(marker).length === 0, 5000, "no sleep of the sandbox left");
+  });
+
+  test("an interrupt sent right after process/start reaches the command once bubblewrap started it", async () => {
+    const client = await ready();
+    // No await between the two requests: the signal arrives while bubblewrap is still setting up.
+    const [started, signalled] = await Promise.all([
+      client.call("process/start", startParams("early", "exec sleep 30")),
+      client.call("process/signal", { processId: "early", signal: "interrupt" }),
+    ]);
+    assert.deepEqual([started["sandboxType"], signalled], ["linuxSeccomp", {}]);
+    assert.equal(exited(await closed(client, "early"))["exitCode"], 130, "SIGINT killed the sleep");
   });
 });
 

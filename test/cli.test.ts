@@ -25,10 +25,11 @@ function firstLine(child: ChildProcessWithoutNullStreams): Promise<string> {
   });
 }
 
+/** The exit code and stderr, once the child exited and its output was read to the end ("close", not "exit": stdout can still hold unread data at "exit"). */
 function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stderr: string }> {
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stderr })));
 }
 
 test("prints the bound ws://IP:PORT as its first stdout line", { skip }, async () => {

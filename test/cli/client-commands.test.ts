@@ -26,8 +26,9 @@ function cli(args: string[], input = ""): Promise<CliResult> {
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.end(input);
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  // "close", not "exit": at "exit" the pipes may still hold output not read yet.
   return new Promise((resolve) =>
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     }),

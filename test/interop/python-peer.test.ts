@@ -46,7 +46,7 @@ test("Google's protobuf library decodes our frames, including ack presence, and 
   let stdout = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stdin?.end(`${hex.join("\n")}\n`);
-  await new Promise((resolve) => child.on("exit", resolve));
+  await new Promise((resolve) => child.on("close", resolve)); // "close": stdout read to the end, not just exited
   const decoded = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.equal(decoded.length, 4);
   assert.deepEqual(decoded.map((frame) => frame["hasAck"]), [true, true, true, false]);

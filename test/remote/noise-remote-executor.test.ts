@@ -251,7 +251,7 @@ describe("--registration-bearer-stdin", () => {
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdin.end("secret with-space\n");
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve)); // stderr read to the end
     assert.equal(code, 2);
     assert.match(stderr, /invalid registration bearer/);
     assert.ok(!stderr.includes("secret"));

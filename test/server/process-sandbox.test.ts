@@ -86,7 +86,7 @@ describe("sandboxed processes over the websocket (real bubblewrap)", { skip }, (
     const inside = await client.call("process/start", startParams("inside", "printf inside > inside.txt; cat inside.txt"));
     assert.deepEqual(inside, { processId: "inside", sandboxType: "linuxSeccomp" });
     const insideEvents = await closed(client, "inside");
-    assert.deepEqual([exited(insideEvents)["exitCode"], exited(insideEvents)["sandboxDenied"]], [0, false]);
+    assert.deepEqual([exited(insideEvents)["exitCode"], exited(insideEvents)["sandboxDenied"]], [0, false], client.outputOf("inside"));
     assert.equal(readFileSync(`${tree.workspace}/inside.txt`, "utf8"), "inside");
 
     for (const [id, target] of [

@@ -8,7 +8,9 @@ import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-ex
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { waitUntil } from "../helpers/wait.js";
 
-const endpoint = { heartbeatIntervalMs: 100, deadPeerTimeoutMs: 600 };
+// A dead-peer timeout of ten heartbeat intervals: a stream survives an event loop stalled for 900 ms
+// under load (its timers fire before the heartbeats waiting in the socket are read).
+const endpoint = { heartbeatIntervalMs: 100, deadPeerTimeoutMs: 1000 };
 
 test("idle streams stay up on heartbeats, and a stream whose harness vanished without a reset is ended so its session detaches", async () => {
   const secret = randomBytes(32);
@@ -28,7 +30,7 @@ test("idle streams stay up on heartbeats, and a stream whose harness vanished wi
     const client = createExecServerClient(harness.openStream());
     await client.initialize({ clientName: "idle" });
     client.notifyInitialized();
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // 2.5 dead-peer timeouts of silence
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // two dead-peer timeouts of silence
     assert.equal((await client.fs.getMetadata({ path: "/" })).isDirectory, true, "heartbeats kept the idle stream alive");
     assert.equal(server.sessions.size, 1);
 

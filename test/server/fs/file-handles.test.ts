@@ -157,7 +157,7 @@ describe("file handles", () => {
       // The other connection's 72 descriptors are released once the server sees it close.
       const freed = await connect(own);
       let answer = await freed.request("fs/open", { handleId: "after", path: uri("ten.txt") });
-      for (let attempt = 0; answer.error !== undefined && attempt < 100; attempt++) {
+      for (const deadline = Date.now() + 10_000; answer.error !== undefined && Date.now() < deadline; ) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         answer = await freed.request("fs/open", { handleId: "after", path: uri("ten.txt") });
       }

@@ -14,6 +14,7 @@ import {
   text,
   waitClosed,
 } from "./helpers.js";
+import { waitUntil } from "../../helpers/wait.js";
 
 const tables: ProcessTable[] = [];
 
@@ -83,8 +84,7 @@ describe("ProcessTable with a PTY", () => {
     const final = await waitClosed(table, "sh");
     assert.equal(final.exitCode, 128 + 9, "bash ignores SIGTERM, so SIGKILL ends it");
     // The background job runs in its own process group inside the terminal's session.
-    for (let i = 0; i < 50 && !groupIsGone(pid); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(groupIsGone(pid), true);
+    await waitUntil(() => groupIsGone(pid), 10_000, "the terminal's process groups to be gone");
   });
 
   it("passes arg0 as the program's argv[0]", async () => {

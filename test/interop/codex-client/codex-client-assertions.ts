@@ -78,18 +78,23 @@ const SANDBOX_MOUNT_POINTS = new Set([".git", ".agents", ".codex"].map((name) =>
 /**
  * A server announcing `capabilities.fsWatchMissing` (both the Rust server and ours) gets codex's
  * `fs/watchMissing` for the skills directories after workspace discovery; every one is accepted. One
- * exception: codex also watches the project-root markers of the workspace's ancestors (`/tmp/.git`,
- * `/.git`), and codex's own sandbox creates `/tmp/.git` for a moment during every sandboxed command of
- * the workspace-write tests, which may run concurrently (other files, other checkouts on the machine).
- * A watch naming one of those transient mount points may therefore be refused, rightly: the path
- * existed when the server looked.
+ * exception: codex also looks at the project-root markers of the workspace's ancestors (`/tmp/.git`),
+ * and codex's own sandbox creates `/tmp/.git`, `/tmp/.agents` and `/tmp/.codex` for a moment during
+ * every sandboxed command of the workspace-write tests, which may run concurrently (other files, other
+ * checkouts on the machine). A watch naming one of those transient mount points, or a path inside one,
+ * as missing or as present may therefore be refused, rightly: it existed (or no longer did) when the
+ * server looked.
  */
 export function assertWatchedMissingPaths(run: ScenarioRun): void {
   const watches = tappedCalls(run.frames).filter((call) => call.method === "fs/watchMissing");
   assert.ok(watches.length >= 1, "codex sent fs/watchMissing (capabilities.fsWatchMissing is true)");
+  const transient = (uri: unknown): boolean => {
+    const path = nativePath(uri) ?? "";
+    return [...SANDBOX_MOUNT_POINTS].some((mountPoint) => path === mountPoint || path.startsWith(`${mountPoint}/`));
+  };
   for (const watch of watches) {
     const missing = Array.isArray(watch.params["missing"]) ? (watch.params["missing"] as unknown[]) : [];
-    const namesMountPoint = missing.some((uri) => SANDBOX_MOUNT_POINTS.has(nativePath(uri) ?? ""));
+    const namesMountPoint = [...missing, watch.params["present"]].some(transient);
     if (namesMountPoint && (watch.result as { watching?: unknown } | undefined)?.watching === false) continue;
     assert.deepEqual(watch.result, { watching: true }, JSON.stringify(watch.params));
   }

@@ -135,7 +135,8 @@ test("a dead environment errors within its connect timeout, naming the environme
     const elapsed = Date.now() - started;
     assert.equal(response.error?.code, -32603);
     assert.match(response.error?.message ?? "", new RegExp(`^environment dead \\(${url.replace(/[/.]/g, "\\$&")}\\) is unreachable`));
-    assert.ok(elapsed < 2000, `answered in ${elapsed} ms`);
+    // Well under the 10 s default: the environment's own 300 ms applied (with room for a loaded machine).
+    assert.ok(elapsed < 5000, `answered in ${elapsed} ms`);
   } finally {
     silent.close();
   }

@@ -233,7 +233,7 @@ describe("ProcessTable reads", () => {
     const elapsed = Date.now() - started;
     assert.deepEqual(result.chunks, []);
     assert.ok(elapsed >= 250, `waited ${elapsed} ms, not a timer that fired at once`);
-    assert.ok(elapsed < 3000, `waited ${elapsed} ms, clamped`);
+    assert.ok(elapsed < 10_000, `waited ${elapsed} ms, clamped (the default limit is 300 s)`);
     table.terminate({ processId: "sleeper" });
   });
 

@@ -1,4 +1,6 @@
+import { readSync } from "node:fs";
 import { createRequire } from "node:module";
+import type { Readable } from "node:stream";
 import type * as NodePty from "@lydell/node-pty";
 import type { ChildEvents, ChildHandle, ChildSpawnRequest, ChildWriteResult } from "./child-handle.js";
 import { shellExitCode } from "./child-handle.js";
@@ -69,6 +71,7 @@ export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEve
   pty.onData((data: string | Buffer) => {
     events.onOutput("pty", typeof data === "string" ? Buffer.from(data, "utf8") : data);
   });
+  drainBeforeDestroy(pty, (data) => events.onOutput("pty", data));
   pty.onExit(({ exitCode, signal }) => {
     open = false;
     if (livenessTimer !== undefined) request.clock.clearTimeout(livenessTimer);
@@ -105,6 +108,39 @@ export async function spawnPtyChild(request: ChildSpawnRequest, events: ChildEve
       // Not needed: node-pty destroys its socket itself 200 ms after the child exits.
     },
     signal: (signal) => signalSession(pty.pid, signal),
+  };
+}
+
+/**
+ * node-pty destroys its terminal socket 200 ms after the child exits unless the terminal reported EOF
+ * by then (a macOS workaround), discarding whatever the socket had not read: on a loaded machine the
+ * event loop can be away longer than that between the exit and the read, and the child's last output
+ * (often all of it) was lost. So the socket's `destroy` first hands over what it still holds: chunks
+ * buffered in the stream while paused, then what the terminal has left (read directly from its
+ * non-blocking descriptor until EAGAIN or EIO; Linux flushes a closed slave's pending input first).
+ */
+function drainBeforeDestroy(pty: NodePty.IPty, emit: (data: Buffer) => void): void {
+  const socket = (pty as unknown as { _socket?: Readable })._socket;
+  const fd = (pty as unknown as { fd?: unknown }).fd;
+  if (socket === undefined || typeof socket.destroy !== "function" || typeof fd !== "number") return;
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (error?: Error) => {
+    if (!socket.destroyed) {
+      // `read()` emits each chunk it returns as "data", which reaches onData like any other output.
+      while (socket.read() !== null);
+      const buffer = Buffer.allocUnsafe(64 * 1024);
+      for (;;) {
+        let count: number;
+        try {
+          count = readSync(fd, buffer, 0, buffer.length, null);
+        } catch {
+          break; // EAGAIN: nothing left; EIO: the terminal is drained and closed; EBADF: already closed.
+        }
+        if (count === 0) break;
+        emit(Buffer.from(buffer.subarray(0, count)));
+      }
+    }
+    return destroy(error);
   };
 }
 

@@ -17,7 +17,7 @@ import { startRendezvous, type Rendezvous, type RendezvousOptions } from "../../
 import { readStdinBearer } from "../../src/remote/stdin-bearer-token.js";
 import { ExecServer } from "../../src/server/exec-server.js";
 import { waitUntil } from "../helpers/wait.js";
-import { assertOutputAcrossDrop } from "./output-across-drop.js";
+import { assertOutputAcrossDrop, assertOutputAcrossRendezvousRestart } from "./remote-scenarios.js";
 import { startRemoteWorld } from "./remote-world.js";
 
 const REGISTRY_TOKEN = "executor-registry-token";
@@ -98,18 +98,9 @@ describe("our executor and harness over Noise", () => {
       const secret = randomBytes(32);
       const stack = await noiseStack({ signingSecret: secret }, `env-restart-${keepSecret}`);
       const { client } = await initialized(stack.harness, "restart");
-      const chunks: string[] = [];
-      client.on("process/output", (event) => chunks.push(Buffer.from(event.chunk, "base64").toString()));
-      const exited = new Promise<number | null>((resolve) => client.on("process/exited", (event) => resolve(event.exitCode)));
-      await client.process.start({ processId: "slow", argv: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do echo n$i; sleep 0.1; done"], cwd: "/", env: {}, tty: false });
-      await waitUntil(() => chunks.length >= 2, 5000, "output before the restart");
-      const port = Number(new URL(stack.rendezvous.baseUrl).port);
-      await stack.rendezvous.close();
-      const restarted = await startRendezvous({ registryTokens: [REGISTRY_TOKEN], harnessTokens: [HARNESS_TOKEN], signingSecret: keepSecret ? secret : randomBytes(32), port });
-      cleanups.push(() => restarted.close());
-      assert.equal(await exited, 0);
-      await waitUntil(() => chunks.join("").includes("n10"), 10_000, "all output");
-      assert.deepEqual(chunks.join("").split("\n").filter(Boolean), Array.from({ length: 10 }, (_, i) => `n${i + 1}`));
+      await assertOutputAcrossRendezvousRestart(client, stack, (port) =>
+        startRendezvous({ registryTokens: [REGISTRY_TOKEN], harnessTokens: [HARNESS_TOKEN], signingSecret: keepSecret ? secret : randomBytes(32), port }),
+      );
       assert.equal(stack.executor.registrations, 2, "the restarted registry forgot the registration: the executor registered again");
     });
   }

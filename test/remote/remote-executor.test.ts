@@ -11,7 +11,7 @@ import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-ex
 import type { BearerTokenSource } from "../../src/remote/bearer-token-source.js";
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { waitUntil } from "../helpers/wait.js";
-import { assertOutputAcrossDrop } from "./output-across-drop.js";
+import { assertOutputAcrossDrop, assertOutputAcrossRendezvousRestart } from "./remote-scenarios.js";
 import { startRemoteWorld } from "./remote-world.js";
 
 const TOKEN = "executor-registry-token";
@@ -69,17 +69,7 @@ describe("multiplexed executor", () => {
   test("resumes streams after the rendezvous restarts on the same address", async () => {
     const stack = await remoteStack();
     const { client } = await initializedClient(stack.harness, "restart");
-    const chunks: string[] = [];
-    client.on("process/output", (event) => chunks.push(Buffer.from(event.chunk, "base64").toString()));
-    const exited = new Promise<number | null>((resolve) => client.on("process/exited", (event) => resolve(event.exitCode)));
-    await client.process.start({ processId: "slow", argv: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do echo n$i; sleep 0.1; done"], cwd: "/", env: {}, tty: false });
-    await waitUntil(() => chunks.length >= 2, 5000, "output before restart");
-    const port = Number(new URL(stack.rendezvous.baseUrl).port);
-    await stack.rendezvous.close();
-    stack.rendezvous = await startRendezvous({ registryTokens: [TOKEN], signingSecret: stack.secret, port });
-    assert.equal(await exited, 0);
-    await waitUntil(() => chunks.join("").includes("n10"), 5000, "all output");
-    assert.deepEqual(chunks.join("").split("\n").filter(Boolean), Array.from({ length: 10 }, (_, i) => `n${i + 1}`));
+    await assertOutputAcrossRendezvousRestart(client, stack, (port) => startRendezvous({ registryTokens: [TOKEN], signingSecret: stack.secret, port }));
   });
 });
 

@@ -1,18 +1,33 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { CloseSignal } from "../rpc/close-signal.js";
 import type { FlowWaterMarks, MessageTransport } from "../rpc/message-transport.js";
+import { jsonPartsBytes } from "../rpc/json-parts-bytes.js";
 import { WaterMarkFlow } from "../rpc/water-mark-flow.js";
+import { textFrameHeader } from "./websocket-text-frame.js";
 
 /** Options of {@link websocketTransport}. */
 export interface WebsocketTransportOptions {
   /** Outbound flow-control marks over bytes passed to `socket.send` and not yet written to the OS. Default 8 MiB high, 2 MiB low. */
   readonly flow?: FlowWaterMarks;
+  /**
+   * The byte stream under `socket`: the socket the HTTP server handed to the upgrade, to which `ws`
+   * writes its frames. Given, and no extension negotiated (no permessage-deflate: every `ws` send is
+   * then written to this stream synchronously, in call order), `sendAsciiParts` writes its text
+   * frame to the stream itself, built from the strings: no intermediate message buffer. Absent:
+   * `sendAsciiParts` builds the message as bytes and sends them through `ws`.
+   */
+  readonly stream?: Duplex;
 }
+
+/** ASCII only (U+0000–U+007F): one latin1 byte per character is then the UTF-8 encoding. */
+const NOT_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Adapts one `ws` socket to a {@link MessageTransport}: each websocket message is one JSON text.
  * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames, also
- * those given as bytes to `sendBytes` (sent without re-encoding). `flow` counts the UTF-8 bytes of
+ * those given as bytes to `sendBytes` (sent without re-encoding) or as parts to `sendAsciiParts`
+ * (written as a frame to `options.stream`, see there). `flow` counts the UTF-8 bytes of
  * messages whose `ws` write callback has not run yet (they sit in `ws`'s or the net socket's
  * userland buffer because the peer or the network is slower than us).
  */
@@ -28,6 +43,16 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
     pending -= bytes;
     flow.update(pending);
   };
+  // Frames may only bypass `ws` while it writes every frame as it is sent (no compression queue).
+  const direct = options.stream !== undefined && socket.extensions === "" ? options.stream : undefined;
+  const sendBytes = (utf8: Uint8Array): void => {
+    if (closing.closed || socket.readyState !== socket.OPEN) return;
+    const bytes = utf8.byteLength;
+    pending += bytes;
+    flow.update(pending);
+    // A text frame from bytes: `ws` sends them as they are (no UTF-8 encode of a large string).
+    socket.send(utf8, { binary: false }, () => written(bytes));
+  };
   return {
     flow,
     send(message) {
@@ -37,13 +62,23 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
       flow.update(pending);
       socket.send(message, () => written(bytes));
     },
-    sendBytes(utf8) {
+    sendBytes,
+    sendAsciiParts(head, ascii, tail) {
       if (closing.closed || socket.readyState !== socket.OPEN) return;
-      const bytes = utf8.byteLength;
+      if (direct === undefined || NOT_ASCII.test(head) || NOT_ASCII.test(tail)) {
+        sendBytes(jsonPartsBytes(head, ascii, tail));
+        return;
+      }
+      const bytes = head.length + ascii.length + tail.length;
       pending += bytes;
       flow.update(pending);
-      // A text frame from bytes: `ws` sends them as they are (no UTF-8 encode of a large string).
-      socket.send(utf8, { binary: false }, () => written(bytes));
+      const frame = textFrameHeader(bytes) + head + ascii + tail;
+      const done = () => written(bytes);
+      // An idle socket takes the string at once (Node copies it into the write request). Behind an
+      // unfinished write it would wait in the stream's queue as a large string on the V8 heap, where
+      // every young-generation collection copies it again: hand that one over as a buffer.
+      if (direct.writableLength === 0) direct.write(frame, "latin1", done);
+      else direct.write(Buffer.from(frame, "latin1"), done);
     },
     onMessage(listener) {
       const handler = (data: Buffer | ArrayBuffer | Buffer[]) => listener(rawDataToString(data));

@@ -13,9 +13,10 @@ export interface WebsocketTransportOptions {
   /**
    * The byte stream under `socket`: the socket the HTTP server handed to the upgrade, to which `ws`
    * writes its frames. Given, and no extension negotiated (no permessage-deflate: every `ws` send is
-   * then written to this stream synchronously, in call order), `sendAsciiParts` writes its text
-   * frame to the stream itself, built from the strings: no intermediate message buffer. Absent:
-   * `sendAsciiParts` builds the message as bytes and sends them through `ws`.
+   * then written to this stream synchronously, in call order), the transport writes text frames to
+   * the stream itself while the stream has no unfinished write: `sendAsciiParts` from its strings
+   * (no intermediate message buffer), `send` for ASCII messages (header and text in one write).
+   * Absent: everything goes through `ws` (`sendAsciiParts` as bytes made from the parts).
    */
   readonly stream?: Duplex;
 }
@@ -26,8 +27,9 @@ const NOT_ASCII = /[^\x00-\x7f]/;
 /**
  * Adapts one `ws` socket to a {@link MessageTransport}: each websocket message is one JSON text.
  * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames, also
- * those given as bytes to `sendBytes` (sent without re-encoding) or as parts to `sendAsciiParts`
- * (written as a frame to `options.stream`, see there). `flow` counts the UTF-8 bytes of
+ * those given as bytes to `sendBytes` (sent without re-encoding) or as parts to `sendAsciiParts`;
+ * with `options.stream` most frames are written by the transport itself (see there), byte for byte
+ * what `ws` would write. `flow` counts the UTF-8 bytes of
  * messages whose `ws` write callback has not run yet (they sit in `ws`'s or the net socket's
  * userland buffer because the peer or the network is slower than us).
  */
@@ -57,6 +59,16 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
     flow,
     send(message) {
       if (closing.closed || socket.readyState !== socket.OPEN) return;
+      if (direct !== undefined && direct.writableLength === 0 && !NOT_ASCII.test(message)) {
+        // An ASCII message to an idle socket (most answers): header and text in one latin1 write,
+        // which Node hands to the kernel from a stack buffer when it fits (16 KiB), instead of ws's
+        // corked header + string pair going through the stream's writev path.
+        const bytes = message.length;
+        pending += bytes;
+        flow.update(pending);
+        direct.write(textFrameHeader(bytes) + message, "latin1", () => written(bytes));
+        return;
+      }
       const bytes = Buffer.byteLength(message, "utf8");
       pending += bytes;
       flow.update(pending);

@@ -110,14 +110,15 @@ function sendMix(transport: MessageTransport, socket: WebSocket, processId: stri
     transport.sendAsciiParts!(head, ascii, '"}}');
     texts.push(head + ascii + '"}}');
     if (index === 2) socket.ping(Buffer.from("p"));
-    const plain = JSON.stringify({ jsonrpc: "2.0", method: "note", params: { index } });
+    // Answers and other notifications: ASCII ones are framed by the transport, others by ws.
+    const plain = JSON.stringify({ jsonrpc: "2.0", method: "note", params: { index, text: index % 2 === 0 ? "plain" : "ünïcødé ✓ 🚀" } });
     transport.send(plain);
     texts.push(plain);
   }
   return texts;
 }
 
-test("writes a sendAsciiParts frame itself, byte for byte what ws sends, in order with ws's own frames", async () => {
+test("writes sendAsciiParts and ASCII send frames itself, byte for byte what ws sends, in order with ws's own frames", async () => {
   const { listener: running, next } = await listener();
   const results: Buffer[] = [];
   for (const direct of [true, false]) {

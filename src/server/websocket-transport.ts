@@ -84,13 +84,26 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
       const bytes = head.length + ascii.length + tail.length;
       pending += bytes;
       flow.update(pending);
-      const frame = textFrameHeader(bytes) + head + ascii + tail;
       const done = () => written(bytes);
-      // An idle socket takes the string at once (Node copies it into the write request). Behind an
-      // unfinished write it would wait in the stream's queue as a large string on the V8 heap, where
-      // every young-generation collection copies it again: hand that one over as a buffer.
-      if (direct.writableLength === 0) direct.write(frame, "latin1", done);
-      else direct.write(Buffer.from(frame, "latin1"), done);
+      const prefix = textFrameHeader(bytes) + head;
+      if (direct.writableLength === 0) {
+        // An idle socket takes the strings at once: Node copies them into one write request and
+        // hands the kernel one writev. `ascii` stays a separate piece: a string concatenated with it
+        // would be flattened first (a second copy of the largest part, on the V8 heap).
+        direct.cork();
+        direct.write(prefix, "latin1");
+        direct.write(ascii, "latin1");
+        direct.write(tail, "latin1", done);
+        direct.uncork();
+        return;
+      }
+      // Behind an unfinished write the strings would wait in the stream's queue on the V8 heap, where
+      // every young-generation collection copies them again: hand that frame over as one buffer.
+      const frame = Buffer.allocUnsafe(prefix.length + ascii.length + tail.length);
+      frame.write(prefix, 0, "latin1");
+      frame.write(ascii, prefix.length, "latin1");
+      frame.write(tail, prefix.length + ascii.length, "latin1");
+      direct.write(frame, done);
     },
     onMessage(listener) {
       const handler = (data: Buffer | ArrayBuffer | Buffer[]) => listener(rawDataToString(data));

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { WebSocket } from "ws";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
+import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
 import { harnessUrl, openSession, responseProblems, startExecutor, startNode, startTicker, status, tickerProblems, TOKEN } from "./cluster-fixture.js";
@@ -69,9 +69,9 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
   test("a harness on another node cannot take over a stream; replies go only to the owner", async () => {
     const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
     const registration = (await (await fetch(`${n1.baseUrl}/cloud/executor/raw-exec/register`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { url: string };
-    const executor = await rawSocket(registration.url);
-    const owner = await rawSocket(await harnessUrl(n2.baseUrl, "raw-exec"));
-    const intruder = await rawSocket(await harnessUrl(n3.baseUrl, "raw-exec"));
+    const executor = await openRawFrameSocket(registration.url, 5000);
+    const owner = await openRawFrameSocket(await harnessUrl(n2.baseUrl, "raw-exec"), 5000);
+    const intruder = await openRawFrameSocket(await harnessUrl(n3.baseUrl, "raw-exec"), 5000);
     cleanups.push(() => [executor, owner, intruder].forEach((peer) => peer.socket.terminate()));
 
     owner.socket.send(data("owned", "from-owner"));
@@ -99,34 +99,4 @@ const data = (streamId: string, payload: string) => encodeFrame(dataFrame(stream
 function text(bytes: Uint8Array): string {
   const frame = decodeFrame(bytes);
   return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
-}
-
-async function rawSocket(url: string): Promise<{ socket: WebSocket; frames: Uint8Array[]; next(): Promise<Uint8Array> }> {
-  const socket = new WebSocket(url);
-  const frames: Uint8Array[] = [];
-  const waiters: Array<(frame: Uint8Array) => void> = [];
-  socket.on("message", (raw: Buffer) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(new Uint8Array(raw));
-    else frames.push(new Uint8Array(raw));
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
-  return {
-    socket,
-    frames,
-    next: () => {
-      const ready = frames.shift();
-      if (ready) return Promise.resolve(ready);
-      return new Promise<Uint8Array>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("no frame within 5 s")), 5000);
-        waiters.push((frame) => {
-          clearTimeout(timer);
-          resolve(frame);
-        });
-      });
-    },
-  };
 }

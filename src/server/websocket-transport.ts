@@ -25,6 +25,13 @@ export interface WebsocketTransportOptions {
 const NOT_ASCII = /[^\x00-\x7f]/;
 
 /**
+ * Longest message `send` frames itself: header + text must fit the 16 KiB Node writes from the
+ * stack; a longer one would also be copied once more (V8 flattens the concatenation), so it goes
+ * through `ws`, which writes header and text as two pieces.
+ */
+const DIRECT_SEND_MAX_CHARS = 16 * 1024 - 10;
+
+/**
  * Adapts one `ws` socket to a {@link MessageTransport}: each websocket message is one JSON text.
  * Text and binary (UTF-8 JSON) frames are accepted; outbound messages are always text frames, also
  * those given as bytes to `sendBytes` (sent without re-encoding) or as parts to `sendAsciiParts`;
@@ -59,10 +66,10 @@ export function websocketTransport(socket: WebSocket, options: WebsocketTranspor
     flow,
     send(message) {
       if (closing.closed || socket.readyState !== socket.OPEN) return;
-      if (direct !== undefined && direct.writableLength === 0 && !NOT_ASCII.test(message)) {
-        // An ASCII message to an idle socket (most answers): header and text in one latin1 write,
-        // which Node hands to the kernel from a stack buffer when it fits (16 KiB), instead of ws's
-        // corked header + string pair going through the stream's writev path.
+      if (direct !== undefined && message.length <= DIRECT_SEND_MAX_CHARS && direct.writableLength === 0 && !NOT_ASCII.test(message)) {
+        // A short ASCII message to an idle socket (most answers): header and text in one latin1
+        // write, which Node hands to the kernel from a stack buffer, instead of ws's corked
+        // header + string pair going through the stream's writev path.
         const bytes = message.length;
         pending += bytes;
         flow.update(pending);

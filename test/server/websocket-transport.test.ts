@@ -115,6 +115,10 @@ function sendMix(transport: MessageTransport, socket: WebSocket, processId: stri
     transport.send(plain);
     texts.push(plain);
   }
+  // A long answer (over the 16 KiB the transport frames itself) goes through ws.
+  const long = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { text: "x".repeat(40_000) } });
+  transport.send(long);
+  texts.push(long);
   return texts;
 }
 

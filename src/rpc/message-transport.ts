@@ -14,6 +14,15 @@ export interface MessageTransport {
    * modify `utf8` afterwards. Absent: callers fall back to `send`.
    */
   sendBytes?(utf8: Uint8Array): void;
+  /**
+   * Optional: sends one message given as three parts of its JSON text, `head + ascii + tail`, exactly
+   * as `send(head + ascii + tail)` would (same framing, same flow-control byte accounting). `ascii`
+   * must be ASCII that JSON does not escape (base64); `head` and `tail` may be any JSON text. Lets
+   * the websocket transport write a large `process/output` notification as a frame straight from the
+   * strings, without building the message as a buffer first. Absent: callers use `sendBytes` (with
+   * `jsonPartsBytes`) or `send`.
+   */
+  sendAsciiParts?(head: string, ascii: string, tail: string): void;
   /** Registers a listener for inbound messages; returns an unsubscribe function. */
   onMessage(listener: (message: string) => void): () => void;
   /** Registers a listener called once when the transport closes; returns an unsubscribe function. */

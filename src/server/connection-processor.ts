@@ -1,6 +1,7 @@
 import { responseBytes } from "../rpc/base64-member-json.js";
 import { ErrorCode, RpcError } from "../rpc/rpc-error.js";
 import { parseMessage } from "../rpc/json-rpc.js";
+import { jsonPartsBytes } from "../rpc/json-parts-bytes.js";
 import { exceedsMessageLimit, type FlowControl, type MessageTransport } from "../rpc/message-transport.js";
 import { splitOutputJson } from "./process/output-notification.js";
 
@@ -102,7 +103,8 @@ export class ConnectionProcessor<Ctx> {
   /**
    * Sends a server notification (no-op once closed). `process/output` params from the process layer
    * take a fast path: the same JSON text, built around the base64 chunk without JSON.stringify
-   * scanning it, and handed to the transport as UTF-8 bytes when it has `sendBytes`.
+   * scanning it, and handed to the transport as its three parts when it has `sendAsciiParts` (a
+   * websocket writes the frame from them), else as UTF-8 bytes when it has `sendBytes`.
    */
   notify(method: string, rawParams: unknown): void {
     if (this.#state === "closed") return;
@@ -115,17 +117,9 @@ export class ConnectionProcessor<Ctx> {
     const head = `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${split.head}`;
     const tail = `${split.tail}}`;
     const transport = this.#transport;
-    if (transport.sendBytes === undefined) {
-      transport.send(head + split.ascii + tail);
-      return;
-    }
-    const headBytes = Buffer.byteLength(head, "utf8");
-    const bytes = Buffer.allocUnsafe(headBytes + split.ascii.length + Buffer.byteLength(tail, "utf8"));
-    bytes.write(head, 0, "utf8");
-    // ASCII: one byte per character, copied without UTF-8 encoding.
-    bytes.write(split.ascii, headBytes, "latin1");
-    bytes.write(tail, headBytes + split.ascii.length, "utf8");
-    transport.sendBytes(bytes);
+    if (transport.sendAsciiParts !== undefined) transport.sendAsciiParts(head, split.ascii, tail);
+    else if (transport.sendBytes !== undefined) transport.sendBytes(jsonPartsBytes(head, split.ascii, tail));
+    else transport.send(head + split.ascii + tail);
   }
 
   /** Closes the underlying transport. */

@@ -66,7 +66,7 @@ export async function startExecServer(options: StartExecServerOptions = {}): Pro
     allowedOrigins: options.allowedOrigins ?? [],
     connectionToken: options.connectionToken,
     allowUnauthenticatedRemote: options.allowUnauthenticatedRemote ?? false,
-    onConnection: (socket) => server.serve(websocketTransport(socket, flowOptions)),
+    onConnection: (socket, _request, stream) => server.serve(websocketTransport(socket, { ...flowOptions, stream })),
   });
   let closing: Promise<void> | undefined;
   let markDone: () => void = () => {};

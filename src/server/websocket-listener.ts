@@ -28,8 +28,11 @@ export interface WebsocketListenerOptions {
   maxConnections?: number;
   /** Ping interval in ms; a client that misses a pong is disconnected (its session detaches). 0 disables. Default 30 000. */
   pingIntervalMs?: number;
-  /** Called once per accepted websocket. */
-  onConnection(socket: WebSocket, request: IncomingMessage): void;
+  /**
+   * Called once per accepted websocket, with the upgrade request and the byte stream under the
+   * websocket (the socket `ws` writes its frames to; see `WebsocketTransportOptions.stream`).
+   */
+  onConnection(socket: WebSocket, request: IncomingMessage, stream: Duplex): void;
 }
 
 /** Default for {@link WebsocketListenerOptions.maxMessageBytes}: 128 MiB. */
@@ -91,7 +94,7 @@ export async function startWebsocketListener(options: WebsocketListenerOptions):
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       keepAlive(ws, options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
-      options.onConnection(ws, request);
+      options.onConnection(ws, request, socket);
     });
   });
 

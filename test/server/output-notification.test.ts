@@ -5,8 +5,8 @@ import { ConnectionProcessor } from "../../src/server/connection-processor.js";
 import { createOutputNotification, splitOutputJson } from "../../src/server/process/output-notification.js";
 
 /** A transport that records what the connection processor sends, as text. */
-function recordingTransport(withBytes: boolean): { transport: MessageTransport; sent: string[]; bytesCalls: number } {
-  const record = { sent: [] as string[], bytesCalls: 0, transport: undefined as unknown as MessageTransport };
+function recordingTransport(withBytes: boolean, withParts = false): { transport: MessageTransport; sent: string[]; bytesCalls: number; partsCalls: number } {
+  const record = { sent: [] as string[], bytesCalls: 0, partsCalls: 0, transport: undefined as unknown as MessageTransport };
   const transport: MessageTransport = {
     send: (message) => record.sent.push(message),
     onMessage: () => () => {},
@@ -17,6 +17,15 @@ function recordingTransport(withBytes: boolean): { transport: MessageTransport; 
           sendBytes: (utf8: Uint8Array) => {
             record.bytesCalls += 1;
             record.sent.push(Buffer.from(utf8).toString("utf8"));
+          },
+        }
+      : {}),
+    ...(withParts
+      ? {
+          sendAsciiParts: (head: string, ascii: string, tail: string) => {
+            record.partsCalls += 1;
+            assert.match(ascii, /^[A-Za-z0-9+/=]*$/);
+            record.sent.push(head + ascii + tail);
           },
         }
       : {}),
@@ -49,6 +58,19 @@ for (const withBytes of [true, false]) {
     assert.equal(record.bytesCalls, withBytes ? 4 : 0);
   });
 }
+
+test("process/output goes to sendAsciiParts when the transport has it: the chunk as the ASCII part", () => {
+  const record = recordingTransport(true, true);
+  const processor = processorOver(record.transport);
+  for (const processId of ["p1", "ünïcødé ✓ 🚀"]) {
+    const params = createOutputNotification(processId, 7, "stdout", data);
+    processor.notify("process/output", params);
+    assert.equal(record.sent.at(-1), JSON.stringify({ jsonrpc: "2.0", method: "process/output", params }));
+  }
+  assert.deepEqual([record.partsCalls, record.bytesCalls], [2, 0]);
+  processor.notify("process/exited", { processId: "p1", seq: 8, exitCode: 0, sandboxDenied: false });
+  assert.equal(record.partsCalls, 2, "other notifications are plain sends");
+});
 
 test("other params, even shaped like process/output, go through JSON.stringify", () => {
   const record = recordingTransport(true);

@@ -25,7 +25,8 @@ const EVICTION_HISTORY_LIMIT = 8192;
  * evicted after the oldest remembered boundary) for a reader further behind.
  */
 export class RetainedOutput {
-  private readonly chunks: RetainedChunk[] = [];
+  /** Retained chunks at indexes `head`…end; the evicted prefix holds `undefined` until compaction. */
+  private readonly chunks: (RetainedChunk | undefined)[] = [];
   private head = 0;
   private retainedBytes = 0;
   /** Total bytes ever evicted. */
@@ -48,6 +49,10 @@ export class RetainedOutput {
     this.retainedBytes += chunk.data.length;
     while (this.retainedBytes > this.maxBytes && this.chunks.length - this.head > 1) {
       const evicted = this.chunks[this.head]!;
+      // Let the evicted chunk go now, not at the next compaction: up to 1 024 evicted pipe buffers
+      // (64 MiB at 64 KiB each) would otherwise stay reachable, survive young-generation collections
+      // into the old generation, and their memory would wait for a full mark-compact.
+      this.chunks[this.head] = undefined;
       this.head += 1;
       this.retainedBytes -= evicted.data.length;
       this.evictedBytes += evicted.data.length;

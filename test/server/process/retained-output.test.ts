@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { RetainedOutput } from "../../../src/server/process/retained-output.js";
+
+/** A full garbage collection (V8's `gc`, exposed for this test). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
 
 function filled(maxBytes: number, sizes: number[]): RetainedOutput {
   const output = new RetainedOutput(maxBytes);
@@ -44,6 +52,25 @@ describe("RetainedOutput", () => {
     assert.deepEqual(output.select(2, undefined).chunks.map((c) => c.seq), [3]);
     assert.equal(output.hasAfter(2), true);
     assert.equal(output.hasAfter(3), false);
+  });
+
+  it("lets an evicted chunk's buffer be collected at once, not at the next compaction of its list", async () => {
+    const output = new RetainedOutput(64);
+    const collected = new Set<number>();
+    const registry = new FinalizationRegistry<number>((seq) => collected.add(seq));
+    // Far fewer pushes than the 1 024 evicted entries that trigger compaction of the backing array.
+    for (let seq = 1; seq <= 100; seq += 1) {
+      const data = Buffer.alloc(16, seq);
+      registry.register(data, seq);
+      output.push({ seq, stream: "stdout", data });
+    }
+    for (let attempt = 0; attempt < 20 && collected.size < 96; attempt += 1) {
+      collectGarbage();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual([...collected].sort((a, b) => a - b), Array.from({ length: 96 }, (_, i) => i + 1));
+    assert.deepEqual(output.select(0, undefined).chunks.map((c) => c.seq), [97, 98, 99, 100]);
+    assert.equal(output.select(0, undefined).droppedBytes, 96 * 16);
   });
 
   it("stays exact for recent readers after many evictions", () => {

@@ -26,6 +26,12 @@ import { dialFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
 export interface NoiseRemoteExecutorOptions {
   /** Registry base URL (`--remote`). */
   readonly baseUrl: string;
+  /**
+   * More registry base URLs (`--remote URL1,URL2,...`: nodes of a rendezvous cluster). When a registry
+   * or the rendezvous behind it fails, the executor registers through the next one at once; it backs
+   * off only after every URL failed in a row. Default none.
+   */
+  readonly alternateBaseUrls?: readonly string[];
   /** Environment id (`--environment-id`), used as given. */
   readonly environmentId: string;
   /** Registry bearer token (registration and `/validate`). */
@@ -65,13 +71,15 @@ export class NoiseRemoteExecutor {
   #stopped = false;
   #closeSocket: (() => void) | undefined;
   #wake: (() => void) | undefined;
+  #urlIndex = 0;
+  #failedInARow = 0;
   /** Successful websocket connections so far. */
   connections = 0;
   /** Successful registrations so far. */
   registrations = 0;
 
   constructor(options: NoiseRemoteExecutorOptions) {
-    if (options.baseUrl.trim() === "") throw new Error("remote executor needs a registry base URL");
+    if (options.baseUrl.trim() === "" || (options.alternateBaseUrls ?? []).some((url) => url.trim() === "")) throw new Error("remote executor needs a registry base URL");
     if (options.environmentId.trim() === "") throw new Error("remote executor needs an environment id");
     this.#options = { ...options, environmentId: options.environmentId.trim() };
     this.identity = options.identity ?? generateHybridKeyPair();
@@ -90,6 +98,16 @@ export class NoiseRemoteExecutor {
 
   get registration(): EnvironmentRegistration | undefined {
     return this.#registration;
+  }
+
+  /** The registry base URL in use (one of `baseUrl` and `alternateBaseUrls`). */
+  get registryUrl(): string {
+    const urls = this.#baseUrls;
+    return urls[this.#urlIndex % urls.length] as string;
+  }
+
+  get #baseUrls(): readonly string[] {
+    return [this.#options.baseUrl, ...(this.#options.alternateBaseUrls ?? [])];
   }
 
   onState(listener: (state: RemoteExecutorState) => void): () => void {
@@ -115,7 +133,8 @@ export class NoiseRemoteExecutor {
             throw error;
           }
           const conflict = error instanceof EnvironmentRegistryError && error.kind === "conflict";
-          await this.#pause(conflict ? "Noise executor retrying uncommitted registry registration" : `registration failed: ${errorText(error)}`);
+          if (conflict) await this.#pause("Noise executor retrying uncommitted registry registration");
+          else await this.#failover(`registration failed: ${errorText(error)}`);
           continue;
         }
       }
@@ -130,7 +149,13 @@ export class NoiseRemoteExecutor {
           this.#registration = undefined;
           continue;
         }
-        await this.#pause(`connecting to the rendezvous failed: ${errorText(error)}`);
+        if (this.#baseUrls.length > 1) {
+          // With several registries, an unreachable rendezvous means registering through another one.
+          this.#registration = undefined;
+          await this.#failover(`connecting to the rendezvous failed: ${errorText(error)}`);
+        } else {
+          await this.#pause(`connecting to the rendezvous failed: ${errorText(error)}`);
+        }
         continue;
       }
       if (this.#stopped) {
@@ -138,6 +163,7 @@ export class NoiseRemoteExecutor {
         break;
       }
       this.connections += 1;
+      this.#failedInARow = 0;
       this.#backoff.reset();
       this.#closeSocket = () => socket.close("dropped by executor");
       this.#mux!.attachSocket(socket);
@@ -160,7 +186,8 @@ export class NoiseRemoteExecutor {
   }
 
   async #register(): Promise<void> {
-    const { baseUrl, environmentId } = this.#options;
+    const { environmentId } = this.#options;
+    const baseUrl = this.registryUrl;
     const token = await this.#options.token.current();
     const registration = await registerEnvironment(
       { baseUrl, environmentId, token, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}), ca: this.#options.dial?.ca },
@@ -169,7 +196,7 @@ export class NoiseRemoteExecutor {
     this.#registration = registration;
     this.registrations += 1;
     this.#log(
-      `registered environment ${environmentId}${this.#options.name ? ` (${this.#options.name})` : ""}: registration ${registration.registrationId}, key ${publicKeyFingerprint(this.identity.publicKey).slice(0, 16)}`,
+      `registered environment ${environmentId}${this.#options.name ? ` (${this.#options.name})` : ""}${this.#baseUrls.length > 1 ? ` at ${baseUrl}` : ""}: registration ${registration.registrationId}, key ${publicKeyFingerprint(this.identity.publicKey).slice(0, 16)}`,
     );
     this.#adoptRegistration(registration);
   }
@@ -202,9 +229,24 @@ export class NoiseRemoteExecutor {
   async #authorize(environmentId: string, registrationId: string, streamId: string, harnessKey: HybridPublicKey, authorization: string) {
     const token = await this.#options.token.current();
     return validateHarnessKey(
-      { baseUrl: this.#options.baseUrl, environmentId, token, ca: this.#options.dial?.ca, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}) },
+      { baseUrl: this.registryUrl, environmentId, token, ca: this.#options.dial?.ca, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}) },
       { registrationId, harnessKey, authorization, streamId },
     );
+  }
+
+  /** A registry failed: move to the next base URL at once while some are untried, else back off. */
+  async #failover(why: string): Promise<void> {
+    const count = this.#baseUrls.length;
+    this.#failedInARow += 1;
+    if (count > 1) {
+      const failed = this.registryUrl;
+      this.#urlIndex = (this.#urlIndex + 1) % count;
+      if (this.#failedInARow % count !== 0) {
+        this.#log(`${why}; trying ${this.registryUrl} next (instead of ${failed})`);
+        return;
+      }
+    }
+    await this.#pause(why);
   }
 
   async #pause(why: string): Promise<void> {

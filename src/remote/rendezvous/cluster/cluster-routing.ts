@@ -15,6 +15,9 @@ export interface ClusterRoutingContext {
   readonly closed: () => boolean;
 }
 
+/** How long a new stream's first frames wait for its executor to be found (on this node or a peer), ms. */
+const EXECUTOR_WAIT_MS = 5000;
+
 /** Executor frames held per stream while the stream's owner is looked up, and in all. */
 const MAX_ORPHAN_FRAMES_PER_STREAM = 256;
 const MAX_ORPHAN_FRAMES = 8192;
@@ -55,6 +58,8 @@ export class ClusterRouting {
   #orphanFrames = 0;
   readonly #resolving = new Set<string>();
   readonly #goneSentAt = new Map<string, number>();
+  /** New streams waiting for their executor to be bound here (their first frames are held). */
+  readonly #executorWaiters = new Map<string, Set<() => void>>();
 
   constructor(ctx: ClusterRoutingContext, routerOptions: RendezvousRouterOptions) {
     this.#ctx = ctx;
@@ -86,6 +91,7 @@ export class ClusterRouting {
     this.#remote.delete(executorId);
     this.#local.set(executorId, { socket, epoch: Number.MAX_SAFE_INTEGER, name: details.name ?? "", registrationId: details.registrationId ?? "" });
     this.router.attachExecutor(executorId, socket);
+    this.#executorBound(executorId);
     void this.#claimExecutor(executorId, socket);
   }
 
@@ -162,7 +168,7 @@ export class ClusterRouting {
     this.#claims.set(key, claim);
     const { space, nodeId, leaseMs } = this.#ctx;
     return this.#engine.claimStream(space, executorId, streamId, nodeId, leaseMs).then(
-      (ok): StreamClaim => {
+      (ok): StreamClaim | Promise<StreamClaim> => {
         if (this.#claims.get(key) !== claim) {
           // Released while the claim was in flight: undo it.
           if (ok) this.#engine.releaseStream(space, executorId, streamId, nodeId).catch(() => undefined);
@@ -173,7 +179,9 @@ export class ClusterRouting {
           return "taken";
         }
         claim.held = true;
-        return "ok";
+        // A harness that just attached may open a stream before its executor's node is known here:
+        // hold the first frames (a Noise handshake is not retransmitted) until it is, or a while.
+        return this.router.executorOf(executorId) ? "ok" : this.#waitForExecutor(executorId).then((): StreamClaim => "ok");
       },
       (): StreamClaim => {
         if (this.#claims.get(key) === claim) this.#claims.delete(key);
@@ -303,6 +311,32 @@ export class ClusterRouting {
     })();
   }
 
+  /** Resolves once `executorId` has an executor socket here (local or a peer's proxy), or after {@link EXECUTOR_WAIT_MS}. */
+  #waitForExecutor(executorId: string): Promise<void> {
+    this.#resolveExecutor(executorId);
+    return new Promise<void>((resolve) => {
+      let waiters = this.#executorWaiters.get(executorId);
+      if (!waiters) {
+        waiters = new Set();
+        this.#executorWaiters.set(executorId, waiters);
+      }
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.#executorWaiters.get(executorId) === waiters) this.#executorWaiters.delete(executorId);
+        resolve();
+      };
+      const timer = setTimeout(done, EXECUTOR_WAIT_MS);
+      timer.unref?.();
+      waiters.add(done);
+    });
+  }
+
+  #executorBound(executorId: string): void {
+    const waiters = this.#executorWaiters.get(executorId);
+    if (waiters) for (const done of [...waiters]) done();
+  }
+
   /** Makes `node` the executor of `executorId` in the router, through a proxy socket. */
   #bindRemote(executorId: string, node: string): void {
     if (this.#closed) return;
@@ -317,6 +351,7 @@ export class ClusterRouting {
     this.#remote.set(executorId, { node, socket });
     this.#ctx.log(`${this.#label(executorId)} is on ${node}`);
     this.router.attachExecutor(executorId, socket);
+    this.#executorBound(executorId);
   }
 
   #unbindRemote(executorId: string): void {

@@ -1,12 +1,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { WebSocket } from "ws";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
-import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
 import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
-import { harnessUrl, openSession, responseProblems, startExecutor, startNode, startTicker, status, tickerProblems, TOKEN } from "./cluster-fixture.js";
+import { data, harnessUrl, openSession, rawSocket, responseProblems, startExecutor, startNode, startTicker, status, text, tickerProblems, TOKEN } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 
@@ -93,40 +91,3 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
     assert.equal(intruder.frames.length, 0, "the intruder never saw the owner's reply");
   });
 });
-
-const data = (streamId: string, payload: string) => encodeFrame(dataFrame(streamId, { seq: 0, payload: new TextEncoder().encode(payload) }));
-
-function text(bytes: Uint8Array): string {
-  const frame = decodeFrame(bytes);
-  return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
-}
-
-async function rawSocket(url: string): Promise<{ socket: WebSocket; frames: Uint8Array[]; next(): Promise<Uint8Array> }> {
-  const socket = new WebSocket(url);
-  const frames: Uint8Array[] = [];
-  const waiters: Array<(frame: Uint8Array) => void> = [];
-  socket.on("message", (raw: Buffer) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(new Uint8Array(raw));
-    else frames.push(new Uint8Array(raw));
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
-  return {
-    socket,
-    frames,
-    next: () => {
-      const ready = frames.shift();
-      if (ready) return Promise.resolve(ready);
-      return new Promise<Uint8Array>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("no frame within 5 s")), 5000);
-        waiters.push((frame) => {
-          clearTimeout(timer);
-          resolve(frame);
-        });
-      });
-    },
-  };
-}

@@ -1,0 +1,65 @@
+/**
+ * A rendezvous node holding a codex-0.169-style (Noise) executor dies: the executor registers again
+ * through another node (`--remote URL1,URL2,URL3`), keeps its registration id (same key), and the
+ * Noise streams of harnesses on the surviving nodes resume with every line once.
+ */
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { redisSkip, startTestRedis } from "../../../helpers/redis-server.js";
+import { waitUntil } from "../../../helpers/wait.js";
+import { noiseHarness, openSession, responseProblems, startChildNode, startNode, startNoiseExecutor, startTicker, status, tickerProblems } from "./cluster-fixture.js";
+
+const skip = redisSkip();
+const cleanups: Array<() => Promise<void> | void> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () => {
+  test("node 1 is killed mid-output: the executor re-registers through node 2 or 3, streams on nodes 2 and 3 finish complete and unrepeated", async (t) => {
+    const redis = await startTestRedis();
+    cleanups.push(() => redis.stop());
+    const node1 = await startChildNode(redis.url);
+    cleanups.push(() => node1.kill());
+    const nodeLog: string[] = [];
+    const n2 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
+    const n3 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
+    cleanups.push(() => n2.close(), () => n3.close());
+    const log: string[] = [];
+    const exec = await startNoiseExecutor("env-kill", [node1.baseUrl, n2.baseUrl, n3.baseUrl], (line) => log.push(line));
+    cleanups.push(() => exec.stop());
+    await waitUntil(() => exec.executor.state === "connected", 15_000, "executor connected to node 1");
+    assert.equal(exec.executor.registryUrl, node1.baseUrl);
+    const registrationId = exec.executor.registration?.registrationId;
+
+    const harnesses = [await noiseHarness(n2.baseUrl, "env-kill"), await noiseHarness(n3.baseUrl, "env-kill")];
+    cleanups.push(() => harnesses.forEach((harness) => harness.close()));
+    const LINES = 150;
+    const sessions = await Promise.all(harnesses.flatMap((harness, h) => [0, 1].map((i) => openSession(harness, `nkill-${h}-${i}`).then((session) => ({ session, token: `nk${h}${i}` })))));
+    const runs = await Promise.all(sessions.map(async ({ session, token }) => ({ session, token, ticker: await startTicker(session.client, "tick", token, LINES, 0.02) })));
+    await waitUntil(() => runs.every(({ ticker }) => ticker.lines().length >= 10), 15_000, "output on every stream before the kill");
+
+    const registrationsBefore = exec.executor.registrations;
+    const killedAt = Date.now();
+    await node1.kill();
+    await waitUntil(() => exec.executor.registrations > registrationsBefore && exec.executor.state === "connected", 20_000, `executor registered through another node (log: ${log.join(" | ")})`);
+    t.diagnostic(`executor attached to another node ${Date.now() - killedAt} ms after the kill`);
+    assert.notEqual(exec.executor.registryUrl, node1.baseUrl, "the executor moved");
+    assert.equal(exec.executor.registration?.registrationId, registrationId, "the same executor key keeps its registration id");
+
+    const finished = await Promise.all(runs.map(async (run) => ({ ...run, closedSeq: await run.ticker.closed })));
+    const problems = finished.flatMap(({ session, token, ticker, closedSeq }) => [...tickerProblems(ticker, token, LINES, closedSeq), ...responseProblems(session, token)]);
+    assert.deepEqual(problems, [], `node log:\n${nodeLog.join("\n")}\nexecutor log:\n${log.join("\n")}`);
+    // The resumed streams keep working, and new streams on the same harness connections pass /validate
+    // (their authorizations name the registration id the executor kept).
+    for (const { session } of finished) assert.ok((await session.client.fs.getMetadata({ path: "/" })).isDirectory);
+    for (const [h, harness] of harnesses.entries()) {
+      const late = await openSession(harness, `after-move-${h}`);
+      assert.ok((await late.client.fs.getMetadata({ path: "/" })).isDirectory);
+    }
+
+    const seen = (await status(n2.baseUrl)) as unknown as { environments: { id: string; node: string }[] };
+    const movedTo = seen.environments.find((environment) => environment.id === "env-kill")?.node;
+    assert.ok(movedTo === n2.node.nodeId || movedTo === n3.node.nodeId, `the environment's executor is now on node 2 or 3, got ${movedTo}`);
+  });
+});

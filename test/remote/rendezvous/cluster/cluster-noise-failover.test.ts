@@ -7,7 +7,9 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { redisSkip, startTestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
-import { noiseHarness, openSession, responseProblems, startChildNode, startNode, startNoiseExecutor, startTicker, status, tickerProblems } from "./cluster-fixture.js";
+import { generateHybridKeyPair, publicKeyToJson } from "../../../../src/relay/noise/hybrid-keypair.js";
+import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
+import { noiseHarness, openSession, postEnvironment, responseProblems, startChildNode, startNode, startNoiseExecutor, startTicker, status, tickerProblems } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -61,5 +63,56 @@ describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () =
     const seen = (await status(n2.baseUrl)) as unknown as { environments: { id: string; node: string }[] };
     const movedTo = seen.environments.find((environment) => environment.id === "env-kill")?.node;
     assert.ok(movedTo === n2.node.nodeId || movedTo === n3.node.nodeId, `the environment's executor is now on node 2 or 3, got ${movedTo}`);
+  });
+
+  test("the engine restarts empty: Noise streams keep flowing, the registry answers 503, then the node holding the executor restores its registration", async () => {
+    const redis = await startTestRedis();
+    cleanups.push(() => redis.stop());
+    const nodes: ClusterRendezvous[] = [await startNode(redis.url), await startNode(redis.url), await startNode(redis.url)];
+    cleanups.push(...nodes.map((node) => () => node.close()));
+    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const exec = await startNoiseExecutor("env-engine", [n1.baseUrl]);
+    cleanups.push(() => exec.stop());
+    await waitUntil(() => exec.executor.state === "connected", 10_000, "executor connected");
+    const harness = await noiseHarness(n2.baseUrl, "env-engine");
+    cleanups.push(() => harness.close());
+    const session = await openSession(harness, "engine-restart");
+    const LINES = 100;
+    const ticker = await startTicker(session.client, "tick", "ne", LINES, 0.03);
+    await waitUntil(() => ticker.lines().length >= 5, 10_000, "output before the engine dies");
+
+    await redis.kill();
+    await waitUntil(() => nodes.every((node) => !node.node.engine.ready), 10_000, "every node noticed");
+    const during = ticker.lines().length;
+    const harnessKey = publicKeyToJson(generateHybridKeyPair().publicKey);
+    const refused = await fetch(`${n3.baseUrl}/cloud/environment/env-engine/connect`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer cluster-test-token" },
+      body: JSON.stringify({ harness_public_key: harnessKey }),
+    });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "1");
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "cluster_unavailable");
+    await waitUntil(() => ticker.lines().length > during + 5, 10_000, "Noise output keeps flowing over the node link without the engine");
+    assert.ok((await session.client.fs.getMetadata({ path: "/" })).isDirectory);
+
+    await redis.restart();
+    await waitUntil(() => nodes.every((node) => node.node.engine.ready), 15_000, "every node reconnected");
+    // Node 1 writes the registration of the executor it holds back into the empty engine.
+    let connected = await postEnvironment(n3.baseUrl, "env-engine", "connect", { harness_public_key: harnessKey });
+    for (const deadline = Date.now() + 10_000; connected.status !== 200 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      connected = await postEnvironment(n3.baseUrl, "env-engine", "connect", { harness_public_key: harnessKey });
+    }
+    assert.equal(connected.status, 200, JSON.stringify(connected.json));
+    assert.equal(connected.json.executor_registration_id, exec.executor.registration?.registrationId, "the same registration, restored");
+    const late = await noiseHarness(n3.baseUrl, "env-engine");
+    cleanups.push(() => late.close());
+    const lateSession = await openSession(late, "after-restart");
+    assert.ok((await lateSession.client.fs.getMetadata({ path: "/" })).isDirectory, "a new stream passes /validate against the restored registration");
+
+    assert.deepEqual(tickerProblems(ticker, "ne", LINES, await ticker.closed), []);
+    assert.deepEqual(responseProblems(session, "engine"), []);
+    assert.equal(exec.executor.registrations, 1, "the executor never had to register again");
   });
 });

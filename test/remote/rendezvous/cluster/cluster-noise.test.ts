@@ -145,8 +145,20 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
       assert.equal((refused.json.error as { code: string }).code, "registration_conflict");
     }
 
-    // Once it disconnects, a registration through node 3 succeeds and supersedes the first one.
+    // Once it disconnects, /connect on any node answers 503 environment_unavailable (404 for an unknown
+    // environment), and a registration through node 3 succeeds and supersedes the first one.
     executor.socket.close();
+    const harnessKey = publicKeyToJson(generateHybridKeyPair().publicKey);
+    let unavailable = await postEnvironment(n1.baseUrl, "env-conflict", "connect", { harness_public_key: harnessKey });
+    for (const deadline = Date.now() + 10_000; unavailable.status === 200 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      unavailable = await postEnvironment(n1.baseUrl, "env-conflict", "connect", { harness_public_key: harnessKey });
+    }
+    assert.equal(unavailable.status, 503);
+    assert.equal((unavailable.json.error as { code: string }).code, "environment_unavailable");
+    const unknown = await postEnvironment(n2.baseUrl, "env-never-registered", "connect", { harness_public_key: harnessKey });
+    assert.equal(unknown.status, 404);
+    assert.equal((unknown.json.error as { code: string }).code, "environment_not_found");
     let second = await postEnvironment(n3.baseUrl, "env-conflict", "register", { security_profile: PROFILE, executor_public_key: otherKey });
     for (const deadline = Date.now() + 10_000; second.status !== 200 && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 50));

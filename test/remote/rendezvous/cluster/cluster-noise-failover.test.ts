@@ -3,15 +3,51 @@
  * through another node (`--remote URL1,URL2,URL3`), keeps its registration id (same key), and the
  * Noise streams of harnesses on the surviving nodes resume with every line once.
  */
+import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { redisSkip, startTestRedis } from "../../../helpers/redis-server.js";
+import { freePort, redisSkip, startTestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
 import { generateHybridKeyPair, publicKeyToJson } from "../../../../src/relay/noise/hybrid-keypair.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import { noiseHarness, openSession, postEnvironment, responseProblems, startChildNode, startNode, startNoiseExecutor, startTicker, status, tickerProblems } from "./cluster-fixture.js";
 
 const skip = redisSkip();
+
+/** A TCP load balancer in front of rendezvous nodes: each connection goes to the first node that accepts it. */
+async function loadBalancer(targets: () => readonly string[]): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    open.add(client);
+    client.pause();
+    const tryTarget = (index: number) => {
+      const target = targets()[index];
+      if (target === undefined) return client.destroy();
+      const { hostname, port } = new URL(target);
+      const upstream = createConnection({ host: hostname, port: Number(port) });
+      upstream.once("error", () => tryTarget(index + 1));
+      upstream.once("connect", () => {
+        open.add(upstream);
+        upstream.removeAllListeners("error");
+        upstream.on("error", () => client.destroy());
+        client.on("error", () => upstream.destroy());
+        upstream.on("close", () => client.destroy());
+        client.on("close", () => upstream.destroy());
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+    };
+    tryTarget(0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -114,5 +150,45 @@ describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () =
     assert.deepEqual(tickerProblems(ticker, "ne", LINES, await ticker.closed), []);
     assert.deepEqual(responseProblems(session, "engine"), []);
     assert.equal(exec.executor.registrations, 1, "the executor never had to register again");
+  });
+
+  test("behind one load-balanced URL: node 1 dies, the executor redials the same signed URL, lands on node 2 and never registers again", async (t) => {
+    const redis = await startTestRedis();
+    cleanups.push(() => redis.stop());
+    const nodeLog: string[] = [];
+    const n2 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
+    cleanups.push(() => n2.close());
+    let node1Url = "";
+    const balancer = await loadBalancer(() => [node1Url, n2.baseUrl].filter(Boolean));
+    cleanups.push(() => balancer.close());
+    // Node 1 issues URLs through the balancer (--public-url); node 2 hands harnesses its own address.
+    // (The child prints its public URL, the balancer's; it listens on a port chosen here.)
+    const port = await freePort();
+    const node1 = await startChildNode(redis.url, ["--listen", `http://127.0.0.1:${port}`, "--public-url", balancer.baseUrl]);
+    node1Url = `http://127.0.0.1:${port}`;
+    cleanups.push(() => node1.kill());
+    const log: string[] = [];
+    const exec = await startNoiseExecutor("env-balanced", [balancer.baseUrl], (line) => log.push(line));
+    cleanups.push(() => exec.stop());
+    await waitUntil(() => exec.executor.state === "connected", 15_000, `executor connected through the balancer (log: ${log.join(" | ")})`);
+    assert.ok(String(exec.executor.registration?.url).startsWith(balancer.baseUrl.replace(/^http/, "ws")), "node 1 signed a URL on the balancer");
+
+    const harness = await noiseHarness(n2.baseUrl, "env-balanced");
+    cleanups.push(() => harness.close());
+    const session = await openSession(harness, "balanced");
+    const LINES = 100;
+    const ticker = await startTicker(session.client, "tick", "lb", LINES, 0.02);
+    await waitUntil(() => ticker.lines().length >= 10, 15_000, "output before the kill");
+
+    const connectionsBefore = exec.executor.connections;
+    const killedAt = Date.now();
+    await node1.kill();
+    await waitUntil(() => exec.executor.connections > connectionsBefore && exec.executor.state === "connected", 20_000, `executor redialled (log: ${log.join(" | ")})`);
+    t.diagnostic(`executor attached to node 2 ${Date.now() - killedAt} ms after the kill`);
+    assert.equal(exec.executor.registrations, 1, "the same signed URL worked on node 2: no new registration");
+    assert.deepEqual(tickerProblems(ticker, "lb", LINES, await ticker.closed), [], `node log:\n${nodeLog.join("\n")}\nexecutor log:\n${log.join("\n")}`);
+    assert.deepEqual(responseProblems(session, "balanced"), []);
+    const seen = (await status(n2.baseUrl)) as unknown as { environments: { id: string; node: string }[] };
+    assert.equal(seen.environments.find((environment) => environment.id === "env-balanced")?.node, n2.node.nodeId);
   });
 });

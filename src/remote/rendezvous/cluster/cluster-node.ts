@@ -30,6 +30,11 @@ export interface ClusterNodeOptions {
    * (its executor URL stays usable that long). Default 600 000 (the rendezvous's URL lifetime).
    */
   registrationTtlMs?: number;
+  /**
+   * A new harness stream's first frames wait this long for its executor to be found (attached here or
+   * bound to a peer) before they are routed (or dropped when there is none), in ms. Default 5 000.
+   */
+  executorWaitMs?: number;
   /** Extra CA (PEM) to trust for `wss://` links. */
   ca?: string | Buffer | undefined;
   log?: (line: string) => void;
@@ -98,7 +103,16 @@ export class ClusterNode implements RendezvousBackend {
       ca: options.ca,
       log: this.#log,
     });
-    const context = (space: "exec" | "env") => ({ space, nodeId: this.nodeId, engine, hub: this.hub, leaseMs: this.#leaseMs, log: this.#log, closed: () => this.#closed });
+    const context = (space: "exec" | "env") => ({
+      space,
+      nodeId: this.nodeId,
+      engine,
+      hub: this.hub,
+      leaseMs: this.#leaseMs,
+      log: this.#log,
+      closed: () => this.#closed,
+      ...(options.executorWaitMs === undefined ? {} : { executorWaitMs: options.executorWaitMs }),
+    });
     this.executors = new ClusterRouting(context("exec"), routerOptions);
     this.router = this.executors.router;
     this.environments = new ClusterEnvironmentStore({

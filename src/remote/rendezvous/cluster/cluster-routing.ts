@@ -13,10 +13,12 @@ export interface ClusterRoutingContext {
   readonly log: (line: string) => void;
   /** True once the node is closing or crashed. */
   readonly closed: () => boolean;
+  /** How long a new stream's first frames wait for its executor to be found, ms. Default {@link DEFAULT_EXECUTOR_WAIT_MS}. */
+  readonly executorWaitMs?: number;
 }
 
-/** How long a new stream's first frames wait for its executor to be found (on this node or a peer), ms. */
-const EXECUTOR_WAIT_MS = 5000;
+/** Default of {@link ClusterRoutingContext.executorWaitMs}: how long a new stream's first frames wait for its executor to be found (here or on a peer), ms. */
+export const DEFAULT_EXECUTOR_WAIT_MS = 5000;
 
 /** Executor frames held per stream while the stream's owner is looked up, and in all. */
 const MAX_ORPHAN_FRAMES_PER_STREAM = 256;
@@ -311,7 +313,7 @@ export class ClusterRouting {
     })();
   }
 
-  /** Resolves once `executorId` has an executor socket here (local or a peer's proxy), or after {@link EXECUTOR_WAIT_MS}. */
+  /** Resolves once `executorId` has an executor socket here (local or a peer's proxy), or after `executorWaitMs`. */
   #waitForExecutor(executorId: string): Promise<void> {
     this.#resolveExecutor(executorId);
     return new Promise<void>((resolve) => {
@@ -326,7 +328,7 @@ export class ClusterRouting {
         if (waiters.size === 0 && this.#executorWaiters.get(executorId) === waiters) this.#executorWaiters.delete(executorId);
         resolve();
       };
-      const timer = setTimeout(done, EXECUTOR_WAIT_MS);
+      const timer = setTimeout(done, this.#ctx.executorWaitMs ?? DEFAULT_EXECUTOR_WAIT_MS);
       timer.unref?.();
       waiters.add(done);
     });

@@ -12,6 +12,7 @@ import type { EndpointContext, EndpointRole, PeerCapability } from "./endpoint-s
 import type { RelayMessageFrame } from "./frame-codec.js";
 import type { RelayEndpointOptions } from "./relay-options.js";
 import type { SharedRtt } from "./rtt-estimator.js";
+import { StreamListeners } from "./stream-listeners.js";
 import { streamEndpointMachine } from "./stream-endpoint-machine.js";
 
 export interface RelayStreamInit {
@@ -52,12 +53,7 @@ export class RelayStream implements MessageTransport {
   readonly #sendFrame: (frame: RelayMessageFrame) => void;
   readonly #log: (message: string) => void;
   readonly #onPayload: ((payload: Uint8Array) => void) | undefined;
-  readonly #messageListeners = new Set<(message: string) => void>();
-  readonly #closeListeners = new Set<(reason: string) => void>();
-  /** Messages that arrived before anyone listened (the accept callback subscribes right away). */
-  #early: string[] | undefined = [];
-  #closedReason: string | undefined;
-  #closedByPeer = false;
+  readonly #listeners: StreamListeners;
   readonly #flow: WaterMarkFlow;
 
   constructor(init: RelayStreamInit) {
@@ -66,6 +62,7 @@ export class RelayStream implements MessageTransport {
     this.#log = init.log ?? noLog;
     this.#sendFrame = init.sendFrame;
     this.#onPayload = init.onPayload;
+    this.#listeners = new StreamListeners({ streamId: init.streamId, log: this.#log, logPrefix: "relay" });
     const shared = init.sharedRtt;
     this.#actor = createActor(RelayStream.#machine, {
       input: {
@@ -128,11 +125,11 @@ export class RelayStream implements MessageTransport {
 
   /** Why the stream ended, or undefined while open. */
   get closedReason(): string | undefined {
-    return this.#closedReason;
+    return this.#listeners.closedReason;
   }
 
   get closedByPeer(): boolean {
-    return this.#closedByPeer;
+    return this.#listeners.closedByPeer;
   }
 
   /** The endpoint's `maxMessageBytes`: larger outbound messages would reset the stream. */
@@ -141,13 +138,13 @@ export class RelayStream implements MessageTransport {
   }
 
   send(message: string): void {
-    if (this.#closedReason !== undefined) return;
+    if (this.closedReason !== undefined) return;
     this.#actor.send({ type: "SEND", payload: Buffer.from(message, "utf8"), now: this.#clock.now() });
   }
 
   /** Sends one payload as one message (bytes as given; byte-level users such as the Noise layer). */
   sendPayload(payload: Uint8Array): void {
-    if (this.#closedReason !== undefined) return;
+    if (this.closedReason !== undefined) return;
     this.#actor.send({ type: "SEND", payload, now: this.#clock.now() });
   }
 
@@ -161,26 +158,16 @@ export class RelayStream implements MessageTransport {
   }
 
   onMessage(listener: (message: string) => void): () => void {
-    this.#messageListeners.add(listener);
-    const early = this.#early;
-    this.#early = undefined;
-    if (early !== undefined) for (const m of early) this.#deliver(m);
-    return () => this.#messageListeners.delete(listener);
+    return this.#listeners.onMessage(listener);
   }
 
   onClose(listener: (reason: string) => void): () => void {
-    if (this.#closedReason !== undefined) {
-      const reason = this.#closedReason;
-      queueMicrotask(() => listener(reason));
-      return () => {};
-    }
-    this.#closeListeners.add(listener);
-    return () => this.#closeListeners.delete(listener);
+    return this.#listeners.onClose(listener);
   }
 
   /** Resets the stream: sends `reset {reason}` (default `stream_closed`) and ends it locally. */
   close(reason = "stream_closed"): void {
-    if (this.#closedReason !== undefined) return;
+    if (this.closedReason !== undefined) return;
     this.#actor.send({ type: "CLOSE", reason: reason === "" ? "stream_closed" : reason, now: this.#clock.now() });
   }
 
@@ -203,7 +190,7 @@ export class RelayStream implements MessageTransport {
   }
 
   #deliverPayload(payload: Uint8Array): void {
-    if (this.#onPayload === undefined) return this.#deliver(decoder.decode(payload));
+    if (this.#onPayload === undefined) return this.#listeners.deliver(decoder.decode(payload));
     try {
       this.#onPayload(payload);
     } catch (error) {
@@ -212,36 +199,9 @@ export class RelayStream implements MessageTransport {
     }
   }
 
-  #deliver(message: string): void {
-    if (this.#early !== undefined) {
-      this.#early.push(message);
-      return;
-    }
-    for (const listener of [...this.#messageListeners]) {
-      try {
-        listener(message);
-      } catch (error) {
-        // A failing consumer must not corrupt the protocol state of the stream; report and go on.
-        this.#log(`relay: message listener on ${this.streamId} threw: ${String(error)}`);
-      }
-    }
-  }
-
   #finish(reason: string, byPeer: boolean): void {
-    if (this.#closedReason !== undefined) return;
-    this.#closedReason = reason;
-    this.#closedByPeer = byPeer;
-    this.#flow.release();
-    const listeners = [...this.#closeListeners];
-    this.#closeListeners.clear();
-    for (const listener of listeners) {
-      try {
-        listener(reason);
-      } catch (error) {
-        this.#log(`relay: close listener on ${this.streamId} threw: ${String(error)}`);
-      }
-    }
     // No stop needed: the machine is in its final state and cancelled every timer on entry.
+    this.#listeners.end(reason, byPeer, () => this.#flow.release());
   }
 }
 

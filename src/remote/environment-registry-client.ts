@@ -3,10 +3,9 @@
  * `register` (executor), `connect` (harness) and `validate` (executor, per handshake). Bearer tokens
  * go only into the `Authorization` header; they are never part of an error message or a log line.
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { publicKeyFromJson, publicKeyToJson, type HybridPublicKey } from "../relay/noise/hybrid-keypair.js";
 import { NOISE_SECURITY_PROFILE } from "../relay/noise/noise-suite.js";
+import { redactToken, registryPost } from "./registry-post.js";
 
 /**
  * How a registry call failed: `auth` (401/403, fatal), `conflict` (503 registration_conflict, retry),
@@ -137,9 +136,9 @@ async function call(
   };
   let response: { status: number; body: string };
   try {
-    response = await post(url, JSON.stringify(body), headers, target);
+    response = await registryPost(url, { headers, body: JSON.stringify(body), timeoutMs: target.timeoutMs, ca: target.ca });
   } catch (error) {
-    throw new EnvironmentRegistryError("network", undefined, `environment registry request failed: ${redact(error instanceof Error ? error.message : String(error), target.token)}`);
+    throw new EnvironmentRegistryError("network", undefined, `environment registry request failed: ${redactToken(error instanceof Error ? error.message : String(error), target.token)}`);
   }
   const { status } = response;
   if (status === 401 || status === 403) {
@@ -186,35 +185,4 @@ function errorCode(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function redact(text: string, token: string): string {
-  return token.length > 0 ? text.split(token).join("[redacted]") : text;
-}
-
-/** One JSON POST; resolves with status and body (capped at 1 MiB). Redirects are not followed (0.169). */
-function post(endpoint: string, body: string, headers: Record<string, string>, target: EnvironmentRegistryTarget): Promise<{ status: number; body: string }> {
-  const url = new URL(endpoint);
-  const send = url.protocol === "https:" ? httpsRequest : url.protocol === "http:" ? httpRequest : undefined;
-  if (!send) return Promise.reject(new Error(`registry URL must be http:// or https://, got ${url.protocol}`));
-  const timeoutMs = target.timeoutMs ?? 10_000;
-  return new Promise((resolve, reject) => {
-    const request = send(
-      url,
-      { method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) }, timeout: timeoutMs, ...(target.ca === undefined ? {} : { ca: target.ca }) },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= 1024 * 1024) chunks.push(chunk);
-        });
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        response.on("error", reject);
-      },
-    );
-    request.on("timeout", () => request.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-    request.on("error", reject);
-    request.end(body);
-  });
 }

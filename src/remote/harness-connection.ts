@@ -1,6 +1,7 @@
 import { RelayMux, type RelayMuxOptions } from "../relay/relay-mux.js";
 import type { RelayStream } from "../relay/relay-stream.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
+import type { BackoffOptions } from "./backoff.js";
+import { HarnessSocketKeeper } from "./harness-socket-keeper.js";
 import { withRelayLiveness } from "./relay-liveness.js";
 import { dialFrameSocket, type DialedFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
 
@@ -26,19 +27,22 @@ export interface HarnessConnectionOptions {
  */
 export class HarnessConnection {
   readonly mux: RelayMux;
-  readonly #url: string;
-  readonly #options: HarnessConnectionOptions;
-  readonly #log: (line: string) => void;
-  #socket: DialedFrameSocket;
-  #closed = false;
+  readonly #keeper: HarnessSocketKeeper;
 
   private constructor(url: string, socket: DialedFrameSocket, options: HarnessConnectionOptions) {
-    this.#url = url;
-    this.#options = options;
-    this.#log = options.log ?? (() => {});
     this.mux = new RelayMux({ ...withRelayLiveness(options.relay), role: "harness" });
-    this.#socket = socket;
-    this.#adopt(socket);
+    this.#keeper = new HarnessSocketKeeper(
+      {
+        mux: this.mux,
+        redial: () => dialFrameSocket(url, options.dial),
+        reconnect: options.reconnect,
+        onClosedWithoutReconnect: (reason) => this.mux.close(`harness socket closed: ${reason}`),
+        backoff: options.backoff,
+        redialTimeoutMs: options.reconnectTimeoutMs,
+        log: options.log ?? (() => {}),
+      },
+      socket,
+    );
   }
 
   /** Dials `url` (a rendezvous `role=harness` URL) and resolves once the websocket is open. */
@@ -53,53 +57,11 @@ export class HarnessConnection {
 
   /** Drops the current websocket as a network failure would (tests); streams resume on the redial. */
   dropConnection(): void {
-    this.#socket.close("dropped by harness");
+    this.#keeper.drop();
   }
 
   /** Resets every stream and closes the websocket; no redial. */
   close(): void {
-    this.#closed = true;
-    this.mux.close("harness_closed");
-    this.#socket.close("harness closed");
-  }
-
-  #adopt(socket: DialedFrameSocket): void {
-    this.#socket = socket;
-    this.mux.attachSocket(socket);
-    void socket.closed.then((reason) => {
-      if (this.#socket !== socket) return;
-      this.mux.detachSocket();
-      if (this.#closed) return;
-      if (this.#options.reconnect === false) {
-        this.mux.close(`harness socket closed: ${reason}`);
-        return;
-      }
-      this.#log(`harness socket closed (${reason}); redialling`);
-      void this.#redial();
-    });
-  }
-
-  async #redial(): Promise<void> {
-    const backoff = new Backoff({ initialMs: 250, maxMs: 5000, ...this.#options.backoff });
-    const deadline = Date.now() + (this.#options.reconnectTimeoutMs ?? 60_000);
-    while (!this.#closed) {
-      try {
-        const socket = await dialFrameSocket(this.#url, this.#options.dial);
-        if (this.#closed) {
-          socket.close("harness closed");
-          return;
-        }
-        this.#log(`harness socket reconnected; resuming ${this.mux.streamCount} streams`);
-        this.#adopt(socket);
-        return;
-      } catch (error) {
-        if (Date.now() >= deadline) {
-          this.mux.close("harness_reconnect_failed");
-          this.#log(`giving up redialling: ${error instanceof Error ? error.message : String(error)}`);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, backoff.next()));
-      }
-    }
+    this.#keeper.close();
   }
 }

@@ -13,6 +13,7 @@ import type { NoiseRelayStream } from "../relay/noise/noise-relay-stream.js";
 import type { RelayEndpointOptions } from "../relay/relay-options.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { connectEnvironment, EnvironmentRegistryError, type EnvironmentConnection, type EnvironmentRegistryTarget } from "./environment-registry-client.js";
+import { HarnessSocketKeeper } from "./harness-socket-keeper.js";
 import { REMOTE_RELAY_LIVENESS } from "./relay-liveness.js";
 import { dialFrameSocket, type DialedFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
 
@@ -51,15 +52,13 @@ export class NoiseHarnessConnection {
   readonly mux: NoiseMux;
   readonly #options: NoiseHarnessOptions;
   readonly #identity: HybridKeyPair;
-  readonly #log: (line: string) => void;
+  readonly #keeper: HarnessSocketKeeper;
   #connection: EnvironmentConnection;
-  #socket: DialedFrameSocket;
-  #closed = false;
 
   private constructor(options: NoiseHarnessOptions, identity: HybridKeyPair, connection: EnvironmentConnection, socket: DialedFrameSocket) {
     this.#options = options;
     this.#identity = identity;
-    this.#log = options.log ?? (() => {});
+    const log = options.log ?? (() => {});
     this.#connection = connection;
     this.mux = new NoiseMux({
       role: "harness",
@@ -67,10 +66,23 @@ export class NoiseHarnessConnection {
       endpoint: { ...REMOTE_RELAY_LIVENESS, ...options.endpoint },
       ...(options.limits ? { limits: options.limits } : {}),
       offerReliability: options.offerReliability ?? true,
-      log: this.#log,
+      log,
     });
-    this.#socket = socket;
-    this.#adopt(socket);
+    this.#keeper = new HarnessSocketKeeper(
+      {
+        mux: this.mux,
+        redial: () => this.#redial(),
+        reconnect: options.reconnect,
+        onClosedWithoutReconnect: (reason) => log(`harness socket closed (${reason})`),
+        backoff: options.backoff,
+        redialTimeoutMs: options.retryTimeoutMs,
+        // Only refused credentials end the redial: after a rendezvous restart the environment may be
+        // unknown (404) or unavailable (503) until its executor has registered again.
+        isFatal: (error) => error instanceof EnvironmentRegistryError && error.kind === "auth",
+        log,
+      },
+      socket,
+    );
   }
 
   /** Asks the registry for the environment (retrying 5xx and network errors) and dials it. */
@@ -106,62 +118,23 @@ export class NoiseHarnessConnection {
 
   /** Drops the websocket as a network failure would (tests); streams with our executors resume. */
   dropConnection(): void {
-    this.#socket.close("dropped by harness");
+    this.#keeper.drop();
   }
 
+  /** Resets every stream and closes the websocket; no redial. */
   close(): void {
-    this.#closed = true;
-    this.mux.close("harness_closed");
-    this.#socket.close("harness closed");
+    this.#keeper.close();
   }
 
-  #adopt(socket: DialedFrameSocket): void {
-    this.#socket = socket;
-    this.mux.attachSocket(socket);
-    void socket.closed.then((reason) => {
-      if (this.#socket !== socket) return;
-      this.mux.detachSocket();
-      if (this.#closed) return;
-      if (this.#options.reconnect === false) {
-        this.#log(`harness socket closed (${reason})`);
-        return;
-      }
-      this.#log(`harness socket closed (${reason}); redialling`);
-      void this.#redial();
-    });
-  }
-
-  async #redial(): Promise<void> {
-    const backoff = new Backoff({ initialMs: 250, maxMs: 5000, ...this.#options.backoff });
-    const deadline = Date.now() + (this.#options.retryTimeoutMs ?? 60_000);
-    while (!this.#closed) {
-      try {
-        let socket: DialedFrameSocket;
-        try {
-          socket = await dialFrameSocket(this.#connection.url, dialOptions(this.#options));
-        } catch (error) {
-          // An expired or refused URL: ask the registry again (same identity, so streams keep their keys).
-          if (!/HTTP 4\d\d/.test(error instanceof Error ? error.message : "")) throw error;
-          this.#connection = await connectEnvironment(this.#options.registry, this.#identity.publicKey);
-          socket = await dialFrameSocket(this.#connection.url, dialOptions(this.#options));
-        }
-        if (this.#closed) {
-          socket.close("harness closed");
-          return;
-        }
-        this.#log(`harness socket reconnected; resuming ${this.mux.streamCount} streams`);
-        this.#adopt(socket);
-        return;
-      } catch (error) {
-        // Only refused credentials end the redial: after a rendezvous restart the environment may be
-        // unknown (404) or unavailable (503) until its executor has registered again.
-        if (Date.now() >= deadline || (error instanceof EnvironmentRegistryError && error.kind === "auth")) {
-          this.mux.close("harness_reconnect_failed");
-          this.#log(`giving up redialling: ${error instanceof Error ? error.message : String(error)}`);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, backoff.next()));
-      }
+  /** Dials the URL in use again; an expired or refused one is replaced by asking the registry again. */
+  async #redial(): Promise<DialedFrameSocket> {
+    try {
+      return await dialFrameSocket(this.#connection.url, dialOptions(this.#options));
+    } catch (error) {
+      // Same identity, so streams keep their keys.
+      if (!/HTTP 4\d\d/.test(error instanceof Error ? error.message : "")) throw error;
+      this.#connection = await connectEnvironment(this.#options.registry, this.#identity.publicKey);
+      return dialFrameSocket(this.#connection.url, dialOptions(this.#options));
     }
   }
 }

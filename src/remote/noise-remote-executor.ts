@@ -18,8 +18,8 @@ import type { RelayEndpointOptions } from "../relay/relay-options.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import type { BearerTokenSource } from "./bearer-token-source.js";
 import { EnvironmentRegistryError, registerEnvironment, validateHarnessKey, type EnvironmentRegistration } from "./environment-registry-client.js";
+import { ExecutorLoop, type RemoteExecutorState } from "./executor-loop.js";
 import { REMOTE_RELAY_LIVENESS } from "./relay-liveness.js";
-import type { RemoteExecutorState } from "./remote-executor.js";
 import { dialFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
 
 /** Options of {@link NoiseRemoteExecutor}. */
@@ -62,19 +62,12 @@ export interface NoiseRemoteExecutorOptions {
 export class NoiseRemoteExecutor {
   readonly identity: HybridKeyPair;
   readonly #options: NoiseRemoteExecutorOptions;
-  readonly #backoff: Backoff;
   readonly #log: (line: string) => void;
-  readonly #stateListeners = new Set<(state: RemoteExecutorState) => void>();
+  readonly #loop: ExecutorLoop;
   #mux: NoiseMux | undefined;
   #registration: EnvironmentRegistration | undefined;
-  #state: RemoteExecutorState = "registering";
-  #stopped = false;
-  #closeSocket: (() => void) | undefined;
-  #wake: (() => void) | undefined;
   #urlIndex = 0;
   #failedInARow = 0;
-  /** Successful websocket connections so far. */
-  connections = 0;
   /** Successful registrations so far. */
   registrations = 0;
 
@@ -83,12 +76,17 @@ export class NoiseRemoteExecutor {
     if (options.environmentId.trim() === "") throw new Error("remote executor needs an environment id");
     this.#options = { ...options, environmentId: options.environmentId.trim() };
     this.identity = options.identity ?? generateHybridKeyPair();
-    this.#backoff = new Backoff({ jitter: 0.5, ...options.backoff });
     this.#log = options.log ?? (() => {});
+    this.#loop = new ExecutorLoop({ backoff: new Backoff({ jitter: 0.5, ...options.backoff }), log: this.#log, retryVerb: "retrying" });
   }
 
   get state(): RemoteExecutorState {
-    return this.#state;
+    return this.#loop.state;
+  }
+
+  /** Successful websocket connections so far. */
+  get connections(): number {
+    return this.#loop.connections;
   }
 
   /** The multiplexer of the current registration (undefined before the first one). */
@@ -110,35 +108,36 @@ export class NoiseRemoteExecutor {
     return [this.#options.baseUrl, ...(this.#options.alternateBaseUrls ?? [])];
   }
 
+  /** Calls `listener` on every state change; returns an unsubscribe function. */
   onState(listener: (state: RemoteExecutorState) => void): () => void {
-    this.#stateListeners.add(listener);
-    return () => this.#stateListeners.delete(listener);
+    return this.#loop.onState(listener);
   }
 
   /** Drops the current websocket (tests); the loop redials the same URL. */
   dropConnection(): void {
-    this.#closeSocket?.();
+    this.#loop.dropConnection();
   }
 
   /** Runs until {@link stop}; rejects when the registry refuses the credentials. */
   async run(): Promise<void> {
-    while (!this.#stopped) {
+    const loop = this.#loop;
+    while (!loop.stopped) {
       if (this.#registration === undefined) {
-        this.#setState("registering");
+        loop.setState("registering");
         try {
           await this.#register();
         } catch (error) {
           if (error instanceof EnvironmentRegistryError && !error.retryable) {
-            this.#setState("failed");
+            loop.setState("failed");
             throw error;
           }
           const conflict = error instanceof EnvironmentRegistryError && error.kind === "conflict";
-          if (conflict) await this.#pause("Noise executor retrying uncommitted registry registration");
+          if (conflict) await loop.pause("Noise executor retrying uncommitted registry registration");
           else await this.#failover(`registration failed: ${errorText(error)}`);
           continue;
         }
       }
-      this.#setState("connecting");
+      loop.setState("connecting");
       let socket;
       try {
         socket = await dialFrameSocket(this.#registration!.url, { maxMessageBytes: NOISE_MAX_FRAME_BYTES, ...this.#options.dial });
@@ -154,35 +153,25 @@ export class NoiseRemoteExecutor {
           this.#registration = undefined;
           await this.#failover(`connecting to the rendezvous failed: ${errorText(error)}`);
         } else {
-          await this.#pause(`connecting to the rendezvous failed: ${errorText(error)}`);
+          await loop.pause(`connecting to the rendezvous failed: ${errorText(error)}`);
         }
         continue;
       }
-      if (this.#stopped) {
+      if (loop.stopped) {
         socket.close("executor stopping");
         break;
       }
-      this.connections += 1;
       this.#failedInARow = 0;
-      this.#backoff.reset();
-      this.#closeSocket = () => socket.close("dropped by executor");
-      this.#mux!.attachSocket(socket);
-      this.#setState("connected");
-      this.#log(`connected to rendezvous (${this.#mux!.streamCount} streams resumed)`);
-      const reason = await socket.closed;
-      this.#closeSocket = undefined;
-      this.#mux!.detachSocket();
-      if (this.#stopped) break;
-      await this.#pause(`rendezvous connection lost (${reason})`);
+      const reason = await loop.serve(socket, this.#mux!);
+      if (loop.stopped) break;
+      await loop.pause(`rendezvous connection lost (${reason})`);
     }
-    this.#setState("stopped");
+    loop.setState("stopped");
   }
 
+  /** Stops the loop, resets every stream and closes the socket. */
   stop(): void {
-    this.#stopped = true;
-    this.#mux?.close("executor_shutdown");
-    this.#closeSocket?.();
-    this.#wake?.();
+    this.#loop.stop(() => this.#mux?.close("executor_shutdown"));
   }
 
   async #register(): Promise<void> {
@@ -226,14 +215,6 @@ export class NoiseRemoteExecutor {
     this.#mux = mux;
   }
 
-  async #authorize(environmentId: string, registrationId: string, streamId: string, harnessKey: HybridPublicKey, authorization: string) {
-    const token = await this.#options.token.current();
-    return validateHarnessKey(
-      { baseUrl: this.registryUrl, environmentId, token, ca: this.#options.dial?.ca, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}) },
-      { registrationId, harnessKey, authorization, streamId },
-    );
-  }
-
   /** A registry failed: move to the next base URL at once while some are untried, else back off. */
   async #failover(why: string): Promise<void> {
     const count = this.#baseUrls.length;
@@ -246,28 +227,15 @@ export class NoiseRemoteExecutor {
         return;
       }
     }
-    await this.#pause(why);
+    await this.#loop.pause(why);
   }
 
-  async #pause(why: string): Promise<void> {
-    if (this.#stopped) return;
-    const delay = this.#backoff.next();
-    this.#setState("backing-off");
-    this.#log(`${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.#wake = undefined;
-  }
-
-  #setState(state: RemoteExecutorState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    for (const listener of [...this.#stateListeners]) listener(state);
+  async #authorize(environmentId: string, registrationId: string, streamId: string, harnessKey: HybridPublicKey, authorization: string) {
+    const token = await this.#options.token.current();
+    return validateHarnessKey(
+      { baseUrl: this.registryUrl, environmentId, token, ca: this.#options.dial?.ca, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}) },
+      { registrationId, harnessKey, authorization, streamId },
+    );
   }
 }
 

@@ -1,5 +1,4 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { redactToken, registryPost } from "./registry-post.js";
 
 /** What the executor registry returns for a registration (CONTRACT §6). */
 export interface ExecutorRegistration {
@@ -47,15 +46,19 @@ export async function registerExecutor(options: RegisterExecutorOptions): Promis
   const endpoint = `${base}/cloud/executor/${encodeURIComponent(options.executorId)}/register`;
   let response: { status: number; body: string };
   try {
-    response = await post(endpoint, options);
+    response = await registryPost(endpoint, {
+      headers: { authorization: `Bearer ${options.token}`, ...(options.name === undefined ? {} : { "x-executor-name": encodeURIComponent(options.name) }) },
+      timeoutMs: options.timeoutMs,
+      ca: options.ca,
+    });
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
-    throw new RegistryError("network", undefined, `executor registry request failed: ${redact(cause, options.token)}`);
+    throw new RegistryError("network", undefined, `executor registry request failed: ${redactToken(cause, options.token)}`);
   }
   const body = response.body;
   if (response.status < 200 || response.status > 299) {
     const { code, message } = parseErrorBody(body);
-    const safe = redact(message, options.token);
+    const safe = redactToken(message, options.token);
     if (response.status === 401 || response.status === 403) {
       throw new RegistryError("auth", response.status, `executor registry authentication failed (${response.status}): ${safe}`);
     }
@@ -79,41 +82,6 @@ export async function registerExecutor(options: RegisterExecutorOptions): Promis
   return { executorId: record.executor_id, url: record.url };
 }
 
-/** One POST with no body; resolves with status and text body (capped at 1 MiB). */
-function post(endpoint: string, options: RegisterExecutorOptions): Promise<{ status: number; body: string }> {
-  const url = new URL(endpoint);
-  const send = url.protocol === "https:" ? httpsRequest : url.protocol === "http:" ? httpRequest : undefined;
-  if (!send) return Promise.reject(new Error(`registry URL must be http:// or https://, got ${url.protocol}`));
-  return new Promise((resolve, reject) => {
-    const request = send(
-      url,
-      {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${options.token}`,
-          "content-length": "0",
-          ...(options.name === undefined ? {} : { "x-executor-name": encodeURIComponent(options.name) }),
-        },
-        timeout: options.timeoutMs ?? 10_000,
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= 1024 * 1024) chunks.push(chunk);
-        });
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        response.on("error", reject);
-      },
-    );
-    request.on("timeout", () => request.destroy(new Error(`timed out after ${options.timeoutMs ?? 10_000} ms`)));
-    request.on("error", reject);
-    request.end();
-  });
-}
-
 /** Extracts `{error: {code, message}}`, else a preview of the raw body. */
 function parseErrorBody(body: string): { code: string | undefined; message: string } {
   try {
@@ -130,9 +98,4 @@ function parseErrorBody(body: string): { code: string | undefined; message: stri
 
 function preview(body: string): string {
   return body.length > ERROR_BODY_PREVIEW_CHARS ? `${body.slice(0, ERROR_BODY_PREVIEW_CHARS)}…` : body;
-}
-
-/** Removes the token from any text that might echo it back (a registry quoting the header, say). */
-function redact(text: string, token: string): string {
-  return token.length > 0 ? text.split(token).join("[redacted]") : text;
 }

@@ -1,6 +1,7 @@
 import { RelayMux, type RelayMuxOptions } from "../relay/relay-mux.js";
 import type { ExecServer } from "../server/exec-server.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
+import { ExecutorLoop, type RemoteExecutorState } from "./executor-loop.js";
 import { withRelayLiveness } from "./relay-liveness.js";
 import { staticToken, type BearerTokenSource } from "./bearer-token-source.js";
 import { registerExecutor, RegistryError, type ExecutorRegistration } from "./registry-client.js";
@@ -54,8 +55,7 @@ export interface RemoteExecutorOptions {
   log?: (line: string) => void;
 }
 
-/** Observable state, for tests and status output. */
-export type RemoteExecutorState = "registering" | "connecting" | "connected" | "backing-off" | "stopped" | "failed";
+export type { RemoteExecutorState } from "./executor-loop.js";
 
 /**
  * The remote executor loop: register → connect the signed websocket → serve the multiplexed relay
@@ -66,23 +66,16 @@ export type RemoteExecutorState = "registering" | "connecting" | "connected" | "
 export class RemoteExecutor {
   readonly mux: RelayMux;
   readonly #options: RemoteExecutorOptions;
-  readonly #backoff: Backoff;
   readonly #log: (line: string) => void;
-  readonly #stateListeners = new Set<(state: RemoteExecutorState) => void>();
-  #state: RemoteExecutorState = "registering";
-  #stopped = false;
-  #closeSocket: (() => void) | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop: ExecutorLoop;
   /** Index in `config.baseUrls` of the registry in use, and how many failed in a row. */
   #urlIndex = 0;
   #failedInARow = 0;
-  /** Successful websocket connections so far. */
-  connections = 0;
 
   constructor(options: RemoteExecutorOptions) {
     this.#options = options;
-    this.#backoff = new Backoff(options.backoff);
     this.#log = options.log ?? (() => {});
+    this.#loop = new ExecutorLoop({ backoff: new Backoff(options.backoff), log: this.#log, retryVerb: "reconnecting" });
     this.mux = new RelayMux({ ...withRelayLiveness(options.relay), role: "executor" });
     this.mux.onStream((stream) => {
       this.#log(`stream ${stream.streamId} opened (${this.mux.streamCount} open)`);
@@ -92,38 +85,43 @@ export class RemoteExecutor {
   }
 
   get state(): RemoteExecutorState {
-    return this.#state;
+    return this.#loop.state;
+  }
+
+  /** Successful websocket connections so far. */
+  get connections(): number {
+    return this.#loop.connections;
   }
 
   /** Calls `listener` on every state change; returns an unsubscribe function. */
   onState(listener: (state: RemoteExecutorState) => void): () => void {
-    this.#stateListeners.add(listener);
-    return () => this.#stateListeners.delete(listener);
+    return this.#loop.onState(listener);
   }
 
   /** Drops the current websocket (tests use it to simulate a network failure); the loop reconnects. */
   dropConnection(): void {
-    this.#closeSocket?.();
+    this.#loop.dropConnection();
   }
 
   /** Runs until {@link RemoteExecutor.stop}; rejects on fatal authentication failure. */
   async run(): Promise<void> {
     const { config } = this.#options;
-    while (!this.#stopped) {
-      this.#setState("registering");
+    const loop = this.#loop;
+    while (!loop.stopped) {
+      loop.setState("registering");
       let registration: ExecutorRegistration;
       try {
         registration = await this.#register();
       } catch (error) {
         if (error instanceof RegistryError && error.kind === "auth") {
-          this.#setState("failed");
+          loop.setState("failed");
           throw error;
         }
         await this.#failover(`registration failed: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
       this.#log(`registered executor ${config.executorId}${config.name ? ` (${config.name})` : ""}${config.baseUrls.length > 1 ? ` at ${this.registryUrl}` : ""}`);
-      this.#setState("connecting");
+      loop.setState("connecting");
       let socket;
       try {
         socket = await dialFrameSocket(registration.url, this.#options.dial);
@@ -131,32 +129,21 @@ export class RemoteExecutor {
         await this.#failover(`connecting to the rendezvous failed: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
-      if (this.#stopped) {
+      if (loop.stopped) {
         socket.close("executor stopping");
         break;
       }
-      this.connections += 1;
       this.#failedInARow = 0;
-      this.#backoff.reset();
-      this.#closeSocket = () => socket.close("dropped by executor");
-      this.mux.attachSocket(socket);
-      this.#setState("connected");
-      this.#log(`connected to rendezvous (${this.mux.streamCount} streams resumed)`);
-      const reason = await socket.closed;
-      this.#closeSocket = undefined;
-      this.mux.detachSocket();
-      if (this.#stopped) break;
-      await this.#pause(`rendezvous connection lost (${reason})`);
+      const reason = await loop.serve(socket, this.mux);
+      if (loop.stopped) break;
+      await loop.pause(`rendezvous connection lost (${reason})`);
     }
-    this.#setState("stopped");
+    loop.setState("stopped");
   }
 
   /** Stops the loop, resets every stream and closes the socket. */
   stop(): void {
-    this.#stopped = true;
-    this.mux.close("executor_shutdown");
-    this.#closeSocket?.();
-    this.#wake?.();
+    this.#loop.stop(() => this.mux.close("executor_shutdown"));
   }
 
   /** The registry base URL in use. */
@@ -177,7 +164,7 @@ export class RemoteExecutor {
         return;
       }
     }
-    await this.#pause(why);
+    await this.#loop.pause(why);
   }
 
   /** Registers, refreshing the credential once after a 401/403 (the bounded auth retry). */
@@ -192,26 +179,5 @@ export class RemoteExecutor {
       this.#log(`${error.message}; refreshing the credential and retrying once`);
       return attempt(await config.token.refresh());
     }
-  }
-
-  async #pause(why: string): Promise<void> {
-    if (this.#stopped) return;
-    const delay = this.#backoff.next();
-    this.#setState("backing-off");
-    this.#log(`${why}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.#wake = undefined;
-  }
-
-  #setState(state: RemoteExecutorState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    for (const listener of [...this.#stateListeners]) listener(state);
   }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readProcStats, type ProcStat } from "../server/process/proc-stat.js";
 import { signalSession } from "../server/process/signal-session.js";
 
 /**
@@ -25,28 +25,7 @@ export function signalSandboxedSession(leader: number, signal: NodeJS.Signals): 
   return delivered;
 }
 
-/** Processes whose session is `sid`, from /proc (Linux only; bubblewrap is Linux only). */
-function sessionMembers(sid: number): { pid: number; ppid: number }[] {
-  const members: { pid: number; ppid: number }[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    // No procfs: nothing can be enumerated (bubblewrap cannot run there either).
-    return members;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      // Exited between readdir and read.
-      continue;
-    }
-    // After the parenthesised command: state ppid pgrp session ...
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[3]) === sid) members.push({ pid: Number(entry), ppid: Number(fields[1]) });
-  }
-  return members;
+/** Processes whose session is `sid` (Linux only; bubblewrap is Linux only, and needs procfs too). */
+function sessionMembers(sid: number): ProcStat[] {
+  return (readProcStats() ?? []).filter((stat) => stat.session === sid);
 }

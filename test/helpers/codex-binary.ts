@@ -73,13 +73,7 @@ export async function startCodexExecServer(extraArgs: string[] = [], env: NodeJS
     stderr = (stderr + d.toString()).slice(-4096);
   });
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child);
     home.dispose();
   };
   const url = await new Promise<string>((resolve, reject) => {
@@ -101,4 +95,49 @@ export async function startCodexExecServer(extraArgs: string[] = [], env: NodeJS
     throw error;
   });
   return { url, child, stop };
+}
+
+/** Stops `child` if it still runs: SIGTERM, then SIGKILL after `graceMs` (default 2 000); resolves once it exited. */
+export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A running codex 0.169 process started by {@link spawnCodex}. */
+export interface RunningCodex {
+  readonly child: ChildProcess;
+  /** Its CODEX_HOME (removed by `stop`). */
+  readonly home: string;
+  /** The last 8 KiB of its stderr, for failure messages. */
+  stderr(): string;
+  /** Stops it (see {@link stopChild}) and removes its CODEX_HOME. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `codex <args>` (e.g. `exec-server --remote …`) with a fresh CODEX_HOME and `RUST_LOG=warn`
+ * plus `env`; stdout is ignored, stderr kept for messages, `stdin` (when given) written and closed.
+ */
+export function spawnCodex(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): RunningCodex {
+  const home = makeCodexHome();
+  const child = spawn(codexPath(), args, {
+    env: { ...process.env, CODEX_HOME: home.dir, RUST_LOG: "warn", ...options.env },
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8192)));
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  return {
+    child,
+    home: home.dir,
+    stderr: () => stderr,
+    stop: async () => {
+      await stopChild(child);
+      home.dispose();
+    },
+  };
 }

@@ -4,11 +4,10 @@
  * (SigV4 again), and our harness, paired with it through `/connect`, speaks plain JSON-RPC to it.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { after, before, test } from "node:test";
 import { connectTransport } from "../../src/client/connect.js";
 import { startRendezvous, type Rendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
-import { codexPath, codexSkip, makeCodexHome } from "../helpers/codex-binary.js";
+import { codexSkip, spawnCodex, type RunningCodex } from "../helpers/codex-binary.js";
 import { rawRpc } from "../helpers/raw-rpc.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -18,31 +17,21 @@ const ACCESS_KEY = "AKIDEXAMPLE";
 const SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const HARNESS_TOKEN = "harness-token";
 let rendezvous: Rendezvous;
-let executor: ChildProcess;
-let home: ReturnType<typeof makeCodexHome>;
+let executor: RunningCodex;
 const log: string[] = [];
-let stderr = "";
 
 before(async () => {
   if (skip) return;
   rendezvous = await startRendezvous({ registryTokens: ["registry-token"], harnessTokens: [HARNESS_TOKEN], directCredentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }], log: (line) => log.push(line) });
-  home = makeCodexHome();
-  executor = spawn(codexPath(), ["exec-server", "--remote", rendezvous.baseUrl, "--environment-id", "env-direct", "--remote-transport", "direct", "--aws-sigv4", "--aws-region", "us-east-1"], {
-    env: { ...process.env, CODEX_HOME: home.dir, RUST_LOG: "warn", AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_EC2_METADATA_DISABLED: "true", AWS_PROFILE: "", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" },
-    stdio: ["ignore", "ignore", "pipe"],
+  executor = spawnCodex(["exec-server", "--remote", rendezvous.baseUrl, "--environment-id", "env-direct", "--remote-transport", "direct", "--aws-sigv4", "--aws-region", "us-east-1"], {
+    env: { AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_EC2_METADATA_DISABLED: "true", AWS_PROFILE: "", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" },
   });
-  executor.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8192)));
 });
 
 after(async () => {
   if (skip) return;
-  if (executor.exitCode === null) {
-    const exited = new Promise((resolve) => executor.once("exit", resolve));
-    executor.kill("SIGTERM");
-    await exited;
-  }
+  await executor.stop();
   await rendezvous.close();
-  home.dispose();
 });
 
 async function session(name: string) {
@@ -52,7 +41,7 @@ async function session(name: string) {
       transport = await connectTransport(`${rendezvous.baseUrl}/cloud/environment/env-direct`, { registryToken: HARNESS_TOKEN, connectTimeoutMs: 15_000 });
       break;
     } catch (error) {
-      if (attempt > 40) throw new Error(`${(error as Error).message}; executor stderr: ${stderr}; rendezvous: ${log.join(" | ")}`);
+      if (attempt > 40) throw new Error(`${(error as Error).message}; executor stderr: ${executor.stderr()}; rendezvous: ${log.join(" | ")}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -62,7 +51,7 @@ async function session(name: string) {
 }
 
 test("the real direct executor registers with SigV4 and serves our harness plain JSON-RPC, one session per socket", { skip, timeout: 60_000 }, async () => {
-  await waitUntil(() => log.some((line) => line.includes("registered direct environment env-direct")), 20_000, `the direct registration (stderr: ${stderr})`);
+  await waitUntil(() => log.some((line) => line.includes("registered direct environment env-direct")), 20_000, `the direct registration (stderr: ${executor.stderr()})`);
   const first = await session("direct-1");
   assert.equal(first.init.environmentInfo.executorVersion, "0.169.0");
   first.rpc.notify("initialized");

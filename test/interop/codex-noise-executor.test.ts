@@ -5,7 +5,6 @@
  * rendezvous and the rendezvous log show only ciphertext.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -14,7 +13,7 @@ import { generateHybridKeyPair } from "../../src/relay/noise/hybrid-keypair.js";
 import { NOISE_PROTOCOL_ERROR } from "../../src/relay/noise/noise-suite.js";
 import { NoiseHarnessConnection } from "../../src/remote/noise-harness-connection.js";
 import { startRendezvous, type Rendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
-import { codexPath, codexSkip, makeCodexHome } from "../helpers/codex-binary.js";
+import { codexSkip, spawnCodex, type RunningCodex } from "../helpers/codex-binary.js";
 import { rawRpc } from "../helpers/raw-rpc.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -25,11 +24,9 @@ const SECRET = "PLAINTEXT-MARKER-7f3a9c";
 const ENVIRONMENT = "env-codex-1";
 
 let rendezvous: Rendezvous;
-let executor: ChildProcess;
-let home: ReturnType<typeof makeCodexHome>;
+let executor: RunningCodex;
 const tapped: { from: string; bytes: Uint8Array }[] = [];
 const rendezvousLog: string[] = [];
-let executorLog = "";
 
 before(async () => {
   if (skip) return;
@@ -39,25 +36,14 @@ before(async () => {
     tap: (from, _id, bytes) => tapped.push({ from, bytes: bytes.slice() }),
     log: (line) => rendezvousLog.push(line),
   });
-  home = makeCodexHome();
-  executor = spawn(codexPath(), ["exec-server", "--remote", rendezvous.baseUrl, "--environment-id", ENVIRONMENT, "--registration-bearer-stdin"], {
-    env: { ...process.env, CODEX_HOME: home.dir, RUST_LOG: "warn" },
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  executor.stderr!.on("data", (d: Buffer) => (executorLog = (executorLog + d.toString()).slice(-8192)));
-  executor.stdin!.end(`${REGISTRY_TOKEN}\n`);
-  await waitUntil(() => rendezvous.environments.registration(ENVIRONMENT) !== undefined, 20_000, `the codex executor to register (stderr: ${executorLog})`);
+  executor = spawnCodex(["exec-server", "--remote", rendezvous.baseUrl, "--environment-id", ENVIRONMENT, "--registration-bearer-stdin"], { stdin: `${REGISTRY_TOKEN}\n` });
+  await waitUntil(() => rendezvous.environments.registration(ENVIRONMENT) !== undefined, 20_000, `the codex executor to register (stderr: ${executor.stderr()})`);
 });
 
 after(async () => {
   if (skip) return;
-  if (executor.exitCode === null) {
-    const exited = new Promise((resolve) => executor.once("exit", resolve));
-    executor.kill("SIGTERM");
-    await exited;
-  }
+  await executor.stop();
   await rendezvous.close();
-  home.dispose();
 });
 
 const connect = (overrides: { identity?: ReturnType<typeof generateHybridKeyPair>; reliable?: boolean } = {}) =>
@@ -81,7 +67,7 @@ test("the real 0.169 executor registers with our rendezvous; our harness runs in
     const info = (await rpc.request("environment/info", {})) as { executorVersion: string };
     assert.equal(info.executorVersion, "0.169.0");
 
-    const dir = join(home.dir, "work");
+    const dir = join(executor.home, "work");
     mkdirSync(dir, { recursive: true });
     const big = Buffer.from(`${SECRET}\n`.repeat(30_000)); // ≈ 700 KB: many 60 KiB records each way
     await rpc.request("fs/writeFile", { path: `file://${dir}/big.txt`, dataBase64: big.toString("base64") });

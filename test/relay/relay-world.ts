@@ -1,100 +1,24 @@
 /**
- * A harness mux and an executor mux joined by a {@link SimLink}, with one manual clock: the
- * "real system" of the relay property tests. Records what each side sent and received per stream.
+ * A harness and an executor {@link RelayMux} joined by a simulated link (see `mux-pair-world.ts`):
+ * the "real system" of the cleartext relay property tests.
  */
 import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import { RelayMux } from "../../src/relay/relay-mux.js";
 import type { RelayStream } from "../../src/relay/relay-stream.js";
-import { ManualClock } from "../../src/util/clock.js";
-import { SimLink } from "./sim-link.js";
+import { MuxPairWorld, type StreamRecord as PairStreamRecord } from "./mux-pair-world.js";
 
-export interface StreamRecord {
-  harness: RelayStream;
-  executor: RelayStream | undefined;
-  /** Messages sent harness → executor, and what the executor received. */
-  sentUp: string[];
-  gotUp: string[];
-  /** Messages sent executor → harness, and what the harness received. */
-  sentDown: string[];
-  gotDown: string[];
-  closed: string[];
-}
+export type StreamRecord = PairStreamRecord<RelayStream>;
 
-export class RelayWorld {
-  readonly clock = new ManualClock(1_000);
-  readonly link = new SimLink();
-  readonly logs: string[] = [];
-  readonly harness: RelayMux;
-  readonly executor: RelayMux;
-  readonly streams = new Map<string, StreamRecord>();
-
+export class RelayWorld extends MuxPairWorld<RelayStream, RelayMux> {
   constructor(endpoint: Partial<RelayEndpointOptions> = {}, maxStreams?: number) {
-    const common = { clock: this.clock, endpoint, ...(maxStreams === undefined ? {} : { maxStreams }) };
-    this.harness = new RelayMux({ role: "harness", ...common, log: (m) => this.logs.push(`H ${m}`) });
-    this.executor = new RelayMux({ role: "executor", ...common, log: (m) => this.logs.push(`E ${m}`) });
-    this.executor.onStream((stream) => {
-      const record = this.streams.get(stream.streamId);
-      if (record === undefined) throw new Error(`executor accepted an unknown stream ${stream.streamId}`);
-      if (record.executor !== undefined) throw new Error(`executor accepted stream ${stream.streamId} twice`);
-      record.executor = stream;
-      stream.onMessage((m) => record.gotUp.push(m));
-      stream.onClose((r) => record.closed.push(`E ${r}`));
+    super((clock, log) => {
+      const common = { clock, endpoint, ...(maxStreams === undefined ? {} : { maxStreams }) };
+      return { harness: new RelayMux({ role: "harness", ...common, log: log("H") }), executor: new RelayMux({ role: "executor", ...common, log: log("E") }) };
     });
-    this.connect();
-  }
-
-  connect(): void {
-    const sockets = this.link.connect();
-    this.harness.attachSocket(sockets.harness);
-    this.executor.attachSocket(sockets.executor);
-  }
-
-  disconnect(): void {
-    this.link.disconnect();
   }
 
   open(streamId: string): StreamRecord {
-    const harness = this.harness.openStream(streamId);
-    const record: StreamRecord = { harness, executor: undefined, sentUp: [], gotUp: [], sentDown: [], gotDown: [], closed: [] };
-    harness.onMessage((m) => record.gotDown.push(m));
-    harness.onClose((r) => record.closed.push(`H ${r}`));
-    this.streams.set(streamId, record);
-    return record;
-  }
-
-  sendUp(record: StreamRecord, message: string): void {
-    record.sentUp.push(message);
-    record.harness.send(message);
-  }
-
-  /** Executor → harness; a no-op until the executor has accepted the stream. */
-  sendDown(record: StreamRecord, message: string): boolean {
-    if (record.executor === undefined) return false;
-    record.sentDown.push(message);
-    record.executor.send(message);
-    return true;
-  }
-
-  /**
-   * Heals the channel: reconnects if needed, then alternates "deliver everything queued" with
-   * "advance to the next timer" until no timer is pending (everything acked) or `rounds` run out.
-   */
-  heal(rounds = 400): void {
-    if (!this.link.connected) this.connect();
-    for (let i = 0; i < rounds; i++) {
-      this.link.flush();
-      const due = this.clock.nextDueAt();
-      if (due === undefined) break;
-      this.clock.advance(due - this.clock.now());
-    }
-    this.link.flush();
-  }
-
-  allDelivered(): boolean {
-    for (const r of this.streams.values()) {
-      if (r.gotUp.length !== r.sentUp.length || r.gotDown.length !== r.sentDown.length) return false;
-    }
-    return true;
+    return this.track(this.harness.openStream(streamId));
   }
 }
 

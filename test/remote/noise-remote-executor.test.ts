@@ -17,6 +17,8 @@ import { startRendezvous, type Rendezvous, type RendezvousOptions } from "../../
 import { readStdinBearer } from "../../src/remote/stdin-bearer-token.js";
 import { ExecServer } from "../../src/server/exec-server.js";
 import { waitUntil } from "../helpers/wait.js";
+import { assertOutputAcrossDrop, assertOutputAcrossRendezvousRestart } from "./remote-scenarios.js";
+import { startRemoteWorld } from "./remote-world.js";
 
 const REGISTRY_TOKEN = "executor-registry-token";
 const HARNESS_TOKEN = "harness-registry-token";
@@ -29,29 +31,21 @@ after(async () => {
 async function noiseStack(options: Partial<RendezvousOptions> = {}, environmentId = "env-1") {
   const tapped: Uint8Array[] = [];
   const rendezvousLog: string[] = [];
-  const rendezvous = await startRendezvous({
-    registryTokens: [REGISTRY_TOKEN],
-    harnessTokens: [HARNESS_TOKEN],
-    executorGraceMs: 10_000,
-    tap: (_from, _id, bytes) => tapped.push(bytes.slice()),
-    log: (line) => rendezvousLog.push(line),
-    ...options,
+  const world = await startRemoteWorld({
+    rendezvous: await startRendezvous({
+      registryTokens: [REGISTRY_TOKEN],
+      harnessTokens: [HARNESS_TOKEN],
+      executorGraceMs: 10_000,
+      tap: (_from, _id, bytes) => tapped.push(bytes.slice()),
+      log: (line) => rendezvousLog.push(line),
+      ...options,
+    }),
+    executor: (rendezvous, server, log) => new NoiseRemoteExecutor({ baseUrl: rendezvous.baseUrl, environmentId, token: staticToken(REGISTRY_TOKEN), server, backoff: { initialMs: 50, maxMs: 200 }, log }),
+    harness: (rendezvous) => NoiseHarnessConnection.connect({ registry: { baseUrl: rendezvous.baseUrl, environmentId, token: HARNESS_TOKEN }, backoff: { initialMs: 50, maxMs: 200 } }),
+    connectTimeoutMs: 10_000,
+    cleanups,
   });
-  const server = new ExecServer({ processes: { terminateGraceMs: 300 } });
-  const log: string[] = [];
-  const executor = new NoiseRemoteExecutor({ baseUrl: rendezvous.baseUrl, environmentId, token: staticToken(REGISTRY_TOKEN), server, backoff: { initialMs: 50, maxMs: 200 }, log: (line) => log.push(line) });
-  const running = executor.run();
-  await waitUntil(() => executor.state === "connected", 10_000, "executor connected");
-  const harness = await NoiseHarnessConnection.connect({ registry: { baseUrl: rendezvous.baseUrl, environmentId, token: HARNESS_TOKEN }, backoff: { initialMs: 50, maxMs: 200 } });
-  const stack = { rendezvous, server, executor, harness, running, log, tapped, rendezvousLog };
-  cleanups.push(async () => {
-    harness.close();
-    executor.stop();
-    await running.catch(() => undefined);
-    await server.shutdown();
-    await rendezvous.close();
-  });
-  return stack;
+  return Object.assign(world, { tapped, rendezvousLog });
 }
 
 async function initialized(harness: NoiseHarnessConnection, name: string): Promise<{ client: ExecServerClient; sessionId: string }> {
@@ -95,19 +89,7 @@ describe("our executor and harness over Noise", () => {
   test("deliver every output chunk and the exit exactly once across an executor socket drop", async () => {
     const { harness, executor } = await noiseStack();
     const { client } = await initialized(harness, "drop");
-    const chunks: Array<{ seq: number; text: string }> = [];
-    const exits: number[] = [];
-    client.on("process/output", (event) => chunks.push({ seq: event.seq, text: Buffer.from(event.chunk, "base64").toString() }));
-    client.on("process/exited", (event) => exits.push(event.seq));
-    const closed = new Promise<void>((resolve) => client.on("process/closed", () => resolve()));
-    await client.process.start({ processId: "ticker", argv: ["sh", "-c", "i=0; while [ $i -lt 40 ]; do echo line-$i; i=$((i+1)); sleep 0.02; done; exit 7"], cwd: "/", env: {}, tty: false });
-    await waitUntil(() => chunks.length >= 5, 5000, "some output before the drop");
-    executor.dropConnection();
-    await waitUntil(() => executor.connections >= 2, 5000, "executor reconnected");
-    await closed;
-    assert.deepEqual(chunks.map((c) => c.text).join("").split("\n").filter(Boolean), Array.from({ length: 40 }, (_, i) => `line-${i}`));
-    assert.equal(new Set(chunks.map((c) => c.seq)).size, chunks.length, "no duplicate chunk");
-    assert.equal(exits.length, 1);
+    await assertOutputAcrossDrop(client, executor);
     assert.equal(executor.registrations, 1, "a dropped socket redials the same URL, without registering again");
   });
 
@@ -116,18 +98,9 @@ describe("our executor and harness over Noise", () => {
       const secret = randomBytes(32);
       const stack = await noiseStack({ signingSecret: secret }, `env-restart-${keepSecret}`);
       const { client } = await initialized(stack.harness, "restart");
-      const chunks: string[] = [];
-      client.on("process/output", (event) => chunks.push(Buffer.from(event.chunk, "base64").toString()));
-      const exited = new Promise<number | null>((resolve) => client.on("process/exited", (event) => resolve(event.exitCode)));
-      await client.process.start({ processId: "slow", argv: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do echo n$i; sleep 0.1; done"], cwd: "/", env: {}, tty: false });
-      await waitUntil(() => chunks.length >= 2, 5000, "output before the restart");
-      const port = Number(new URL(stack.rendezvous.baseUrl).port);
-      await stack.rendezvous.close();
-      const restarted = await startRendezvous({ registryTokens: [REGISTRY_TOKEN], harnessTokens: [HARNESS_TOKEN], signingSecret: keepSecret ? secret : randomBytes(32), port });
-      cleanups.push(() => restarted.close());
-      assert.equal(await exited, 0);
-      await waitUntil(() => chunks.join("").includes("n10"), 10_000, "all output");
-      assert.deepEqual(chunks.join("").split("\n").filter(Boolean), Array.from({ length: 10 }, (_, i) => `n${i + 1}`));
+      await assertOutputAcrossRendezvousRestart(client, stack, (port) =>
+        startRendezvous({ registryTokens: [REGISTRY_TOKEN], harnessTokens: [HARNESS_TOKEN], signingSecret: keepSecret ? secret : randomBytes(32), port }),
+      );
       assert.equal(stack.executor.registrations, 2, "the restarted registry forgot the registration: the executor registered again");
     });
   }

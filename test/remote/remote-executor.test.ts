@@ -11,6 +11,8 @@ import { RemoteExecutor, RemoteExecutorConfig } from "../../src/remote/remote-ex
 import type { BearerTokenSource } from "../../src/remote/bearer-token-source.js";
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { waitUntil } from "../helpers/wait.js";
+import { assertOutputAcrossDrop, assertOutputAcrossRendezvousRestart } from "./remote-scenarios.js";
+import { startRemoteWorld } from "./remote-world.js";
 
 const TOKEN = "executor-registry-token";
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -21,27 +23,14 @@ after(async () => {
 /** A rendezvous, an executor registered with it, and a harness socket: the whole remote path in-process. */
 async function remoteStack(options: { port?: number; secret?: Buffer } = {}) {
   const secret = options.secret ?? randomBytes(32);
-  const rendezvous = await startRendezvous({ registryTokens: [TOKEN], signingSecret: secret, executorGraceMs: 10_000, ...(options.port ? { port: options.port } : {}) });
-  const server = new ExecServer({ processes: { terminateGraceMs: 300 } });
-  const log: string[] = [];
-  const executor = new RemoteExecutor({
-    config: RemoteExecutorConfig.withBearerToken(rendezvous.baseUrl, "exec-1", TOKEN),
-    server,
-    backoff: { initialMs: 50, maxMs: 200 },
-    log: (line) => log.push(line),
+  const world = await startRemoteWorld({
+    rendezvous: await startRendezvous({ registryTokens: [TOKEN], signingSecret: secret, executorGraceMs: 10_000, ...(options.port ? { port: options.port } : {}) }),
+    executor: (rendezvous, server, log) => new RemoteExecutor({ config: RemoteExecutorConfig.withBearerToken(rendezvous.baseUrl, "exec-1", TOKEN), server, backoff: { initialMs: 50, maxMs: 200 }, log }),
+    harness: (rendezvous) => HarnessConnection.connect(rendezvous.harnessUrl("exec-1"), { backoff: { initialMs: 50, maxMs: 200 } }),
+    connectTimeoutMs: 5000,
+    cleanups,
   });
-  const running = executor.run();
-  await waitUntil(() => executor.state === "connected", 5000, "executor connected");
-  const harness = await HarnessConnection.connect(rendezvous.harnessUrl("exec-1"), { backoff: { initialMs: 50, maxMs: 200 } });
-  const stack = { rendezvous, server, executor, harness, running, log, secret };
-  cleanups.push(async () => {
-    harness.close();
-    executor.stop();
-    await running.catch(() => undefined);
-    await server.shutdown();
-    await stack.rendezvous.close();
-  });
-  return stack;
+  return Object.assign(world, { secret });
 }
 
 async function initializedClient(harness: HarnessConnection, name: string, streamId?: string): Promise<{ client: ExecServerClient; sessionId: string; streamId: string }> {
@@ -73,45 +62,14 @@ describe("multiplexed executor", () => {
   test("delivers every output chunk and the exit exactly once across an executor reconnect", async () => {
     const { harness, executor } = await remoteStack();
     const { client } = await initializedClient(harness, "fault");
-    const chunks: Array<{ seq: number; text: string }> = [];
-    const exits: number[] = [];
-    client.on("process/output", (event) => chunks.push({ seq: event.seq, text: Buffer.from(event.chunk, "base64").toString() }));
-    client.on("process/exited", (event) => exits.push(event.seq));
-    const closed = new Promise<number>((resolve) => client.on("process/closed", (event) => resolve(event.seq)));
-    await client.process.start({
-      processId: "ticker",
-      argv: ["sh", "-c", "i=0; while [ $i -lt 40 ]; do echo line-$i; i=$((i+1)); sleep 0.02; done; exit 7"],
-      cwd: "/",
-      env: {},
-      tty: false,
-    });
-    await waitUntil(() => chunks.length >= 5, 5000, "some output before the drop");
-    executor.dropConnection();
-    await waitUntil(() => executor.connections >= 2, 5000, "executor reconnected");
-    const closedSeq = await closed;
-    const text = chunks.map((chunk) => chunk.text).join("");
-    const lines = text.split("\n").filter(Boolean);
-    assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => `line-${i}`), "every line once, in order");
-    const seqs = chunks.map((chunk) => chunk.seq);
-    assert.equal(new Set(seqs).size, seqs.length, "no duplicate chunk");
-    assert.equal(exits.length, 1, "exactly one exit");
-    assert.ok(closedSeq > (exits[0] ?? 0));
+    const { exitSeq, closedSeq } = await assertOutputAcrossDrop(client, executor);
+    assert.ok(closedSeq > exitSeq);
   });
 
   test("resumes streams after the rendezvous restarts on the same address", async () => {
     const stack = await remoteStack();
     const { client } = await initializedClient(stack.harness, "restart");
-    const chunks: string[] = [];
-    client.on("process/output", (event) => chunks.push(Buffer.from(event.chunk, "base64").toString()));
-    const exited = new Promise<number | null>((resolve) => client.on("process/exited", (event) => resolve(event.exitCode)));
-    await client.process.start({ processId: "slow", argv: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do echo n$i; sleep 0.1; done"], cwd: "/", env: {}, tty: false });
-    await waitUntil(() => chunks.length >= 2, 5000, "output before restart");
-    const port = Number(new URL(stack.rendezvous.baseUrl).port);
-    await stack.rendezvous.close();
-    stack.rendezvous = await startRendezvous({ registryTokens: [TOKEN], signingSecret: stack.secret, port });
-    assert.equal(await exited, 0);
-    await waitUntil(() => chunks.join("").includes("n10"), 5000, "all output");
-    assert.deepEqual(chunks.join("").split("\n").filter(Boolean), Array.from({ length: 10 }, (_, i) => `n${i + 1}`));
+    await assertOutputAcrossRendezvousRestart(client, stack, (port) => startRendezvous({ registryTokens: [TOKEN], signingSecret: stack.secret, port }));
   });
 });
 

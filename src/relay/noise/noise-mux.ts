@@ -21,10 +21,10 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../../util/clock.js";
 import type { EndpointRole } from "../endpoint-step.js";
-import { encodeFrame, hasAckPresence, parseFrame, type RelayMessageFrame, resetFrame } from "../frame-codec.js";
-import { seedRtt, type FrameSocket } from "../relay-mux.js";
-import { INITIAL_RTT, type SharedRtt } from "../rtt-estimator.js";
+import { hasAckPresence, type RelayMessageFrame, resetFrame } from "../frame-codec.js";
+import type { FrameSocket } from "../frame-socket.js";
 import { type RelayEndpointOptions, resolveRelayEndpointOptions } from "../relay-options.js";
+import { SocketStreamTable } from "../socket-stream-table.js";
 import { handshakePrologue } from "./handshake-prologue.js";
 import type { HybridKeyPair, HybridPublicKey } from "./hybrid-keypair.js";
 import { NoiseError } from "./noise-error.js";
@@ -76,12 +76,7 @@ export class NoiseMux {
   readonly #endpoint: RelayEndpointOptions;
   readonly #clock: Clock;
   readonly #log: (message: string) => void;
-  readonly #streams = new Map<string, NoiseRelayStream>();
-  readonly #streamListeners = new Set<(stream: NoiseRelayStream) => void>();
-  #socket: ClosableFrameSocket | undefined;
-  /** The latest RTT estimate of any reliable stream (see `RelayStreamInit.sharedRtt`). */
-  readonly #rtt: SharedRtt = { estimate: INITIAL_RTT };
-  #unsubscribe: (() => void)[] = [];
+  readonly #table: SocketStreamTable<NoiseRelayStream, ClosableFrameSocket>;
   #pendingValidations = 0;
   #registration: { readonly environmentId: string; readonly registrationId: string } | undefined;
   #failures = 0;
@@ -103,51 +98,47 @@ export class NoiseMux {
     if (options.role === "executor" && (options.registration === undefined || options.authorize === undefined)) {
       throw new Error("an executor NoiseMux needs registration and authorize");
     }
+    this.#table = new SocketStreamTable<NoiseRelayStream, ClosableFrameSocket>({
+      maxStreams: this.limits.maxStreams,
+      log: this.#log,
+      // 0.169 drops invalid frames silently; a note in the log helps debugging.
+      logPrefix: "noise",
+      route: (socket, frame, stream) => this.#route(socket, frame, stream),
+    });
   }
 
   get streamCount(): number {
-    return this.#streams.size;
+    return this.#table.size;
   }
 
   get attached(): boolean {
-    return this.#socket !== undefined;
+    return this.#table.socket !== undefined;
   }
 
   getStream(streamId: string): NoiseRelayStream | undefined {
-    return this.#streams.get(streamId);
+    return this.#table.get(streamId);
   }
 
   onStream(listener: (stream: NoiseRelayStream) => void): () => void {
-    this.#streamListeners.add(listener);
-    return () => this.#streamListeners.delete(listener);
+    return this.#table.onStream(listener);
   }
 
+  /** Uses `socket` from now on (its handshake-failure budget starts afresh); reliable streams resume over it. */
   attachSocket(socket: ClosableFrameSocket): void {
-    this.#release();
-    this.#socket = socket;
-    seedRtt(this.#rtt, socket);
     this.#failures = 0;
-    this.#unsubscribe = [
-      socket.onFrame((bytes) => this.#receive(socket, bytes)),
-      socket.onClose(() => {
-        if (this.#socket === socket) this.detachSocket();
-      }),
-    ];
-    for (const stream of [...this.#streams.values()]) stream.attach();
+    this.#table.attachSocket(socket);
   }
 
+  /** Forgets the current socket: 0.169 streams end, reliable streams wait for the next one. */
   detachSocket(): void {
-    if (this.#socket === undefined) return;
-    this.#release();
-    for (const stream of [...this.#streams.values()]) stream.detach();
+    this.#table.detachSocket();
   }
 
   /** Harness side: a new stream to the executor described by `target`; its handshake starts now (or on attach). */
   openStream(target: NoiseStreamTarget): NoiseRelayStream {
     if (this.role !== "harness") throw new Error("only a harness opens Noise streams");
     const streamId = target.streamId ?? (this.#options.newStreamId ?? randomUUID)();
-    if (this.#streams.has(streamId)) throw new Error(`relay stream ${streamId} is already open`);
-    if (this.#streams.size >= this.limits.maxStreams) throw new Error(`relay_stream_limit: at most ${this.limits.maxStreams} streams per socket`);
+    this.#table.assertCanOpen(streamId);
     const stream = NoiseRelayStream.initiate({
       ...this.#common(streamId),
       localStatic: this.#options.identity,
@@ -156,8 +147,8 @@ export class NoiseMux {
       authorization: target.authorization,
       offerReliability: this.#options.offerReliability ?? true,
     });
-    this.#track(stream);
-    if (this.#socket !== undefined) stream.attach();
+    this.#table.add(stream);
+    if (this.attached) stream.attach();
     return stream;
   }
 
@@ -171,8 +162,7 @@ export class NoiseMux {
 
   /** Resets every stream and detaches the socket. */
   close(reason = "relay_closed"): void {
-    for (const stream of [...this.#streams.values()]) stream.close(reason);
-    this.detachSocket();
+    this.#table.close(reason);
   }
 
   #common(streamId: string) {
@@ -181,42 +171,15 @@ export class NoiseMux {
       clock: this.#clock,
       limits: this.limits,
       endpoint: this.#endpoint,
-      sendFrame: (frame: RelayMessageFrame) => this.#sendFrame(frame),
+      sendFrame: (frame: RelayMessageFrame) => this.#table.sendFrame(frame),
       log: this.#log,
-      sharedRtt: this.#rtt,
+      sharedRtt: this.#table.rtt,
       ...(this.#options.random ? { random: this.#options.random } : {}),
     };
   }
 
-  #track(stream: NoiseRelayStream): void {
-    this.#streams.set(stream.streamId, stream);
-    stream.onClose(() => {
-      if (this.#streams.get(stream.streamId) === stream) this.#streams.delete(stream.streamId);
-    });
-  }
-
-  #release(): void {
-    for (const u of this.#unsubscribe) u();
-    this.#unsubscribe = [];
-    this.#socket = undefined;
-  }
-
-  #sendFrame(frame: RelayMessageFrame): void {
-    // Without a socket the frame is dropped on purpose: reliable peers get it again on resume.
-    this.#socket?.send(encodeFrame(frame));
-  }
-
-  #receive(socket: ClosableFrameSocket, bytes: Uint8Array): void {
-    if (socket !== this.#socket) return;
-    const parsed = parseFrame(bytes);
-    if (!parsed.ok) {
-      // 0.169 drops invalid frames silently; a note in the log helps debugging.
-      this.#log(`noise: dropped frame: ${parsed.error.message}`);
-      return;
-    }
-    const frame = parsed.frame;
+  #route(socket: ClosableFrameSocket, frame: RelayMessageFrame, existing: NoiseRelayStream | undefined): void {
     const kind = frame.body.case;
-    const existing = this.#streams.get(frame.streamId);
     if (existing !== undefined) {
       if (kind === "handshake" && this.role === "executor") this.#charge(socket, `duplicate handshake for stream ${frame.streamId}`);
       existing.receiveFrame(frame);
@@ -228,7 +191,7 @@ export class NoiseMux {
       return;
     }
     if (kind !== "handshake") return;
-    if (this.#streams.size >= this.limits.maxStreams) return this.#refuseHandshake(socket, frame, `more than ${this.limits.maxStreams} streams`);
+    if (this.#table.full) return this.#refuseHandshake(socket, frame, `more than ${this.limits.maxStreams} streams`);
     if (this.#pendingValidations >= this.limits.maxPendingValidations) return this.#refuseHandshake(socket, frame, `more than ${this.limits.maxPendingValidations} validations pending`);
     const registration = this.#registration!;
     let accepted;
@@ -249,22 +212,22 @@ export class NoiseMux {
       return this.#refuseHandshake(socket, frame, `handshake refused: ${error.message}`);
     }
     const { stream, verdict } = accepted;
-    this.#track(stream);
+    this.#table.add(stream);
     this.#pendingValidations += 1;
     void verdict.then((answer) => {
       this.#pendingValidations -= 1;
       if (answer === "invalid") {
-        if (this.#socket === socket) this.#charge(socket, `registry refused the harness key of stream ${stream.streamId}`);
+        if (this.#table.socket === socket) this.#charge(socket, `registry refused the harness key of stream ${stream.streamId}`);
         return;
       }
       if (stream.phase !== "open") return;
-      for (const listener of [...this.#streamListeners]) listener(stream);
+      this.#table.announce(stream);
     });
   }
 
   #refuse(frame: RelayMessageFrame, why: string): void {
     this.#log(`noise: ${why}; resetting`);
-    this.#sendFrame(resetFrame(frame.streamId, NOISE_PROTOCOL_ERROR, hasAckPresence(frame) ? { ack: 0, ackBits: 0 } : undefined));
+    this.#table.sendFrame(resetFrame(frame.streamId, NOISE_PROTOCOL_ERROR, hasAckPresence(frame) ? { ack: 0, ackBits: 0 } : undefined));
   }
 
   #refuseHandshake(socket: ClosableFrameSocket, frame: RelayMessageFrame, why: string): void {
@@ -278,6 +241,6 @@ export class NoiseMux {
     if (this.#failures < this.limits.maxHandshakeFailures) return;
     this.#log(`noise: ${this.#failures} failed handshakes on this socket (last: ${why}); closing it`);
     socket.close?.("too many failed Noise handshakes");
-    if (this.#socket === socket) this.detachSocket();
+    if (this.#table.socket === socket) this.detachSocket();
   }
 }

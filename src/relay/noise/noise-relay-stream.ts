@@ -27,6 +27,7 @@ import type { EndpointRole } from "../endpoint-step.js";
 import { dataFrame, handshakeFrame, hasAckPresence, type RelayMessageFrame, resetFrame, resumeFrame, type AckFields } from "../frame-codec.js";
 import type { RelayEndpointOptions } from "../relay-options.js";
 import { RelayStream } from "../relay-stream.js";
+import { StreamListeners } from "../stream-listeners.js";
 import type { SharedRtt } from "../rtt-estimator.js";
 import type { TransportCipher } from "./cipher-state.js";
 import { HybridIkInitiator, HybridIkResponder, type TransportKeys } from "./hybrid-ik-handshake.js";
@@ -116,12 +117,8 @@ export class NoiseRelayStream implements MessageTransport {
   readonly #queued: string[] = [];
   #handshakeTimer: TimerHandle | undefined;
   #harnessKey: HybridPublicKey | undefined;
-  readonly #messageListeners = new Set<(message: string) => void>();
-  readonly #closeListeners = new Set<(reason: string) => void>();
+  readonly #listeners: StreamListeners;
   readonly #openListeners = new Set<() => void>();
-  #early: string[] | undefined = [];
-  #closedReason: string | undefined;
-  #closedByPeer = false;
   #rejected = false;
 
   private constructor(init: CommonInit, role: EndpointRole, offerReliability: boolean) {
@@ -129,6 +126,7 @@ export class NoiseRelayStream implements MessageTransport {
     this.streamId = init.streamId;
     this.role = role;
     this.#offerReliability = offerReliability;
+    this.#listeners = new StreamListeners({ streamId: init.streamId, log: init.log, logPrefix: "noise" });
     this.#deframer = new MessageDeframer({ maxRecordBytes: init.limits.maxRecordBytes, maxMessageBytes: init.limits.maxMessageBytes });
   }
 
@@ -186,11 +184,11 @@ export class NoiseRelayStream implements MessageTransport {
   }
 
   get closedReason(): string | undefined {
-    return this.#closedReason;
+    return this.#listeners.closedReason;
   }
 
   get closedByPeer(): boolean {
-    return this.#closedByPeer;
+    return this.#listeners.closedByPeer;
   }
 
   /** True when the executor answered with the registry-rejection marker (terminal for a harness). */
@@ -235,21 +233,11 @@ export class NoiseRelayStream implements MessageTransport {
   }
 
   onMessage(listener: (message: string) => void): () => void {
-    this.#messageListeners.add(listener);
-    const early = this.#early;
-    this.#early = undefined;
-    if (early !== undefined) for (const m of early) this.#deliver(m);
-    return () => this.#messageListeners.delete(listener);
+    return this.#listeners.onMessage(listener);
   }
 
   onClose(listener: (reason: string) => void): () => void {
-    if (this.#closedReason !== undefined) {
-      const reason = this.#closedReason;
-      queueMicrotask(() => listener(reason));
-      return () => {};
-    }
-    this.#closeListeners.add(listener);
-    return () => this.#closeListeners.delete(listener);
+    return this.#listeners.onClose(listener);
   }
 
   /** Ends the stream: sends `reset {noise_relay_protocol_error}` and closes locally with `reason`. */
@@ -365,7 +353,7 @@ export class NoiseRelayStream implements MessageTransport {
       } catch {
         throw new NoiseError("protocol", "a message is not UTF-8");
       }
-      this.#deliver(text);
+      this.#listeners.deliver(text);
       if (this.#phase === "closed") return;
     }
   }
@@ -454,37 +442,14 @@ export class NoiseRelayStream implements MessageTransport {
     else this.#sendReset();
   }
 
-  #deliver(message: string): void {
-    if (this.#early !== undefined) {
-      this.#early.push(message);
-      return;
-    }
-    for (const listener of [...this.#messageListeners]) {
-      try {
-        listener(message);
-      } catch (error) {
-        this.#init.log(`noise: message listener on ${this.streamId} threw: ${String(error)}`);
-      }
-    }
-  }
-
   #finish(reason: string, byPeer: boolean): void {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
-    this.#closedReason = reason;
-    this.#closedByPeer = byPeer;
-    this.#init.clock.clearTimeout(this.#handshakeTimer);
-    this.#queued.length = 0;
-    this.#openListeners.clear();
-    const listeners = [...this.#closeListeners];
-    this.#closeListeners.clear();
-    for (const listener of listeners) {
-      try {
-        listener(reason);
-      } catch (error) {
-        this.#init.log(`noise: close listener on ${this.streamId} threw: ${String(error)}`);
-      }
-    }
+    this.#listeners.end(reason, byPeer, () => {
+      this.#init.clock.clearTimeout(this.#handshakeTimer);
+      this.#queued.length = 0;
+      this.#openListeners.clear();
+    });
   }
 }
 

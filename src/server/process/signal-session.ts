@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readProcStats } from "./proc-stat.js";
 
 /**
  * Process groups in the session led by `sid`, read from `/proc` (Linux). Interactive shells put
@@ -6,30 +6,10 @@ import { readdirSync, readFileSync } from "node:fs";
  * Returns just `[sid]` where `/proc` is unavailable.
  */
 export function sessionProcessGroups(sid: number): number[] {
+  // No procfs (macOS, BSD): the leader's own group is the best we can do.
+  const stats = readProcStats() ?? [];
   const groups = new Set<number>([sid]);
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    // No procfs (macOS, BSD): the leader's own group is the best we can do.
-    return [sid];
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-    } catch {
-      // The process exited between readdir and read: nothing to signal.
-      continue;
-    }
-    // Fields after the parenthesised command (which may itself contain spaces or parentheses):
-    // state ppid pgrp session ...
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const pgrp = Number(fields[2]);
-    const session = Number(fields[3]);
-    if (session === sid && pgrp > 0) groups.add(pgrp);
-  }
+  for (const stat of stats) if (stat.session === sid && stat.pgrp > 0) groups.add(stat.pgrp);
   return [...groups];
 }
 

@@ -1,8 +1,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { WebSocket } from "ws";
+import type { WebSocket } from "ws";
 import { startRendezvous, type Rendezvous } from "../../../src/remote/rendezvous/rendezvous-server.js";
 import { dataFrame, decodeFrame, encodeFrame, resetFrame } from "../../../src/relay/frame-codec.js";
+import { openRawFrameSocket, type RawFrameSocket } from "../../helpers/raw-frame-socket.js";
 
 const TOKEN = "registry-token-1";
 let rendezvous: Rendezvous;
@@ -23,36 +24,11 @@ async function register(executorId: string, token = TOKEN, kind = "register"): P
   });
 }
 
-/** Opens a websocket and collects its binary frames. */
-async function open(url: string): Promise<{ socket: WebSocket; frames: Uint8Array[]; next(): Promise<Uint8Array> }> {
-  const socket = new WebSocket(url);
-  sockets.push(socket);
-  const frames: Uint8Array[] = [];
-  const waiters: Array<(frame: Uint8Array) => void> = [];
-  socket.on("message", (data: Buffer) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(new Uint8Array(data));
-    else frames.push(new Uint8Array(data));
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
-  return {
-    socket,
-    frames,
-    next: () => {
-      const ready = frames.shift();
-      if (ready) return Promise.resolve(ready);
-      return new Promise<Uint8Array>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("no frame within 2 s")), 2000);
-        waiters.push((frame) => {
-          clearTimeout(timer);
-          resolve(frame);
-        });
-      });
-    },
-  };
+/** Opens a websocket (closed after the file's tests) and collects its binary frames. */
+async function open(url: string): Promise<RawFrameSocket> {
+  const peer = await openRawFrameSocket(url);
+  sockets.push(peer.socket);
+  return peer;
 }
 
 const data = (streamId: string, text: string) => encodeFrame(dataFrame(streamId, { seq: 0, payload: new TextEncoder().encode(text) }));

@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { WebSocket } from "ws";
 import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
 import { createExecServerClient, type ExecServerClient } from "../../../../generated/openrpc/client.js";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
@@ -237,35 +236,4 @@ export const data = (streamId: string, payload: string) => encodeFrame(dataFrame
 export function text(bytes: Uint8Array): string {
   const frame = decodeFrame(bytes);
   return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
-}
-
-/** A raw websocket to a rendezvous URL, queueing binary frames for `next()`. */
-export async function rawSocket(url: string): Promise<{ socket: WebSocket; frames: Uint8Array[]; next(): Promise<Uint8Array> }> {
-  const socket = new WebSocket(url);
-  const frames: Uint8Array[] = [];
-  const waiters: Array<(frame: Uint8Array) => void> = [];
-  socket.on("message", (raw: Buffer) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(new Uint8Array(raw));
-    else frames.push(new Uint8Array(raw));
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
-  return {
-    socket,
-    frames,
-    next: () => {
-      const ready = frames.shift();
-      if (ready) return Promise.resolve(ready);
-      return new Promise<Uint8Array>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("no frame within 5 s")), 5000);
-        waiters.push((frame) => {
-          clearTimeout(timer);
-          resolve(frame);
-        });
-      });
-    },
-  };
 }

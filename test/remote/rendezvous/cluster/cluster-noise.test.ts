@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { generateHybridKeyPair, publicKeyToJson } from "../../../../src/relay/noise/hybrid-keypair.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
+import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { waitUntil } from "../../../helpers/wait.js";
 import {
   data,
   noiseHarness,
   openSession,
   postEnvironment,
-  rawSocket,
   responseProblems,
   startNode,
   startNoiseExecutor,
@@ -99,12 +99,12 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
     const executorKey = publicKeyToJson(generateHybridKeyPair().publicKey);
     const registration = await postEnvironment(n1.baseUrl, "env-raw", "register", { security_profile: PROFILE, executor_public_key: executorKey });
     assert.equal(registration.status, 200);
-    const executor = await rawSocket(String(registration.json.url));
+    const executor = await openRawFrameSocket(String(registration.json.url), 5000);
     const ownerBundle = await connectWhenAttached(n2.baseUrl, "env-raw", publicKeyToJson(generateHybridKeyPair().publicKey));
     const intruderBundle = await connectWhenAttached(n3.baseUrl, "env-raw", publicKeyToJson(generateHybridKeyPair().publicKey));
     assert.ok(String(ownerBundle.url).startsWith(n2.baseUrl.replace(/^http/, "ws")), "node 2 hands out its own websocket URL");
-    const owner = await rawSocket(String(ownerBundle.url));
-    const intruder = await rawSocket(String(intruderBundle.url));
+    const owner = await openRawFrameSocket(String(ownerBundle.url), 5000);
+    const intruder = await openRawFrameSocket(String(intruderBundle.url), 5000);
     cleanups.push(() => [executor, owner, intruder].forEach((peer) => peer.socket.terminate()));
 
     owner.socket.send(data("owned", "from-owner"));
@@ -132,7 +132,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
     assert.equal(first.status, 200);
     // Node 1's executor URL dialled at node 2: the cluster's key signed it, the registration is in the engine.
     const atNode2 = String(first.json.url).replace(new URL(n1.baseUrl).host, new URL(n2.baseUrl).host);
-    const executor = await rawSocket(atNode2);
+    const executor = await openRawFrameSocket(atNode2, 5000);
     await connectWhenAttached(n3.baseUrl, "env-conflict", publicKeyToJson(generateHybridKeyPair().publicKey));
     const seen = await status(n1.baseUrl);
     assert.equal((seen as unknown as { environments: { id: string; node: string }[] }).environments.find((environment) => environment.id === "env-conflict")?.node, n2.node.nodeId);
@@ -168,7 +168,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
     assert.notEqual(second.json.executor_registration_id, first.json.executor_registration_id, "another key gets another registration");
     for (const node of [n1, n2, n3]) {
       const url = String(first.json.url).replace(new URL(n1.baseUrl).host, new URL(node.baseUrl).host);
-      await assert.rejects(rawSocket(url), /409/, `node ${node.node.nodeId} refuses the superseded executor URL with 409`);
+      await assert.rejects(openRawFrameSocket(url), /409/, `node ${node.node.nodeId} refuses the superseded executor URL with 409`);
     }
     // The same key registering again (no executor connected) keeps its registration id.
     const again = await postEnvironment(n2.baseUrl, "env-conflict", "register", { security_profile: PROFILE, executor_public_key: otherKey });
@@ -180,7 +180,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
     const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
     const executorKey = publicKeyToJson(generateHybridKeyPair().publicKey);
     const registration = await postEnvironment(n1.baseUrl, "env-validate", "register", { security_profile: PROFILE, executor_public_key: executorKey });
-    const executor = await rawSocket(String(registration.json.url));
+    const executor = await openRawFrameSocket(String(registration.json.url), 5000);
     cleanups.push(() => executor.socket.terminate());
     const harnessKey = publicKeyToJson(generateHybridKeyPair().publicKey);
     const bundle = await connectWhenAttached(n2.baseUrl, "env-validate", harnessKey);

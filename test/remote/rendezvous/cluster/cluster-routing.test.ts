@@ -2,9 +2,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
+import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
-import { data, harnessUrl, openSession, rawSocket, responseProblems, startExecutor, startNode, startTicker, status, text, tickerProblems, TOKEN } from "./cluster-fixture.js";
+import { data, harnessUrl, openSession, responseProblems, startExecutor, startNode, startTicker, status, text, tickerProblems, TOKEN } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 
@@ -67,9 +68,9 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
   test("a harness on another node cannot take over a stream; replies go only to the owner", async () => {
     const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
     const registration = (await (await fetch(`${n1.baseUrl}/cloud/executor/raw-exec/register`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { url: string };
-    const executor = await rawSocket(registration.url);
-    const owner = await rawSocket(await harnessUrl(n2.baseUrl, "raw-exec"));
-    const intruder = await rawSocket(await harnessUrl(n3.baseUrl, "raw-exec"));
+    const executor = await openRawFrameSocket(registration.url, 5000);
+    const owner = await openRawFrameSocket(await harnessUrl(n2.baseUrl, "raw-exec"), 5000);
+    const intruder = await openRawFrameSocket(await harnessUrl(n3.baseUrl, "raw-exec"), 5000);
     cleanups.push(() => [executor, owner, intruder].forEach((peer) => peer.socket.terminate()));
 
     owner.socket.send(data("owned", "from-owner"));

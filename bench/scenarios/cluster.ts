@@ -3,6 +3,8 @@
  *
  * 1. RPC p50 through two nodes (harness on node B, executor on node A) ÷ through one node (harness
  *    and executor on node A), measured side by side in every repeat on the same executor.
+ *    The same for codex 0.169 environments: a Noise executor registered through node A, harnesses
+ *    `/connect`ed through node A or node B (Noise streams, our reliability layer).
  * 2. Reliable streams across nodes: 8 streams × pipelined calls through node B, every response
  *    audited (each request id answered exactly once).
  * 3. A swarm of registered executors spread over three nodes (lightweight executors in this process:
@@ -18,6 +20,7 @@ import { createConnection, createServer, type AddressInfo } from "node:net";
 import { WebSocket } from "ws";
 import { createExecServerClient } from "../../generated/openrpc/client.js";
 import { HarnessConnection } from "../../src/remote/harness-connection.js";
+import { NoiseHarnessConnection } from "../../src/remote/noise-harness-connection.js";
 import { dataFrame, encodeFrame, parseEnvelope } from "../../src/relay/frame-codec.js";
 import type { MessageTransport } from "../../src/rpc/message-transport.js";
 import { launchChild, trackProcess, type BenchChild } from "../lib/child.js";
@@ -201,6 +204,27 @@ export const clusterScenario: Scenario = {
         p50.two.push(percentile(await timedCalls(two, count, warmup), 50));
       }
 
+      // 1b: the same for a codex 0.169 environment (Noise streams), registered through node A.
+      const environmentId = `bench-cluster-env-${randomUUID()}`;
+      const noiseExecutor = await launchChild("noise-executor", { baseUrl: bases[0] as string, executorId: environmentId, token: TOKEN });
+      children.push(noiseExecutor);
+      const noiseHarness = (base: string) => NoiseHarnessConnection.connect({ registry: { baseUrl: base, environmentId, token: TOKEN }, reconnect: false });
+      const noiseOneNode = await noiseHarness(bases[0] as string);
+      const noiseTwoNodes = await noiseHarness(bases[1] as string);
+      const noiseOne = noiseOneNode.openStream();
+      const noiseTwo = noiseTwoNodes.openStream();
+      await initialize(createExecServerClient(noiseOne, { timeoutMs: 60_000 }));
+      await initialize(createExecServerClient(noiseTwo, { timeoutMs: 60_000 }));
+      const noiseP50 = { one: [] as number[], two: [] as number[] };
+      for (let repeat = 0; repeat < context.repeats; repeat += 1) {
+        context.log(`cluster: noise rpc repeat ${repeat + 1}/${context.repeats}`);
+        noiseP50.one.push(percentile(await timedCalls(noiseOne, count, warmup), 50));
+        noiseP50.two.push(percentile(await timedCalls(noiseTwo, count, warmup), 50));
+      }
+      noiseOneNode.close();
+      noiseTwoNodes.close();
+      await noiseExecutor.stop();
+
       const STREAMS = 8;
       const CALLS = context.quick ? 50 : 250;
       let lost = 0;
@@ -268,16 +292,19 @@ export const clusterScenario: Scenario = {
       return {
         id: this.id,
         title: this.title,
-        method: `redis-server 7 and three cluster nodes are child processes; RPC: ${count} sequential fs/getMetadata after ${warmup} warm-up per path and repeat, executor child on node A, harness in the bench process on node A (one node) or B (two nodes); swarm: ${SWARM} lightweight executors in the bench process, 64 registering at once; heap per executor = node heapUsed delta after gc ÷ executors on it`,
+        method: `redis-server 7 and three cluster nodes are child processes; RPC: ${count} sequential fs/getMetadata after ${warmup} warm-up per path and repeat, executor child on node A, harness in the bench process on node A (one node) or B (two nodes), for a seed-era executor and for a Noise executor (0.169 environment); swarm: ${SWARM} lightweight executors in the bench process, 64 registering at once; heap per executor = node heapUsed delta after gc ÷ executors on it`,
         figures: [
           figure("RPC p50 through one node", "µs", p50.one),
           figure("RPC p50 through two nodes", "µs", p50.two),
+          figure("Noise RPC p50 through one node (0.169 environment)", "µs", noiseP50.one),
+          figure("Noise RPC p50 through two nodes (0.169 environment)", "µs", noiseP50.two),
           figure(`registrations per second (${SWARM} executors over 3 nodes)`, "/s", [SWARM / (registerMs / 1000)]),
           ...perExecutorKiB.map((kib, i) => figure(`heap per registered executor, node ${"ABC"[i]}`, "KiB", [kib])),
           figure(`killed node's ${victims.length} executors reachable again`, "s", [recoveryMs / 1000]),
         ],
         ratios: [
           ratio("p50 two nodes / one node", pairedRatios(p50.two, p50.one), { op: "<=", value: 1.3 }),
+          ratio("Noise p50 two nodes / one node", pairedRatios(noiseP50.two, noiseP50.one), { op: "<=", value: 1.3 }),
           ratio("killed node's executors reachable again / 10 s", [recoveryMs / 10_000], { op: "<=", value: 1 }),
         ],
         checks,

@@ -58,7 +58,7 @@ export function configureRendezvous(program: Command): void {
     .option("--chaos-duplicate <p>", "TEST ONLY: duplicate this fraction of data/ack frames", probability, 0)
     .option("--chaos-reorder <p>", "TEST ONLY: reorder this fraction of data/ack frames", probability, 0)
     .option("--chaos-seed <n>", "TEST ONLY: PRNG seed for chaos", nonNegativeInteger, 1)
-    .option("--cluster <url>", "run as one node of a cluster sharing state in this Redis (redis://HOST:PORT[/DB]); default: a single process")
+    .option("--cluster <url>", "run as one node of a cluster sharing state in this Redis (redis://HOST:PORT[/DB]): executors and codex 0.169 environments registered on any node are reachable through every node; default: a single process")
     .option("--cluster-prefix <prefix>", "cluster: key prefix in Redis (several clusters can share one Redis)", "exec-server")
     .option("--cluster-lease-ms <n>", "cluster: lease of node, executor and stream records (renewed every third), ms", durationMs, 15_000)
     .option("--cluster-advertise-url <url>", "cluster: http(s)://HOST:PORT other nodes reach this one at; default: the bound address")

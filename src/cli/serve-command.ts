@@ -88,7 +88,7 @@ export function configureServe(program: Command): Command {
     .option("--no-http-request", "refuse http/request (-32601; clients can otherwise make HTTP requests from this host, as they can run processes)")
     .option("--max-http-buffered-body-bytes <n>", "largest response body a non-streaming http/request buffers, bytes", positiveInteger, 64 * 1024 * 1024)
     .option("--max-http-requests-per-connection <n>", "http/request calls (and body streams) in progress at once per connection; more get -32600", positiveInteger, 64)
-    .option("--remote <url>", "remote mode: registry base URL to register with (instead of listening); cleartext transport: several comma-separated URLs = rendezvous nodes tried in turn")
+    .option("--remote <url>", "remote mode: registry base URL to register with (instead of listening); several comma-separated URLs = rendezvous cluster nodes tried in turn")
     .option("--environment-id <id>", "remote mode: environment id to register (codex 0.169's flag)")
     .option("--executor-id <id>", "remote mode: same as --environment-id (the seed-era name)")
     .addOption(
@@ -187,10 +187,7 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
   if (!token) exitWith(2, `--remote needs a registry token: --registration-bearer-stdin, --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
   const baseUrls = (opts.remote as string).split(",").map((url) => url.trim()).filter(Boolean);
   if (baseUrls.length === 0) exitWith(2, "--remote needs a registry base URL");
-  if (opts.remoteTransport === "noise") {
-    if (baseUrls.length > 1) exitWith(2, "the noise transport takes one registry URL (several rendezvous nodes are a --remote-transport cleartext feature)");
-    return serveNoise(opts, id, token);
-  }
+  if (opts.remoteTransport === "noise") return serveNoise(opts, id, token, baseUrls);
   // Loaded on demand so a local server does not pay for the relay at start-up.
   const { RemoteExecutor, RemoteExecutorConfig } = await import("../remote/remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
@@ -217,12 +214,13 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
 }
 
 /** `--remote` with the default transport: codex 0.169's registration and Noise streams. */
-async function serveNoise(opts: ServeOptions, environmentId: string, token: BearerTokenSource): Promise<void> {
+async function serveNoise(opts: ServeOptions, environmentId: string, token: BearerTokenSource, baseUrls: readonly string[]): Promise<void> {
   const { NoiseRemoteExecutor } = await import("../remote/noise-remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
   stderrLog(await server.describeSandbox());
   const executor = new NoiseRemoteExecutor({
-    baseUrl: opts.remote as string,
+    baseUrl: baseUrls[0] as string,
+    alternateBaseUrls: baseUrls.slice(1),
     environmentId,
     token,
     ...(opts.name ? { name: opts.name } : {}),

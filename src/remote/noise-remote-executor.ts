@@ -26,6 +26,12 @@ import { dialFrameSocket, type DialOptions } from "./websocket-frame-socket.js";
 export interface NoiseRemoteExecutorOptions {
   /** Registry base URL (`--remote`). */
   readonly baseUrl: string;
+  /**
+   * More registry base URLs (`--remote URL1,URL2,...`: nodes of a rendezvous cluster). When a registry
+   * or the rendezvous behind it fails, the executor registers through the next one at once; it backs
+   * off only after every URL failed in a row. Default none.
+   */
+  readonly alternateBaseUrls?: readonly string[];
   /** Environment id (`--environment-id`), used as given. */
   readonly environmentId: string;
   /** Registry bearer token (registration and `/validate`). */
@@ -60,11 +66,13 @@ export class NoiseRemoteExecutor {
   readonly #loop: ExecutorLoop;
   #mux: NoiseMux | undefined;
   #registration: EnvironmentRegistration | undefined;
+  #urlIndex = 0;
+  #failedInARow = 0;
   /** Successful registrations so far. */
   registrations = 0;
 
   constructor(options: NoiseRemoteExecutorOptions) {
-    if (options.baseUrl.trim() === "") throw new Error("remote executor needs a registry base URL");
+    if (options.baseUrl.trim() === "" || (options.alternateBaseUrls ?? []).some((url) => url.trim() === "")) throw new Error("remote executor needs a registry base URL");
     if (options.environmentId.trim() === "") throw new Error("remote executor needs an environment id");
     this.#options = { ...options, environmentId: options.environmentId.trim() };
     this.identity = options.identity ?? generateHybridKeyPair();
@@ -88,6 +96,16 @@ export class NoiseRemoteExecutor {
 
   get registration(): EnvironmentRegistration | undefined {
     return this.#registration;
+  }
+
+  /** The registry base URL in use (one of `baseUrl` and `alternateBaseUrls`). */
+  get registryUrl(): string {
+    const urls = this.#baseUrls;
+    return urls[this.#urlIndex % urls.length] as string;
+  }
+
+  get #baseUrls(): readonly string[] {
+    return [this.#options.baseUrl, ...(this.#options.alternateBaseUrls ?? [])];
   }
 
   /** Calls `listener` on every state change; returns an unsubscribe function. */
@@ -114,7 +132,8 @@ export class NoiseRemoteExecutor {
             throw error;
           }
           const conflict = error instanceof EnvironmentRegistryError && error.kind === "conflict";
-          await loop.pause(conflict ? "Noise executor retrying uncommitted registry registration" : `registration failed: ${errorText(error)}`);
+          if (conflict) await loop.pause("Noise executor retrying uncommitted registry registration");
+          else await this.#failover(`registration failed: ${errorText(error)}`);
           continue;
         }
       }
@@ -129,13 +148,20 @@ export class NoiseRemoteExecutor {
           this.#registration = undefined;
           continue;
         }
-        await loop.pause(`connecting to the rendezvous failed: ${errorText(error)}`);
+        if (this.#baseUrls.length > 1) {
+          // With several registries, an unreachable rendezvous means registering through another one.
+          this.#registration = undefined;
+          await this.#failover(`connecting to the rendezvous failed: ${errorText(error)}`);
+        } else {
+          await loop.pause(`connecting to the rendezvous failed: ${errorText(error)}`);
+        }
         continue;
       }
       if (loop.stopped) {
         socket.close("executor stopping");
         break;
       }
+      this.#failedInARow = 0;
       const reason = await loop.serve(socket, this.#mux!);
       if (loop.stopped) break;
       await loop.pause(`rendezvous connection lost (${reason})`);
@@ -149,7 +175,8 @@ export class NoiseRemoteExecutor {
   }
 
   async #register(): Promise<void> {
-    const { baseUrl, environmentId } = this.#options;
+    const { environmentId } = this.#options;
+    const baseUrl = this.registryUrl;
     const token = await this.#options.token.current();
     const registration = await registerEnvironment(
       { baseUrl, environmentId, token, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}), ca: this.#options.dial?.ca },
@@ -158,7 +185,7 @@ export class NoiseRemoteExecutor {
     this.#registration = registration;
     this.registrations += 1;
     this.#log(
-      `registered environment ${environmentId}${this.#options.name ? ` (${this.#options.name})` : ""}: registration ${registration.registrationId}, key ${publicKeyFingerprint(this.identity.publicKey).slice(0, 16)}`,
+      `registered environment ${environmentId}${this.#options.name ? ` (${this.#options.name})` : ""}${this.#baseUrls.length > 1 ? ` at ${baseUrl}` : ""}: registration ${registration.registrationId}, key ${publicKeyFingerprint(this.identity.publicKey).slice(0, 16)}`,
     );
     this.#adoptRegistration(registration);
   }
@@ -188,10 +215,25 @@ export class NoiseRemoteExecutor {
     this.#mux = mux;
   }
 
+  /** A registry failed: move to the next base URL at once while some are untried, else back off. */
+  async #failover(why: string): Promise<void> {
+    const count = this.#baseUrls.length;
+    this.#failedInARow += 1;
+    if (count > 1) {
+      const failed = this.registryUrl;
+      this.#urlIndex = (this.#urlIndex + 1) % count;
+      if (this.#failedInARow % count !== 0) {
+        this.#log(`${why}; trying ${this.registryUrl} next (instead of ${failed})`);
+        return;
+      }
+    }
+    await this.#loop.pause(why);
+  }
+
   async #authorize(environmentId: string, registrationId: string, streamId: string, harnessKey: HybridPublicKey, authorization: string) {
     const token = await this.#options.token.current();
     return validateHarnessKey(
-      { baseUrl: this.#options.baseUrl, environmentId, token, ca: this.#options.dial?.ca, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}) },
+      { baseUrl: this.registryUrl, environmentId, token, ca: this.#options.dial?.ca, ...(this.#options.registryTimeoutMs ? { timeoutMs: this.#options.registryTimeoutMs } : {}) },
       { registrationId, harnessKey, authorization, streamId },
     );
   }

@@ -209,6 +209,32 @@ describe("our executor and harness over Noise", () => {
     executor.stop();
     await running;
   });
+
+  test("several registry URLs: a registry that cannot be reached is skipped at once, validation goes to the one registered with", async () => {
+    const rendezvous = await startRendezvous({ registryTokens: [REGISTRY_TOKEN], harnessTokens: [HARNESS_TOKEN] });
+    const dead = createServer();
+    await new Promise<void>((resolve) => dead.listen(0, "127.0.0.1", resolve));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    const server = new ExecServer();
+    const log: string[] = [];
+    // A long backoff: reaching the live registry quickly proves the failover did not wait for it.
+    const executor = new NoiseRemoteExecutor({ baseUrl: deadUrl, alternateBaseUrls: [rendezvous.baseUrl], environmentId: "env-alt", token: staticToken(REGISTRY_TOKEN), server, backoff: { initialMs: 30_000, maxMs: 30_000 }, log: (line) => log.push(line) });
+    const running = executor.run();
+    cleanups.push(async () => {
+      executor.stop();
+      await running.catch(() => undefined);
+      await server.shutdown();
+      await rendezvous.close();
+    });
+    await waitUntil(() => executor.state === "connected", 10_000, "connected through the second registry");
+    assert.equal(executor.registryUrl, rendezvous.baseUrl);
+    assert.match(log.join("\n"), new RegExp(`trying ${rendezvous.baseUrl.replace(/[.]/g, "\\.")} next`));
+    const harness = await NoiseHarnessConnection.connect({ registry: { baseUrl: rendezvous.baseUrl, environmentId: "env-alt", token: HARNESS_TOKEN } });
+    cleanups.push(() => harness.close());
+    const { client } = await initialized(harness, "alternate");
+    assert.ok((await client.fs.getMetadata({ path: "/" })).isDirectory, "the handshake passed /validate at the registry in use");
+  });
 });
 
 describe("--registration-bearer-stdin", () => {

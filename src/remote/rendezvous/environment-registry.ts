@@ -15,8 +15,12 @@
  * `registration_conflict` (0.169 executors retry it). An executor URL of a superseded registration
  * is refused with 409 (0.169 re-registers after a 4xx). Routing uses its own {@link RendezvousRouter}
  * and reads only frame envelopes: the rendezvous never holds a key and never sees plaintext.
+ *
+ * State and routing live in an {@link EnvironmentStore}: this process's memory by default, the
+ * cluster engine and node links on a cluster node (`cluster/cluster-environments.ts`), where every
+ * endpoint and URL works on any node.
  */
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
@@ -27,14 +31,18 @@ import { DirectEnvironments, DirectRefusal } from "./direct-environments.js";
 import { EnvironmentUrlSigner } from "./environment-urls.js";
 import type { SigV4Credential } from "./sigv4-verifier.js";
 import { HarnessKeyAuthorizer } from "./harness-key-authorization.js";
-import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
+import { LocalEnvironmentStore, type EnvironmentStore } from "./environment-store.js";
+import { RendezvousUnavailableError } from "./rendezvous-backend.js";
+import type { RendezvousRouter, RendezvousRouterOptions, RouterSocket } from "./rendezvous-router.js";
 
 /** Options of {@link EnvironmentRegistry}. */
 export interface EnvironmentRegistryOptions extends RendezvousRouterOptions {
   registryTokens: readonly string[];
   harnessTokens: readonly string[];
-  /** HMAC key for URLs and authorizations. */
+  /** HMAC key for URLs and authorizations (the default store's, and the direct transport's). */
   secret: Buffer;
+  /** Where registrations live and sockets are routed. Default: this process ({@link LocalEnvironmentStore} with `secret`). */
+  store?: EnvironmentStore | undefined;
   /** Lifetime of issued websocket URLs, ms. Default 600 000. */
   urlTtlMs?: number;
   /** Lifetime of a harness key authorization, ms (checked by `/validate` at each handshake). Default 3 600 000. */
@@ -52,12 +60,6 @@ export interface EnvironmentRegistryOptions extends RendezvousRouterOptions {
 /** Default of {@link EnvironmentRegistryOptions.authorizationTtlMs}: one hour. */
 export const DEFAULT_AUTHORIZATION_TTL_MS = 3_600_000;
 
-interface Registration {
-  registrationId: string;
-  executorKey: HybridPublicKey;
-  executorKeyJson: NoisePublicKeyJson;
-}
-
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -72,26 +74,46 @@ export class EnvironmentRegistry {
   /** Routes environment sockets (separate from the seed-era executor routes: ids never collide). */
   readonly router: RendezvousRouter;
   readonly #options: EnvironmentRegistryOptions;
-  readonly #signer: EnvironmentUrlSigner;
-  readonly #authorizer: HarnessKeyAuthorizer;
-  readonly #registrations = new Map<string, Registration>();
-  /** Environment id → the executor socket currently attached and its registration. */
-  readonly #live = new Map<string, { registrationId: string; ws: WebSocket }>();
+  readonly #store: EnvironmentStore;
+  /** Signers and authorizers per key of the store, current first (rebuilt when the keys change). */
+  #keyed: { keys: readonly Buffer[]; signers: EnvironmentUrlSigner[]; authorizers: HarnessKeyAuthorizer[] } = { keys: [], signers: [], authorizers: [] };
   readonly #log: (line: string) => void;
   readonly #direct: DirectEnvironments;
 
   constructor(options: EnvironmentRegistryOptions) {
     this.#options = options;
-    this.#signer = new EnvironmentUrlSigner(options.secret);
-    this.#authorizer = new HarnessKeyAuthorizer(options.secret);
-    this.router = new RendezvousRouter(options);
+    this.#store = options.store ?? new LocalEnvironmentStore(options.secret, options);
+    this.router = this.#store.router;
     this.#log = options.log ?? (() => {});
-    this.#direct = new DirectEnvironments(options.directCredentials ?? [], this.#signer, options.urlTtlMs ?? 600_000, this.#log);
+    this.#direct = new DirectEnvironments(options.directCredentials ?? [], new EnvironmentUrlSigner(options.secret), options.urlTtlMs ?? 600_000, this.#log);
   }
 
-  /** The current registration of an environment (tests, status). */
+  /** The current registration of an environment as this process last saw it (tests, logs). */
   registration(environmentId: string): { registrationId: string; executorKey: HybridPublicKey } | undefined {
-    return this.#registrations.get(environmentId);
+    const cached = this.#store.cached(environmentId);
+    return cached === undefined ? undefined : { registrationId: cached.registrationId, executorKey: publicKeyFromJson(cached.executorKeyJson) };
+  }
+
+  #crypto(): { signers: EnvironmentUrlSigner[]; authorizers: HarnessKeyAuthorizer[] } {
+    const keys = this.#store.keys();
+    if (keys.length !== this.#keyed.keys.length || keys.some((key, index) => key !== this.#keyed.keys[index])) {
+      this.#keyed = { keys: [...keys], signers: keys.map((key) => new EnvironmentUrlSigner(key)), authorizers: keys.map((key) => new HarnessKeyAuthorizer(key)) };
+    }
+    return this.#keyed;
+  }
+
+  #sign(wsBase: string, claims: Parameters<EnvironmentUrlSigner["sign"]>[1]): string {
+    return (this.#crypto().signers[0] as EnvironmentUrlSigner).sign(wsBase, claims);
+  }
+
+  /** Verifies with every key of the store; anything but a signature mismatch is final. */
+  #verify(path: string, nowMs: number): ReturnType<EnvironmentUrlSigner["verify"]> {
+    let verdict: ReturnType<EnvironmentUrlSigner["verify"]> = { ok: false, reason: "bad signature" };
+    for (const signer of this.#crypto().signers) {
+      verdict = signer.verify(path, nowMs);
+      if (verdict.ok || verdict.reason !== "bad signature") return verdict;
+    }
+    return verdict;
   }
 
   /** Handles `POST /cloud/environment/...`; false when `path` is not one of these endpoints. */
@@ -119,9 +141,14 @@ export class EnvironmentRegistry {
       this.#authenticate(request, action === "connect" ? this.#options.harnessTokens : this.#options.registryTokens);
       const body = parseJson(await readBody(request, this.#options.maxBodyBytes ?? 64 * 1024));
       const answer =
-        action === "register" ? this.#register(environmentId, body, wsBase) : action === "connect" ? this.#connect(environmentId, body, wsBase) : this.#validate(environmentId, body, request);
+        action === "register" ? await this.#register(environmentId, body, wsBase) : action === "connect" ? await this.#connect(environmentId, body, wsBase) : await this.#validate(environmentId, body, request);
       reply(response, 200, answer);
     } catch (error) {
+      if (error instanceof RendezvousUnavailableError) {
+        this.#log(`environment registry: ${error.message}`);
+        response.setHeader("retry-after", String(error.retryAfterSeconds));
+        return reply(response, 503, { error: { code: error.code, message: error.message } });
+      }
       if (error instanceof HttpError || error instanceof DirectRefusal) return reply(response, error.status, { error: { code: error.code, message: error.message } });
       this.#log(`environment registry error: ${error instanceof Error ? error.message : String(error)}`);
       reply(response, 500, { error: { code: "internal", message: "internal error" } });
@@ -134,46 +161,45 @@ export class EnvironmentRegistry {
     if (!accepted.some((candidate) => sameSecret(candidate, token))) throw new HttpError(403, "forbidden", "bearer token not accepted");
   }
 
-  #register(environmentId: string, body: Record<string, unknown>, wsBase: string) {
+  async #register(environmentId: string, body: Record<string, unknown>, wsBase: string) {
     if (body.security_profile !== NOISE_SECURITY_PROFILE) {
       throw new HttpError(400, "unsupported_security_profile", `security_profile must be ${NOISE_SECURITY_PROFILE}`);
     }
     const executorKey = parseKey(body.executor_public_key, "executor_public_key");
-    const live = this.#live.get(environmentId);
-    if (live !== undefined) {
+    const outcome = await this.#store.register(environmentId, executorKey, body.executor_public_key as NoisePublicKeyJson);
+    if (!outcome.ok) {
       // Another registration's executor is connected: refuse, retryably (0.169 backs off and retries).
       throw new HttpError(503, "registration_conflict", `environment ${environmentId} has a connected executor`);
     }
-    const registrationId = `reg-${randomUUID()}`;
-    this.#registrations.set(environmentId, { registrationId, executorKey, executorKeyJson: body.executor_public_key as NoisePublicKeyJson });
+    const { registrationId } = outcome;
     this.#log(`registered environment ${environmentId} (${registrationId}, key ${publicKeyFingerprint(executorKey).slice(0, 16)})`);
     return {
       environment_id: environmentId,
-      url: this.#signer.sign(wsBase, { environmentId, role: "environment", registrationId, expiresAtMs: Date.now() + this.#urlTtl() }),
+      url: this.#sign(wsBase, { environmentId, role: "environment", registrationId, expiresAtMs: Date.now() + this.#urlTtl() }),
       security_profile: NOISE_SECURITY_PROFILE,
       executor_registration_id: registrationId,
     };
   }
 
-  #connect(environmentId: string, body: Record<string, unknown>, wsBase: string) {
+  async #connect(environmentId: string, body: Record<string, unknown>, wsBase: string) {
     const harnessKey = parseKey(body.harness_public_key, "harness_public_key");
-    const registration = this.#registrations.get(environmentId);
+    const registration = await this.#store.lookup(environmentId);
     if (registration === undefined) {
       const direct = this.#direct.connect(environmentId, wsBase);
       if (direct !== undefined) return direct;
       throw new HttpError(404, "environment_not_found", `environment ${environmentId} is not registered`);
     }
-    if (this.#live.get(environmentId)?.registrationId !== registration.registrationId) {
+    if (!registration.executorAttached) {
       throw new HttpError(503, "environment_unavailable", `the executor of environment ${environmentId} is not connected`);
     }
     const now = Date.now();
     return {
       environment_id: environmentId,
-      url: this.#signer.sign(wsBase, { environmentId, role: "harness", registrationId: "", expiresAtMs: now + this.#urlTtl() }),
+      url: this.#sign(wsBase, { environmentId, role: "harness", registrationId: "", expiresAtMs: now + this.#urlTtl() }),
       security_profile: NOISE_SECURITY_PROFILE,
       executor_registration_id: registration.registrationId,
       executor_public_key: registration.executorKeyJson,
-      harness_key_authorization: this.#authorizer.issue({
+      harness_key_authorization: (this.#crypto().authorizers[0] as HarnessKeyAuthorizer).issue({
         environmentId,
         registrationId: registration.registrationId,
         harnessKeyFingerprint: publicKeyFingerprint(harnessKey),
@@ -182,7 +208,7 @@ export class EnvironmentRegistry {
     };
   }
 
-  #validate(environmentId: string, body: Record<string, unknown>, request: IncomingMessage) {
+  async #validate(environmentId: string, body: Record<string, unknown>, request: IncomingMessage) {
     const streamId = String(request.headers["x-codex-noise-stream-id"] ?? "?");
     const harnessKey = parseKey(body.harness_public_key, "harness_public_key");
     const registrationId = body.executor_registration_id;
@@ -190,13 +216,23 @@ export class EnvironmentRegistry {
     if (typeof registrationId !== "string" || typeof token !== "string") {
       throw new HttpError(400, "bad_request", "executor_registration_id and harness_key_authorization must be strings");
     }
-    const current = this.#registrations.get(environmentId);
+    const current = await this.#store.lookup(environmentId);
     const verdict =
       current === undefined || current.registrationId !== registrationId
         ? ({ ok: false, reason: "not the current registration" } as const)
-        : this.#authorizer.check(token, { environmentId, registrationId, harnessKeyFingerprint: publicKeyFingerprint(harnessKey) }, Date.now());
+        : this.#checkAuthorization(token, { environmentId, registrationId, harnessKeyFingerprint: publicKeyFingerprint(harnessKey) });
     this.#log(`validate ${environmentId} stream ${streamId}: ${verdict.ok ? "valid" : `invalid (${verdict.reason})`}`);
     return { valid: verdict.ok };
+  }
+
+  /** Checks with every key of the store (an authorization issued before the cluster's key changed stays valid). */
+  #checkAuthorization(token: string, claims: Parameters<HarnessKeyAuthorizer["check"]>[1]): ReturnType<HarnessKeyAuthorizer["check"]> {
+    let verdict: ReturnType<HarnessKeyAuthorizer["check"]> = { ok: false, reason: "no key" };
+    for (const authorizer of this.#crypto().authorizers) {
+      verdict = authorizer.check(token, claims, Date.now());
+      if (verdict.ok) return verdict;
+    }
+    return verdict;
   }
 
   #urlTtl(): number {
@@ -207,7 +243,7 @@ export class EnvironmentRegistry {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, wss: WebSocketServer): boolean {
     const path = request.url ?? "/";
     if (!EnvironmentUrlSigner.matches(path)) return false;
-    const verdict = this.#signer.verify(path, Date.now());
+    const verdict = this.#verify(path, Date.now());
     if (!verdict.ok) {
       this.#log(`refused environment websocket: ${verdict.reason}`);
       // An executor's own URL that expired: 409, so it registers again (0.169 does on a 4xx; direct only on 409).
@@ -229,39 +265,51 @@ export class EnvironmentRegistry {
       });
       return true;
     }
-    if (role === "environment" && this.#registrations.get(environmentId)?.registrationId !== registrationId) {
-      this.#log(`refused executor websocket of superseded registration ${registrationId}`);
-      socket.end("HTTP/1.1 409 Conflict\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    const upgrade = () =>
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        keepAlive(ws, this.#options.pingIntervalMs ?? 30_000);
+        if (role === "environment") this.#serveExecutor(environmentId, registrationId, ws);
+        else this.#serveHarness(environmentId, ws);
+      });
+    if (role !== "environment") {
+      upgrade();
       return true;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      keepAlive(ws, this.#options.pingIntervalMs ?? 30_000);
-      if (role === "environment") this.#serveExecutor(environmentId, registrationId, ws);
-      else this.#serveHarness(environmentId, ws);
-    });
+    this.#store.lookup(environmentId).then(
+      (current) => {
+        if (socket.destroyed) return;
+        if (current?.registrationId !== registrationId) {
+          this.#log(`refused executor websocket of superseded registration ${registrationId}`);
+          socket.end("HTTP/1.1 409 Conflict\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+          return;
+        }
+        upgrade();
+      },
+      (error: unknown) => {
+        // The store cannot answer now (a cluster engine outage): the executor redials after a 5xx.
+        this.#log(`refused executor websocket for now: ${error instanceof Error ? error.message : String(error)}`);
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n");
+      },
+    );
     return true;
   }
 
   #serveExecutor(environmentId: string, registrationId: string, ws: WebSocket): void {
     const socket = routerSocket(ws);
-    this.#live.set(environmentId, { registrationId, ws });
-    this.router.attachExecutor(environmentId, socket);
+    this.#store.attachExecutor(environmentId, registrationId, socket);
     ws.on("message", (data, isBinary) => {
       if (!isBinary) return;
       const bytes = toBytes(data);
       this.#options.tap?.("executor", environmentId, bytes);
-      this.router.fromExecutor(environmentId, socket, bytes);
+      this.#store.fromExecutor(environmentId, socket, bytes);
     });
-    ws.on("close", () => {
-      if (this.#live.get(environmentId)?.ws === ws) this.#live.delete(environmentId);
-      this.router.detachExecutor(environmentId, socket);
-    });
+    ws.on("close", () => this.#store.detachExecutor(environmentId, socket));
     ws.on("error", (error) => this.#log(`environment ${environmentId} socket error: ${error.message}`));
   }
 
   #serveHarness(environmentId: string, ws: WebSocket): void {
     const socket = routerSocket(ws);
-    if (!this.router.attachHarness(environmentId, socket)) {
+    if (!this.#store.attachHarness(environmentId, socket)) {
       ws.close(1013, "too many harness sockets for this environment");
       return;
     }
@@ -269,14 +317,14 @@ export class EnvironmentRegistry {
       if (!isBinary) return;
       const bytes = toBytes(data);
       this.#options.tap?.("harness", environmentId, bytes);
-      this.router.fromHarness(environmentId, socket, bytes);
+      this.#store.fromHarness(environmentId, socket, bytes);
     });
-    ws.on("close", () => this.router.detachHarness(environmentId, socket));
+    ws.on("close", () => this.#store.detachHarness(environmentId, socket));
     ws.on("error", (error) => this.#log(`harness socket error: ${error.message}`));
   }
 
   close(): void {
-    this.router.close();
+    this.#store.close();
   }
 }
 

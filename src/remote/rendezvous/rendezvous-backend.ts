@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { EnvironmentStore } from "./environment-store.js";
 import { RendezvousRouter, type RendezvousRouterOptions, type RouterSocket } from "./rendezvous-router.js";
 import type { SignedClaims, UrlSigner } from "./url-signer.js";
 
@@ -50,6 +51,11 @@ export interface RendezvousBackend {
   readiness(): Readiness;
   /** Called once the listener is bound. */
   start?(addresses: RendezvousAddresses): Promise<void>;
+  /**
+   * Where the codex 0.169 environment registry keeps its state and routes (called once, before
+   * `start`). Default (absent): the registry's own in-memory store with the process's secret.
+   */
+  environmentStore?(routerOptions: RendezvousRouterOptions): EnvironmentStore;
   /** Extra websocket routes (cluster links); true when the request was taken. */
   upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   attachExecutor(executorId: string, socket: RouterSocket): void;

@@ -52,7 +52,7 @@ export interface Rendezvous {
   readonly baseUrl: string;
   readonly router: RendezvousRouter;
   readonly backend: RendezvousBackend;
-  /** The codex 0.169 endpoints (`/cloud/environment/...`) and their own router (this process only, not clustered). */
+  /** The codex 0.169 endpoints (`/cloud/environment/...`) and their own router (on a cluster node, backed by the cluster). */
   readonly environments: EnvironmentRegistry;
   /** Issues a signed `role=harness` URL for `executorId` (what the harness endpoint returns). */
   harnessUrl(executorId: string): string;
@@ -79,7 +79,8 @@ export async function startRendezvous(options: RendezvousOptions): Promise<Rende
   const router = backend.router;
   const log = options.log ?? (() => {});
   const harnessTokens = options.harnessTokens ?? options.registryTokens;
-  const environments = new EnvironmentRegistry({ ...options, harnessTokens, secret, urlTtlMs });
+  const store = backend.environmentStore?.(options);
+  const environments = new EnvironmentRegistry({ ...options, harnessTokens, secret: store?.keys()[0] ?? secret, urlTtlMs, store });
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? DEFAULT_RENDEZVOUS_MAX_MESSAGE_BYTES,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { startRendezvous, type Rendezvous, type RendezvousOptions } from "../rendezvous-server.js";
+import { DEFAULT_URL_TTL_MS, startRendezvous, type Rendezvous, type RendezvousOptions } from "../rendezvous-server.js";
 import { ClusterEngine, type ClusterEngineOptions } from "./cluster-engine.js";
 import { ClusterNode, type ClusterNodeOptions } from "./cluster-node.js";
 
@@ -45,6 +45,7 @@ export async function startClusterRendezvous(options: ClusterRendezvousOptions):
     backend: (routerOptions) => {
       node = new ClusterNode(engine, secret, routerOptions, {
         ...(options.maxMessageBytes === undefined ? {} : { maxLinkMessageBytes: options.maxMessageBytes + 64 * 1024 }),
+        registrationTtlMs: options.urlTtlMs ?? DEFAULT_URL_TTL_MS,
         ...cluster,
         ...(log ? { log } : {}),
       });

@@ -42,6 +42,8 @@ interface Peer {
   readonly id: string;
   sockets: WebSocket[];
   dialing: boolean;
+  /** The dial in flight, if any. */
+  dial: Promise<void> | undefined;
   queue: Uint8Array[];
   queuedBytes: number;
   goneTimer: ReturnType<typeof setTimeout> | undefined;
@@ -104,8 +106,7 @@ export class LinkHub {
   async connect(peerId: string): Promise<boolean> {
     const peer = this.#peer(peerId);
     if (peer.sockets.length > 0) return true;
-    if (!peer.dialing) await this.#dial(peer);
-    else await new Promise((resolve) => setTimeout(resolve, 50));
+    await (peer.dialing ? peer.dial : this.#dial(peer));
     return peer.sockets.length > 0;
   }
 
@@ -163,14 +164,19 @@ export class LinkHub {
   #peer(id: string): Peer {
     let peer = this.#peers.get(id);
     if (!peer) {
-      peer = { id, sockets: [], dialing: false, queue: [], queuedBytes: 0, goneTimer: undefined };
+      peer = { id, sockets: [], dialing: false, dial: undefined, queue: [], queuedBytes: 0, goneTimer: undefined };
       this.#peers.set(id, peer);
     }
     return peer;
   }
 
-  async #dial(peer: Peer): Promise<void> {
+  #dial(peer: Peer): Promise<void> {
     peer.dialing = true;
+    peer.dial = this.#dialOnce(peer);
+    return peer.dial;
+  }
+
+  async #dialOnce(peer: Peer): Promise<void> {
     try {
       const base = await this.#options.resolveLinkUrl(peer.id);
       if (base === undefined) throw new Error("no record of the node in the engine");
@@ -212,6 +218,7 @@ export class LinkHub {
       }
     } finally {
       peer.dialing = false;
+      peer.dial = undefined;
     }
   }
 

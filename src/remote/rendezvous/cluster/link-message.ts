@@ -1,7 +1,10 @@
+import type { RouteSpace } from "./cluster-engine.js";
+
 /**
  * Messages on a node-to-node link (one binary websocket message each):
  * `[kind u8][executor id length u16 BE][executor id UTF-8][relay frame bytes]`.
- * The relay frame is carried as is; nodes read only its envelope, like the router.
+ * The relay frame is carried as is; nodes read only its envelope, like the router. Kinds 1–3 route
+ * seed-era executors, 4–6 codex 0.169 environments (the id is then an environment id).
  */
 export const LinkKind = {
   /** A harness frame for the executor attached to the receiving node. */
@@ -10,8 +13,26 @@ export const LinkKind = {
   toHarness: 2,
   /** The executor is not attached to the sending node (any more): look it up again. No frame. */
   executorGone: 3,
+  /** As `toExecutor`, for an environment's executor. */
+  toEnvironment: 4,
+  /** As `toHarness`, for a harness of an environment. */
+  toEnvironmentHarness: 5,
+  /** As `executorGone`, for an environment's executor. */
+  environmentGone: 6,
 } as const;
 export type LinkKind = (typeof LinkKind)[keyof typeof LinkKind];
+
+/** The link kinds of one id space. */
+export function linkKindsOf(space: RouteSpace): { toExecutor: LinkKind; toHarness: LinkKind; executorGone: LinkKind } {
+  return space === "exec"
+    ? { toExecutor: LinkKind.toExecutor, toHarness: LinkKind.toHarness, executorGone: LinkKind.executorGone }
+    : { toExecutor: LinkKind.toEnvironment, toHarness: LinkKind.toEnvironmentHarness, executorGone: LinkKind.environmentGone };
+}
+
+/** The id space a link kind belongs to. */
+export function spaceOf(kind: LinkKind): RouteSpace {
+  return kind <= LinkKind.executorGone ? "exec" : "env";
+}
 
 /** A decoded link message. */
 export interface LinkMessage {
@@ -40,7 +61,7 @@ export function encodeLinkMessage(kind: LinkKind, executorId: string, frame: Uin
 export function decodeLinkMessage(bytes: Uint8Array): LinkMessage | undefined {
   if (bytes.length < 3) return undefined;
   const kind = bytes[0] as number;
-  if (kind !== LinkKind.toExecutor && kind !== LinkKind.toHarness && kind !== LinkKind.executorGone) return undefined;
+  if (kind < LinkKind.toExecutor || kind > LinkKind.environmentGone) return undefined;
   const idLength = ((bytes[1] as number) << 8) | (bytes[2] as number);
   if (3 + idLength > bytes.length) return undefined;
   let executorId: string;

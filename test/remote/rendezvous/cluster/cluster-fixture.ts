@@ -2,11 +2,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
 import { createExecServerClient, type ExecServerClient } from "../../../../generated/openrpc/client.js";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
+import { NoiseHarnessConnection } from "../../../../src/remote/noise-harness-connection.js";
+import { NoiseRemoteExecutor } from "../../../../src/remote/noise-remote-executor.js";
 import { RemoteExecutor, RemoteExecutorConfig } from "../../../../src/remote/remote-executor.js";
 import { startClusterRendezvous, type ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import type { RelayStream } from "../../../../src/relay/relay-stream.js";
+import type { NoiseRelayStream } from "../../../../src/relay/noise/noise-relay-stream.js";
 import { staticToken } from "../../../../src/remote/bearer-token-source.js";
 import { ExecServer } from "../../../../src/server/exec-server.js";
 
@@ -31,10 +35,10 @@ export interface ChildNode {
   kill(): Promise<void>;
 }
 
-export async function startChildNode(engineUrl: string): Promise<ChildNode> {
+export async function startChildNode(engineUrl: string, extraArgs: readonly string[] = []): Promise<ChildNode> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(ROOT, "src", "cli.ts"), "rendezvous", "--listen", "http://127.0.0.1:0", "--cluster", engineUrl, "--cluster-lease-ms", "3000", "--cluster-peer-grace-ms", "1000", "--executor-grace-ms", "20000", "--quiet"],
+    ["--import", "tsx", join(ROOT, "src", "cli.ts"), "rendezvous", "--listen", "http://127.0.0.1:0", "--cluster", engineUrl, "--cluster-lease-ms", "3000", "--cluster-peer-grace-ms", "1000", "--executor-grace-ms", "20000", "--quiet", ...extraArgs],
     { cwd: ROOT, env: { ...process.env, EXEC_SERVER_RENDEZVOUS_TOKEN: TOKEN }, stdio: ["ignore", "pipe", "inherit"] },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -88,12 +92,12 @@ export async function startExecutor(executorId: string, baseUrls: readonly strin
 /** One harness stream with a typed client and a tap recording every response id it delivered. */
 export interface Session {
   readonly client: ExecServerClient;
-  readonly stream: RelayStream;
+  readonly stream: RelayStream | NoiseRelayStream;
   /** Response ids in delivery order (a duplicate or a reordering shows here). */
   readonly responseIds: number[];
 }
 
-export async function openSession(harness: HarnessConnection, name: string, timeoutMs = 20_000): Promise<Session> {
+export async function openSession(harness: Pick<HarnessConnection, "openStream"> | { openStream(): NoiseRelayStream }, name: string, timeoutMs = 20_000): Promise<Session> {
   const stream = harness.openStream();
   const responseIds: number[] = [];
   stream.onMessage((text) => {
@@ -178,4 +182,58 @@ export async function status(baseUrl: string): Promise<{ nodes: { id: string }[]
   const response = await fetch(`${baseUrl}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
   if (response.status !== 200) throw new Error(`status: HTTP ${response.status}`);
   return (await response.json()) as never;
+}
+
+/** Our codex-0.169-style executor (Noise) in this process, knowing every node's base URL. */
+export async function startNoiseExecutor(environmentId: string, baseUrls: readonly string[], log?: (line: string) => void): Promise<{ executor: NoiseRemoteExecutor; server: ExecServer; stop(): Promise<void> }> {
+  const server = new ExecServer({ processes: { terminateGraceMs: 300 } });
+  const executor = new NoiseRemoteExecutor({
+    baseUrl: baseUrls[0] as string,
+    alternateBaseUrls: baseUrls.slice(1),
+    environmentId,
+    token: staticToken(TOKEN),
+    server,
+    backoff: { initialMs: 50, maxMs: 200 },
+    ...(log ? { log } : {}),
+  });
+  const running = executor.run();
+  running.catch(() => undefined);
+  return {
+    executor,
+    server,
+    async stop() {
+      executor.stop();
+      await running.catch(() => undefined);
+      await server.shutdown();
+    },
+  };
+}
+
+/** Our Noise harness through one node (`/connect` there, the harness websocket there). */
+export function noiseHarness(baseUrl: string, environmentId: string, log?: (line: string) => void): Promise<NoiseHarnessConnection> {
+  return NoiseHarnessConnection.connect({
+    registry: { baseUrl, environmentId, token: TOKEN },
+    backoff: { initialMs: 50, maxMs: 200 },
+    connectTimeoutMs: 20_000,
+    ...(log ? { log } : {}),
+  });
+}
+
+/** POST a JSON body to a codex 0.169 registry endpoint of a node. */
+export async function postEnvironment(baseUrl: string, environmentId: string, action: "register" | "connect" | "validate", body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}/cloud/environment/${encodeURIComponent(environmentId)}/${action}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}`, "x-codex-noise-stream-id": "test-stream" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** A data frame with a UTF-8 payload (routing only reads the envelope). */
+export const data = (streamId: string, payload: string) => encodeFrame(dataFrame(streamId, { seq: 0, payload: new TextEncoder().encode(payload) }));
+
+/** `stream:payload` of a data frame (or `stream:kind`). */
+export function text(bytes: Uint8Array): string {
+  const frame = decodeFrame(bytes);
+  return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
 }

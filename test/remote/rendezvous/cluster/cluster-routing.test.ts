@@ -2,11 +2,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
-import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
 import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
-import { harnessUrl, openSession, responseProblems, startExecutor, startNode, startTicker, status, tickerProblems, TOKEN } from "./cluster-fixture.js";
+import { data, harnessUrl, openSession, responseProblems, startExecutor, startNode, startTicker, status, text, tickerProblems, TOKEN } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 
@@ -93,10 +92,3 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
     assert.equal(intruder.frames.length, 0, "the intruder never saw the owner's reply");
   });
 });
-
-const data = (streamId: string, payload: string) => encodeFrame(dataFrame(streamId, { seq: 0, payload: new TextEncoder().encode(payload) }));
-
-function text(bytes: Uint8Array): string {
-  const frame = decodeFrame(bytes);
-  return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
-}

@@ -1,8 +1,9 @@
 /**
  * The control state both remote executors share (the cleartext {@link RemoteExecutor} and the Noise
  * `NoiseRemoteExecutor`): the observable state, the interruptible back-off pause, stopping, and
- * serving a multiplexer over one connected rendezvous socket until that socket ends. What comes
- * before a socket (registering, failing over, re-registering) differs and stays with each executor.
+ * serving a multiplexer over one connected rendezvous socket until that socket ends, and the
+ * rotation over several registry base URLs. What comes before a socket (registering,
+ * re-registering) differs and stays with each executor.
  */
 import type { Backoff } from "./backoff.js";
 import type { DialedFrameSocket } from "./websocket-frame-socket.js";
@@ -25,6 +26,8 @@ export interface ExecutorLoopInit {
   readonly log: (line: string) => void;
   /** Verb of the back-off line (`…; <verb> in 1.0 s`): `reconnecting` or `retrying`. */
   readonly retryVerb: string;
+  /** Registry base URLs to rotate over (see {@link ExecutorLoop.failover}); default none (`registryUrl` then throws). */
+  readonly baseUrls?: readonly string[];
 }
 
 /** State, pause and serve of one remote executor's run loop (see the module comment). */
@@ -36,9 +39,42 @@ export class ExecutorLoop {
   #closeSocket: (() => void) | undefined;
   #wake: (() => void) | undefined;
   #connections = 0;
+  /** Index in `baseUrls` of the registry in use, and how many failed in a row since the last connect. */
+  #urlIndex = 0;
+  #failedInARow = 0;
 
   constructor(init: ExecutorLoopInit) {
     this.#init = init;
+  }
+
+  /** The registry base URLs the loop rotates over. */
+  get baseUrls(): readonly string[] {
+    return this.#init.baseUrls ?? [];
+  }
+
+  /** The registry base URL in use. */
+  get registryUrl(): string {
+    const urls = this.baseUrls;
+    if (urls.length === 0) throw new Error("executor loop has no registry base URL");
+    return urls[this.#urlIndex % urls.length] as string;
+  }
+
+  /**
+   * A registry failed: moves to the next base URL at once while some are untried since the last
+   * connect (logging the switch), else waits the next backoff delay ({@link pause}).
+   */
+  async failover(why: string): Promise<void> {
+    const count = this.baseUrls.length;
+    this.#failedInARow += 1;
+    if (count > 1) {
+      const failed = this.registryUrl;
+      this.#urlIndex = (this.#urlIndex + 1) % count;
+      if (this.#failedInARow % count !== 0) {
+        this.#init.log(`${why}; trying ${this.registryUrl} next (instead of ${failed})`);
+        return;
+      }
+    }
+    await this.pause(why);
   }
 
   get state(): RemoteExecutorState {
@@ -85,11 +121,12 @@ export class ExecutorLoop {
 
   /**
    * Serves `mux` over the freshly connected `socket` until it closes: counts the connection, resets
-   * the backoff, attaches, reports `connected`; resolves with the close reason once the mux is
+   * the backoff and the failed-URL count, attaches, reports `connected`; resolves with the close reason once the mux is
    * detached again.
    */
   async serve(socket: DialedFrameSocket, mux: ServedMux): Promise<string> {
     this.#connections += 1;
+    this.#failedInARow = 0;
     this.#init.backoff.reset();
     this.#closeSocket = () => socket.close("dropped by executor");
     mux.attachSocket(socket);

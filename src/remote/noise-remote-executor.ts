@@ -66,8 +66,6 @@ export class NoiseRemoteExecutor {
   readonly #loop: ExecutorLoop;
   #mux: NoiseMux | undefined;
   #registration: EnvironmentRegistration | undefined;
-  #urlIndex = 0;
-  #failedInARow = 0;
   /** Successful registrations so far. */
   registrations = 0;
 
@@ -77,7 +75,12 @@ export class NoiseRemoteExecutor {
     this.#options = { ...options, environmentId: options.environmentId.trim() };
     this.identity = options.identity ?? generateHybridKeyPair();
     this.#log = options.log ?? (() => {});
-    this.#loop = new ExecutorLoop({ backoff: new Backoff({ jitter: 0.5, ...options.backoff }), log: this.#log, retryVerb: "retrying" });
+    this.#loop = new ExecutorLoop({
+      backoff: new Backoff({ jitter: 0.5, ...options.backoff }),
+      log: this.#log,
+      retryVerb: "retrying",
+      baseUrls: [options.baseUrl, ...(options.alternateBaseUrls ?? [])],
+    });
   }
 
   get state(): RemoteExecutorState {
@@ -100,12 +103,7 @@ export class NoiseRemoteExecutor {
 
   /** The registry base URL in use (one of `baseUrl` and `alternateBaseUrls`). */
   get registryUrl(): string {
-    const urls = this.#baseUrls;
-    return urls[this.#urlIndex % urls.length] as string;
-  }
-
-  get #baseUrls(): readonly string[] {
-    return [this.#options.baseUrl, ...(this.#options.alternateBaseUrls ?? [])];
+    return this.#loop.registryUrl;
   }
 
   /** Calls `listener` on every state change; returns an unsubscribe function. */
@@ -133,7 +131,7 @@ export class NoiseRemoteExecutor {
           }
           const conflict = error instanceof EnvironmentRegistryError && error.kind === "conflict";
           if (conflict) await loop.pause("Noise executor retrying uncommitted registry registration");
-          else await this.#failover(`registration failed: ${errorText(error)}`);
+          else await this.#loop.failover(`registration failed: ${errorText(error)}`);
           continue;
         }
       }
@@ -148,10 +146,10 @@ export class NoiseRemoteExecutor {
           this.#registration = undefined;
           continue;
         }
-        if (this.#baseUrls.length > 1) {
+        if (this.#loop.baseUrls.length > 1) {
           // With several registries, an unreachable rendezvous means registering through another one.
           this.#registration = undefined;
-          await this.#failover(`connecting to the rendezvous failed: ${errorText(error)}`);
+          await this.#loop.failover(`connecting to the rendezvous failed: ${errorText(error)}`);
         } else {
           await loop.pause(`connecting to the rendezvous failed: ${errorText(error)}`);
         }
@@ -161,7 +159,6 @@ export class NoiseRemoteExecutor {
         socket.close("executor stopping");
         break;
       }
-      this.#failedInARow = 0;
       const reason = await loop.serve(socket, this.#mux!);
       if (loop.stopped) break;
       await loop.pause(`rendezvous connection lost (${reason})`);
@@ -185,7 +182,7 @@ export class NoiseRemoteExecutor {
     this.#registration = registration;
     this.registrations += 1;
     this.#log(
-      `registered environment ${environmentId}${this.#options.name ? ` (${this.#options.name})` : ""}${this.#baseUrls.length > 1 ? ` at ${baseUrl}` : ""}: registration ${registration.registrationId}, key ${publicKeyFingerprint(this.identity.publicKey).slice(0, 16)}`,
+      `registered environment ${environmentId}${this.#options.name ? ` (${this.#options.name})` : ""}${this.#loop.baseUrls.length > 1 ? ` at ${baseUrl}` : ""}: registration ${registration.registrationId}, key ${publicKeyFingerprint(this.identity.publicKey).slice(0, 16)}`,
     );
     this.#adoptRegistration(registration);
   }
@@ -213,21 +210,6 @@ export class NoiseRemoteExecutor {
       this.#options.server.serve(stream);
     });
     this.#mux = mux;
-  }
-
-  /** A registry failed: move to the next base URL at once while some are untried, else back off. */
-  async #failover(why: string): Promise<void> {
-    const count = this.#baseUrls.length;
-    this.#failedInARow += 1;
-    if (count > 1) {
-      const failed = this.registryUrl;
-      this.#urlIndex = (this.#urlIndex + 1) % count;
-      if (this.#failedInARow % count !== 0) {
-        this.#log(`${why}; trying ${this.registryUrl} next (instead of ${failed})`);
-        return;
-      }
-    }
-    await this.#loop.pause(why);
   }
 
   async #authorize(environmentId: string, registrationId: string, streamId: string, harnessKey: HybridPublicKey, authorization: string) {

@@ -68,14 +68,11 @@ export class RemoteExecutor {
   readonly #options: RemoteExecutorOptions;
   readonly #log: (line: string) => void;
   readonly #loop: ExecutorLoop;
-  /** Index in `config.baseUrls` of the registry in use, and how many failed in a row. */
-  #urlIndex = 0;
-  #failedInARow = 0;
 
   constructor(options: RemoteExecutorOptions) {
     this.#options = options;
     this.#log = options.log ?? (() => {});
-    this.#loop = new ExecutorLoop({ backoff: new Backoff(options.backoff), log: this.#log, retryVerb: "reconnecting" });
+    this.#loop = new ExecutorLoop({ backoff: new Backoff(options.backoff), log: this.#log, retryVerb: "reconnecting", baseUrls: options.config.baseUrls });
     this.mux = new RelayMux({ ...withRelayLiveness(options.relay), role: "executor" });
     this.mux.onStream((stream) => {
       this.#log(`stream ${stream.streamId} opened (${this.mux.streamCount} open)`);
@@ -117,7 +114,7 @@ export class RemoteExecutor {
           loop.setState("failed");
           throw error;
         }
-        await this.#failover(`registration failed: ${error instanceof Error ? error.message : String(error)}`);
+        await this.#loop.failover(`registration failed: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
       this.#log(`registered executor ${config.executorId}${config.name ? ` (${config.name})` : ""}${config.baseUrls.length > 1 ? ` at ${this.registryUrl}` : ""}`);
@@ -126,14 +123,13 @@ export class RemoteExecutor {
       try {
         socket = await dialFrameSocket(registration.url, this.#options.dial);
       } catch (error) {
-        await this.#failover(`connecting to the rendezvous failed: ${error instanceof Error ? error.message : String(error)}`);
+        await this.#loop.failover(`connecting to the rendezvous failed: ${error instanceof Error ? error.message : String(error)}`);
         continue;
       }
       if (loop.stopped) {
         socket.close("executor stopping");
         break;
       }
-      this.#failedInARow = 0;
       const reason = await loop.serve(socket, this.mux);
       if (loop.stopped) break;
       await loop.pause(`rendezvous connection lost (${reason})`);
@@ -148,23 +144,7 @@ export class RemoteExecutor {
 
   /** The registry base URL in use. */
   get registryUrl(): string {
-    const urls = this.#options.config.baseUrls;
-    return urls[this.#urlIndex % urls.length] as string;
-  }
-
-  /** A registry failed: move to the next base URL at once while some are untried, else back off. */
-  async #failover(why: string): Promise<void> {
-    const count = this.#options.config.baseUrls.length;
-    this.#failedInARow += 1;
-    if (count > 1) {
-      const failed = this.registryUrl;
-      this.#urlIndex = (this.#urlIndex + 1) % count;
-      if (this.#failedInARow % count !== 0) {
-        this.#log(`${why}; trying ${this.registryUrl} next (instead of ${failed})`);
-        return;
-      }
-    }
-    await this.#loop.pause(why);
+    return this.#loop.registryUrl;
   }
 
   /** Registers, refreshing the credential once after a 401/403 (the bounded auth retry). */

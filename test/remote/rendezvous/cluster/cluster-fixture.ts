@@ -1,6 +1,7 @@
 /** Shared pieces of the cluster tests: nodes, executors, harness sessions and a seq-checked process. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { createInterface } from "node:readline";
 import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
 import { createExecServerClient, type ExecServerClient } from "../../../../generated/openrpc/client.js";
@@ -13,6 +14,7 @@ import type { RelayStream } from "../../../../src/relay/relay-stream.js";
 import type { NoiseRelayStream } from "../../../../src/relay/noise/noise-relay-stream.js";
 import { staticToken } from "../../../../src/remote/bearer-token-source.js";
 import { ExecServer } from "../../../../src/server/exec-server.js";
+import { startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
 
 export const TOKEN = "cluster-test-token";
 const ROOT = join(import.meta.dirname, "..", "..", "..", "..");
@@ -68,7 +70,7 @@ export async function harnessUrl(baseUrl: string, executorId: string): Promise<s
 }
 
 /** An executor (in this process) that knows every node's base URL. */
-export async function startExecutor(executorId: string, baseUrls: readonly string[], log?: (line: string) => void): Promise<{ executor: RemoteExecutor; server: ExecServer; stop(): Promise<void> }> {
+export async function startExecutor(executorId: string, baseUrls: readonly string[], log?: (line: string) => void): Promise<RunningExecutor<RemoteExecutor>> {
   const server = new ExecServer({ processes: { terminateGraceMs: 300 } });
   const executor = new RemoteExecutor({
     config: new RemoteExecutorConfig(baseUrls[0] as string, executorId, staticToken(TOKEN), `name-of-${executorId}`, baseUrls.slice(1)),
@@ -76,17 +78,7 @@ export async function startExecutor(executorId: string, baseUrls: readonly strin
     backoff: { initialMs: 50, maxMs: 200 },
     ...(log ? { log } : {}),
   });
-  const running = executor.run();
-  running.catch(() => undefined);
-  return {
-    executor,
-    server,
-    async stop() {
-      executor.stop();
-      await running.catch(() => undefined);
-      await server.shutdown();
-    },
-  };
+  return runExecutor(executor, server);
 }
 
 /** One harness stream with a typed client and a tap recording every response id it delivered. */
@@ -184,18 +176,15 @@ export async function status(baseUrl: string): Promise<{ nodes: { id: string }[]
   return (await response.json()) as never;
 }
 
-/** Our codex-0.169-style executor (Noise) in this process, knowing every node's base URL. */
-export async function startNoiseExecutor(environmentId: string, baseUrls: readonly string[], log?: (line: string) => void): Promise<{ executor: NoiseRemoteExecutor; server: ExecServer; stop(): Promise<void> }> {
-  const server = new ExecServer({ processes: { terminateGraceMs: 300 } });
-  const executor = new NoiseRemoteExecutor({
-    baseUrl: baseUrls[0] as string,
-    alternateBaseUrls: baseUrls.slice(1),
-    environmentId,
-    token: staticToken(TOKEN),
-    server,
-    backoff: { initialMs: 50, maxMs: 200 },
-    ...(log ? { log } : {}),
-  });
+/** A started executor loop, its server, and a stop that ends both. */
+export interface RunningExecutor<E> {
+  readonly executor: E;
+  readonly server: ExecServer;
+  stop(): Promise<void>;
+}
+
+/** Runs `executor`'s loop (a fatal error surfaces through its state) until `stop`. */
+function runExecutor<E extends { run(): Promise<void>; stop(): void }>(executor: E, server: ExecServer): RunningExecutor<E> {
   const running = executor.run();
   running.catch(() => undefined);
   return {
@@ -207,6 +196,46 @@ export async function startNoiseExecutor(environmentId: string, baseUrls: readon
       await server.shutdown();
     },
   };
+}
+
+/**
+ * Registers `before`/`after` hooks of the enclosing `describe` for a real Redis and three nodes on it;
+ * cleanups pushed by the tests run (in reverse) before the nodes close.
+ */
+export function useThreeNodeCluster(): { readonly nodes: [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous]; readonly cleanups: Array<() => Promise<void> | void> } {
+  let redis: TestRedis | undefined;
+  let nodes: ClusterRendezvous[] = [];
+  const cleanups: Array<() => Promise<void> | void> = [];
+  before(async () => {
+    redis = await startTestRedis();
+    nodes = [await startNode(redis.url), await startNode(redis.url), await startNode(redis.url)];
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    for (const node of nodes) await node.close();
+    await redis?.stop();
+  });
+  return {
+    get nodes() {
+      return nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    },
+    cleanups,
+  };
+}
+
+/** Our codex-0.169-style executor (Noise) in this process, knowing every node's base URL. */
+export async function startNoiseExecutor(environmentId: string, baseUrls: readonly string[], log?: (line: string) => void): Promise<RunningExecutor<NoiseRemoteExecutor>> {
+  const server = new ExecServer({ processes: { terminateGraceMs: 300 } });
+  const executor = new NoiseRemoteExecutor({
+    baseUrl: baseUrls[0] as string,
+    alternateBaseUrls: baseUrls.slice(1),
+    environmentId,
+    token: staticToken(TOKEN),
+    server,
+    backoff: { initialMs: 50, maxMs: 200 },
+    ...(log ? { log } : {}),
+  });
+  return runExecutor(executor, server);
 }
 
 /** Our Noise harness through one node (`/connect` there, the harness websocket there). */

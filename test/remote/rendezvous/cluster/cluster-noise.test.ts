@@ -3,11 +3,11 @@
  * and Noise streams through the others, stream ownership across nodes, registration conflicts and
  * `/validate` wherever the authorization was issued.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { generateHybridKeyPair, publicKeyToJson } from "../../../../src/relay/noise/hybrid-keypair.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
-import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
+import { redisSkip } from "../../../helpers/redis-server.js";
 import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { waitUntil } from "../../../helpers/wait.js";
 import {
@@ -16,12 +16,12 @@ import {
   openSession,
   postEnvironment,
   responseProblems,
-  startNode,
   startNoiseExecutor,
   startTicker,
   status,
   text,
   tickerProblems,
+  useThreeNodeCluster,
 } from "./cluster-fixture.js";
 
 const skip = redisSkip();
@@ -39,22 +39,11 @@ async function connectWhenAttached(baseUrl: string, environmentId: string, harne
 }
 
 describe("rendezvous cluster: codex 0.169 environments across three nodes", { skip }, () => {
-  let redis: TestRedis;
-  let nodes: ClusterRendezvous[] = [];
-  const cleanups: Array<() => Promise<void> | void> = [];
-
-  before(async () => {
-    redis = await startTestRedis();
-    nodes = [await startNode(redis.url), await startNode(redis.url), await startNode(redis.url)];
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    for (const node of nodes) await node.close();
-    await redis?.stop();
-  });
+  const cluster = useThreeNodeCluster();
+  const { cleanups } = cluster;
 
   test("executor registered on node 1, harnesses connect through nodes 2 and 3: commands and files over Noise, every response once, in order", async () => {
-    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const [n1, n2, n3] = cluster.nodes;
     const exec = await startNoiseExecutor("env-routing", [n1.baseUrl, n2.baseUrl, n3.baseUrl]);
     cleanups.push(() => exec.stop());
     await waitUntil(() => exec.executor.state === "connected", 15_000, "executor connected to node 1");
@@ -95,7 +84,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
   });
 
   test("a raw harness on node 3 cannot inject into a stream owned by node 2's harness; replies reach only the owner", async () => {
-    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const [n1, n2, n3] = cluster.nodes;
     const executorKey = publicKeyToJson(generateHybridKeyPair().publicKey);
     const registration = await postEnvironment(n1.baseUrl, "env-raw", "register", { security_profile: PROFILE, executor_public_key: executorKey });
     assert.equal(registration.status, 200);
@@ -126,7 +115,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
   });
 
   test("registration conflicts across nodes; URLs signed by one node work on another; a superseded executor URL gets 409 everywhere", async () => {
-    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const [n1, n2, n3] = cluster.nodes;
     const firstKey = publicKeyToJson(generateHybridKeyPair().publicKey);
     const first = await postEnvironment(n1.baseUrl, "env-conflict", "register", { security_profile: PROFILE, executor_public_key: firstKey });
     assert.equal(first.status, 200);
@@ -177,7 +166,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
   });
 
   test("/validate on a node other than the one that issued the authorization", async () => {
-    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const [n1, n2, n3] = cluster.nodes;
     const executorKey = publicKeyToJson(generateHybridKeyPair().publicKey);
     const registration = await postEnvironment(n1.baseUrl, "env-validate", "register", { security_profile: PROFILE, executor_public_key: executorKey });
     const executor = await openRawFrameSocket(String(registration.json.url), 5000);

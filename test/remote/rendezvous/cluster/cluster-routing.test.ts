@@ -1,31 +1,19 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
-import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
-import { redisSkip, startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
+import { redisSkip } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
-import { data, harnessUrl, openSession, responseProblems, startExecutor, startNode, startTicker, status, text, tickerProblems, TOKEN } from "./cluster-fixture.js";
+import { data, harnessUrl, openSession, responseProblems, startExecutor, startTicker, status, text, tickerProblems, TOKEN, useThreeNodeCluster } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 
 describe("rendezvous cluster: routing across three nodes", { skip }, () => {
-  let redis: TestRedis;
-  let nodes: ClusterRendezvous[] = [];
-  const cleanups: Array<() => Promise<void> | void> = [];
-
-  before(async () => {
-    redis = await startTestRedis();
-    nodes = [await startNode(redis.url), await startNode(redis.url), await startNode(redis.url)];
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    for (const node of nodes) await node.close();
-    await redis?.stop();
-  });
+  const cluster = useThreeNodeCluster();
+  const { cleanups } = cluster;
 
   test("harnesses on nodes 2 and 3 reach an executor on node 1: every response once, in order, no cross-talk", async () => {
-    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const [n1, n2, n3] = cluster.nodes;
     const exec = await startExecutor("exec-routing", [n1.baseUrl, n2.baseUrl, n3.baseUrl]);
     cleanups.push(() => exec.stop());
     await waitUntil(() => exec.executor.state === "connected", 10_000, "executor connected to node 1");
@@ -66,7 +54,7 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
   });
 
   test("a harness on another node cannot take over a stream; replies go only to the owner", async () => {
-    const [n1, n2, n3] = nodes as [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous];
+    const [n1, n2, n3] = cluster.nodes;
     const registration = (await (await fetch(`${n1.baseUrl}/cloud/executor/raw-exec/register`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { url: string };
     const executor = await openRawFrameSocket(registration.url, 5000);
     const owner = await openRawFrameSocket(await harnessUrl(n2.baseUrl, "raw-exec"), 5000);

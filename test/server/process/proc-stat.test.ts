@@ -8,11 +8,22 @@ import { sessionProcessGroups } from "../../../src/server/process/signal-session
 const linux = process.platform === "linux";
 
 describe("readProcStats", () => {
-  it("reports this process with its parent", { skip: linux ? false : "needs procfs" }, () => {
-    const self = readProcStats()?.find((stat) => stat.pid === process.pid);
-    assert.ok(self, "this process is listed");
-    assert.equal(self.ppid, process.ppid);
-    assert.ok(self.pgrp > 0 && self.session > 0);
+  // The listing is checked on a child rather than on this process: a CI sandbox was seen whose /proc
+  // listing lacked the reading process itself while its children were there.
+  it("reports a plain child in this process's group and session", { skip: linux ? false : "needs procfs" }, async () => {
+    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      await once(child, "spawn");
+      const stat = readProcStats()?.find((s) => s.pid === child.pid);
+      assert.ok(stat, "the child is listed");
+      assert.equal(stat.ppid, process.pid);
+      assert.ok(stat.pgrp > 0 && stat.session > 0);
+      // Not detached: it joined this process's group rather than leading one of its own.
+      assert.notEqual(stat.pgrp, child.pid);
+      assert.notEqual(stat.session, child.pid);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
   it("finds a detached child's own session and group", { skip: linux ? false : "needs procfs" }, async () => {

@@ -2,6 +2,7 @@
 import { Command } from "./cli/commander-classes.js";
 import { configureClientCommands } from "./cli/client-commands.js";
 import { configureConformance } from "./cli/conformance-command.js";
+import { configureForward } from "./cli/forward-command.js";
 import { configureRendezvous } from "./cli/rendezvous-command.js";
 import { configureServe } from "./cli/serve-command.js";
 
@@ -15,6 +16,7 @@ const program = new Command()
   .enablePositionalOptions();
 configureServe(program);
 configureRendezvous(program);
+configureForward(program);
 configureClientCommands(program);
 configureConformance(program);
 

@@ -174,7 +174,21 @@ async function serveLocal(opts: ServeOptions): Promise<void> {
   process.exit(0);
 }
 
-async function serveRemote(opts: ServeOptions): Promise<void> {
+/** What remote mode (`--remote`, and `forward`) needs before it can register: id, token, registry URLs. */
+export interface RemoteRegistration {
+  readonly environmentId: string;
+  readonly token: BearerTokenSource;
+  readonly baseUrls: readonly string[];
+}
+
+/** Checks the remote-mode options and reads the registry token; exits 2 with the reason when they are unusable. */
+export async function remoteRegistration(opts: {
+  remote?: string;
+  environmentId?: string;
+  executorId?: string;
+  registrationBearerStdin: boolean;
+  bearerTokenFile?: string;
+}): Promise<RemoteRegistration> {
   const id = opts.environmentId ?? opts.executorId;
   if (!id?.trim()) exitWith(2, "--remote needs --environment-id ID");
   if (opts.registrationBearerStdin && opts.bearerTokenFile) exitWith(2, "--registration-bearer-stdin and --bearer-token-file exclude each other");
@@ -185,8 +199,13 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
     exitWith(2, error instanceof Error ? error.message : String(error));
   }
   if (!token) exitWith(2, `--remote needs a registry token: --registration-bearer-stdin, --bearer-token-file FILE or ${UPSTREAM_TOKEN_ENV}`);
-  const baseUrls = (opts.remote as string).split(",").map((url) => url.trim()).filter(Boolean);
+  const baseUrls = (opts.remote ?? "").split(",").map((url) => url.trim()).filter(Boolean);
   if (baseUrls.length === 0) exitWith(2, "--remote needs a registry base URL");
+  return { environmentId: id, token, baseUrls };
+}
+
+async function serveRemote(opts: ServeOptions): Promise<void> {
+  const { environmentId: id, token, baseUrls } = await remoteRegistration(opts);
   if (opts.remoteTransport === "noise") return serveNoise(opts, id, token, baseUrls);
   // Loaded on demand so a local server does not pay for the relay at start-up.
   const { RemoteExecutor, RemoteExecutorConfig } = await import("../remote/remote-executor.js");

@@ -10,7 +10,7 @@
  * network errors at registration are retried with backoff instead of ending the process.
  * Streams with our own harnesses survive a socket loss and resume; 0.169 harness streams end with it.
  */
-import type { ExecServer } from "../server/exec-server.js";
+import type { MessageTransport } from "../rpc/message-transport.js";
 import { generateHybridKeyPair, publicKeyFingerprint, type HybridKeyPair, type HybridPublicKey } from "../relay/noise/hybrid-keypair.js";
 import { NOISE_MAX_FRAME_BYTES, type NoiseLimits } from "../relay/noise/noise-options.js";
 import { NoiseMux } from "../relay/noise/noise-mux.js";
@@ -39,10 +39,11 @@ export interface NoiseRemoteExecutorOptions {
   /** Display name for logs (`--name`; 0.169 does not send it either). */
   readonly name?: string;
   /**
-   * The exec-server each stream is served by (only its `serve` is used, once per validated stream, with the
-   * decrypted stream as the transport; a test may wrap it to observe the plaintext JSON-RPC).
+   * What serves each validated stream: an exec-server (only its `serve` is used, once per stream, with the
+   * decrypted stream as the transport; a test may wrap it to observe the plaintext JSON-RPC), or a
+   * `StreamForwarder` piping each stream to another exec-server (`exec-server forward`).
    */
-  readonly server: Pick<ExecServer, "serve">;
+  readonly server: { serve(stream: MessageTransport): unknown };
   /** Default: a fresh identity (0.169: one per process, reused for every registration). */
   readonly identity?: HybridKeyPair;
   readonly limits?: Partial<NoiseLimits>;

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { readProcStats } from "../../src/server/process/proc-stat.js";
 import { signalSession } from "../../src/server/process/signal-session.js";
 import { ExecSandbox, SandboxRefusedError } from "../../src/sandbox/index.js";
 import { bubblewrapSkip } from "../helpers/bubblewrap.js";
@@ -253,15 +254,5 @@ describe("sandbox refusals", () => {
 
 /** Pids of the processes in session `sid` (host view). */
 function sessionMembers(sid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]) === sid) pids.push(Number(entry));
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return pids;
+  return (readProcStats() ?? []).filter((stat) => stat.session === sid).map((stat) => stat.pid);
 }

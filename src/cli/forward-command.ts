@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { Option } from "./commander-classes.js";
 import { PROJECT_TOKEN_ENV, UPSTREAM_TOKEN_ENV } from "../remote/bearer-token-source.js";
-import { STREAM_FORWARDER_DEFAULTS } from "../remote/stream-forwarder.js";
+import { STREAM_FORWARDER_DEFAULTS, StreamForwarder } from "../remote/stream-forwarder.js";
 import { durationMs, positiveInteger } from "./parse-options.js";
-import { remoteRegistration } from "./serve-command.js";
+import { remoteRegistration, runNoiseExecutor } from "./serve-command.js";
 import { exitWith, installShutdown, stderrLog } from "./shutdown.js";
 
 /** Environment variable holding the destination's connection token (alternative to --connect-token-file). */
@@ -63,9 +63,7 @@ async function forward(opts: ForwardCliOptions): Promise<void> {
   const { environmentId, token, baseUrls } = await remoteRegistration(opts);
   const connectToken = opts.connectTokenFile ? readFileSync(opts.connectTokenFile, "utf8").trim() : process.env[FORWARD_CONNECT_TOKEN_ENV]?.trim() || undefined;
   const ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
-  const { StreamForwarder } = await import("../remote/stream-forwarder.js");
-  const { NoiseRemoteExecutor } = await import("../remote/noise-remote-executor.js");
-  let forwarder;
+  let forwarder: StreamForwarder;
   try {
     forwarder = new StreamForwarder({
       connect: opts.connect,
@@ -78,28 +76,6 @@ async function forward(opts: ForwardCliOptions): Promise<void> {
   } catch (error) {
     exitWith(2, error instanceof Error ? error.message : String(error));
   }
-  const executor = new NoiseRemoteExecutor({
-    baseUrl: baseUrls[0] as string,
-    alternateBaseUrls: baseUrls.slice(1),
-    environmentId,
-    token,
-    ...(opts.name ? { name: opts.name } : {}),
-    server: forwarder,
-    limits: { maxStreams: opts.maxStreams },
-    dial: { pingIntervalMs: opts.pingIntervalMs, ...(ca ? { ca } : {}) },
-    log: stderrLog,
-  });
   stderrLog(`forwarding environment ${environmentId} to ${opts.connect}`);
-  installShutdown(async () => {
-    executor.stop();
-    forwarder.close();
-  });
-  try {
-    await executor.run();
-  } catch (error) {
-    forwarder.close();
-    exitWith(1, error instanceof Error ? error.message : String(error));
-  }
-  forwarder.close();
-  process.exit(0);
+  await runNoiseExecutor({ environmentId, token, baseUrls }, { name: opts.name, maxStreams: opts.maxStreams, pingIntervalMs: opts.pingIntervalMs, ca }, forwarder, async () => forwarder.close());
 }

@@ -5,6 +5,7 @@ import { ExecServer, type ExecServerOptions } from "../server/exec-server.js";
 import { startExecServer } from "../server/start-exec-server.js";
 import { environmentToken, fileToken, UPSTREAM_TOKEN_ENV, PROJECT_TOKEN_ENV, type BearerTokenSource } from "../remote/bearer-token-source.js";
 import { readStdinBearer } from "../remote/stdin-bearer-token.js";
+import type { NoiseRemoteExecutorOptions } from "../remote/noise-remote-executor.js";
 import { collect, durationMs, positiveInteger } from "./parse-options.js";
 import { DEFAULT_BWRAP_PATH } from "../sandbox/bubblewrap-availability.js";
 import { METADATA_STAT_MODES, type MetadataStatMode } from "../server/fs/metadata-stat.js";
@@ -234,30 +235,49 @@ async function serveRemote(opts: ServeOptions): Promise<void> {
 
 /** `--remote` with the default transport: codex 0.169's registration and Noise streams. */
 async function serveNoise(opts: ServeOptions, environmentId: string, token: BearerTokenSource, baseUrls: readonly string[]): Promise<void> {
-  const { NoiseRemoteExecutor } = await import("../remote/noise-remote-executor.js");
   const server = new ExecServer(serverOptions(opts));
   stderrLog(await server.describeSandbox());
+  await runNoiseExecutor(
+    { environmentId, token, baseUrls },
+    { name: opts.name, maxStreams: opts.maxStreams, pingIntervalMs: opts.pingIntervalMs, ca: opts.caFile ? readFileSync(opts.caFile) : undefined },
+    server,
+    () => server.shutdown(),
+  );
+}
+
+/**
+ * Registers as a codex 0.169 environment and hands every validated Noise stream to `server` until a
+ * signal or a fatal registry answer (exit 1); `close` releases what serves the streams. Exits the process.
+ */
+export async function runNoiseExecutor(
+  registration: RemoteRegistration,
+  options: { name: string | undefined; maxStreams: number; pingIntervalMs: number; ca: Buffer | undefined },
+  server: NoiseRemoteExecutorOptions["server"],
+  close: () => Promise<void>,
+): Promise<never> {
+  const { NoiseRemoteExecutor } = await import("../remote/noise-remote-executor.js");
+  const { environmentId, token, baseUrls } = registration;
   const executor = new NoiseRemoteExecutor({
     baseUrl: baseUrls[0] as string,
     alternateBaseUrls: baseUrls.slice(1),
     environmentId,
     token,
-    ...(opts.name ? { name: opts.name } : {}),
+    ...(options.name ? { name: options.name } : {}),
     server,
-    limits: { maxStreams: opts.maxStreams },
-    dial: { pingIntervalMs: opts.pingIntervalMs, ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}) },
+    limits: { maxStreams: options.maxStreams },
+    dial: { pingIntervalMs: options.pingIntervalMs, ...(options.ca ? { ca: options.ca } : {}) },
     log: stderrLog,
   });
   installShutdown(async () => {
     executor.stop();
-    await server.shutdown();
+    await close();
   });
   try {
     await executor.run();
   } catch (error) {
-    await server.shutdown();
+    await close();
     exitWith(1, error instanceof Error ? error.message : String(error));
   }
-  await server.shutdown();
+  await close();
   process.exit(0);
 }

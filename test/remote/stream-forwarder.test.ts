@@ -235,4 +235,22 @@ describe("exec-server forward (the CLI)", { skip: existsSync(CLI) ? false : "dis
     child.kill("SIGTERM");
     assert.equal(await closed, 0);
   });
+
+  test("exits 2 for a destination that is not a websocket URL and for the cleartext transport", async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, "forward", "--remote", "http://127.0.0.1:9", "--environment-id", "e", ...args], {
+          stdio: ["ignore", "ignore", "pipe"],
+          env: { ...process.env, CODEX_EXEC_SERVER_REMOTE_BEARER_TOKEN: "t" },
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once("close", (code) => resolve({ code, stderr }));
+      });
+    assert.deepEqual(await run(["--connect", "http://127.0.0.1:1"]), { code: 2, stderr: "exec-server: --connect must be a ws:// or wss:// URL, got http://127.0.0.1:1\n" });
+    assert.deepEqual(await run(["--connect", "ws://127.0.0.1:1", "--remote-transport", "cleartext"]), {
+      code: 2,
+      stderr: "exec-server: the cleartext transport does not support forwarding (use --remote-transport noise)\n",
+    });
+  });
 });

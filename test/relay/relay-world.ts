@@ -5,7 +5,8 @@
 import type { RelayEndpointOptions } from "../../src/relay/relay-options.js";
 import { RelayMux } from "../../src/relay/relay-mux.js";
 import type { RelayStream } from "../../src/relay/relay-stream.js";
-import { MuxPairWorld, type StreamRecord as PairStreamRecord } from "./mux-pair-world.js";
+import assert from "node:assert/strict";
+import { MuxPairWorld, type StreamRecord as PairStreamRecord, type WorldStream } from "./mux-pair-world.js";
 
 export type StreamRecord = PairStreamRecord<RelayStream>;
 
@@ -34,4 +35,14 @@ export function assertPrefix(got: readonly string[], sent: readonly string[], wh
   for (let i = 0; i < got.length; i++) {
     if (got[i] !== sent[i]) throw new Error(`${what}: message ${i} is ${JSON.stringify(got[i]!.slice(0, 40))}, expected ${JSON.stringify(sent[i]!.slice(0, 40))}`);
   }
+}
+
+/**
+ * The reliable relay's invariant on a channel that can heal: each side delivered a prefix of what the
+ * other sent, and no stream was reset.
+ */
+export function assertHealableStream(stream: PairStreamRecord<WorldStream>): void {
+  assertPrefix(stream.gotUp, stream.sentUp, "harness → executor");
+  assertPrefix(stream.gotDown, stream.sentDown, "executor → harness");
+  assert.deepEqual(stream.closed, [], "no stream is reset on a healable channel");
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -9,7 +9,8 @@ import { isRpcError } from "../../src/rpc/rpc-error.js";
 import { resolveRealPath } from "../../src/server/fs/resolve-real-path.js";
 import { assertFsAccess, decide, ExecSandbox, type SandboxPolicy } from "../../src/sandbox/index.js";
 import { bubblewrapSkip } from "../helpers/bubblewrap.js";
-import { runScript, uri } from "./run-sandboxed.js";
+import { makeProfileTree, profileArbitrary, profileWireContext } from "../helpers/random-sandbox-profile.js";
+import { runScript } from "./run-sandboxed.js";
 
 const skip = await bubblewrapSkip();
 const sandbox = new ExecSandbox();
@@ -45,41 +46,6 @@ const EXISTING = [
 /** Paths the child creates. */
 const NEW = ["ws/n", "ws/sub/n", "ws/sub/deep/n", "other/n", "ws/out/n2", "ws/.git/n", "ws/n.pem", "ws/missing/n"];
 
-async function makeFixture(base: string): Promise<void> {
-  for (const [path, content] of Object.entries(FILES)) {
-    await mkdir(join(base, path, ".."), { recursive: true });
-    await writeFile(join(base, path), content);
-  }
-  await symlink("../other", join(base, "ws", "out"));
-  await symlink("../a.txt", join(base, "ws", "sub", "up"));
-}
-
-type Access = "read" | "write" | "deny";
-interface Profile {
-  root: "read" | "write" | "none";
-  entries: [string, Access][];
-  pemGlob: boolean;
-}
-
-const profileArbitrary: fc.Arbitrary<Profile> = fc.record({
-  root: fc.constantFrom<Profile["root"]>("read", "write", "none"),
-  entries: fc.array(fc.tuple(fc.constantFrom(...RULE_TARGETS), fc.constantFrom<Access>("read", "write", "deny")), { maxLength: 4 }),
-  pemGlob: fc.boolean(),
-});
-
-function wireContext(base: string, profile: Profile): unknown {
-  const entries: unknown[] = [];
-  if (profile.root !== "none") entries.push({ path: { type: "special", value: { kind: "root" } }, access: profile.root });
-  // A shell needs its binaries; an unreadable root gets the system directories back.
-  if (profile.root === "none") entries.push({ path: { type: "special", value: { kind: "minimal" } }, access: "read" });
-  for (const [target, access] of profile.entries) entries.push({ path: { type: "path", path: uri(join(base, target)) }, access });
-  if (profile.pemGlob) entries.push({ path: { type: "glob_pattern", pattern: `${base}/ws/**/*.pem` }, access: "deny" });
-  return {
-    permissions: { type: "managed", network: "restricted", file_system: { type: "restricted", entries } },
-    windowsSandboxLevel: "disabled",
-  };
-}
-
 /** Real directories the kernel walks through to reach `path` (every prefix resolved, with their ancestors). */
 async function traversed(path: string): Promise<Set<string>> {
   const dirs = new Set<string>(["/"]);
@@ -106,10 +72,10 @@ describe("sandbox model (real bubblewrap, random profiles × paths)", { skip }, 
   it("never lets a child exceed the decision, matches it where the path's directories are visible, and the fs check equals it", async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(profileArbitrary, async (profile) => {
+      fc.asyncProperty(profileArbitrary(RULE_TARGETS), async (profile) => {
         const base = join(root, `run-${(run += 1)}`);
-        await makeFixture(base);
-        const prepared = await sandbox.prepareProcess(wireContext(base, profile), { cwd: "/usr", env: {} });
+        await makeProfileTree(base, FILES);
+        const prepared = await sandbox.prepareProcess(profileWireContext(base, profile, { shell: true }), { cwd: "/usr", env: {} });
         const policy = prepared.policy;
         const ops: { op: "read" | "write"; lexical: string; isNew: boolean }[] = [
           ...EXISTING.map((path) => ({ op: "read" as const, lexical: join(base, path).replace(/\/$/, ""), isNew: false })),

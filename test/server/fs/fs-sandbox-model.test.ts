@@ -9,14 +9,14 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { encodePathUri } from "../../../src/rpc/path-uri.js";
 import { isRpcError } from "../../../src/rpc/rpc-error.js";
 import { FileSystemService } from "../../../src/server/fs/index.js";
+import { type Access, makeProfileTree, type Profile, profileArbitrary, profileWireContext } from "../../helpers/random-sandbox-profile.js";
 
 const service = new FileSystemService();
 let root: string;
@@ -41,27 +41,6 @@ const RULE_TARGETS = ["", "ws", "ws/sub", "ws/sub/deep", "ws/k.pem", "ws/.git", 
 /** Existing files, spelled as the caller would (links: ws/out → ../other, ws/sub/up → ../a.txt). */
 const EXISTING = ["ws/a.txt", "ws/k.pem", "ws/.git/config", "ws/sub/b.txt", "ws/sub/deep/c.txt", "other/o.txt", "other/inner/i.txt", "ws/out/o.txt", "ws/out/inner/i.txt", "ws/sub/up", "ws/sub/../a.txt", "ws/out/../other/o.txt"];
 const NEW = ["ws/n", "ws/sub/n", "other/n", "ws/out/n2", "ws/.git/n", "ws/n.pem", "ws/missing/n", "other/missing/n"];
-
-type Access = "read" | "write" | "deny";
-interface Profile {
-  root: "read" | "write" | "none";
-  entries: [string, Access][];
-  pemGlob: boolean;
-}
-
-const profileArbitrary: fc.Arbitrary<Profile> = fc.record({
-  root: fc.constantFrom<Profile["root"]>("read", "write", "none"),
-  entries: fc.array(fc.tuple(fc.constantFrom(...RULE_TARGETS), fc.constantFrom<Access>("read", "write", "deny")), { maxLength: 4 }),
-  pemGlob: fc.boolean(),
-});
-
-function wireContext(base: string, profile: Profile): unknown {
-  const entries: unknown[] = [];
-  if (profile.root !== "none") entries.push({ path: { type: "special", value: { kind: "root" } }, access: profile.root });
-  for (const [target, access] of profile.entries) entries.push({ path: { type: "path", path: encodePathUri(join(base, target)) }, access });
-  if (profile.pemGlob) entries.push({ path: { type: "glob_pattern", pattern: `${base}/ws/**/*.pem` }, access: "deny" });
-  return { permissions: { type: "managed", network: "restricted", file_system: { type: "restricted", entries } }, windowsSandboxLevel: "disabled" };
-}
 
 /** The independent model: the grant at a real path under `profile` (rules on the fixture's real paths). */
 function modelGrant(base: string, profile: Profile, real: string): "read" | "write" | "deny" | "none" {
@@ -116,15 +95,10 @@ describe("fs methods under random 0.169 profiles (fast-check against a policy mo
   it("allow exactly what the model grants and refuse with the model's code, changing nothing when refused", async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(profileArbitrary, async (profile) => {
+      fc.asyncProperty(profileArbitrary(RULE_TARGETS), async (profile) => {
         const base = join(root, `run-${(run += 1)}`);
-        for (const [path, content] of Object.entries(FILES)) {
-          await mkdir(join(base, path, ".."), { recursive: true });
-          await writeFile(join(base, path), content);
-        }
-        await symlink("../other", join(base, "ws", "out"));
-        await symlink("../a.txt", join(base, "ws", "sub", "up"));
-        const sandbox = wireContext(base, profile);
+        await makeProfileTree(base, FILES);
+        const sandbox = profileWireContext(base, profile);
         const check = async (op: "read" | "write", spelled: string, isNew: boolean) => {
           const path = `${base}/${spelled}`;
           const real = await realOf(path);

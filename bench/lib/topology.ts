@@ -142,16 +142,37 @@ export async function startRelay(options: RelayPathOptions = {}): Promise<RelayP
     throw error;
   }
   const harnessUrl = await rendezvous.call<string>("harnessUrl", executorId);
-  const harnesses = new Set<HarnessConnection>();
+  const harnesses = harnessSide(rendezvous, executor, () =>
+    HarnessConnection.connect(harnessUrl, {
+      reconnect: false,
+      relay: { maxStreams, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
+    }),
+  );
+  return { ...harnesses, harnessUrl };
+}
+
+/** What a relay path's harness side needs of a harness connection (cleartext or Noise). */
+interface BenchHarness {
+  openStream(): MessageTransport;
+  close(): void;
+}
+
+/**
+ * The harness side of a relay path with its rendezvous and executor children: harness connections
+ * opened here by `connect`, initialized clients on their streams, and a `stop` that closes the
+ * harnesses before the executor and the rendezvous.
+ */
+function harnessSide<H extends BenchHarness>(
+  rendezvous: BenchChild,
+  executor: BenchChild,
+  connect: () => Promise<H>,
+): { rendezvous: BenchChild; executor: BenchChild; harness(): Promise<H>; stream(harness: H, timeoutMs?: number): Promise<BenchClient>; stop(): Promise<void> } {
+  const harnesses = new Set<H>();
   return {
     rendezvous,
     executor,
-    harnessUrl,
     async harness() {
-      const connection = await HarnessConnection.connect(harnessUrl, {
-        reconnect: false,
-        relay: { maxStreams, ...(options.endpoint ? { endpoint: options.endpoint } : {}) },
-      });
+      const connection = await connect();
       harnesses.add(connection);
       return connection;
     },
@@ -191,27 +212,7 @@ export async function startNoiseRelay(): Promise<NoiseRelayPath> {
     await rendezvous.stop();
     throw error;
   }
-  const harnesses = new Set<NoiseHarnessConnection>();
-  return {
-    rendezvous,
-    executor,
-    async harness() {
-      const connection = await NoiseHarnessConnection.connect({ registry: { baseUrl, environmentId, token: TOKEN }, reconnect: false });
-      harnesses.add(connection);
-      return connection;
-    },
-    async stream(harness, timeoutMs = 120_000) {
-      const transport = harness.openStream();
-      const client = createExecServerClient(transport, { timeoutMs });
-      await initialize(client);
-      return { client, transport, close: () => transport.close("bench done") };
-    },
-    async stop() {
-      for (const harness of harnesses) harness.close();
-      await executor.stop();
-      await rendezvous.stop();
-    },
-  };
+  return harnessSide(rendezvous, executor, () => NoiseHarnessConnection.connect({ registry: { baseUrl, environmentId, token: TOKEN }, reconnect: false }));
 }
 
 /** A bare `ws` client of the raw child. */

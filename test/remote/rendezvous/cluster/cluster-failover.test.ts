@@ -1,10 +1,10 @@
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HarnessConnection } from "../../../../src/remote/harness-connection.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
 import { redisSkip, startTestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
-import { harnessUrl, openSession, responseProblems, startChildNode, startExecutor, startNode, startTicker, status, tickerProblems, TOKEN } from "./cluster-fixture.js";
+import { finishTickers, harnessUrl, openSession, openSessions, responseProblems, startExecutor, startKillableCluster, startNode, startTicker, startTickers, status, tickerProblems, TOKEN, useCleanups } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 
@@ -16,21 +16,11 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs: number, 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const cleanups = useCleanups();
 
 describe("rendezvous cluster: failures", { skip }, () => {
   test("node 1 is killed mid-output: the executor moves, streams resume, output complete and unrepeated", async () => {
-    const redis = await startTestRedis();
-    cleanups.push(() => redis.stop());
-    const node1 = await startChildNode(redis.url);
-    cleanups.push(() => node1.kill());
-    const nodeLog: string[] = [];
-    const n2 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
-    const n3 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
-    cleanups.push(() => n2.close(), () => n3.close());
+    const { node1, n2, n3, nodeLog } = await startKillableCluster(cleanups);
     const log: string[] = [];
     const exec = await startExecutor("exec-kill", [node1.baseUrl, n2.baseUrl, n3.baseUrl], (line) => log.push(line));
     cleanups.push(() => exec.stop());
@@ -40,20 +30,16 @@ describe("rendezvous cluster: failures", { skip }, () => {
     const harnesses = [await HarnessConnection.connect(await harnessUrl(n2.baseUrl, "exec-kill")), await HarnessConnection.connect(await harnessUrl(n3.baseUrl, "exec-kill"))];
     cleanups.push(() => harnesses.forEach((harness) => harness.close()));
     const LINES = 150;
-    const sessions = await Promise.all(harnesses.flatMap((harness, h) => [0, 1].map((i) => openSession(harness, `kill-${h}-${i}`).then((session) => ({ session, token: `k${h}${i}` })))));
-    const runs = await Promise.all(sessions.map(async ({ session, token }) => ({ session, token, ticker: await startTicker(session.client, "tick", token, LINES, 0.02) })));
-    await waitUntil(() => runs.every(({ ticker }) => ticker.lines().length >= 10), 15_000, "output on every stream before the kill");
+    const runs = await startTickers(await openSessions(harnesses, 2, "k"), LINES);
 
     await node1.kill();
     const connectionsBefore = exec.executor.connections;
     await waitUntil(() => exec.executor.connections > connectionsBefore && exec.executor.state === "connected", 20_000, "executor reconnected to another node");
     assert.notEqual(exec.executor.registryUrl, node1.baseUrl, `the executor moved (log: ${log.join(" | ")})`);
 
-    const finished = await Promise.all(runs.map(async (run) => ({ ...run, closedSeq: await run.ticker.closed })));
-    const problems = finished.flatMap(({ session, token, ticker, closedSeq }) => [...tickerProblems(ticker, token, LINES, closedSeq), ...responseProblems(session, token)]);
-    assert.deepEqual(problems, [], `node log:\n${nodeLog.join("\n")}\nexecutor log:\n${log.join("\n")}`);
+    assert.deepEqual(await finishTickers(runs, LINES), [], `node log:\n${nodeLog.join("\n")}\nexecutor log:\n${log.join("\n")}`);
     // The streams keep working after the move.
-    for (const { session } of finished) assert.ok((await session.client.fs.getMetadata({ path: "/" })).isDirectory);
+    for (const { session } of runs) assert.ok((await session.client.fs.getMetadata({ path: "/" })).isDirectory);
 
     const seen = await status(n2.baseUrl);
     const movedTo = seen.executors.find((executor) => executor.id === "exec-kill")?.node;

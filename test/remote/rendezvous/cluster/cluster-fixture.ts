@@ -1,6 +1,7 @@
 /** Shared pieces of the cluster tests: nodes, executors, harness sessions and a seq-checked process. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import { createInterface } from "node:readline";
 import { dataFrame, decodeFrame, encodeFrame } from "../../../../src/relay/frame-codec.js";
@@ -14,7 +15,9 @@ import type { RelayStream } from "../../../../src/relay/relay-stream.js";
 import type { NoiseRelayStream } from "../../../../src/relay/noise/noise-relay-stream.js";
 import { staticToken } from "../../../../src/remote/bearer-token-source.js";
 import { ExecServer } from "../../../../src/server/exec-server.js";
+import type { RawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { startTestRedis, type TestRedis } from "../../../helpers/redis-server.js";
+import { waitUntil } from "../../../helpers/wait.js";
 
 export const TOKEN = "cluster-test-token";
 const ROOT = join(import.meta.dirname, "..", "..", "..", "..");
@@ -102,6 +105,19 @@ export async function openSession(harness: Pick<HarnessConnection, "openStream">
   return { client, stream, responseIds };
 }
 
+/** A session and the token its ticker's lines carry. */
+export interface NamedSession {
+  readonly session: Session;
+  readonly token: string;
+}
+
+/** Opens `perHarness` sessions on every harness: session `${prefix}${h}-s${i}`, token `${prefix}${h}s${i}`. */
+export function openSessions(harnesses: readonly Parameters<typeof openSession>[0][], perHarness: number, prefix: string): Promise<NamedSession[]> {
+  return Promise.all(
+    harnesses.flatMap((harness, h) => Array.from({ length: perHarness }, (_, i) => openSession(harness, `${prefix}${h}-s${i}`).then((session) => ({ session, token: `${prefix}${h}s${i}` })))),
+  );
+}
+
 /** Output of one process as seen through notifications, with every seq. */
 export interface Ticker {
   readonly lines: () => string[];
@@ -169,6 +185,34 @@ export function responseProblems(session: Session, label: string): string[] {
   return problems;
 }
 
+/** A session's ticker once its process closed (`closedSeq`: the seq of `process/closed`). */
+export interface FinishedRun extends NamedSession {
+  readonly ticker: Ticker;
+  readonly closedSeq: number;
+}
+
+/** Problems of finished tickers of `count` lines each: their lines and seqs, and their sessions' responses. */
+export function runProblems(runs: readonly FinishedRun[], count: number): string[] {
+  return runs.flatMap(({ session, token, ticker, closedSeq }) => [...tickerProblems(ticker, token, count, closedSeq), ...responseProblems(session, token)]);
+}
+
+/** A ticker of {@link startTickers} on its session. */
+export interface TickerRun extends NamedSession {
+  readonly ticker: Ticker;
+}
+
+/** Starts a ticker of `count` lines (one every 20 ms) on every session and waits until each has printed 10. */
+export async function startTickers(sessions: readonly NamedSession[], count: number): Promise<TickerRun[]> {
+  const runs = await Promise.all(sessions.map(async ({ session, token }) => ({ session, token, ticker: await startTicker(session.client, "tick", token, count, 0.02) })));
+  await waitUntil(() => runs.every(({ ticker }) => ticker.lines().length >= 10), 15_000, "10 lines on every stream");
+  return runs;
+}
+
+/** Waits for every ticker to close and returns their problems (see {@link runProblems}). */
+export async function finishTickers(runs: readonly TickerRun[], count: number): Promise<string[]> {
+  return runProblems(await Promise.all(runs.map(async (run) => ({ ...run, closedSeq: await run.ticker.closed }))), count);
+}
+
 /** GET /status with the registry token. */
 export async function status(baseUrl: string): Promise<{ nodes: { id: string }[]; executors: { id: string; node: string; name: string }[]; streams: number; node: string; engine: { connected: boolean } }> {
   const response = await fetch(`${baseUrl}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -198,14 +242,42 @@ function runExecutor<E extends { run(): Promise<void>; stop(): void }>(executor:
   };
 }
 
+/** Cleanups a test pushes; they run in reverse. */
+export type Cleanups = Array<() => Promise<void> | void>;
+
+/** Registers an `after` hook of the enclosing file or `describe` that runs the returned cleanups in reverse. */
+export function useCleanups(): Cleanups {
+  const cleanups: Cleanups = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  return cleanups;
+}
+
+/**
+ * A real Redis, node 1 in its own process (for the test to kill) and nodes 2 and 3 in this one, their
+ * log lines in `nodeLog`; `cleanups` stop them all.
+ */
+export async function startKillableCluster(cleanups: Cleanups): Promise<{ node1: ChildNode; n2: ClusterRendezvous; n3: ClusterRendezvous; nodeLog: string[] }> {
+  const redis = await startTestRedis();
+  cleanups.push(() => redis.stop());
+  const node1 = await startChildNode(redis.url);
+  cleanups.push(() => node1.kill());
+  const nodeLog: string[] = [];
+  const n2 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
+  const n3 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
+  cleanups.push(() => n2.close(), () => n3.close());
+  return { node1, n2, n3, nodeLog };
+}
+
 /**
  * Registers `before`/`after` hooks of the enclosing `describe` for a real Redis and three nodes on it;
  * cleanups pushed by the tests run (in reverse) before the nodes close.
  */
-export function useThreeNodeCluster(): { readonly nodes: [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous]; readonly cleanups: Array<() => Promise<void> | void> } {
+export function useThreeNodeCluster(): { readonly nodes: [ClusterRendezvous, ClusterRendezvous, ClusterRendezvous]; readonly cleanups: Cleanups } {
   let redis: TestRedis | undefined;
   let nodes: ClusterRendezvous[] = [];
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: Cleanups = [];
   before(async () => {
     redis = await startTestRedis();
     nodes = [await startNode(redis.url), await startNode(redis.url), await startNode(redis.url)];
@@ -265,4 +337,30 @@ export const data = (streamId: string, payload: string) => encodeFrame(dataFrame
 export function text(bytes: Uint8Array): string {
   const frame = decodeFrame(bytes);
   return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
+}
+
+/**
+ * Checks that a stream belongs to the harness that opened it: `owner` and `intruder` are raw harness
+ * sockets on two nodes, `executor` the executor's. Frames the intruder sends on the owner's stream
+ * never reach the executor (`droppedFrames` of the intruder's node counts them), its own stream works,
+ * and each reply reaches only the harness whose stream it is on.
+ */
+export async function assertStreamOwnership(executor: RawFrameSocket, owner: RawFrameSocket, intruder: RawFrameSocket, droppedFrames: () => number): Promise<void> {
+  owner.socket.send(data("owned", "from-owner"));
+  assert.equal(text(await executor.next()), "owned:from-owner");
+  intruder.socket.send(data("owned", "injected"));
+  intruder.socket.send(data("intruder-own", "legit"));
+  assert.equal(text(await executor.next()), "intruder-own:legit");
+  // Everything the owner sends after the attempt still arrives, and the injected frame never does.
+  owner.socket.send(data("owned", "second"));
+  assert.equal(text(await executor.next()), "owned:second");
+  assert.equal(executor.frames.length, 0, "the injected frame never reached the executor");
+  assert.ok(droppedFrames() >= 1, "the intruder's node dropped the injected frame");
+
+  executor.socket.send(data("owned", "reply"));
+  assert.equal(text(await owner.next()), "owned:reply");
+  executor.socket.send(data("intruder-own", "reply-2"));
+  assert.equal(text(await intruder.next()), "intruder-own:reply-2");
+  assert.equal(owner.frames.length, 0);
+  assert.equal(intruder.frames.length, 0, "the intruder never saw the owner's reply");
 }

@@ -4,13 +4,13 @@
  * Noise streams of harnesses on the surviving nodes resume with every line once.
  */
 import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { freePort, redisSkip, startTestRedis } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
 import { generateHybridKeyPair, publicKeyToJson } from "../../../../src/relay/noise/hybrid-keypair.js";
 import type { ClusterRendezvous } from "../../../../src/remote/rendezvous/cluster/cluster-rendezvous.js";
-import { noiseHarness, openSession, postEnvironment, responseProblems, startChildNode, startNode, startNoiseExecutor, startTicker, status, tickerProblems } from "./cluster-fixture.js";
+import { finishTickers, noiseHarness, openSession, openSessions, postEnvironment, responseProblems, startChildNode, startKillableCluster, startNode, startNoiseExecutor, startTicker, startTickers, status, tickerProblems, useCleanups } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 
@@ -48,21 +48,11 @@ async function loadBalancer(targets: () => readonly string[]): Promise<{ baseUrl
     },
   };
 }
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const cleanups = useCleanups();
 
 describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () => {
   test("node 1 is killed mid-output: the executor re-registers through node 2 or 3, streams on nodes 2 and 3 finish complete and unrepeated", async (t) => {
-    const redis = await startTestRedis();
-    cleanups.push(() => redis.stop());
-    const node1 = await startChildNode(redis.url);
-    cleanups.push(() => node1.kill());
-    const nodeLog: string[] = [];
-    const n2 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
-    const n3 = await startNode(redis.url, { log: (line) => nodeLog.push(line) });
-    cleanups.push(() => n2.close(), () => n3.close());
+    const { node1, n2, n3, nodeLog } = await startKillableCluster(cleanups);
     const log: string[] = [];
     const exec = await startNoiseExecutor("env-kill", [node1.baseUrl, n2.baseUrl, n3.baseUrl], (line) => log.push(line));
     cleanups.push(() => exec.stop());
@@ -73,9 +63,7 @@ describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () =
     const harnesses = [await noiseHarness(n2.baseUrl, "env-kill"), await noiseHarness(n3.baseUrl, "env-kill")];
     cleanups.push(() => harnesses.forEach((harness) => harness.close()));
     const LINES = 150;
-    const sessions = await Promise.all(harnesses.flatMap((harness, h) => [0, 1].map((i) => openSession(harness, `nkill-${h}-${i}`).then((session) => ({ session, token: `nk${h}${i}` })))));
-    const runs = await Promise.all(sessions.map(async ({ session, token }) => ({ session, token, ticker: await startTicker(session.client, "tick", token, LINES, 0.02) })));
-    await waitUntil(() => runs.every(({ ticker }) => ticker.lines().length >= 10), 15_000, "output on every stream before the kill");
+    const runs = await startTickers(await openSessions(harnesses, 2, "nk"), LINES);
 
     const registrationsBefore = exec.executor.registrations;
     const killedAt = Date.now();
@@ -85,12 +73,10 @@ describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () =
     assert.notEqual(exec.executor.registryUrl, node1.baseUrl, "the executor moved");
     assert.equal(exec.executor.registration?.registrationId, registrationId, "the same executor key keeps its registration id");
 
-    const finished = await Promise.all(runs.map(async (run) => ({ ...run, closedSeq: await run.ticker.closed })));
-    const problems = finished.flatMap(({ session, token, ticker, closedSeq }) => [...tickerProblems(ticker, token, LINES, closedSeq), ...responseProblems(session, token)]);
-    assert.deepEqual(problems, [], `node log:\n${nodeLog.join("\n")}\nexecutor log:\n${log.join("\n")}`);
+    assert.deepEqual(await finishTickers(runs, LINES), [], `node log:\n${nodeLog.join("\n")}\nexecutor log:\n${log.join("\n")}`);
     // The resumed streams keep working, and new streams on the same harness connections pass /validate
     // (their authorizations name the registration id the executor kept).
-    for (const { session } of finished) assert.ok((await session.client.fs.getMetadata({ path: "/" })).isDirectory);
+    for (const { session } of runs) assert.ok((await session.client.fs.getMetadata({ path: "/" })).isDirectory);
     for (const [h, harness] of harnesses.entries()) {
       const late = await openSession(harness, `after-move-${h}`);
       assert.ok((await late.client.fs.getMetadata({ path: "/" })).isDirectory);

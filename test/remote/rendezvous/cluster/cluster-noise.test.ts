@@ -11,16 +11,14 @@ import { redisSkip } from "../../../helpers/redis-server.js";
 import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { waitUntil } from "../../../helpers/wait.js";
 import {
-  data,
+  assertStreamOwnership,
   noiseHarness,
-  openSession,
+  openSessions,
   postEnvironment,
-  responseProblems,
+  runProblems,
   startNoiseExecutor,
   startTicker,
   status,
-  text,
-  tickerProblems,
   useThreeNodeCluster,
 } from "./cluster-fixture.js";
 
@@ -54,9 +52,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
     for (const harness of harnesses) assert.equal(harness.connection.registrationId, exec.executor.registration?.registrationId);
     const STREAMS_PER_HARNESS = 4;
     const LINES = 60;
-    const sessions = await Promise.all(
-      harnesses.flatMap((harness, h) => Array.from({ length: STREAMS_PER_HARNESS }, (_, i) => openSession(harness, `nh${h}-s${i}`).then((session) => ({ session, token: `n${h}s${i}` })))),
-    );
+    const sessions = await openSessions(harnesses, STREAMS_PER_HARNESS, "n");
     const runs = await Promise.all(
       sessions.map(async ({ session, token }) => {
         const ticker = await startTicker(session.client, "tick", token, LINES, 0.002);
@@ -72,8 +68,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
         return { session, token, ticker, closedSeq: await ticker.closed };
       }),
     );
-    const problems = runs.flatMap(({ session, token, ticker, closedSeq }) => [...tickerProblems(ticker, token, LINES, closedSeq), ...responseProblems(session, token)]);
-    assert.deepEqual(problems, []);
+    assert.deepEqual(runProblems(runs, LINES), []);
     for (const { session } of runs) assert.equal(session.responseIds.length, 13, "initialize, process/start, 8 getMetadata, write, read, remove answered once each");
     for (const { session } of runs) assert.equal(session.stream.peer, "reliable");
 
@@ -96,22 +91,7 @@ describe("rendezvous cluster: codex 0.169 environments across three nodes", { sk
     const intruder = await openRawFrameSocket(String(intruderBundle.url), 5000);
     cleanups.push(() => [executor, owner, intruder].forEach((peer) => peer.socket.terminate()));
 
-    owner.socket.send(data("owned", "from-owner"));
-    assert.equal(text(await executor.next()), "owned:from-owner");
-    intruder.socket.send(data("owned", "injected"));
-    intruder.socket.send(data("intruder-own", "legit"));
-    assert.equal(text(await executor.next()), "intruder-own:legit");
-    owner.socket.send(data("owned", "second"));
-    assert.equal(text(await executor.next()), "owned:second");
-    assert.equal(executor.frames.length, 0, "the injected frame never reached the executor");
-    assert.ok(n3.environments.router.droppedFrames >= 1, "node 3 dropped the injected frame");
-
-    executor.socket.send(data("owned", "reply"));
-    assert.equal(text(await owner.next()), "owned:reply");
-    executor.socket.send(data("intruder-own", "reply-2"));
-    assert.equal(text(await intruder.next()), "intruder-own:reply-2");
-    assert.equal(owner.frames.length, 0);
-    assert.equal(intruder.frames.length, 0, "the intruder never saw the owner's reply");
+    await assertStreamOwnership(executor, owner, intruder, () => n3.environments.router.droppedFrames);
   });
 
   test("registration conflicts across nodes; URLs signed by one node work on another; a superseded executor URL gets 409 everywhere", async () => {

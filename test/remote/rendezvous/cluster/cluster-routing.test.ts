@@ -4,7 +4,7 @@ import { HarnessConnection } from "../../../../src/remote/harness-connection.js"
 import { openRawFrameSocket } from "../../../helpers/raw-frame-socket.js";
 import { redisSkip } from "../../../helpers/redis-server.js";
 import { waitUntil } from "../../../helpers/wait.js";
-import { data, harnessUrl, openSession, responseProblems, startExecutor, startTicker, status, text, tickerProblems, TOKEN, useThreeNodeCluster } from "./cluster-fixture.js";
+import { assertStreamOwnership, harnessUrl, openSessions, runProblems, startExecutor, startTicker, status, TOKEN, useThreeNodeCluster } from "./cluster-fixture.js";
 
 const skip = redisSkip();
 
@@ -23,9 +23,7 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
     cleanups.push(() => harnesses.forEach((harness) => harness.close()));
     const STREAMS_PER_HARNESS = 6;
     const LINES = 60;
-    const sessions = await Promise.all(
-      harnesses.flatMap((harness, h) => Array.from({ length: STREAMS_PER_HARNESS }, (_, i) => openSession(harness, `h${h}-s${i}`).then((session) => ({ session, token: `h${h}s${i}` })))),
-    );
+    const sessions = await openSessions(harnesses, STREAMS_PER_HARNESS, "h");
     const runs = await Promise.all(
       sessions.map(async ({ session, token }) => {
         const ticker = await startTicker(session.client, "tick", token, LINES, 0.002);
@@ -35,8 +33,7 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
         return { session, token, ticker, closedSeq: await ticker.closed };
       }),
     );
-    const problems = runs.flatMap(({ session, token, ticker, closedSeq }) => [...tickerProblems(ticker, token, LINES, closedSeq), ...responseProblems(session, token)]);
-    assert.deepEqual(problems, []);
+    assert.deepEqual(runProblems(runs, LINES), []);
     for (const { session } of runs) assert.equal(session.responseIds.length, 12, "initialize, process/start and 10 getMetadata answered once each");
 
     // Another node's counts reach the status at its next lease renewal (every leaseMs / 3 = 1 s):
@@ -61,22 +58,6 @@ describe("rendezvous cluster: routing across three nodes", { skip }, () => {
     const intruder = await openRawFrameSocket(await harnessUrl(n3.baseUrl, "raw-exec"), 5000);
     cleanups.push(() => [executor, owner, intruder].forEach((peer) => peer.socket.terminate()));
 
-    owner.socket.send(data("owned", "from-owner"));
-    assert.equal(text(await executor.next()), "owned:from-owner");
-    intruder.socket.send(data("owned", "injected"));
-    intruder.socket.send(data("intruder-own", "legit"));
-    assert.equal(text(await executor.next()), "intruder-own:legit");
-    // Everything the owner sends after the attempt still arrives, and the injected frame never does.
-    owner.socket.send(data("owned", "second"));
-    assert.equal(text(await executor.next()), "owned:second");
-    assert.equal(executor.frames.length, 0);
-    assert.ok(n3.router.droppedFrames >= 1, "node 3 dropped the injected frame");
-
-    executor.socket.send(data("owned", "reply"));
-    assert.equal(text(await owner.next()), "owned:reply");
-    executor.socket.send(data("intruder-own", "reply-2"));
-    assert.equal(text(await intruder.next()), "intruder-own:reply-2");
-    assert.equal(owner.frames.length, 0);
-    assert.equal(intruder.frames.length, 0, "the intruder never saw the owner's reply");
+    await assertStreamOwnership(executor, owner, intruder, () => n3.router.droppedFrames);
   });
 });

@@ -331,10 +331,10 @@ export async function postEnvironment(baseUrl: string, environmentId: string, ac
 }
 
 /** A data frame with a UTF-8 payload (routing only reads the envelope). */
-export const data = (streamId: string, payload: string) => encodeFrame(dataFrame(streamId, { seq: 0, payload: new TextEncoder().encode(payload) }));
+const data = (streamId: string, payload: string) => encodeFrame(dataFrame(streamId, { seq: 0, payload: new TextEncoder().encode(payload) }));
 
 /** `stream:payload` of a data frame (or `stream:kind`). */
-export function text(bytes: Uint8Array): string {
+function text(bytes: Uint8Array): string {
   const frame = decodeFrame(bytes);
   return `${frame.streamId}:${frame.body.case === "data" ? new TextDecoder().decode(frame.body.value.payload) : frame.body.case}`;
 }

@@ -31,6 +31,8 @@ export interface RequestCall {
 
 /** The call of a request that went through no codec: paths were not decoded, so only plain ones can work. */
 const PLAIN_CALL: RequestCall = { dialect: "plain" };
+/** The call of a request whose result is encoded with URIs (shared: calls are immutable). */
+const URI_CALL: RequestCall = { dialect: "uri" };
 
 /**
  * Called once params are validated and decoded, right before the handler (synchronously within
@@ -158,7 +160,7 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
         if (!prepared.ok) return errorResponse(id, { code: ErrorCode.InvalidParams, message: prepared.message });
         const decoded = codec === undefined || builtin ? undefined : codec.decodeParams(descriptor, prepared.params);
         gate?.(descriptor);
-        const call: RequestCall = decoded?.resultDialect === undefined ? PLAIN_CALL : { dialect: decoded.resultDialect };
+        const call: RequestCall = decoded?.resultDialect === "uri" ? URI_CALL : PLAIN_CALL;
         const raw = handler(decoded === undefined ? prepared.params : decoded.params, ctx, call);
         const finish = (value: unknown): JsonRpcResponse => {
           try {

@@ -148,7 +148,13 @@ export class PathCodec {
       return this.#decodeOne(text, member as PathMember);
     };
     let decoded = params;
-    for (member of descriptor.paths.params) decoded = mapStrings(decoded, member.at, decodeOne);
+    const top = isRecord(params) ? params : undefined;
+    for (member of descriptor.paths.params) {
+      // Most members sit under an optional top-level member that is absent (`sandbox`): skip them here.
+      const first = member.at[0];
+      if (top !== undefined && first !== undefined && first !== ITEMS && first !== VALUES && !Object.hasOwn(top, first)) continue;
+      decoded = mapStrings(decoded, member.at, decodeOne);
+    }
     const dialect: PathDialect = plain > 0 && uris === 0 ? "plain" : "uri";
     const resultDialect: PathDialect = descriptor.since === "codex-0.169" ? "uri" : dialect;
     const resultMembers = descriptor.paths.result;

@@ -31,6 +31,8 @@ export interface RequestCall {
 
 /** The call of a request that went through no codec: paths were not decoded, so only plain ones can work. */
 const PLAIN_CALL: RequestCall = { dialect: "plain" };
+/** The call of a request whose result is encoded with URIs (shared: calls are immutable). */
+const URI_CALL: RequestCall = { dialect: "uri" };
 
 /**
  * Called once params are validated and decoded, right before the handler (synchronously within
@@ -43,8 +45,11 @@ export interface Dispatcher<Ctx> {
   /**
    * Answers one request. Never throws; the response always carries `"jsonrpc":"2.0"`. `gate` runs
    * after params validation and decoding and before the handler (see {@link RequestGate}).
+   * Returns the response itself when the handler returned a value (not a promise) and nothing on
+   * the way needed to wait, else a promise of it that never rejects: a connection then sends the
+   * answer without a promise and microtask hops (most `fs/getMetadata` calls).
    */
-  handleRequest(id: JsonRpcId, method: string, params: unknown, ctx: Ctx, gate?: RequestGate): Promise<JsonRpcResponse>;
+  handleRequest(id: JsonRpcId, method: string, params: unknown, ctx: Ctx, gate?: RequestGate): JsonRpcResponse | Promise<JsonRpcResponse>;
   /**
    * Handles one client notification. Resolves `undefined` when handled (or when no handler is
    * registered), else the error to report (the connection sends it with id -1, CONTRACT.md §2):
@@ -98,6 +103,11 @@ function ownFunction(table: object | undefined, name: string): ((params: unknown
   return typeof value === "function" ? (value.bind(table) as (params: unknown, ctx: unknown, call: RequestCall) => unknown) : undefined;
 }
 
+/** True for a value `await` would wait on (an object or function with a callable `then`). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
 /** Maps a thrown value to a JSON-RPC error object. */
 export function toErrorObject(error: unknown): JsonRpcErrorObject {
   if (error instanceof RpcError) return error.toJSON();
@@ -138,7 +148,7 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
   return {
     describe: (method) => byName.get(method),
 
-    async handleRequest(id, method, params, ctx, gate) {
+    handleRequest(id, method, params, ctx, gate) {
       try {
         const descriptor = byName.get(method);
         const entry = descriptor?.direction === "request" ? handlerOf(method) : null;
@@ -150,14 +160,23 @@ export function createDispatcherCore<Ctx>(input: DispatcherCoreInput<Ctx>): Disp
         if (!prepared.ok) return errorResponse(id, { code: ErrorCode.InvalidParams, message: prepared.message });
         const decoded = codec === undefined || builtin ? undefined : codec.decodeParams(descriptor, prepared.params);
         gate?.(descriptor);
-        const call: RequestCall = decoded?.resultDialect === undefined ? PLAIN_CALL : { dialect: decoded.resultDialect };
-        const raw = await handler(decoded === undefined ? prepared.params : decoded.params, ctx, call);
-        const result = decoded === undefined ? raw : decoded.encodeResult(raw);
-        if (validateResults) {
-          const verdict = input.validateResult(method, result);
-          if (!verdict.ok) return errorResponse(id, { code: ErrorCode.Internal, message: verdict.message });
-        }
-        return successResponse(id, result);
+        const call: RequestCall = decoded?.resultDialect === "uri" ? URI_CALL : PLAIN_CALL;
+        const raw = handler(decoded === undefined ? prepared.params : decoded.params, ctx, call);
+        const finish = (value: unknown): JsonRpcResponse => {
+          try {
+            const result = decoded === undefined ? value : decoded.encodeResult(value);
+            if (validateResults) {
+              const verdict = input.validateResult(method, result);
+              if (!verdict.ok) return errorResponse(id, { code: ErrorCode.Internal, message: verdict.message });
+            }
+            return successResponse(id, result);
+          } catch (error) {
+            return errorResponse(id, toErrorObject(error));
+          }
+        };
+        // A thenable is awaited as `await` would (adopting its state); a plain value is answered now.
+        if (isThenable(raw)) return Promise.resolve(raw).then(finish, (error: unknown) => errorResponse(id, toErrorObject(error)));
+        return finish(raw);
       } catch (error) {
         return errorResponse(id, toErrorObject(error));
       }

@@ -44,28 +44,39 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Returns `value` with `fn` applied to every string found at `steps` (copying only what changes;
- * missing members, nulls and non-strings are left alone: the schema has validated the shape).
+ * Returns `value` with `fn` applied to every string found at `steps[from..]` (copying only what
+ * changes; missing members, nulls and non-strings are left alone: the schema has validated the
+ * shape). Walks by index, without slicing `steps` or listing keys: a method has up to a dozen path
+ * members and most are absent, so this runs several times on every call.
  */
-function mapStrings(value: unknown, steps: readonly PathStep[], fn: (text: string) => string): unknown {
-  if (steps.length === 0) return typeof value === "string" ? fn(value) : value;
-  const [step, ...rest] = steps as [PathStep, ...PathStep[]];
+function mapStrings(value: unknown, steps: readonly PathStep[], fn: (text: string) => string, from = 0): unknown {
+  if (from === steps.length) return typeof value === "string" ? fn(value) : value;
+  const step = steps[from] as PathStep;
   if (step === ITEMS) {
     if (!Array.isArray(value)) return value;
-    let changed = false;
-    const out = value.map((item) => {
-      const next = mapStrings(item, rest, fn);
-      if (next !== item) changed = true;
-      return next;
-    });
-    return changed ? out : value;
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
+      const next = mapStrings(item, steps, fn, from + 1);
+      if (next !== item) {
+        copy ??= value.slice();
+        copy[i] = next;
+      }
+    }
+    return copy ?? value;
   }
   if (!isRecord(value)) return value;
-  const keys = step === VALUES ? Object.keys(value) : Object.hasOwn(value, step) ? [step] : [];
+  if (step !== VALUES) {
+    if (!Object.hasOwn(value, step)) return value;
+    const member = value[step];
+    const next = mapStrings(member, steps, fn, from + 1);
+    return next === member ? value : { ...value, [step]: next };
+  }
   let copy: Record<string, unknown> | undefined;
-  for (const key of keys) {
-    const next = mapStrings(value[key], rest, fn);
-    if (next !== value[key]) {
+  for (const key of Object.keys(value)) {
+    const member = value[key];
+    const next = mapStrings(member, steps, fn, from + 1);
+    if (next !== member) {
       copy ??= { ...value };
       copy[key] = next;
     }
@@ -81,6 +92,21 @@ export function mapPathMembers(members: readonly PathMember[], value: unknown, f
   let out = value;
   for (const member of members) out = mapStrings(out, member.at, fn);
   return out;
+}
+
+/** A native absolute path → its URI; other strings (already URIs, from a peer) are left alone. */
+function nativeToUri(text: string): string {
+  return text.startsWith("/") ? encodePathUri(text) : text;
+}
+
+/** `encodeResult` of a call whose result has nothing to encode. */
+function unchanged(result: unknown): unknown {
+  return result;
+}
+
+/** What {@link PathCodec.decodeParams} answers for params its `passThrough` option claims. */
+function passedThrough(params: unknown): DecodedParams {
+  return { params, dialect: "uri", resultDialect: "uri", encodeResult: unchanged };
 }
 
 function fillTemplate(template: string, uri: string, reason: string): string {
@@ -108,25 +134,32 @@ export class PathCodec {
    *   URI naming no path on this host, or the member's `x-path-foreign-error`).
    */
   decodeParams(descriptor: MethodDescriptor, params: unknown): DecodedParams {
-    const members = descriptor.paths.params;
-    const resultDialect = (dialect: PathDialect): PathDialect => (descriptor.since === "codex-0.169" ? "uri" : dialect);
-    if (this.#passThrough(params)) return { params, dialect: "uri", resultDialect: "uri", encodeResult: (result) => result };
+    if (this.#passThrough(params)) return passedThrough(params);
     let plain = 0;
     let uris = 0;
+    let member: PathMember | undefined;
+    // One closure per call (not per member); `member` names the one being walked, for its error.
+    const decodeOne = (text: string): string => {
+      if (text.startsWith("/")) {
+        plain++;
+        return text;
+      }
+      uris++;
+      return this.#decodeOne(text, member as PathMember);
+    };
     let decoded = params;
-    for (const member of members) {
-      decoded = mapStrings(decoded, member.at, (text) => {
-        if (text.startsWith("/")) {
-          plain++;
-          return text;
-        }
-        uris++;
-        return this.#decodeOne(text, member);
-      });
+    const top = isRecord(params) ? params : undefined;
+    for (member of descriptor.paths.params) {
+      // Most members sit under an optional top-level member that is absent (`sandbox`): skip them here.
+      const first = member.at[0];
+      if (top !== undefined && first !== undefined && first !== ITEMS && first !== VALUES && !Object.hasOwn(top, first)) continue;
+      decoded = mapStrings(decoded, member.at, decodeOne);
     }
     const dialect: PathDialect = plain > 0 && uris === 0 ? "plain" : "uri";
-    const encodeWith = resultDialect(dialect);
-    return { params: decoded, dialect, resultDialect: encodeWith, encodeResult: (result) => this.#encode(descriptor.paths.result, result, encodeWith) };
+    const resultDialect: PathDialect = descriptor.since === "codex-0.169" ? "uri" : dialect;
+    const resultMembers = descriptor.paths.result;
+    const encodeResult = resultDialect === "plain" || resultMembers.length === 0 ? unchanged : (result: unknown) => this.#encode(resultMembers, result, resultDialect);
+    return { params: decoded, dialect, resultDialect, encodeResult };
   }
 
   /**
@@ -154,7 +187,7 @@ export class PathCodec {
   #encode(members: readonly PathMember[], value: unknown, dialect: PathDialect): unknown {
     if (dialect === "plain") return value;
     let out = value;
-    for (const member of members) out = mapStrings(out, member.at, (text) => (text.startsWith("/") ? encodePathUri(text) : text));
+    for (const member of members) out = mapStrings(out, member.at, nativeToUri);
     return out;
   }
 }

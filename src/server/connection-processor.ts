@@ -11,10 +11,11 @@ export type RequestId = number | string;
 /** The part of the generated dispatcher the connection processor uses. */
 export interface RequestDispatcher<Ctx> {
   /**
-   * Validates params, runs the handler and resolves to the response object; never rejects. `gate`
-   * runs once params are validated and decoded, before the handler; what it throws is the answer.
+   * Validates params, runs the handler and answers the response object, or a promise of it that
+   * never rejects (when the handler had to wait); never throws. `gate` runs once params are
+   * validated and decoded, before the handler; what it throws is the answer.
    */
-  handleRequest(id: RequestId, method: string, params: unknown, ctx: Ctx, gate?: () => void): Promise<unknown>;
+  handleRequest(id: RequestId, method: string, params: unknown, ctx: Ctx, gate?: () => void): unknown;
   /** The method's descriptor, or undefined for an unknown method. */
   describe(method: string): { readonly direction: string } | undefined;
 }
@@ -170,52 +171,65 @@ export class ConnectionProcessor<Ctx> {
     }
     // Params are decoded before gating (upstream: a params error wins over "initialize first"), so
     // the ordering check runs as the dispatcher's gate, synchronously within handleRequest's call.
+    // Once ready, only a second `initialize` is refused; other calls need no gate.
     const isInitialize = method === "initialize" && this.#state === "awaiting-initialize";
-    const gate = (): void => {
-      if (ALWAYS_ALLOWED.has(method)) return;
-      const refusal = this.#orderingError(method);
-      if (refusal !== undefined) throw new RpcError(ErrorCode.InvalidRequest, refusal);
-      if (isInitialize) this.#state = "initializing";
-    };
-    const answer = (response: unknown): void => {
-      if (isInitialize && this.#state === "initializing") {
-        const failed = typeof response === "object" && response !== null && "error" in response;
-        this.#state = failed ? "awaiting-initialize" : "awaiting-initialized";
+    const gate =
+      this.#state === "ready" && method !== "initialize"
+        ? undefined
+        : (): void => {
+            if (ALWAYS_ALLOWED.has(method)) return;
+            const refusal = this.#orderingError(method);
+            if (refusal !== undefined) throw new RpcError(ErrorCode.InvalidRequest, refusal);
+            if (isInitialize) this.#state = "initializing";
+          };
+    this.#inFlight += 1;
+    let outcome: unknown;
+    try {
+      outcome = this.#hooks.dispatcher.handleRequest(id, method, params, this.ctx, gate);
+    } catch (error) {
+      // handleRequest never throws by contract; if it does, answer rather than leave the caller hanging.
+      outcome = Promise.reject(error);
+    }
+    if (!isThenable(outcome)) {
+      // Answered without waiting (most calls): sent now, no promise reaction, no microtask hop.
+      this.#settle(id, method, isInitialize, outcome, false);
+      return;
+    }
+    // One reaction per request (then/catch/finally made three promises on every call).
+    void Promise.resolve(outcome).then(
+      (response: unknown) => this.#settle(id, method, isInitialize, response, false),
+      (error: unknown) => this.#settle(id, method, isInitialize, error, true),
+    );
+  }
+
+  /** Sends the answer of one request (its response, or `failure` when handleRequest broke its contract) and releases its slot. */
+  #settle(id: RequestId, method: string, isInitialize: boolean, outcome: unknown, failed: boolean): void {
+    try {
+      if (failed) {
+        this.#fail(id, outcome);
+      } else {
+        try {
+          if (isInitialize && this.#state === "initializing") {
+            const refused = typeof outcome === "object" && outcome !== null && "error" in outcome;
+            this.#state = refused ? "awaiting-initialize" : "awaiting-initialized";
+          }
+          if (this.#state !== "closed") this.#sendResponse(id, method, outcome);
+          if (isInitialize) this.#replayHeld();
+        } catch (error) {
+          this.#fail(id, error);
+        }
       }
-      if (this.#state !== "closed") this.#sendResponse(id, method, response);
-      if (isInitialize) this.#replayHeld();
-    };
-    const fail = (error: unknown): void => {
-      // handleRequest never rejects by contract; if it does, answer rather than leave the caller hanging.
-      this.#sendError(id, ErrorCode.Internal, error instanceof Error ? error.message : String(error));
-    };
-    const done = (): void => {
+    } finally {
       this.#inFlight -= 1;
       if (isInitialize && this.#state === "initializing") {
         this.#state = "awaiting-initialize";
         this.#replayHeld();
       }
-    };
-    this.#inFlight += 1;
-    // One reaction per request (then/catch/finally made three promises on every call).
-    void this.#hooks.dispatcher.handleRequest(id, method, params, this.ctx, gate).then(
-      (response) => {
-        try {
-          answer(response);
-        } catch (error) {
-          fail(error);
-        } finally {
-          done();
-        }
-      },
-      (error: unknown) => {
-        try {
-          fail(error);
-        } finally {
-          done();
-        }
-      },
-    );
+    }
+  }
+
+  #fail(id: RequestId, error: unknown): void {
+    this.#sendError(id, ErrorCode.Internal, error instanceof Error ? error.message : String(error));
   }
 
   /**
@@ -267,6 +281,11 @@ export class ConnectionProcessor<Ctx> {
     if (this.#state === "closed") return;
     this.#transport.send(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } }));
   }
+}
+
+/** True for a promise (or any value `await` would wait on); a response object is not one. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /** The error text of a response larger than the connection's message limit. */

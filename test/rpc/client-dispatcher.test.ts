@@ -164,6 +164,24 @@ describe("typed client and dispatcher over an in-memory transport", () => {
     }
   });
 
+  it("answers a handler's plain value as the response itself and a handler's promise as a promise", async () => {
+    const removed = { jsonrpc: "2.0", id: 1, result: { removed: true } };
+    const sync = setup().dispatcher.handleRequest(1, "environment/remove", { environmentId: "gpu" }, { calls: [] });
+    assert.ok(!(sync instanceof Promise), "a value answers without a promise");
+    assert.deepEqual(sync, removed);
+    const thrown = setup().dispatcher.handleRequest(2, "fs/readFile", { path: "/missing" }, { calls: [] });
+    assert.ok(!(thrown instanceof Promise), "a synchronous throw answers without a promise");
+    assert.equal("error" in thrown && thrown.error.code, ErrorCode.NotFound);
+    const { dispatcher } = setup({ "environment/remove": async (params) => ({ removed: params.environmentId === "gpu" }) });
+    const later = dispatcher.handleRequest(1, "environment/remove", { environmentId: "gpu" }, { calls: [] });
+    assert.ok(later instanceof Promise, "a promise is waited for");
+    assert.deepEqual(await later, removed);
+    const rejected = setup({ "environment/remove": () => Promise.reject(new RpcError(ErrorCode.InvalidRequest, "unknown environment gpu")) });
+    assert.deepEqual(await rejected.dispatcher.handleRequest(3, "environment/remove", { environmentId: "gpu" }, { calls: [] }), {
+      jsonrpc: "2.0", id: 3, error: { code: ErrorCode.InvalidRequest, message: "unknown environment gpu" },
+    });
+  });
+
   it("reports a notification other than initialized as -32600", async () => {
     const { dispatcher } = setup();
     assert.deepEqual(await dispatcher.handleNotification("process/start", {}, { calls: [] }), {

@@ -96,3 +96,23 @@ test("a base64 result over the transport's message limit fails that request with
   assert.deepEqual(JSON.parse(record.sent[1]!).result, { dataBase64: bytes.subarray(0, 10).toString("base64") });
   assert.equal(record.bytesCalls, 1);
 });
+
+test("a response the dispatcher answers as a value is sent before the message listener returns; a promised one after it settles", async () => {
+  const record = recordingTransport({ withBytes: false });
+  let pending: ((value: unknown) => void) | undefined;
+  new ConnectionProcessor<null>(record.transport, {
+    dispatcher: {
+      handleRequest: (id, method) =>
+        method === "later" ? new Promise((resolve) => (pending = () => resolve({ jsonrpc: "2.0", id, result: {} }))) : { jsonrpc: "2.0", id, result: { now: true } },
+      describe: () => undefined,
+    },
+    createContext: () => null,
+    onClosed: () => {},
+  });
+  record.receive(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "later", params: {} }));
+  record.receive(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "now", params: {} }));
+  assert.deepEqual(record.sent, [JSON.stringify({ jsonrpc: "2.0", id: 2, result: { now: true } })], "the value is sent at once, ahead of the pending one");
+  pending!(undefined);
+  await waitUntil(() => record.sent.length === 2, 10_000, "the promised response");
+  assert.equal(record.sent[1], JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }));
+});

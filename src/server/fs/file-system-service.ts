@@ -227,13 +227,31 @@ export class FileSystemService {
    * exists); codex 0.169 answers the error of following it (-32004 / ELOOP), as upstream does.
    * `followSymlinks: false` refuses a symlink anywhere in the path.
    */
-  async getMetadata(params: FsGetMetadataParams, dialect: FsDialect = "seed"): Promise<FsGetMetadataResult> {
-    const method = "fs/getMetadata";
+  getMetadata(params: FsGetMetadataParams, dialect: FsDialect = "seed"): FsGetMetadataResult | Promise<FsGetMetadataResult> {
     const p = paramsObject(params);
     const path = absolutePath(p, "path");
     const follow = followOption(p);
-    // The most frequent call: without a sandbox it skips the resolver's and the check's promises.
     const raw = p["sandbox"];
+    // The most frequent call (no sandbox, following links, the stat allowed on the event loop) of an
+    // existing path that is not a link is answered as a value: no promise on the way, so the
+    // connection sends it at once. Anything else (a link, a missing path, an error) goes the full way,
+    // which stats again and answers the link or maps the error.
+    if ((raw === undefined || raw === null) && follow && this.#metadataStat.synchronous()) {
+      let info: Stats | undefined;
+      try {
+        info = lstatSync(path, NO_THROW_IF_NO_ENTRY);
+      } catch {
+        // Answered below: the full path stats again and maps the error for the caller's dialect.
+        info = undefined;
+      }
+      if (info !== undefined && !info.isSymbolicLink()) return metadataOf(info, false);
+    }
+    return this.#getMetadata(path, follow, raw, dialect);
+  }
+
+  async #getMetadata(path: string, follow: boolean, raw: unknown, dialect: FsDialect): Promise<FsGetMetadataResult> {
+    const method = "fs/getMetadata";
+    // Without a sandbox it skips the resolver's and the check's promises.
     const guard = raw === undefined || raw === null ? UNRESTRICTED_GUARD : await this.resolveSandbox(raw);
     return guard_(method, path, dialect, async () => {
       if (guard.restricted) await guard.check(method, path, "read", { followFinal: follow });
@@ -497,6 +515,9 @@ function notAFile(method: string, path: string, info: Stats): FsFailure {
     "codex-0.169": `path \`${path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path}\` is not a file`,
   });
 }
+
+/** `lstatSync` answering undefined for a missing path instead of building an error. */
+const NO_THROW_IF_NO_ENTRY = { throwIfNoEntry: false } as const;
 
 function metadataOf(info: Stats, isSymlink: boolean): FsGetMetadataResult {
   return {

@@ -242,7 +242,7 @@ describe("fs/getMetadata", () => {
   });
 
   it("reports a missing path as not found", async () => {
-    await rejectsWithRpc(service.getMetadata({ path: fresh("ghost") }), ErrorCode.NotFound, "fs/getMetadata");
+    await rejectsWithRpc(Promise.resolve(service.getMetadata({ path: fresh("ghost") })), ErrorCode.NotFound, "fs/getMetadata");
   });
 });
 

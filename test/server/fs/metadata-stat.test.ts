@@ -106,6 +106,22 @@ describe("fs/getMetadata answers the same whichever way it stats", () => {
     }
   };
 
+  it("answers a file or directory stat'ed on the event loop as a value, and links, missing paths and the threadpool as promises", async () => {
+    const sync = new FileSystemService({ metadataStat: "sync" });
+    const threadpool = new FileSystemService({ metadataStat: "async" });
+    const answer = (service: FileSystemService, name: string, followSymlinks?: boolean) =>
+      service.getMetadata({ path: join(root, name), ...(followSymlinks === undefined ? {} : { followSymlinks }) } as never, "codex-0.169");
+    const file = answer(sync, "file.txt");
+    assert.ok(!(file instanceof Promise), "a plain file is answered without a promise");
+    assert.deepEqual([file.isFile, file.isDirectory, file.isSymlink, file.size], [true, false, false, 5]);
+    assert.ok(!(answer(sync, "dir") instanceof Promise));
+    for (const [service, name, follow] of [[sync, "link"], [sync, "missing"], [sync, "file.txt", false], [threadpool, "file.txt"]] as const) {
+      const answered = answer(service, name, follow);
+      assert.ok(answered instanceof Promise, `${name} follow=${String(follow)} takes the full path`);
+      await answered.catch(() => undefined);
+    }
+  });
+
   for (const dialect of ["seed", "codex-0.169"] as const) {
     it(`for files, directories, links, dangling links and missing paths (${dialect})`, async () => {
       const sync = new FileSystemService({ metadataStat: "sync" });

@@ -247,15 +247,48 @@ class Reader {
   /** ASCII text in [pos, stop); `undefined` for any byte ≥ 0x80 (the fallback validates UTF-8). */
   ascii(stop: number): string | undefined {
     const b = this.buf;
-    let s = "";
-    for (let i = this.pos; i < stop; i++) {
-      const c = b[i]!;
-      if (c > 0x7f) return undefined;
-      s += String.fromCharCode(c);
-    }
+    for (let i = this.pos; i < stop; i++) if (b[i]! > 0x7f) return undefined;
+    const text = latin1(b, this.pos, stop);
     this.pos = stop;
-    return s;
+    return text;
   }
+  /**
+   * A stream id: {@link ascii}, but the bytes of the previous id are compared first and its string
+   * returned when they are equal (a stream's frames all repeat its id), so the common frame builds
+   * no string and hands the stream table the string it already hashed.
+   */
+  streamId(stop: number): string | undefined {
+    const b = this.buf;
+    const start = this.pos;
+    const n = stop - start;
+    if (n === lastId.length && n > 0) {
+      const bytes = lastId.bytes;
+      let i = 0;
+      while (i < n && b[start + i] === bytes[i]) i++;
+      if (i === n) {
+        this.pos = stop;
+        return lastId.text;
+      }
+    }
+    const text = this.ascii(stop);
+    if (text !== undefined && n <= MAX_CACHED_ID_BYTES) {
+      lastId.bytes.set(b.subarray(start, stop));
+      lastId.length = n;
+      lastId.text = text;
+    }
+    return text;
+  }
+}
+
+/** Longest stream id kept by {@link Reader.streamId} (ids are UUIDs in practice: 36 bytes). */
+const MAX_CACHED_ID_BYTES = 64;
+/** The stream id read last: its bytes (the first `length`) and its string. */
+const lastId = { bytes: new Uint8Array(MAX_CACHED_ID_BYTES), length: -1, text: "" };
+
+/** [start, stop) of `bytes` (checked ASCII) as a string, built by Node in one go instead of a char at a time. */
+function latin1(bytes: Uint8Array, start: number, stop: number): string {
+  if (start === stop) return "";
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, stop - start).toString("latin1");
 }
 
 /** Fields of a `RelayData` read by {@link scanData} (one scratch object: no allocation per frame). */
@@ -363,7 +396,7 @@ export function decodeFrameFast(bytes: Uint8Array): RelayMessageFrame | undefine
         break;
       case T_STREAM_ID: {
         const stop = r.length(end);
-        const text = stop < 0 ? undefined : r.ascii(stop);
+        const text = stop < 0 ? undefined : r.streamId(stop);
         if (text === undefined) return undefined;
         streamId = text;
         break;
@@ -461,7 +494,7 @@ export function scanEnvelopeFast(bytes: Uint8Array): FrameEnvelope | undefined {
         break;
       case T_STREAM_ID: {
         const stop = r.length(end);
-        const text = stop < 0 ? undefined : r.ascii(stop);
+        const text = stop < 0 ? undefined : r.streamId(stop);
         if (text === undefined) return undefined;
         streamId = text;
         break;

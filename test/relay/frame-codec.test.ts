@@ -255,6 +255,24 @@ test("the hand-written decoder agrees with protobuf-es on valid, mutated and arb
   );
 });
 
+test("frames read one after another get their own stream ids while the decoder reuses the previous id's string", () => {
+  // Ids of equal length that differ in one byte, a prefix, a non-ASCII id and the empty id, in any order:
+  // the previous id's bytes are compared before its string is reused.
+  const ids = ["s1", "s2", "t1", "s", "s12", "é1", "", "ab".repeat(40)];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...ids), { minLength: 1, maxLength: 20 }), (sequence) => {
+      for (const id of sequence) {
+        const bytes = toBinary(RelayMessageFrameSchema, create(RelayMessageFrameSchema, { version: 1, streamId: id, body: { case: "heartbeat", value: {} } }));
+        assert.equal(decodeFrame(bytes).streamId, id);
+        const envelope = parseEnvelope(bytes);
+        if (id === "") assert.equal(envelope.ok, false);
+        else assert.deepEqual(envelope, { ok: true, streamId: id, kind: "heartbeat" });
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test("parseEnvelope accepts and refuses exactly what parseFrame does, with the same stream id, kind and error", () => {
   fc.assert(
     fc.property(fc.oneof(frameArb.map((f) => toBinary(RelayMessageFrameSchema, f)), mutatedBytesArb, fc.uint8Array({ maxLength: 64 })), (bytes) => {

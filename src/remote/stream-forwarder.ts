@@ -125,7 +125,7 @@ class ForwardPipe {
     stream.onMessage((message) => this.#fromStream(message));
     stream.onClose((reason) => this.close(`stream ended: ${reason}`));
     socket.once("open", () => this.#opened());
-    socket.on("message", (data, isBinary) => this.#fromDestination(data as Buffer | Buffer[] | ArrayBuffer, isBinary));
+    socket.on("message", (data) => this.#fromDestination(data as Buffer | Buffer[] | ArrayBuffer));
     socket.once("unexpected-response", (_request, response) => {
       this.#failDial(`HTTP ${response.statusCode}`);
       response.resume();
@@ -184,7 +184,7 @@ class ForwardPipe {
     }
   }
 
-  #fromDestination(data: Buffer | Buffer[] | ArrayBuffer, _isBinary: boolean): void {
+  #fromDestination(data: Buffer | Buffer[] | ArrayBuffer): void {
     if (this.#closed) return;
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     const stream = this.#stream;

@@ -15,6 +15,7 @@ import type { MethodDescriptor } from "./method-descriptor.js";
 import type { PathDialect } from "./path-codec.js";
 import { ErrorCode, RpcError } from "./rpc-error.js";
 import type { ValidationResult } from "./validation.js";
+import { isThenable } from "../util/is-thenable.js";
 
 /** A request handler as the core sees it (the generated `Handlers<Ctx>` is the typed view). */
 export type AnyRequestHandler<Ctx> = (params: never, ctx: Ctx, call: RequestCall) => unknown;
@@ -103,10 +104,6 @@ function ownFunction(table: object | undefined, name: string): ((params: unknown
   return typeof value === "function" ? (value.bind(table) as (params: unknown, ctx: unknown, call: RequestCall) => unknown) : undefined;
 }
 
-/** True for a value `await` would wait on (an object or function with a callable `then`). */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
-}
 
 /** Maps a thrown value to a JSON-RPC error object. */
 export function toErrorObject(error: unknown): JsonRpcErrorObject {

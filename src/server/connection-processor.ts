@@ -4,6 +4,7 @@ import { parseMessage } from "../rpc/json-rpc.js";
 import { jsonPartsBytes } from "../rpc/json-parts-bytes.js";
 import { exceedsMessageLimit, type FlowControl, type MessageTransport } from "../rpc/message-transport.js";
 import { splitOutputJson } from "./process/output-notification.js";
+import { isThenable } from "../util/is-thenable.js";
 
 /** JSON-RPC id as received (integer or string); `-1` answers malformed input. */
 export type RequestId = number | string;
@@ -283,10 +284,6 @@ export class ConnectionProcessor<Ctx> {
   }
 }
 
-/** True for a promise (or any value `await` would wait on); a response object is not one. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
-}
 
 /** The error text of a response larger than the connection's message limit. */
 function tooLarge(method: string, bytes: number, limit: number | undefined): string {

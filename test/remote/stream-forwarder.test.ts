@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket as NetSocket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -195,6 +195,32 @@ describe("exec-server forward (StreamForwarder)", () => {
     assert.equal(forwarder.forwarded, 2);
     assert.equal(forwarder.openPipes, 0);
     assert.ok(log.some((line) => line.includes(`cannot reach ws://127.0.0.1:${port}`)), log.join("\n"));
+  });
+
+  test("ends a stream whose messages waiting for a slow destination exceed maxPendingBytes, and one whose destination never answers the upgrade", async () => {
+    // Accepts TCP, never answers the HTTP upgrade: the forwarder stays connecting.
+    const silent = createNetServer((socket) => socket.on("error", () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    const held: NetSocket[] = [];
+    silent.on("connection", (socket: NetSocket) => held.push(socket));
+    cleanups.push(() => new Promise<void>((resolve) => (held.forEach((socket) => socket.destroy()), silent.close(() => resolve()))));
+    const url = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const { forwarder, openStream, log } = await forwardStack({ connect: url, maxPendingBytes: 64 * 1024, connectTimeoutMs: 1_500 });
+
+    const flooded = await openStream();
+    let floodedReason: string | undefined;
+    flooded.onClose((reason) => (floodedReason = reason));
+    for (let i = 0; i < 3; i += 1) flooded.send(JSON.stringify({ id: i, method: "x/fill", params: { blob: "z".repeat(30_000) } }));
+    await waitUntil(() => floodedReason !== undefined, 10_000, "the flooded stream to end");
+    assert.ok(log.some((line) => line.includes("exceed maxPendingBytes 65536")), log.join("\n"));
+
+    const waiting = await openStream();
+    let waitingReason: string | undefined;
+    waiting.onClose((reason) => (waitingReason = reason));
+    waiting.send('{"id":1,"method":"initialize","params":{}}');
+    await waitUntil(() => waitingReason !== undefined, 10_000, "the connect timeout to end the stream");
+    assert.ok(log.some((line) => line.includes(`cannot reach ${url}`)), log.join("\n"));
+    await waitUntil(() => forwarder.openPipes === 0, 5_000, "both pipes gone");
   });
 
   test("refuses a destination URL that is not ws:// or wss://, and limits that are not positive integers", () => {

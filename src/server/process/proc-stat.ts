@@ -33,10 +33,22 @@ export function readProcStats(): ProcStat[] | undefined {
       // The process exited between readdir and read: nothing to report.
       continue;
     }
-    // Fields after the parenthesised command (which may itself contain spaces or parentheses):
-    // state ppid pgrp session ...
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    stats.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]) });
+    const parsed = parseProcStat(Number(entry), stat);
+    if (parsed) stats.push(parsed);
   }
   return stats;
+}
+
+/**
+ * The fields of one `/proc/<pid>/stat` text, or `undefined` when it is not one (a truncated read).
+ * The command name sits in parentheses and may itself contain spaces or parentheses, so the
+ * fields are taken after the last `)`: state ppid pgrp session ...
+ */
+export function parseProcStat(pid: number, text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).split(" ");
+  const [ppid, pgrp, session] = [Number(fields[1]), Number(fields[2]), Number(fields[3])];
+  if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isInteger(session) || fields.length < 4) return undefined;
+  return { pid, ppid, pgrp, session };
 }

@@ -49,6 +49,6 @@ export function parseProcStat(pid: number, text: string): ProcStat | undefined {
   if (close < 0) return undefined;
   const fields = text.slice(close + 2).split(" ");
   const [ppid, pgrp, session] = [Number(fields[1]), Number(fields[2]), Number(fields[3])];
-  if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isInteger(session) || fields.length < 4) return undefined;
+  if (!Number.isInteger(ppid) || !Number.isInteger(pgrp) || !Number.isInteger(session)) return undefined;
   return { pid, ppid, pgrp, session };
 }

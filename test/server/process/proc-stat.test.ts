@@ -10,7 +10,8 @@ const linux = process.platform === "linux";
 
 /** What this machine's /proc shows of `pid`, for a skip reason that says why a listing lacks it. */
 function procVisibility(pid: number): string {
-  const listed = readdirSync("/proc").includes(String(pid));
+  const entries = readdirSync("/proc");
+  const listed = entries.includes(String(pid));
   let readable = false;
   try {
     readFileSync(`/proc/${pid}/stat`, "latin1");
@@ -18,7 +19,7 @@ function procVisibility(pid: number): string {
   } catch {
     // Reported below.
   }
-  const self = readdirSync("/proc").includes(String(process.pid));
+  const self = entries.includes(String(process.pid));
   return `listed=${listed} stat-readable=${readable} exists=${existsSync(`/proc/${pid}`)} this-process-listed=${self}`;
 }
 

@@ -1,10 +1,26 @@
-/** True while a process with `pid` exists (signal 0 probes without signalling). */
+import { readFileSync } from "node:fs";
+
+/**
+ * True while a process with `pid` exists and has not died (signal 0 probes without signalling).
+ * A zombie counts as dead: under an init that does not reap (a container whose pid 1 is a plain
+ * program, or `unshare --pid --fork`), an orphan that died stays a zombie, and signal 0 still finds it.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  return procState(pid) !== "Z";
+}
+
+/** The state letter of `/proc/<pid>/stat` (Linux), or undefined where it cannot be read. */
+function procState(pid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3) || undefined;
+  } catch {
+    return undefined;
   }
 }
 

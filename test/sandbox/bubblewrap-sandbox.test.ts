@@ -11,7 +11,7 @@ import { signalSession } from "../../src/server/process/signal-session.js";
 import { ExecSandbox, SandboxRefusedError } from "../../src/sandbox/index.js";
 import { bubblewrapSkip } from "../helpers/bubblewrap.js";
 import { workspaceWriteProcessSandbox } from "../interop/codex-client/workspace-write-profile.js";
-import { waitUntil } from "../helpers/wait.js";
+import { alive, waitUntil } from "../helpers/wait.js";
 import { runScript, startChild, uri } from "./run-sandboxed.js";
 
 const skip = await bubblewrapSkip();
@@ -181,7 +181,7 @@ describe("sandboxed processes (real bubblewrap)", { skip }, () => {
     const members = sessionMembers(leader);
     signalSession(leader, "SIGTERM");
     await child.closed;
-    await waitUntil(() => members.every((pid) => !existsSync(`/proc/${pid}`)), 10_000, "every sandboxed process to be gone");
+    await waitUntil(() => members.every((pid) => !alive(pid)), 10_000, "every sandboxed process to be gone");
   });
 
   it("signals only the command with handle.signal, so its trap runs and its exit status survives", async () => {

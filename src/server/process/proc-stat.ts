@@ -4,9 +4,12 @@ import { readdirSync, readFileSync } from "node:fs";
 export interface ProcStat {
   readonly pid: number;
   readonly ppid: number;
-  /** Process group id. */
+  /**
+   * Process group id; 0 when the group leader lives outside this pid namespace (a container whose
+   * session began before it), so a caller must never signal `-pgrp` for a 0.
+   */
   readonly pgrp: number;
-  /** Session id (the pid of the session leader). */
+  /** Session id (the pid of the session leader); 0 when the leader is outside this pid namespace. */
   readonly session: number;
 }
 

@@ -18,7 +18,8 @@ export function alive(pid: number): boolean {
 function procState(pid: number): string | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3) || undefined;
+    // "pid (command name) S ...": the state follows the last parenthesis.
+    return text[text.lastIndexOf(")") + 2];
   } catch {
     return undefined;
   }

@@ -25,11 +25,14 @@ function procState(pid: number): string | undefined {
   }
 }
 
-/** Polls `condition` every 20 ms until it holds; rejects naming `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, timeoutMs: number, what = "condition"): Promise<void> {
+/**
+ * Polls `condition` every 20 ms until it holds; rejects naming `what` after `timeoutMs`. A `what`
+ * that reports state (a child's stderr, a log) is a function, read when the wait gives up.
+ */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string | (() => string) = "condition"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

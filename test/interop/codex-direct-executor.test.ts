@@ -51,7 +51,7 @@ async function session(name: string) {
 }
 
 test("the real direct executor registers with SigV4 and serves our harness plain JSON-RPC, one session per socket", { skip, timeout: 60_000 }, async () => {
-  await waitUntil(() => log.some((line) => line.includes("registered direct environment env-direct")), 20_000, `the direct registration (stderr: ${executor.stderr()})`);
+  await waitUntil(() => log.some((line) => line.includes("registered direct environment env-direct")), 20_000, () => `the direct registration (stderr: ${executor.stderr()})`);
   const first = await session("direct-1");
   assert.equal(first.init.environmentInfo.executorVersion, "0.169.0");
   first.rpc.notify("initialized");

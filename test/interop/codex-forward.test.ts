@@ -6,7 +6,6 @@
  *   which answers in its own dialect (file: URIs, `environmentInfo`), untouched by the forwarder.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,11 +16,11 @@ import { NoiseHarnessConnection } from "../../src/remote/noise-harness-connectio
 import { startRendezvous } from "../../src/remote/rendezvous/rendezvous-server.js";
 import { startExecServer } from "../../src/server/start-exec-server.js";
 import { codexSkip, spawnCodex, startCodexExecServer, stopChild } from "../helpers/codex-binary.js";
+import { BUILT_CLI, spawnForwardCli } from "../helpers/forward-cli.js";
 import { rawRpc } from "../helpers/raw-rpc.js";
 import { waitUntil } from "../helpers/wait.js";
 
-const CLI = join(import.meta.dirname, "..", "..", "dist", "src", "cli.js");
-const skip = codexSkip() || (existsSync(CLI) ? false : "dist/src/cli.js is missing: run `npm run build` (npm test does)");
+const skip = codexSkip() || (existsSync(BUILT_CLI) ? false : "dist/src/cli.js is missing: run `npm run build` (npm test does)");
 const REGISTRY_TOKEN = "forward-interop-registry-token";
 const HARNESS_TOKEN = "forward-interop-harness-token";
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -38,7 +37,7 @@ test("codex's own `exec-server forward` pipes our harness's streams to our exec-
     stdin: `${REGISTRY_TOKEN}\n`,
   });
   cleanups.push(() => forwarder.stop());
-  await waitUntil(() => rendezvous.environments.registration("env-codex-forward") !== undefined, 20_000, `codex forward to register (stderr: ${forwarder.stderr()})`);
+  await waitUntil(() => rendezvous.environments.registration("env-codex-forward") !== undefined, 20_000, () => `codex forward to register (stderr: ${forwarder.stderr()})`);
 
   const dir = await mkdtemp(join(tmpdir(), "codex-forward-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -60,14 +59,9 @@ test("our `exec-server forward` pipes our harness's streams to codex's `exec-ser
   cleanups.push(() => destination.stop());
   const rendezvous = await startRendezvous({ registryTokens: [REGISTRY_TOKEN], harnessTokens: [HARNESS_TOKEN] });
   cleanups.push(() => rendezvous.close());
-  const child = spawn(process.execPath, [CLI, "forward", "--remote", rendezvous.baseUrl, "--environment-id", "env-our-forward", "--connect", destination.url, "--registration-bearer-stdin"], {
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  cleanups.push(() => stopChild(child));
-  child.stdin.end(`${REGISTRY_TOKEN}\n`);
-  await waitUntil(() => rendezvous.environments.registration("env-our-forward") !== undefined, 20_000, `our forward to register (stderr: ${stderr})`);
+  const forward = spawnForwardCli({ remote: rendezvous.baseUrl, environmentId: "env-our-forward", connect: destination.url, registryToken: REGISTRY_TOKEN });
+  cleanups.push(() => stopChild(forward.child));
+  await waitUntil(() => rendezvous.environments.registration("env-our-forward") !== undefined, 20_000, () => `our forward to register (stderr: ${forward.stderr()})`);
 
   const harness = await NoiseHarnessConnection.connect({ registry: { baseUrl: rendezvous.baseUrl, environmentId: "env-our-forward", token: HARNESS_TOKEN }, connectTimeoutMs: 20_000 });
   cleanups.push(() => harness.close());
@@ -90,5 +84,5 @@ test("our `exec-server forward` pipes our harness's streams to codex's `exec-ser
     .join("");
   assert.equal(output, "forwarded");
   assert.equal((rpc.notifications.find((n) => n.method === "process/exited")?.params as { exitCode: number }).exitCode, 4);
-  assert.doesNotMatch(stderr, new RegExp(REGISTRY_TOKEN), "the token is never logged");
+  assert.doesNotMatch(forward.stderr(), new RegExp(REGISTRY_TOKEN), "the token is never logged");
 });

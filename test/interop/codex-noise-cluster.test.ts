@@ -37,7 +37,7 @@ before(async () => {
   });
   executor.stderr!.on("data", (d: Buffer) => (executorLog = (executorLog + d.toString()).slice(-8192)));
   executor.stdin!.end(`${TOKEN}\n`);
-  await waitUntil(() => (nodes[0] as ClusterRendezvous).environments.registration(ENVIRONMENT) !== undefined, 20_000, `the codex executor to register (stderr: ${executorLog})`);
+  await waitUntil(() => (nodes[0] as ClusterRendezvous).environments.registration(ENVIRONMENT) !== undefined, 20_000, () => `the codex executor to register (stderr: ${executorLog})`);
 });
 
 after(async () => {

@@ -37,7 +37,7 @@ before(async () => {
     log: (line) => rendezvousLog.push(line),
   });
   executor = spawnCodex(["exec-server", "--remote", rendezvous.baseUrl, "--environment-id", ENVIRONMENT, "--registration-bearer-stdin"], { stdin: `${REGISTRY_TOKEN}\n` });
-  await waitUntil(() => rendezvous.environments.registration(ENVIRONMENT) !== undefined, 20_000, `the codex executor to register (stderr: ${executor.stderr()})`);
+  await waitUntil(() => rendezvous.environments.registration(ENVIRONMENT) !== undefined, 20_000, () => `the codex executor to register (stderr: ${executor.stderr()})`);
 });
 
 after(async () => {

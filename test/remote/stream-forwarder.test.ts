@@ -22,6 +22,8 @@ import { startRendezvous, type Rendezvous } from "../../src/remote/rendezvous/re
 import { StreamForwarder, type StreamForwarderOptions } from "../../src/remote/stream-forwarder.js";
 import { startExecServer } from "../../src/server/start-exec-server.js";
 import { WebSocketServer } from "../../src/util/ws-classes.js";
+import { stopChild } from "../helpers/codex-binary.js";
+import { BUILT_CLI, spawnForwardCli } from "../helpers/forward-cli.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const REGISTRY_TOKEN = "forward-registry-token";
@@ -229,26 +231,16 @@ describe("exec-server forward (StreamForwarder)", () => {
   });
 });
 
-const CLI = join(import.meta.dirname, "..", "..", "dist", "src", "cli.js");
 
-describe("exec-server forward (the CLI)", { skip: existsSync(CLI) ? false : "dist/src/cli.js is missing: run `npm run build` (npm test does)" }, () => {
+describe("exec-server forward (the CLI)", { skip: existsSync(BUILT_CLI) ? false : "dist/src/cli.js is missing: run `npm run build` (npm test does)" }, () => {
   test("registers with the token from stdin and forwards a harness's calls to the destination", async () => {
     const destination = await startExecServer({ listen: "ws://127.0.0.1:0" });
     cleanups.push(() => destination.close());
     const rendezvous = await startRendezvous({ registryTokens: [REGISTRY_TOKEN], harnessTokens: [HARNESS_TOKEN] });
     cleanups.push(() => rendezvous.close());
-    const child = spawn(process.execPath, [CLI, "forward", "--remote", rendezvous.baseUrl, "--environment-id", "env-cli", "--connect", destination.url, "--registration-bearer-stdin"], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const closed = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-    cleanups.push(async () => {
-      if (child.exitCode === null) child.kill("SIGKILL");
-      await closed;
-    });
-    child.stdin.end(`${REGISTRY_TOKEN}\n`);
-    await waitUntil(() => rendezvous.environments.registration("env-cli") !== undefined, 10_000, `the forward command to register (stderr: ${stderr})`);
+    const forward = spawnForwardCli({ remote: rendezvous.baseUrl, environmentId: "env-cli", connect: destination.url, registryToken: REGISTRY_TOKEN });
+    cleanups.push(() => stopChild(forward.child));
+    await waitUntil(() => rendezvous.environments.registration("env-cli") !== undefined, 10_000, () => `the forward command to register (stderr: ${forward.stderr()})`);
     const connected = await connectExecServer(`${rendezvous.baseUrl}/cloud/environment/env-cli`, { registryToken: HARNESS_TOKEN });
     cleanups.push(() => connected.close());
     await connected.client.initialize({ clientName: "cli-forward" });
@@ -256,16 +248,16 @@ describe("exec-server forward (the CLI)", { skip: existsSync(CLI) ? false : "dis
     const metadata = await connected.client.fs.getMetadata({ path: tmpdir() });
     assert.equal(metadata.isDirectory, true);
     assert.equal(destination.server.sessions.size, 1, "the call ran on the destination");
-    assert.match(stderr, new RegExp(`forwarding environment env-cli to ${destination.url.replace(/[.]/g, "\\.")}`));
-    assert.doesNotMatch(stderr, new RegExp(REGISTRY_TOKEN), "the token is never logged");
-    child.kill("SIGTERM");
-    assert.equal(await closed, 0);
+    assert.match(forward.stderr(), new RegExp(`forwarding environment env-cli to ${destination.url.replace(/[.]/g, "\\.")}`));
+    assert.doesNotMatch(forward.stderr(), new RegExp(REGISTRY_TOKEN), "the token is never logged");
+    forward.child.kill("SIGTERM");
+    assert.equal(await forward.closed, 0);
   });
 
   test("exits 2 for a destination that is not a websocket URL and for the cleartext transport", async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [CLI, "forward", "--remote", "http://127.0.0.1:9", "--environment-id", "e", ...args], {
+        const child = spawn(process.execPath, [BUILT_CLI, "forward", "--remote", "http://127.0.0.1:9", "--environment-id", "e", ...args], {
           stdio: ["ignore", "ignore", "pipe"],
           env: { ...process.env, CODEX_EXEC_SERVER_REMOTE_BEARER_TOKEN: "t" },
         });

@@ -68,7 +68,7 @@ describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () =
     const registrationsBefore = exec.executor.registrations;
     const killedAt = Date.now();
     await node1.kill();
-    await waitUntil(() => exec.executor.registrations > registrationsBefore && exec.executor.state === "connected", 20_000, `executor registered through another node (log: ${log.join(" | ")})`);
+    await waitUntil(() => exec.executor.registrations > registrationsBefore && exec.executor.state === "connected", 20_000, () => `executor registered through another node (log: ${log.join(" | ")})`);
     t.diagnostic(`executor attached to another node ${Date.now() - killedAt} ms after the kill`);
     assert.notEqual(exec.executor.registryUrl, node1.baseUrl, "the executor moved");
     assert.equal(exec.executor.registration?.registrationId, registrationId, "the same executor key keeps its registration id");
@@ -156,7 +156,7 @@ describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () =
     const log: string[] = [];
     const exec = await startNoiseExecutor("env-balanced", [balancer.baseUrl], (line) => log.push(line));
     cleanups.push(() => exec.stop());
-    await waitUntil(() => exec.executor.state === "connected", 15_000, `executor connected through the balancer (log: ${log.join(" | ")})`);
+    await waitUntil(() => exec.executor.state === "connected", 15_000, () => `executor connected through the balancer (log: ${log.join(" | ")})`);
     assert.ok(String(exec.executor.registration?.url).startsWith(balancer.baseUrl.replace(/^http/, "ws")), "node 1 signed a URL on the balancer");
 
     const harness = await noiseHarness(n2.baseUrl, "env-balanced");
@@ -169,7 +169,7 @@ describe("rendezvous cluster: a node with a Noise executor dies", { skip }, () =
     const connectionsBefore = exec.executor.connections;
     const killedAt = Date.now();
     await node1.kill();
-    await waitUntil(() => exec.executor.connections > connectionsBefore && exec.executor.state === "connected", 20_000, `executor redialled (log: ${log.join(" | ")})`);
+    await waitUntil(() => exec.executor.connections > connectionsBefore && exec.executor.state === "connected", 20_000, () => `executor redialled (log: ${log.join(" | ")})`);
     t.diagnostic(`executor attached to node 2 ${Date.now() - killedAt} ms after the kill`);
     assert.equal(exec.executor.registrations, 1, "the same signed URL worked on node 2: no new registration");
     assert.deepEqual(tickerProblems(ticker, "lb", LINES, await ticker.closed), [], `node log:\n${nodeLog.join("\n")}\nexecutor log:\n${log.join("\n")}`);
